@@ -1,0 +1,45 @@
+package io.millrace.core;
+
+/**
+ * A failure with an S2 error code, to be sent to the client as {@code {"code", "message"}} with the
+ * code's status. Domain outcomes that have structured bodies (412, 416) are result types, not
+ * exceptions.
+ */
+public class S2Exception extends RuntimeException {
+  private final ErrorCode code;
+
+  public S2Exception(ErrorCode code, String message) {
+    super(message);
+    this.code = code;
+  }
+
+  public S2Exception(ErrorCode code, String message, Throwable cause) {
+    super(message, cause);
+    this.code = code;
+  }
+
+  public ErrorCode code() {
+    return code;
+  }
+
+  public static S2Exception invalid(String message) {
+    return new S2Exception(ErrorCode.INVALID, message);
+  }
+
+  /**
+   * Unwraps {@link java.util.concurrent.CompletionException} and friends and returns the S2 failure
+   * inside, or {@code other}/{@code storage} for anything unexpected.
+   */
+  public static S2Exception from(Throwable t) {
+    Throwable cur = t;
+    while ((cur instanceof java.util.concurrent.CompletionException
+            || cur instanceof java.util.concurrent.ExecutionException)
+        && cur.getCause() != null) {
+      cur = cur.getCause();
+    }
+    if (cur instanceof S2Exception s) {
+      return s;
+    }
+    return new S2Exception(ErrorCode.OTHER, "internal error: " + cur, cur);
+  }
+}

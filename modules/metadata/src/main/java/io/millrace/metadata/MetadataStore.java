@@ -1,0 +1,97 @@
+package io.millrace.metadata;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The metadata port (architecture section 4): basins, streams, stream state, streamlets, the
+ * segment index and channels. Implementations: SQLite (embedded) and Cassandra (cluster). Both pass
+ * {@code MetadataStoreContractTest}.
+ *
+ * <p>Conditional writes ({@code create*} and everything taking an expected version) are atomic: of
+ * two concurrent writers at most one wins. Failures of the store itself complete the stage
+ * exceptionally with {@link MetadataStoreException}. List calls return rows in name order, strictly
+ * after {@code startAfter}, starting with {@code prefix}, at most {@code limit}.
+ */
+public interface MetadataStore extends AutoCloseable {
+
+  // ---- basins ----
+
+  /** Inserts the basin if no row (live or deleting) has its name; else returns the existing row. */
+  CompletionStage<CreateResult<BasinRecord>> createBasin(BasinRecord basin);
+
+  CompletionStage<Optional<BasinRecord>> getBasin(String name);
+
+  CompletionStage<List<BasinRecord>> listBasins(String prefix, String startAfter, int limit);
+
+  /** Replaces the row if its version is {@code expectedVersion}; the new row carries its own. */
+  CompletionStage<Boolean> updateBasin(BasinRecord basin, long expectedVersion);
+
+  /** Removes the row if its version is {@code expectedVersion}. */
+  CompletionStage<Boolean> deleteBasin(String name, long expectedVersion);
+
+  // ---- streams ----
+
+  CompletionStage<CreateResult<StreamRecord>> createStream(StreamRecord stream);
+
+  CompletionStage<Optional<StreamRecord>> getStream(String basin, String name);
+
+  CompletionStage<List<StreamRecord>> listStreams(
+      String basin, String prefix, String startAfter, int limit);
+
+  CompletionStage<Boolean> updateStream(StreamRecord stream, long expectedVersion);
+
+  CompletionStage<Boolean> deleteStream(String basin, String name, long expectedVersion);
+
+  // ---- stream state (one row per stream id, written by the stream's owner) ----
+
+  CompletionStage<Optional<StreamStateRecord>> getStreamState(String streamId);
+
+  CompletionStage<Void> putStreamState(StreamStateRecord state);
+
+  CompletionStage<Void> deleteStreamState(String streamId);
+
+  // ---- streamlets (one per activation of a stream) ----
+
+  /** Inserts the streamlet if (stream id, epoch) is absent; false if another activation won. */
+  CompletionStage<Boolean> createStreamlet(StreamletRecord streamlet);
+
+  /** Records the sealed tail and last chunk of a streamlet at graceful handoff. */
+  CompletionStage<Void> sealStreamlet(
+      String streamId, long epoch, long sealedNextSeqNum, long lastChunkSeq);
+
+  /** All streamlets of a stream, by epoch ascending. */
+  CompletionStage<List<StreamletRecord>> listStreamlets(String streamId);
+
+  /** Deletes the streamlets of a stream with epoch strictly below {@code belowEpoch}. */
+  CompletionStage<Void> deleteStreamlets(String streamId, long belowEpoch);
+
+  // ---- segment index ----
+
+  CompletionStage<Void> addSegment(SegmentRecord segment);
+
+  /** Segments of a stream by first seq num ascending. */
+  CompletionStage<List<SegmentRecord>> listSegments(String streamId);
+
+  CompletionStage<Void> deleteSegment(String streamId, long firstSeqNum);
+
+  // ---- channels (one row per channel incarnation) ----
+
+  CompletionStage<Void> putChannel(ChannelRecord channel);
+
+  CompletionStage<Optional<ChannelRecord>> getChannel(String channelId);
+
+  CompletionStage<List<ChannelRecord>> listChannels();
+
+  /** Records that the channel's WAL is sealed at chunk {@code sealChunkSeq} (idempotent). */
+  CompletionStage<Void> sealChannel(String channelId, long sealChunkSeq);
+
+  CompletionStage<Void> deleteChannel(String channelId);
+
+  /** True while the store answers (used by readiness). */
+  CompletionStage<Boolean> healthy();
+
+  @Override
+  default void close() {}
+}

@@ -1,0 +1,11 @@
+package io.millrace.metadata;
+
+/** Row of {@code segments}: records first..last (inclusive) of a stream in one object. */
+public record SegmentRecord(
+    String streamId,
+    long firstSeqNum,
+    long lastSeqNum,
+    long firstTimestamp,
+    long lastTimestamp,
+    String objectKey,
+    long bytes) {}

@@ -1,0 +1,16 @@
+package io.millrace.metadata;
+
+/**
+ * Row of {@code stream_state}: the stream as of its last segment. {@code flushedNextSeqNum} is one
+ * past the last record in segments (0 if none); {@code tailSeqNum}/{@code tailTimestamp}, {@code
+ * fencingToken} and {@code trimPoint} are the stream's values as of that record; {@code epoch} is
+ * the latest activation epoch that wrote it.
+ */
+public record StreamStateRecord(
+    String streamId,
+    long flushedNextSeqNum,
+    long tailSeqNum,
+    long tailTimestamp,
+    String fencingToken,
+    long trimPoint,
+    long epoch) {}

@@ -1,0 +1,4 @@
+package io.millrace.objectstore;
+
+/** One listed object: its key and size in bytes. */
+public record ObjectInfo(String key, long size) {}
