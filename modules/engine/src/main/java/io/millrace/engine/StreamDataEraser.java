@@ -1,0 +1,12 @@
+package io.millrace.engine;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Erases a deleted stream's data: stops its entity, deletes its segments, segment index rows,
+ * streamlets and stream state. Idempotent: safe to call again after a crash part way. Implemented
+ * by the data plane; called by the control plane's background deletion.
+ */
+public interface StreamDataEraser {
+  CompletionStage<Void> erase(String streamId);
+}
