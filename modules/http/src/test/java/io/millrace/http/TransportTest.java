@@ -1,0 +1,362 @@
+package io.millrace.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.luben.zstd.Zstd;
+import io.millrace.core.ErrorCode;
+import io.millrace.core.S2Exception;
+import io.millrace.core.api.AppendOutcome;
+import io.millrace.core.api.BasinInfo;
+import io.millrace.core.api.ListPage;
+import io.millrace.core.record.AppendAck;
+import io.millrace.core.record.AppendInput;
+import io.millrace.core.record.StreamPosition;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.junit.jupiter.api.Test;
+
+class TransportTest extends EdgeTestBase {
+  private static final Instant T0 = Instant.parse("2026-11-26T06:00:00Z");
+
+  @Test
+  void healthIsOkWhenReadyAndUnavailableBefore() throws Exception {
+    HttpResponse<byte[]> ok = get("/health");
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(text(ok)).isEqualTo("OK");
+    assertThat(get("/ping").statusCode()).isEqualTo(200);
+
+    ready.set(false);
+    HttpResponse<byte[]> notReady = get("/health");
+    assertThat(notReady.statusCode()).isEqualTo(503);
+    assertThat(json(notReady).get("code").asText()).isEqualTo("unavailable");
+    assertThat(get("/ping").statusCode()).isEqualTo(503);
+  }
+
+  @Test
+  void unknownRouteIsJson404() throws Exception {
+    for (String path :
+        List.of("/", "/v2/basins", "/v1/nothing", "/v1/streams/s/records/x", "/v1/basins/")) {
+      HttpResponse<byte[]> r = get(path, "s2-basin", "my-basin-1");
+      assertThat(r.statusCode()).as(path).isEqualTo(404);
+      assertThat(contentType(r)).isEqualTo("application/json");
+      assertThat(json(r).get("code").asText()).isEqualTo("not_found");
+    }
+  }
+
+  @Test
+  void wrongMethodIsJson405WithAllowHeader() throws Exception {
+    HttpResponse<byte[]> r = send("DELETE", "/v1/basins", null);
+    assertThat(r.statusCode()).isEqualTo(405);
+    assertThat(contentType(r)).isEqualTo("application/json");
+    assertThat(json(r).get("message").asText()).contains("DELETE");
+    assertThat(r.headers().firstValue("allow")).contains("GET, POST");
+
+    HttpResponse<byte[]> tail = send("POST", "/v1/streams/s/records/tail", new byte[0]);
+    assertThat(tail.statusCode()).isEqualTo(405);
+    assertThat(tail.headers().firstValue("allow")).contains("GET");
+  }
+
+  @Test
+  void accessTokensMetricsAndLocationsAreNotImplemented() throws Exception {
+    List<String[]> calls =
+        List.of(
+            new String[] {"GET", "/v1/access-tokens"},
+            new String[] {"POST", "/v1/access-tokens"},
+            new String[] {"DELETE", "/v1/access-tokens/tok-1"},
+            new String[] {"GET", "/v1/metrics?set=account-ops"},
+            new String[] {"GET", "/v1/metrics/my-basin-1?set=storage"},
+            new String[] {"GET", "/v1/metrics/my-basin-1/a%2Fb?set=storage"},
+            new String[] {"GET", "/v1/locations"},
+            new String[] {"PUT", "/v1/locations/default"});
+    for (String[] c : calls) {
+      HttpResponse<byte[]> r = send(c[0], c[1], c[0].equals("GET") ? null : "{}".getBytes());
+      assertThat(r.statusCode()).as(c[0] + " " + c[1]).isEqualTo(501);
+      assertThat(contentType(r)).isEqualTo("application/json");
+      assertThat(json(r).get("code").asText()).isEqualTo("not_implemented");
+    }
+    assertThat(stubs.invocations()).isEmpty();
+  }
+
+  @Test
+  void corsMirrorsTheOriginAndExposesProvisionResult() throws Exception {
+    stubs.answer("getBasinConfig", io.millrace.core.config.BasinConfig.DEFAULT);
+    HttpResponse<byte[]> r = get("/v1/basins/my-basin-1", "Origin", "https://console.example");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("access-control-allow-origin"))
+        .contains("https://console.example");
+    assertThat(r.headers().firstValue("access-control-allow-credentials")).contains("true");
+    assertThat(r.headers().firstValue("access-control-expose-headers").orElse(""))
+        .contains("s2-provision-result");
+
+    HttpResponse<byte[]> preflight =
+        send(
+            "OPTIONS",
+            "/v1/streams",
+            null,
+            "Origin",
+            "https://console.example",
+            "Access-Control-Request-Method",
+            "POST",
+            "Access-Control-Request-Headers",
+            "content-type, s2-basin, s2-request-token");
+    assertThat(preflight.statusCode()).isEqualTo(200);
+    assertThat(preflight.headers().firstValue("access-control-allow-origin"))
+        .contains("https://console.example");
+    assertThat(preflight.headers().firstValue("access-control-allow-methods")).contains("POST");
+    assertThat(preflight.headers().firstValue("access-control-allow-headers"))
+        .contains("content-type, s2-basin, s2-request-token");
+    assertThat(stubs.invocations()).hasSize(1);
+  }
+
+  @Test
+  void requestsWithoutOriginGetNoCorsHeaders() throws Exception {
+    HttpResponse<byte[]> r = get("/health");
+    assertThat(r.headers().firstValue("access-control-allow-origin")).isEmpty();
+  }
+
+  private static ListPage<BasinInfo> manyBasins(int n) {
+    List<BasinInfo> items = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      items.add(new BasinInfo(String.format("basin-%04d", i), null, T0, null));
+    }
+    return new ListPage<>(items, false);
+  }
+
+  @Test
+  void largeResponsesAreCompressedWithZstdWhenOfferedElseGzip() throws Exception {
+    stubs.answer("listBasins", manyBasins(40));
+    HttpResponse<byte[]> plain = get("/v1/basins");
+    assertThat(plain.statusCode()).isEqualTo(200);
+    assertThat(plain.body().length).isGreaterThan(1024);
+    assertThat(plain.headers().firstValue("content-encoding")).isEmpty();
+
+    HttpResponse<byte[]> zstd = get("/v1/basins", "Accept-Encoding", "gzip, zstd");
+    assertThat(zstd.headers().firstValue("content-encoding")).contains("zstd");
+    assertThat(contentType(zstd)).isEqualTo("application/json");
+    byte[] unzstd = Zstd.decompress(zstd.body(), plain.body().length);
+    assertThat(unzstd).isEqualTo(plain.body());
+    assertThat(zstd.body().length).isLessThan(plain.body().length);
+
+    HttpResponse<byte[]> gzip = get("/v1/basins", "Accept-Encoding", "gzip");
+    assertThat(gzip.headers().firstValue("content-encoding")).contains("gzip");
+    assertThat(new GZIPInputStream(new ByteArrayInputStream(gzip.body())).readAllBytes())
+        .isEqualTo(plain.body());
+
+    HttpResponse<byte[]> refused = get("/v1/basins", "Accept-Encoding", "zstd;q=0, gzip;q=0");
+    assertThat(refused.headers().firstValue("content-encoding")).isEmpty();
+  }
+
+  @Test
+  void smallResponsesAreNotCompressed() throws Exception {
+    stubs.answer("listBasins", manyBasins(2));
+    HttpResponse<byte[]> r = get("/v1/basins", "Accept-Encoding", "zstd, gzip");
+    assertThat(r.body().length).isLessThan(1024);
+    assertThat(r.headers().firstValue("content-encoding")).isEmpty();
+    assertThat(json(r).get("basins")).hasSize(2);
+  }
+
+  private static final AppendAck ACK =
+      new AppendAck(
+          new StreamPosition(0, 10), new StreamPosition(1, 10), new StreamPosition(1, 10));
+
+  private static byte[] gzip(byte[] data) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+      gz.write(data);
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void gzipAndZstdRequestBodiesAreDecoded() throws Exception {
+    stubs.answer("append", new AppendOutcome.Appended(ACK));
+    byte[] body = "{\"records\":[{\"body\":\"compressed\"}]}".getBytes(StandardCharsets.UTF_8);
+
+    HttpResponse<byte[]> g =
+        send(
+            "POST",
+            "/v1/streams/s/records",
+            gzip(body),
+            "Content-Type",
+            "application/json",
+            "Content-Encoding",
+            "gzip",
+            "s2-basin",
+            "my-basin-1");
+    assertThat(g.statusCode()).isEqualTo(200);
+
+    HttpResponse<byte[]> z =
+        send(
+            "POST",
+            "/v1/streams/s/records",
+            Zstd.compress(body),
+            "Content-Type",
+            "application/json",
+            "Content-Encoding",
+            "zstd",
+            "s2-basin",
+            "my-basin-1");
+    assertThat(z.statusCode()).isEqualTo(200);
+
+    assertThat(stubs.invocations()).hasSize(2);
+    for (StubServices.Invocation inv : stubs.invocations()) {
+      AppendInput input = (AppendInput) inv.arg(2);
+      assertThat(new String(input.records().get(0).body(), StandardCharsets.UTF_8))
+          .isEqualTo("compressed");
+    }
+  }
+
+  @Test
+  void undecodableCompressedBodiesAreBadRequestsNotServerErrors() throws Exception {
+    HttpResponse<byte[]> g =
+        send(
+            "POST",
+            "/v1/streams/s/records",
+            "not gzip at all".getBytes(),
+            "Content-Type",
+            "application/json",
+            "Content-Encoding",
+            "gzip",
+            "s2-basin",
+            "my-basin-1");
+    assertThat(g.statusCode()).isEqualTo(400);
+    assertThat(json(g).get("code").asText()).isEqualTo("bad_json");
+
+    HttpResponse<byte[]> z =
+        send(
+            "POST",
+            "/v1/streams/s/records",
+            "not zstd".getBytes(),
+            "Content-Type",
+            "application/protobuf",
+            "Content-Encoding",
+            "zstd",
+            "s2-basin",
+            "my-basin-1");
+    assertThat(z.statusCode()).isEqualTo(400);
+    assertThat(json(z).get("code").asText()).isEqualTo("bad_proto");
+
+    HttpResponse<byte[]> br =
+        send(
+            "POST",
+            "/v1/streams/s/records",
+            "x".getBytes(),
+            "Content-Type",
+            "application/json",
+            "Content-Encoding",
+            "br",
+            "s2-basin",
+            "my-basin-1");
+    assertThat(br.statusCode()).isEqualTo(400);
+    assertThat(json(br).get("code").asText()).isEqualTo("bad_header");
+    assertThat(stubs.invocations()).isEmpty();
+  }
+
+  @Test
+  void oversizedBodiesGetA413JsonAnswerNotAReset() throws Exception {
+    byte[] big = new byte[TEST_MAX_BODY * 3];
+    java.util.Arrays.fill(big, (byte) 'a');
+    HttpResponse<byte[]> r =
+        send(
+            "POST",
+            "/v1/streams/s/records",
+            big,
+            "Content-Type",
+            "application/json",
+            "s2-basin",
+            "my-basin-1");
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(contentType(r)).isEqualTo("application/json");
+    assertThat(json(r).get("message").asText()).contains(String.valueOf(TEST_MAX_BODY));
+    assertThat(stubs.invocations()).isEmpty();
+
+    // The connection stays usable.
+    assertThat(get("/health").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void compressedBodiesThatInflateBeyondTheBoundAreRefused() throws Exception {
+    byte[] big = new byte[TEST_MAX_BODY * 4];
+    java.util.Arrays.fill(big, (byte) ' ');
+    byte[] bomb = gzip(big);
+    assertThat(bomb.length).isLessThan(TEST_MAX_BODY);
+    HttpResponse<byte[]> r =
+        send(
+            "POST",
+            "/v1/streams/s/records",
+            bomb,
+            "Content-Type",
+            "application/json",
+            "Content-Encoding",
+            "gzip",
+            "s2-basin",
+            "my-basin-1");
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(json(r).get("code").asText()).isEqualTo("invalid");
+  }
+
+  @Test
+  void unexpectedServiceFailuresAre500Other() throws Exception {
+    stubs.fail("getBasinConfig", new IllegalStateException("boom"));
+    HttpResponse<byte[]> r = get("/v1/basins/my-basin-1");
+    assertThat(r.statusCode()).isEqualTo(500);
+    assertThat(contentType(r)).isEqualTo("application/json");
+    assertThat(json(r).get("code").asText()).isEqualTo("other");
+
+    stubs.fail("checkTail", new S2Exception(ErrorCode.STORAGE, "disk on fire"));
+    HttpResponse<byte[]> s = get("/v1/streams/s/records/tail", "s2-basin", "my-basin-1");
+    assertThat(s.statusCode()).isEqualTo(500);
+    assertThat(json(s).get("code").asText()).isEqualTo("storage");
+    assertThat(json(s).get("message").asText()).isEqualTo("disk on fire");
+  }
+
+  @Test
+  void cleartextHttp2WithPriorKnowledgeWorksOnTheSamePort() throws Exception {
+    stubs.answer("checkTail", new StreamPosition(7, 70));
+    var flow =
+        Http.get(system)
+            .connectionTo("127.0.0.1")
+            .toPort(binding.localAddress().getPort())
+            .http2WithPriorKnowledge();
+    HttpRequest health = HttpRequest.GET("/health");
+    HttpRequest tail =
+        HttpRequest.GET("/v1/streams/logs%2Fapp/records/tail")
+            .addHeader(RawHeader.create("s2-basin", "my-basin-1"));
+    List<org.apache.pekko.http.javadsl.model.HttpResponse> responses =
+        Source.from(List.of(health, tail))
+            .via(flow)
+            .take(2)
+            .runWith(Sink.seq(), system)
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    assertThat(responses).hasSize(2);
+    for (var r : responses) {
+      assertThat(r.protocol().value()).isEqualTo("HTTP/2.0");
+      assertThat(r.status().intValue()).isEqualTo(200);
+    }
+    String tailBody =
+        responses
+            .get(1)
+            .entity()
+            .toStrict(5000, system)
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS)
+            .getData()
+            .utf8String();
+    assertThat(json(tailBody)).isEqualTo(json("{\"tail\":{\"seq_num\":7,\"timestamp\":70}}"));
+    assertThat(stubs.only("checkTail").arg(1)).isEqualTo("logs/app");
+  }
+}
