@@ -98,9 +98,14 @@ public final class S2HttpServer {
     Config overrides =
         ConfigFactory.parseMap(
             Map.of(
-                "pekko.http.server.enable-http2", edge.enableHttp2(),
-                "pekko.http.server.request-timeout", edge.requestTimeout().toMillis() + "ms",
-                "pekko.http.server.idle-timeout", edge.idleTimeout().toMillis() + "ms"));
+                "pekko.http.server.enable-http2",
+                edge.enableHttp2(),
+                "pekko.http.server.request-timeout",
+                edge.requestTimeout().toMillis() + "ms",
+                "pekko.http.server.idle-timeout",
+                edge.idleTimeout().toMillis() + "ms",
+                "pekko.http.server.parsing.error-handler",
+                JsonParsingErrorHandler.class.getName()));
     return ServerSettings.create(overrides.withFallback(root));
   }
 }

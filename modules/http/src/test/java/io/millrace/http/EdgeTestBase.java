@@ -46,6 +46,7 @@ abstract class EdgeTestBase {
                     "millrace.http.max-request-body-bytes = "
                         + TEST_MAX_BODY
                         + "\nmillrace.http.max-drain-bytes = 8m"
+                        + "\nmillrace.http.request-timeout = 3s"
                         + "\npekko.loglevel = WARNING")
                 .withFallback(ConfigFactory.load()));
     binding =

@@ -359,4 +359,144 @@ class TransportTest extends EdgeTestBase {
     assertThat(json(tailBody)).isEqualTo(json("{\"tail\":{\"seq_num\":7,\"timestamp\":70}}"));
     assertThat(stubs.only("checkTail").arg(1)).isEqualTo("logs/app");
   }
+
+  @Test
+  void aServiceThatNeverAnswersGetsA408JsonAnswerInsteadOfAHang() throws Exception {
+    stubs.answer("getBasinConfig", new java.util.concurrent.CompletableFuture<>());
+    HttpResponse<byte[]> r = get("/v1/basins/my-basin-1");
+    assertThat(r.statusCode()).isEqualTo(408);
+    assertThat(contentType(r)).isEqualTo("application/json");
+    assertThat(json(r).get("code").asText()).isEqualTo("request_timeout");
+  }
+
+  private static String rawExchange(String request) throws Exception {
+    try (java.net.Socket socket =
+        new java.net.Socket("127.0.0.1", binding.localAddress().getPort())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      java.io.InputStream in = socket.getInputStream();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buf = new byte[4096];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        out.write(buf, 0, n);
+        String sofar = out.toString(StandardCharsets.ISO_8859_1);
+        int headerEnd = sofar.indexOf("\r\n\r\n");
+        if (headerEnd > 0) {
+          java.util.regex.Matcher m =
+              java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(sofar);
+          if (m.find() && sofar.length() >= headerEnd + 4 + Integer.parseInt(m.group(1))) {
+            break;
+          }
+        }
+      }
+      return out.toString(StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  @Test
+  void requestsPekkoCannotParseGetJsonErrors() throws Exception {
+    String badHeader = rawExchange("GET /health HTTP/1.1\r\nHost: x\r\nBroken header line\r\n\r\n");
+    assertThat(badHeader).startsWith("HTTP/1.1 400");
+    assertThat(badHeader).containsIgnoringCase("content-type: application/json");
+    assertThat(badHeader).contains("\"code\":\"bad_header\"");
+
+    String longUri =
+        rawExchange("GET /v1/streams/" + "a".repeat(5000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertThat(longUri).startsWith("HTTP/1.1 414");
+    assertThat(longUri).contains("\"code\":\"bad_path\"");
+  }
+
+  @Test
+  void badInputIsNeverAServerError() throws Exception {
+    // Every service answers successfully: whatever reaches a service is well-formed, and
+    // whatever is not must be refused with a 4xx before.
+    BasinInfo basin = new BasinInfo("my-basin-1", null, T0, null);
+    io.millrace.core.api.StreamInfo stream =
+        new io.millrace.core.api.StreamInfo("s", T0, null, null);
+    stubs
+        .answer("listBasins", manyBasins(1))
+        .answer(
+            "createBasin",
+            new io.millrace.core.api.Provisioned<>(
+                basin, io.millrace.core.api.ProvisionResult.CREATED))
+        .answer(
+            "ensureBasin",
+            new io.millrace.core.api.Provisioned<>(
+                basin, io.millrace.core.api.ProvisionResult.CREATED))
+        .answer("getBasinConfig", io.millrace.core.config.BasinConfig.DEFAULT)
+        .answer("reconfigureBasin", io.millrace.core.config.BasinConfig.DEFAULT)
+        .answer("deleteBasin", null)
+        .answer("listStreams", new ListPage<>(List.of(stream), false))
+        .answer(
+            "createStream",
+            new io.millrace.core.api.Provisioned<>(
+                stream, io.millrace.core.api.ProvisionResult.CREATED))
+        .answer(
+            "ensureStream",
+            new io.millrace.core.api.Provisioned<>(
+                stream, io.millrace.core.api.ProvisionResult.CREATED))
+        .answer("getStreamConfig", io.millrace.core.config.StreamConfig.SYSTEM_DEFAULT)
+        .answer("reconfigureStream", io.millrace.core.config.StreamConfig.SYSTEM_DEFAULT)
+        .answer("deleteStream", null)
+        .answer("append", new AppendOutcome.Appended(ACK))
+        .answer(
+            "read",
+            new io.millrace.core.api.ReadOutcome.Batch(
+                new io.millrace.core.record.ReadBatch(List.of(), null)))
+        .answer("checkTail", new StreamPosition(0, 0));
+    List<String> paths =
+        List.of(
+            "/v1/basins",
+            "/v1/basins/my-basin-1",
+            "/v1/streams",
+            "/v1/streams/s",
+            "/v1/streams/s/records",
+            "/v1/streams/s/records?seq_num=x&count=-4",
+            "/v1/streams/s/records/tail");
+    List<byte[]> bodies =
+        List.of(
+            new byte[0],
+            "{".getBytes(),
+            "[]".getBytes(),
+            "null".getBytes(),
+            "\"str\"".getBytes(),
+            "{\"records\":[{\"body\":{}}]}".getBytes(),
+            "{\"config\":{\"retention_policy\":{\"age\":\"x\"}}}".getBytes(),
+            new byte[] {(byte) 0xff, 0, 1, (byte) 0x80, 0x0a, 0x05},
+            new byte[] {0x0a, 0x02, 0x1a, (byte) 0xff});
+    List<String> types =
+        List.of("application/json", "application/protobuf", "text/plain", "application/x-protobuf");
+    int requests = 0;
+    for (String path : paths) {
+      for (String method : List.of("GET", "POST", "PUT", "PATCH", "DELETE")) {
+        for (byte[] body : bodies) {
+          for (String type : types) {
+            HttpResponse<byte[]> r =
+                send(
+                    method,
+                    path,
+                    body,
+                    "Content-Type",
+                    type,
+                    "Accept",
+                    type,
+                    "s2-basin",
+                    "my-basin-1",
+                    "s2-format",
+                    "base64");
+            requests++;
+            String what = method + " " + path + " " + type + " " + new String(body);
+            assertThat(r.statusCode()).as(what).isBetween(200, 499);
+            if (r.statusCode() >= 400) {
+              assertThat(contentType(r)).as(what).isEqualTo("application/json");
+              assertThat(json(r).has("code")).as(what).isTrue();
+            }
+          }
+        }
+      }
+    }
+    assertThat(requests).isEqualTo(paths.size() * 5 * bodies.size() * types.size());
+  }
 }
