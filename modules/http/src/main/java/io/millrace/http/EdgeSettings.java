@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param enableHttp2 whether HTTP/2 (h2c prior knowledge, h2 over TLS) is served on the port
  * @param requestTimeout time to produce a response once the request is received
  * @param idleTimeout idle connection timeout
+ * @param maxUriLength longest request target (path and query) accepted
  */
 public record EdgeSettings(
     long maxRequestBodyBytes,
@@ -22,7 +23,8 @@ public record EdgeSettings(
     boolean cors,
     boolean enableHttp2,
     Duration requestTimeout,
-    Duration idleTimeout) {
+    Duration idleTimeout,
+    int maxUriLength) {
 
   /** The defaults of {@code reference.conf}. */
   public static final EdgeSettings DEFAULT =
@@ -33,7 +35,8 @@ public record EdgeSettings(
           true,
           true,
           Duration.ofSeconds(90),
-          Duration.ofSeconds(120));
+          Duration.ofSeconds(120),
+          8 * 1024);
 
   /** Reads {@code millrace.http.*} from the root config. */
   public static EdgeSettings fromConfig(Config root) {
@@ -45,6 +48,7 @@ public record EdgeSettings(
         c.getBoolean("cors"),
         c.getBoolean("enable-http2"),
         c.getDuration("request-timeout"),
-        c.getDuration("idle-timeout"));
+        c.getDuration("idle-timeout"),
+        c.getBytes("max-uri-length").intValue());
   }
 }

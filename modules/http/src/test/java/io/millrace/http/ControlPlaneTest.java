@@ -582,4 +582,19 @@ class ControlPlaneTest extends EdgeTestBase {
     assertThat(pending.statusCode()).isEqualTo(409);
     assertThat(json(pending).get("code").asText()).isEqualTo("stream_deletion_pending");
   }
+
+  @Test
+  void longestStreamNamesAndFiltersFitInTheRequestTarget() throws Exception {
+    String name = "é".repeat(256); // 512 bytes, 1536 characters percent-encoded
+    String encoded = java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8);
+    stubs.answer("getStreamConfig", StreamConfig.SYSTEM_DEFAULT);
+    stubs.answer("listStreams", new ListPage<>(List.of(), false));
+    assertThat(get("/v1/streams/" + encoded, "s2-basin", BASIN).statusCode()).isEqualTo(200);
+    assertThat(
+            get("/v1/streams?prefix=" + encoded + "&start_after=" + encoded, "s2-basin", BASIN)
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(stubs.only("getStreamConfig").arg(1)).isEqualTo(name);
+    assertThat(stubs.only("listStreams").arg(1)).isEqualTo(new ListRequest(name, name, 1000));
+  }
 }
