@@ -29,6 +29,27 @@ final class Bytes {
     ByteBuffer.wrap(bytes).putInt(crcAt, (int) crc.getValue());
   }
 
+  /** {@code bytes} with {@code extra} inserted at {@code at}. */
+  static byte[] insert(byte[] bytes, int at, byte[] extra) {
+    byte[] out = new byte[bytes.length + extra.length];
+    System.arraycopy(bytes, 0, out, 0, at);
+    System.arraycopy(extra, 0, out, at, extra.length);
+    System.arraycopy(bytes, at, out, at + extra.length, bytes.length - at);
+    return out;
+  }
+
+  static void putI32(byte[] bytes, int at, int value) {
+    ByteBuffer.wrap(bytes).putInt(at, value);
+  }
+
+  static long getI64(byte[] bytes, int at) {
+    return ByteBuffer.wrap(bytes).getLong(at);
+  }
+
+  static void putI64(byte[] bytes, int at, long value) {
+    ByteBuffer.wrap(bytes).putLong(at, value);
+  }
+
   static int headerLength(byte[] bytes) {
     return ByteBuffer.wrap(bytes).getInt(8);
   }

@@ -202,6 +202,35 @@ class SegmentCodecTest {
   }
 
   @Test
+  void segmentWithHeaderExtensionBytesFromANewerWriterStillDecodes() {
+    List<SequencedRecord> records = run(100, 5000, 7);
+    byte[] segment = SegmentCodec.encode("s-1", records, 3, 1 << 20);
+    int h = Bytes.headerLength(segment);
+    byte[] extra = {1, 2, 3};
+
+    byte[] b = Bytes.insert(segment, h - SegmentCodec.CHECKSUM_LENGTH, extra);
+    Bytes.putI32(b, SegmentCodec.HEADER_LENGTH_OFFSET, h + extra.length);
+    Bytes.fixCrc(b, 0, h + extra.length - SegmentCodec.CHECKSUM_LENGTH);
+    int t = b.length - SegmentCodec.TRAILER_BYTES;
+    int footerOffset = (int) Bytes.getI64(b, t) + extra.length;
+    Bytes.putI64(b, t, footerOffset);
+    for (int i = 0; i < 3; i++) {
+      int at =
+          footerOffset
+              + SegmentCodec.INDEX_COUNT_LENGTH
+              + i * SegmentCodec.INDEX_ENTRY_BYTES
+              + SegmentCodec.INDEX_ENTRY_BLOCK_OFFSET_OFFSET;
+      Bytes.putI64(b, at, Bytes.getI64(b, at) + extra.length);
+    }
+    Bytes.fixCrc(b, footerOffset, t - SegmentCodec.CHECKSUM_LENGTH);
+    byte[] newer = withVersions(b, 2, 1);
+
+    assertThat(SegmentCodec.decode(newer)).isEqualTo(records);
+    assertThat(SegmentCodec.decodeFrom(newer, 104)).isEqualTo(records.subList(4, 7));
+    assertThat(SegmentCodec.readMeta(newer).recordCount()).isEqualTo(7);
+  }
+
+  @Test
   void encodingRefusesGapsAndEmptySegments() {
     List<SequencedRecord> gap = List.of(Fixtures.record(1, 0, "a"), Fixtures.record(3, 0, "b"));
 

@@ -218,6 +218,23 @@ class WalChunkCodecTest {
   }
 
   @Test
+  void sealWithHeaderExtensionBytesFromANewerWriterStillDecodes() {
+    byte[] seal = WalChunkCodec.encodeSeal("chan-1", 5);
+    int h = Bytes.headerLength(seal);
+    byte[] extra = {9, 8, 7, 6, 5};
+
+    byte[] extended = Bytes.insert(seal, h - WalChunkCodec.CHECKSUM_LENGTH, extra);
+    Bytes.putI32(extended, WalChunkCodec.HEADER_LENGTH_OFFSET, h + extra.length);
+    Bytes.fixCrc(extended, 0, h + extra.length - WalChunkCodec.CHECKSUM_LENGTH);
+    int t = extended.length - WalChunkCodec.TRAILER_BYTES;
+    int footerOffsetAt = t + WalChunkCodec.TRAILER_FOOTER_OFFSET_OFFSET;
+    Bytes.putI64(extended, footerOffsetAt, Bytes.getI64(extended, footerOffsetAt) + extra.length);
+    byte[] newer = withVersions(extended, 2, 1);
+
+    assertThat(WalChunkCodec.decode(newer)).isEqualTo(new WalObject.Seal("chan-1", 5));
+  }
+
+  @Test
   void encodingTwoSectionsForOneStreamIsRefused() {
     List<StreamSection> twice =
         List.of(new StreamSection("s", 1, run(0, 0, 1)), new StreamSection("s", 1, run(1, 0, 1)));
