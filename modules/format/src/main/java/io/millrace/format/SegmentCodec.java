@@ -71,6 +71,10 @@ import java.util.Objects;
  * 16      4     CRC32C of trailer bytes [0, 16)
  * 20      4     magic "MRSG"
  * </pre>
+ *
+ * A ranged reader fetches the trailer (suffix GET of {@link #TRAILER_BYTES}), then the index, then
+ * the blocks from {@link #blockForSeqNum} on, and decodes them with {@link #decodeTrailer}, {@link
+ * #decodeIndex} and {@link #decodeBlocks}.
  */
 public final class SegmentCodec {
   private SegmentCodec() {}
