@@ -326,37 +326,49 @@ class TransportTest extends EdgeTestBase {
   @Test
   void cleartextHttp2WithPriorKnowledgeWorksOnTheSamePort() throws Exception {
     stubs.answer("checkTail", new StreamPosition(7, 70));
-    var flow =
-        Http.get(system)
-            .connectionTo("127.0.0.1")
-            .toPort(binding.localAddress().getPort())
-            .http2WithPriorKnowledge();
-    HttpRequest health = HttpRequest.GET("/health");
-    HttpRequest tail =
-        HttpRequest.GET("/v1/streams/logs%2Fapp/records/tail")
-            .addHeader(RawHeader.create("s2-basin", "my-basin-1"));
-    List<org.apache.pekko.http.javadsl.model.HttpResponse> responses =
-        Source.from(List.of(health, tail))
-            .via(flow)
-            .take(2)
-            .runWith(Sink.seq(), system)
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
-    assertThat(responses).hasSize(2);
-    for (var r : responses) {
-      assertThat(r.protocol().value()).isEqualTo("HTTP/2.0");
-      assertThat(r.status().intValue()).isEqualTo(200);
+    // A client system of its own, so that client and server logs are told apart.
+    org.apache.pekko.actor.typed.ActorSystem<Void> clientSystem =
+        org.apache.pekko.actor.typed.ActorSystem.create(
+            org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "h2-client");
+    List<org.apache.pekko.japi.Pair<String, String>> responses;
+    try {
+      var flow =
+          Http.get(clientSystem)
+              .connectionTo("127.0.0.1")
+              .toPort(binding.localAddress().getPort())
+              .http2WithPriorKnowledge();
+      HttpRequest health = HttpRequest.GET("/health");
+      HttpRequest tail =
+          HttpRequest.GET("/v1/streams/logs%2Fapp/records/tail")
+              .addHeader(RawHeader.create("s2-basin", "my-basin-1"));
+      // Each response is read completely inside the stream, before the connection is closed.
+      responses =
+          Source.from(List.of(health, tail))
+              .concat(Source.never())
+              .via(flow)
+              .mapAsync(
+                  1,
+                  r ->
+                      r.entity()
+                          .toStrict(5000, clientSystem)
+                          .thenApply(
+                              e ->
+                                  org.apache.pekko.japi.Pair.create(
+                                      r.protocol().value() + " " + r.status().intValue(),
+                                      e.getData().utf8String())))
+              .take(2)
+              .runWith(Sink.seq(), clientSystem)
+              .toCompletableFuture()
+              .get(10, TimeUnit.SECONDS);
+    } finally {
+      clientSystem.terminate();
     }
-    String tailBody =
-        responses
-            .get(1)
-            .entity()
-            .toStrict(5000, system)
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS)
-            .getData()
-            .utf8String();
-    assertThat(json(tailBody)).isEqualTo(json("{\"tail\":{\"seq_num\":7,\"timestamp\":70}}"));
+    assertThat(responses)
+        .extracting(p -> p.first())
+        .containsExactly("HTTP/2.0 200", "HTTP/2.0 200");
+    assertThat(responses.get(0).second()).isEqualTo("OK");
+    assertThat(json(responses.get(1).second()))
+        .isEqualTo(json("{\"tail\":{\"seq_num\":7,\"timestamp\":70}}"));
     assertThat(stubs.only("checkTail").arg(1)).isEqualTo("logs/app");
   }
 
@@ -403,7 +415,7 @@ class TransportTest extends EdgeTestBase {
     assertThat(badHeader).contains("\"code\":\"bad_header\"");
 
     String longUri =
-        rawExchange("GET /v1/streams/" + "a".repeat(5000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        rawExchange("GET /v1/streams/" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
     assertThat(longUri).startsWith("HTTP/1.1 414");
     assertThat(longUri).contains("\"code\":\"bad_path\"");
   }
