@@ -1,6 +1,7 @@
 package io.millrace.http;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 
 /**
@@ -38,9 +39,14 @@ public record EdgeSettings(
           Duration.ofSeconds(120),
           8 * 1024);
 
-  /** Reads {@code millrace.http.*} from the root config. */
+  /**
+   * Reads {@code millrace.http.*} from the root config, falling back to this module's {@code
+   * reference.conf} for keys the root lacks.
+   */
   public static EdgeSettings fromConfig(Config root) {
-    Config c = root.getConfig("millrace.http");
+    Config c =
+        root.withFallback(ConfigFactory.defaultReference(EdgeSettings.class.getClassLoader()))
+            .getConfig("millrace.http");
     return new EdgeSettings(
         c.getBytes("max-request-body-bytes"),
         c.getBytes("max-drain-bytes"),

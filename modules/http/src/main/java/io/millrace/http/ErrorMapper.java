@@ -34,6 +34,10 @@ final class ErrorMapper {
   /** Any failure of a request, unwrapped from completion wrappers. */
   static HttpResponse failure(Throwable t, String requestDescription) {
     Throwable cause = unwrap(t);
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      log.warn("Request {} produced no response in time", requestDescription);
+      return requestTimeout();
+    }
     if (cause instanceof RequestBodyTooLargeException tooLarge) {
       return error(413, ErrorCode.INVALID.code(), tooLarge.getMessage());
     }

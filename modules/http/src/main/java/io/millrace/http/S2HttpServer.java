@@ -104,9 +104,10 @@ public final class S2HttpServer {
                 "pekko.http.server.enable-http2",
                 edge.enableHttp2(),
                 "pekko.http.server.request-timeout",
-                edge.requestTimeout().toMillis() + "ms",
+                (edge.requestTimeout().toMillis() + 5000) + "ms",
                 "pekko.http.server.idle-timeout",
-                edge.idleTimeout().toMillis() + "ms",
+                Math.max(edge.idleTimeout().toMillis(), edge.requestTimeout().toMillis() + 10000)
+                    + "ms",
                 "pekko.http.server.parsing.error-handler",
                 JsonParsingErrorHandler.class.getName(),
                 "pekko.http.server.parsing.max-uri-length",

@@ -323,46 +323,53 @@ class TransportTest extends EdgeTestBase {
     assertThat(json(s).get("message").asText()).isEqualTo("disk on fire");
   }
 
-  @Test
-  void cleartextHttp2WithPriorKnowledgeWorksOnTheSamePort() throws Exception {
-    stubs.answer("checkTail", new StreamPosition(7, 70));
-    // A client system of its own, so that client and server logs are told apart.
+  /**
+   * Sends requests over one cleartext HTTP/2 connection with prior knowledge and returns, per
+   * response, "protocol status" and the body. A client system of its own keeps client and server
+   * logs apart; each entity is read inside the stream, before the connection closes.
+   */
+  private static List<org.apache.pekko.japi.Pair<String, String>> h2Exchange(
+      List<HttpRequest> requests) throws Exception {
     org.apache.pekko.actor.typed.ActorSystem<Void> clientSystem =
         org.apache.pekko.actor.typed.ActorSystem.create(
             org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "h2-client");
-    List<org.apache.pekko.japi.Pair<String, String>> responses;
     try {
       var flow =
           Http.get(clientSystem)
               .connectionTo("127.0.0.1")
               .toPort(binding.localAddress().getPort())
               .http2WithPriorKnowledge();
-      HttpRequest health = HttpRequest.GET("/health");
-      HttpRequest tail =
-          HttpRequest.GET("/v1/streams/logs%2Fapp/records/tail")
-              .addHeader(RawHeader.create("s2-basin", "my-basin-1"));
-      // Each response is read completely inside the stream, before the connection is closed.
-      responses =
-          Source.from(List.of(health, tail))
-              .concat(Source.never())
-              .via(flow)
-              .mapAsync(
-                  1,
-                  r ->
-                      r.entity()
-                          .toStrict(5000, clientSystem)
-                          .thenApply(
-                              e ->
-                                  org.apache.pekko.japi.Pair.create(
-                                      r.protocol().value() + " " + r.status().intValue(),
-                                      e.getData().utf8String())))
-              .take(2)
-              .runWith(Sink.seq(), clientSystem)
-              .toCompletableFuture()
-              .get(10, TimeUnit.SECONDS);
+      return Source.from(requests)
+          .concat(Source.never())
+          .via(flow)
+          .mapAsync(
+              1,
+              r ->
+                  r.entity()
+                      .toStrict(5000, clientSystem)
+                      .thenApply(
+                          e ->
+                              org.apache.pekko.japi.Pair.create(
+                                  r.protocol().value() + " " + r.status().intValue(),
+                                  e.getData().utf8String())))
+          .take(requests.size())
+          .runWith(Sink.seq(), clientSystem)
+          .toCompletableFuture()
+          .get(20, TimeUnit.SECONDS);
     } finally {
       clientSystem.terminate();
     }
+  }
+
+  @Test
+  void cleartextHttp2WithPriorKnowledgeWorksOnTheSamePort() throws Exception {
+    stubs.answer("checkTail", new StreamPosition(7, 70));
+    List<org.apache.pekko.japi.Pair<String, String>> responses =
+        h2Exchange(
+            List.of(
+                HttpRequest.GET("/health"),
+                HttpRequest.GET("/v1/streams/logs%2Fapp/records/tail")
+                    .addHeader(RawHeader.create("s2-basin", "my-basin-1"))));
     assertThat(responses)
         .extracting(p -> p.first())
         .containsExactly("HTTP/2.0 200", "HTTP/2.0 200");
@@ -370,6 +377,15 @@ class TransportTest extends EdgeTestBase {
     assertThat(json(responses.get(1).second()))
         .isEqualTo(json("{\"tail\":{\"seq_num\":7,\"timestamp\":70}}"));
     assertThat(stubs.only("checkTail").arg(1)).isEqualTo("logs/app");
+  }
+
+  @Test
+  void aServiceThatNeverAnswersGetsA408OverHttp2Too() throws Exception {
+    stubs.answer("getBasinConfig", new java.util.concurrent.CompletableFuture<>());
+    List<org.apache.pekko.japi.Pair<String, String>> responses =
+        h2Exchange(List.of(HttpRequest.GET("/v1/basins/my-basin-1")));
+    assertThat(responses.get(0).first()).isEqualTo("HTTP/2.0 408");
+    assertThat(json(responses.get(0).second()).get("code").asText()).isEqualTo("request_timeout");
   }
 
   @Test
