@@ -111,7 +111,9 @@ public final class S2HttpServer {
                 "pekko.http.server.parsing.error-handler",
                 JsonParsingErrorHandler.class.getName(),
                 "pekko.http.server.parsing.max-uri-length",
-                edge.maxUriLength()));
+                edge.maxUriLength(),
+                "pekko.http.server.transparent-head-requests",
+                true));
     return ServerSettings.create(overrides.withFallback(root));
   }
 }

@@ -37,6 +37,9 @@ class TransportTest extends EdgeTestBase {
     assertThat(ok.statusCode()).isEqualTo(200);
     assertThat(text(ok)).isEqualTo("OK");
     assertThat(get("/ping").statusCode()).isEqualTo(200);
+    HttpResponse<byte[]> head = send("HEAD", "/health", null);
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.body()).isEmpty();
 
     ready.set(false);
     HttpResponse<byte[]> notReady = get("/health");
