@@ -291,6 +291,17 @@ class TransportTest extends EdgeTestBase {
   }
 
   @Test
+  void bodiesUpToTheConfiguredBoundAreAcceptedEvenAbovePekkosDefaultLimit() throws Exception {
+    stubs.answer("append", new AppendOutcome.Appended(ACK));
+    String body = "{\"records\":[{\"body\":\"" + "b".repeat(200 * 1024) + "\"}]}";
+    HttpResponse<byte[]> r =
+        sendJson("POST", "/v1/streams/s/records", body, "s2-basin", "my-basin-1");
+    assertThat(r.statusCode()).isEqualTo(200);
+    AppendInput input = (AppendInput) stubs.only("append").arg(2);
+    assertThat(input.records().get(0).body()).hasSize(200 * 1024);
+  }
+
+  @Test
   void compressedBodiesThatInflateBeyondTheBoundAreRefused() throws Exception {
     byte[] big = new byte[TEST_MAX_BODY * 4];
     java.util.Arrays.fill(big, (byte) ' ');
