@@ -68,6 +68,7 @@ public final class ChannelSupervisor {
     private final Clock clock;
     private final Map<StorageClass, Slot[]> slots = new EnumMap<>(StorageClass.class);
     private long incarnations;
+    private final List<Acquire> waiting = new ArrayList<>();
 
     Instance(
         ActorContext<Command> ctx,
@@ -123,10 +124,11 @@ public final class ChannelSupervisor {
       }
       if (live.isEmpty()) {
         ctx.getLog()
-            .warn(
-                "No live {} channel for stream {}; the request will be retried.",
+            .info(
+                "No live {} channel for stream {} yet; it waits for the next incarnation.",
                 m.storageClass(),
                 m.streamId());
+        waiting.add(m);
         return Behaviors.same();
       }
       ThreadLocalRandom rnd = ThreadLocalRandom.current();
@@ -155,6 +157,9 @@ public final class ChannelSupervisor {
       if (slots.get(m.storageClass())[m.slot()] == null) {
         spawn(m.storageClass(), m.slot());
       }
+      List<Acquire> retry = new ArrayList<>(waiting);
+      waiting.clear();
+      retry.forEach(this::onAcquire);
       return Behaviors.same();
     }
   }
