@@ -26,6 +26,7 @@ import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import io.millrace.objectstore.ObjectStoreException;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -315,6 +316,80 @@ class DataPlaneTest {
     AppendAck after = acked(dp.append(BASIN, s, input(rec("after"))));
     assertThat(after.start().seqNum()).isEqualTo(1);
     assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactly("before", "after");
+  }
+
+  @Test
+  void aFailedBatchFailsEveryLaterInFlightBatchAndTheStreamContinuesAtItsDurableTail() {
+    DataPlane dp = node("millrace.engine.channels.write-retries = 0\n");
+    String s = stream("cascade");
+    acked(dp.append(BASIN, s, input(rec("durable"))));
+    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.startsWith("wal/"));
+    List<CompletionStage<AppendOutcome>> inFlight = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      inFlight.add(dp.append(BASIN, s, input(rec("doomed" + i))));
+    }
+    Awaitility.await().until(() -> gate.heldCount() >= 1);
+    gate.failHeld(() -> new ObjectStoreException("bucket unreachable"));
+    for (CompletionStage<AppendOutcome> f : inFlight) {
+      assertThat(failure(f).code()).isEqualTo(ErrorCode.STORAGE);
+    }
+    gate.open();
+    AppendAck next = acked(dp.append(BASIN, s, new AppendInput(List.of(rec("next")), 1L, null)));
+    assertThat(next.start().seqNum()).isEqualTo(1);
+    assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactly("durable", "next");
+  }
+
+  @Test
+  void aChunkWriteThatLandedButReportedAnErrorIsAckedOnce() {
+    DataPlane dp = node();
+    String s = stream("ambiguous");
+    objects.failPutsAfterWrite(
+        k -> k.startsWith("wal/"), 1, () -> new ObjectStoreException("timed out after landing"));
+    assertThat(acked(dp.append(BASIN, s, input(rec("once")))).start().seqNum()).isEqualTo(0);
+    assertThat(acked(dp.append(BASIN, s, input(rec("twice")))).start().seqNum()).isEqualTo(1);
+    assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactly("once", "twice");
+  }
+
+  @Test
+  void appendsBeyondThePendingByteBoundAreRefusedRetryablyInLogOrder() {
+    DataPlane dp = node("millrace.engine.channels.max-pending-bytes = 100\n");
+    String s = stream("bounded");
+    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.startsWith("wal/"));
+    CompletionStage<AppendOutcome> first = dp.append(BASIN, s, input(rec("x".repeat(60))));
+    Awaitility.await().until(() -> gate.heldCount() == 1);
+    CompletionStage<AppendOutcome> second = dp.append(BASIN, s, input(rec("y".repeat(60))));
+    await(dp.checkTail(BASIN, s));
+    assertThat(second.toCompletableFuture()).isNotDone();
+    gate.open();
+    assertThat(acked(first).start().seqNum()).isEqualTo(0);
+    S2Exception e = failure(second);
+    assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(acked(dp.append(BASIN, s, input(rec("z")))).start().seqNum()).isEqualTo(1);
+  }
+
+  @Test
+  void anIdleStreamPassivatesGracefullyAndReactivatesWithItsData() {
+    DataPlane dp = node("millrace.engine.passivation-idle-time = 1 s\n");
+    String s = stream("sleepy");
+    acked(dp.append(BASIN, s, input(rec("a"), rec("b"))));
+    String id =
+        resolver
+            .resolve(BASIN, s, StreamResolver.Access.READ)
+            .toCompletableFuture()
+            .join()
+            .streamId();
+    clock.advance(5_000);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              List<StreamletRecord> lets = await(metadata.listStreamlets(id));
+              return !lets.isEmpty() && lets.get(lets.size() - 1).sealedNextSeqNum() != null;
+            });
+    assertThat(await(metadata.getStreamState(id)))
+        .hasValueSatisfying(st -> assertThat(st.flushedNextSeqNum()).isEqualTo(2));
+    assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactly("a", "b");
+    assertThat(acked(dp.append(BASIN, s, input(rec("c")))).start().seqNum()).isEqualTo(2);
   }
 
   @Test
