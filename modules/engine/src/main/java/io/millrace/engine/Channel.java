@@ -92,7 +92,7 @@ public final class Channel {
 
   /** Key of a WAL object. */
   public static String walKey(String channelId, long chunkSeq) {
-    return "wal/" + channelId + "/" + String.format("%020d", chunkSeq);
+    return WalChunkCodec.objectKey(channelId, chunkSeq);
   }
 
   /** Prefix of all WAL objects of a channel incarnation. */

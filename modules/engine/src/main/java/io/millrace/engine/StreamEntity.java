@@ -791,13 +791,7 @@ public final class StreamEntity {
       long epoch = streamlet != null ? streamlet.epoch() : maxEpoch;
       SequencedRecord first = records.get(0);
       SequencedRecord last = records.get(records.size() - 1);
-      String key =
-          "segments/"
-              + streamId
-              + "/"
-              + String.format("%020d", first.seqNum())
-              + "-"
-              + String.format("%020d", last.seqNum());
+      String key = SegmentCodec.objectKey(streamId, first.seqNum(), last.seqNum());
       byte[] data = SegmentCodec.encode(streamId, records);
       SegmentRecord seg =
           new SegmentRecord(
