@@ -69,6 +69,7 @@ public final class ChannelSupervisor {
     private final Map<StorageClass, Slot[]> slots = new EnumMap<>(StorageClass.class);
     private long incarnations;
     private final List<Acquire> waiting = new ArrayList<>();
+    private final Map<String, long[]> deaths = new java.util.HashMap<>();
 
     Instance(
         ActorContext<Command> ctx,
@@ -148,7 +149,14 @@ public final class ChannelSupervisor {
                 "A {} channel in slot {} stopped; starting a new incarnation.",
                 m.storageClass(),
                 m.slot());
-        timers.startSingleTimer(new Restart(m.storageClass(), m.slot()), Duration.ofMillis(20));
+        long now = System.nanoTime();
+        String slotKey = m.storageClass() + "-" + m.slot();
+        long[] hist = deaths.computeIfAbsent(slotKey, k -> new long[] {0, 0});
+        // Consecutive deaths within 10 s back off exponentially, up to 5 s.
+        hist[0] = now - hist[1] < 10_000_000_000L ? Math.min(hist[0] + 1, 8) : 0;
+        hist[1] = now;
+        Duration delay = Duration.ofMillis(Math.min(5_000, 20L << hist[0]));
+        timers.startSingleTimer(new Restart(m.storageClass(), m.slot()), delay);
       }
       return Behaviors.same();
     }

@@ -113,6 +113,8 @@ public final class StreamEntity {
 
   private record ChannelAnswer(Channel.Result result) implements Command {}
 
+  private record ChannelStopped(String channelId) implements Command {}
+
   private record ChannelAssigned(Channel.Registered registered) implements Command {}
 
   private record ChannelAssignFailed(Throwable error) implements Command {}
@@ -336,6 +338,7 @@ public final class StreamEntity {
           .onMessage(Read.class, this::onRead)
           .onMessage(CheckTail.class, this::onCheckTail)
           .onMessage(ChannelAnswer.class, this::onChannelAnswer)
+          .onMessage(ChannelStopped.class, this::onChannelStopped)
           .onMessage(FlushDone.class, this::onFlushDone)
           .onMessage(Tick.class, this::onTick)
           .onMessage(WaitExpired.class, this::onWaitExpired)
@@ -356,8 +359,13 @@ public final class StreamEntity {
                     null, ErrorCode.UNAVAILABLE, "stream is moving or stopping; retry"));
         return Behaviors.same();
       }
-      if (streamlet != null && streamlet.load().isDead() && queue.isEmpty()) {
+      if (streamlet != null && streamlet.load().isDead()) {
         stash.stash(m);
+        if (firstInFlight() != null) {
+          return onStorageFailure(
+              new S2Exception(
+                  ErrorCode.STORAGE, "WAL channel " + streamlet.channelId() + " died; retry"));
+        }
         return reseal("its channel " + streamlet.channelId() + " stopped");
       }
       if (streamlet == null) {
@@ -431,6 +439,18 @@ public final class StreamEntity {
       }
       Channel.Failed f = (Channel.Failed) res;
       return onStorageFailure(f.error());
+    }
+
+    /** The channel stopped; if it left batches unanswered, they failed. */
+    private Behavior<Command> onChannelStopped(ChannelStopped m) {
+      if (streamlet == null || !streamlet.channelId().equals(m.channelId())) {
+        return Behaviors.same();
+      }
+      if (firstInFlight() != null) {
+        return onStorageFailure(
+            new S2Exception(ErrorCode.STORAGE, "WAL channel " + m.channelId() + " stopped; retry"));
+      }
+      return draining ? Behaviors.same() : reseal("its channel " + m.channelId() + " stopped");
     }
 
     private Pending firstInFlight() {
@@ -546,6 +566,7 @@ public final class StreamEntity {
 
     private void releaseStreamlet() {
       if (streamlet != null) {
+        ctx.unwatch(streamlet.channel());
         streamlet.load().streamReleased();
         streamlet = null;
         lastDurableChunk = -1;
@@ -598,6 +619,7 @@ public final class StreamEntity {
                     new Streamlet(
                         m.epoch(), reg.channelId(), reg.channel(), reg.load(), reg.firstChunkSeq());
                 lastDurableChunk = -1;
+                ctx.watchWith(reg.channel(), new ChannelStopped(reg.channelId()));
                 ctx.getLog()
                     .info(
                         "Stream {} opened epoch {} on channel {} at chunk {}.",
