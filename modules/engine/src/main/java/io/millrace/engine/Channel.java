@@ -108,7 +108,8 @@ public final class Channel {
       EngineSettings settings,
       EngineMetrics metrics,
       Clock clock,
-      ChannelLoad load) {
+      ChannelLoad load,
+      java.util.function.Consumer<StorageClass> onStarted) {
     return Behaviors.withStash(
         10_000,
         stash ->
@@ -128,7 +129,8 @@ public final class Channel {
                                     settings,
                                     metrics,
                                     clock,
-                                    load)
+                                    load,
+                                    onStarted)
                                 .starting())));
   }
 
@@ -162,6 +164,7 @@ public final class Channel {
     private final EngineMetrics metrics;
     private final Clock clock;
     private final ChannelLoad load;
+    private final java.util.function.Consumer<StorageClass> onStarted;
 
     private long nextChunkSeq;
     private List<Append> open = new ArrayList<>();
@@ -182,7 +185,9 @@ public final class Channel {
         EngineSettings settings,
         EngineMetrics metrics,
         Clock clock,
-        ChannelLoad load) {
+        ChannelLoad load,
+        java.util.function.Consumer<StorageClass> onStarted) {
+      this.onStarted = onStarted;
       this.ctx = ctx;
       this.stash = stash;
       this.timers = timers;
@@ -209,6 +214,7 @@ public final class Channel {
               m -> {
                 ctx.getLog()
                     .info("Channel {} ({}) started on node {}.", channelId, storageClass, node);
+                onStarted.accept(storageClass);
                 return stash.unstashAll(active());
               })
           .onMessage(

@@ -48,12 +48,22 @@ public final class ChannelSupervisor {
       MetadataStore metadata,
       EngineSettings settings,
       EngineMetrics metrics,
-      Clock clock) {
+      Clock clock,
+      java.util.function.Consumer<StorageClass> onChannelStarted) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
                 timers ->
-                    new Instance(ctx, timers, node, objects, metadata, settings, metrics, clock)
+                    new Instance(
+                            ctx,
+                            timers,
+                            node,
+                            objects,
+                            metadata,
+                            settings,
+                            metrics,
+                            clock,
+                            onChannelStarted)
                         .running()));
   }
 
@@ -66,6 +76,7 @@ public final class ChannelSupervisor {
     private final EngineSettings settings;
     private final EngineMetrics metrics;
     private final Clock clock;
+    private final java.util.function.Consumer<StorageClass> onChannelStarted;
     private final Map<StorageClass, Slot[]> slots = new EnumMap<>(StorageClass.class);
     private long incarnations;
     private final List<Acquire> waiting = new ArrayList<>();
@@ -79,7 +90,9 @@ public final class ChannelSupervisor {
         MetadataStore metadata,
         EngineSettings settings,
         EngineMetrics metrics,
-        Clock clock) {
+        Clock clock,
+        java.util.function.Consumer<StorageClass> onChannelStarted) {
+      this.onChannelStarted = onChannelStarted;
       this.ctx = ctx;
       this.timers = timers;
       this.node = node;
@@ -101,7 +114,8 @@ public final class ChannelSupervisor {
       ChannelLoad load = new ChannelLoad();
       ActorRef<Channel.Command> ref =
           ctx.spawn(
-              Channel.create(sc, node, objects, metadata, settings, metrics, clock, load),
+              Channel.create(
+                  sc, node, objects, metadata, settings, metrics, clock, load, onChannelStarted),
               "channel-" + sc.wire() + "-" + slot + "-" + (incarnations++));
       ctx.watchWith(ref, new ChannelTerminated(sc, slot, ref));
       slots.get(sc)[slot] = new Slot(ref, load);

@@ -54,7 +54,8 @@ public final class DataPlane implements RecordService, StreamDataEraser {
       new ConcurrentHashMap<>();
   private final SegmentReader segmentReader;
   private final EngineMetrics metrics = new EngineMetrics();
-  private final AtomicBoolean ready = new AtomicBoolean();
+  private final java.util.Set<io.millrace.core.config.StorageClass> startedClasses =
+      ConcurrentHashMap.newKeySet();
   private final AtomicBoolean stopping = new AtomicBoolean();
 
   private DataPlane(
@@ -73,7 +74,8 @@ public final class DataPlane implements RecordService, StreamDataEraser {
     String node = Cluster.get(system).selfMember().address().toString();
     this.channels =
         system.systemActorOf(
-            ChannelSupervisor.create(node, objects, metadata, settings, metrics, clock),
+            ChannelSupervisor.create(
+                node, objects, metadata, settings, metrics, clock, startedClasses::add),
             "millrace-channels-" + java.util.UUID.randomUUID(),
             Props.empty());
     StreamEntity.Deps deps =
@@ -84,7 +86,6 @@ public final class DataPlane implements RecordService, StreamDataEraser {
                 StreamEntity.TYPE_KEY,
                 ctx -> StreamEntity.create(ctx.getEntityId(), ctx.getShard(), deps))
             .withStopMessage(new StreamEntity.Passivate()));
-    ready.set(true);
   }
 
   /**
@@ -101,9 +102,13 @@ public final class DataPlane implements RecordService, StreamDataEraser {
     return new DataPlane(system, objects, metadata, resolver, settings, clock);
   }
 
-  /** True once started and until {@link #stop()}. */
+  /**
+   * True once a channel of every storage class has registered (appends can be made durable), until
+   * {@link #stop()}.
+   */
   public boolean isReady() {
-    return ready.get() && !stopping.get();
+    return startedClasses.size() == io.millrace.core.config.StorageClass.values().length
+        && !stopping.get();
   }
 
   /** The data plane's counters and timers. */

@@ -52,7 +52,8 @@ class ChannelTest {
             settings,
             new EngineMetrics(),
             new TestClock(1000),
-            new ChannelLoad()));
+            new ChannelLoad(),
+            sc -> {}));
   }
 
   private static List<SequencedRecord> records(long first, int n) {

@@ -55,6 +55,7 @@ final class EngineNode implements AutoCloseable {
             resolver,
             EngineSettings.fromConfig(testKit.system().settings().config()),
             clock);
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(dataPlane::isReady);
   }
 
   /** Stops the node without a graceful data-plane stop (a crash, as far as the stores can tell). */
