@@ -88,7 +88,7 @@ public final class StreamSequencer {
 
   /** True when some accepted batch is not yet durable. */
   public boolean hasInFlight() {
-    return assigned.nextSeqNum() != durable.nextSeqNum() || !assigned.equals(durable);
+    return assigned.nextSeqNum() != durable.nextSeqNum();
   }
 
   /**
