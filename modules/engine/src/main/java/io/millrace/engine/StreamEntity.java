@@ -868,7 +868,9 @@ public final class StreamEntity {
               .thenCompose(x -> x);
       ctx.pipeToSelf(
           put.thenCompose(x -> metadata.addSegment(seg))
-              .thenCompose(x -> metadata.putStreamState(row)),
+              .thenCompose(x -> metadata.putStreamState(row))
+              // Streamlets before the state's epoch hold only flushed records: recovery skips them.
+              .thenCompose(x -> metadata.deleteStreamlets(streamId, epoch)),
           (ok, err) -> new FlushDone(seg, state, err == null ? null : unwrap(err)));
     }
 

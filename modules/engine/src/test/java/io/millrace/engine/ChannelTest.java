@@ -29,6 +29,7 @@ class ChannelTest {
   void setUp() {
     testKit = ActorTestKit.create("channel-test");
     objects = new InMemoryObjectStore();
+    Awaitility.setDefaultTimeout(java.time.Duration.ofSeconds(30));
     metadata = SqliteMetadataStore.inMemory();
   }
 

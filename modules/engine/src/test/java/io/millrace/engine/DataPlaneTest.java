@@ -50,6 +50,7 @@ class DataPlaneTest {
   @BeforeEach
   void setUp() {
     objects = new InMemoryObjectStore();
+    Awaitility.setDefaultTimeout(java.time.Duration.ofSeconds(30));
     metadata = SqliteMetadataStore.inMemory();
     resolver = new TestResolver();
     clock = new TestClock(START_MS);
