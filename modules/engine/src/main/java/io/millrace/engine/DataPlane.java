@@ -79,7 +79,15 @@ public final class DataPlane implements RecordService, StreamDataEraser {
             "millrace-channels-" + java.util.UUID.randomUUID(),
             Props.empty());
     StreamEntity.Deps deps =
-        new StreamEntity.Deps(objects, metadata, channels, settings, metrics, clock, localEntities);
+        new StreamEntity.Deps(
+            objects,
+            metadata,
+            channels,
+            settings,
+            metrics,
+            clock,
+            localEntities,
+            new WalChunkCache(objects, 64L * 1024 * 1024));
     this.sharding = ClusterSharding.get(system);
     sharding.init(
         Entity.of(

@@ -139,7 +139,8 @@ public final class StreamEntity {
       EngineSettings settings,
       EngineMetrics metrics,
       Clock clock,
-      ConcurrentMap<String, ActorRef<Command>> localEntities) {}
+      ConcurrentMap<String, ActorRef<Command>> localEntities,
+      WalChunkCache walChunks) {}
 
   public static Behavior<Command> create(
       String streamId, ActorRef<ClusterSharding.ShardCommand> shard, Deps deps) {
@@ -273,7 +274,7 @@ public final class StreamEntity {
     private Behavior<Command> loading() {
       deps.metrics().activations.increment();
       ctx.pipeToSelf(
-          new StreamRecovery(deps.objects(), deps.metadata()).recover(streamId),
+          new StreamRecovery(deps.objects(), deps.metadata(), deps.walChunks()).recover(streamId),
           (r, err) -> err == null ? new Loaded(r) : new LoadFailed(unwrap(err)));
       return Behaviors.receive(Command.class)
           .onMessage(Loaded.class, this::onLoaded)

@@ -44,10 +44,12 @@ final class StreamRecovery {
 
   private final ObjectStore objects;
   private final MetadataStore metadata;
+  private final WalChunkCache chunks;
 
-  StreamRecovery(ObjectStore objects, MetadataStore metadata) {
+  StreamRecovery(ObjectStore objects, MetadataStore metadata, WalChunkCache chunks) {
     this.objects = objects;
     this.metadata = metadata;
+    this.chunks = chunks;
   }
 
   CompletionStage<Recovered> recover(String streamId) {
@@ -170,7 +172,7 @@ final class StreamRecovery {
     long end = Math.min(to, from + CHUNK_READ_WINDOW - 1);
     List<CompletableFuture<Optional<byte[]>>> gets = new ArrayList<>();
     for (long k = from; k <= end; k++) {
-      gets.add(objects.get(Channel.walKey(s.channelId(), k)).toCompletableFuture());
+      gets.add(chunks.get(Channel.walKey(s.channelId(), k)).toCompletableFuture());
     }
     return CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new))
         .thenCompose(
