@@ -136,7 +136,7 @@ final class BackgroundDeletion {
             fullScanNeeded = true;
             log.warn(
                 "A background deletion sweep failed; the next sweep rescans everything: {}",
-                String.valueOf(ControlPlane.toS2(error).getMessage()));
+                reason(error));
           }
           running.set(false);
           if (again.get()) {
@@ -171,7 +171,7 @@ final class BackgroundDeletion {
                             log.warn(
                                 "Could not finish the deletion of {}; will retry: {}",
                                 describe(p),
-                                String.valueOf(ControlPlane.toS2(e).getMessage()));
+                                reason(e));
                             return null;
                           }));
     }
@@ -367,6 +367,17 @@ final class BackgroundDeletion {
               String last = streams.get(streams.size() - 1).name();
               return chain.thenCompose(v -> finishStreamsOf(basin, last));
             });
+  }
+
+  /** The innermost message of a failure, for a log sentence. */
+  private static String reason(Throwable error) {
+    Throwable cur = error;
+    while (cur.getCause() != null
+        && (cur instanceof java.util.concurrent.CompletionException
+            || cur instanceof java.util.concurrent.ExecutionException)) {
+      cur = cur.getCause();
+    }
+    return cur.getMessage() == null ? cur.toString() : cur.getMessage();
   }
 
   private Instant now() {
