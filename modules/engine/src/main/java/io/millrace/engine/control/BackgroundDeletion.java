@@ -81,7 +81,7 @@ final class BackgroundDeletion {
   }
 
   void start() {
-    log.info("Background deletion started; it sweeps every {}.", interval);
+    log.info("Background deletion started; it sweeps every {} ms.", interval.toMillis());
     scheduler.scheduleWithFixedDelay(
         this::trigger, 0, Math.max(1, interval.toMillis()), TimeUnit.MILLISECONDS);
   }
