@@ -73,7 +73,7 @@ public final class S2HttpServer {
             basins,
             streams,
             records,
-            new StreamingSessions(),
+            new StreamingSessions(records, SessionSettings.fromConfig(system.settings().config())),
             ready,
             Materializer.matFromSystem(system));
     return Http.get(system)
