@@ -82,8 +82,8 @@ final class Queries {
   }
 
   /**
-   * The parameters of a streaming read session (spec section 6.2): the same checks as a unary
-   * read, but limits apply to the whole session and are not capped, and {@code wait} is not capped.
+   * The parameters of a streaming read session (spec section 6.2): the same checks as a unary read,
+   * but limits apply to the whole session and are not capped, and {@code wait} is not capped.
    */
   static ReadSession.Params sessionReadParams(QueryParams q) {
     Long seqNum = q.u64("seq_num");

@@ -22,11 +22,11 @@ import java.util.function.LongSupplier;
  * One streaming read session (spec sections 6.2, 6.4, 6.5) over the unary {@link RecordService}:
  * catch-up reads of at most 1000 records / 1 MiB, then long-polling reads at the tail, whose
  * batches carry the tail. While idle at the tail it yields a heartbeat with the tail right after
- * reaching it and then after every long-poll that times out (a random 5 to 15 s by default).
- * Limits ({@code count}, {@code bytes}, {@code until}) apply to the whole session; {@code wait}
- * bounds the idle gap at the tail. The session ends normally when a limit is reached, when the
- * idle gap exceeds {@code wait}, when a bounded session reaches the tail, and when the stream is
- * deleted. Not thread-safe: one {@link #next()} at a time.
+ * reaching it and then after every long-poll that times out (a random 5 to 15 s by default). Limits
+ * ({@code count}, {@code bytes}, {@code until}) apply to the whole session; {@code wait} bounds the
+ * idle gap at the tail. The session ends normally when a limit is reached, when the idle gap
+ * exceeds {@code wait}, when a bounded session reaches the tail, and when the stream is deleted.
+ * Not thread-safe: one {@link #next()} at a time.
  */
 final class ReadSession {
 
@@ -43,8 +43,7 @@ final class ReadSession {
   record Heartbeat(StreamPosition tail) implements Event {}
 
   /** The parameters of a session, as given by the client (no caps applied). */
-  record Params(
-      ReadStart start, boolean clamp, Long count, Long bytes, Long until, Long waitSecs) {
+  record Params(ReadStart start, boolean clamp, Long count, Long bytes, Long until, Long waitSecs) {
 
     /** Whether the session may follow the tail (spec 6.2: no limits at all, or wait > 0). */
     boolean canFollow() {
@@ -143,8 +142,8 @@ final class ReadSession {
 
   /**
    * The pre-flight check, before the response starts: completes with null when the session may
-   * start, with a {@link ReadOutcome.RangeNotSatisfiable} for a 416, or exceptionally (404 and
-   * the like).
+   * start, with a {@link ReadOutcome.RangeNotSatisfiable} for a 416, or exceptionally (404 and the
+   * like).
    */
   CompletionStage<ReadOutcome.RangeNotSatisfiable> open() {
     return records
@@ -240,7 +239,8 @@ final class ReadSession {
     boolean wasFirst = first;
     first = false;
     ReadRequest request =
-        new ReadRequest(start, wasFirst && params.clamp(), (long) reqCount, reqBytes, params.until(), wait);
+        new ReadRequest(
+            start, wasFirst && params.clamp(), (long) reqCount, reqBytes, params.until(), wait);
     return records
         .read(basin, stream, request)
         .handle(

@@ -151,9 +151,9 @@ final class S2sFrames {
   }
 
   /**
-   * Splits a byte stream into frames sent by a client. Framing errors are 400 {@code bad_frame}:
-   * a zero or oversized length, reserved bits, compression bits 11, a compression the server did
-   * not negotiate, or a terminal frame (clients must not send one). The reconnect-advised bit means
+   * Splits a byte stream into frames sent by a client. Framing errors are 400 {@code bad_frame}: a
+   * zero or oversized length, reserved bits, compression bits 11, a compression the server did not
+   * negotiate, or a terminal frame (clients must not send one). The reconnect-advised bit means
    * nothing from a client and is ignored. Not thread-safe.
    */
   static final class Decoder {
@@ -227,7 +227,8 @@ final class S2sFrames {
       if (buf.length - end < n) {
         int live = end - start;
         if (live + n > buf.length || start > buf.length / 2) {
-          byte[] bigger = new byte[Math.max(live + n, Math.min(buf.length * 2, MAX_FRAME_BYTES + 4))];
+          byte[] bigger =
+              new byte[Math.max(live + n, Math.min(buf.length * 2, MAX_FRAME_BYTES + 4))];
           System.arraycopy(buf, start, bigger, 0, live);
           buf = bigger;
         } else {

@@ -9,8 +9,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * An {@link AppendSession} over a plain {@link RecordService}: each batch is sent once the one
- * before it has been acked, so order holds without help from the service and nothing after a
- * failed batch is appended. Used when the record service offers no pipelined sessions.
+ * before it has been acked, so order holds without help from the service and nothing after a failed
+ * batch is appended. Used when the record service offers no pipelined sessions.
  */
 final class SequentialAppendSession implements AppendSession {
   private final RecordService records;

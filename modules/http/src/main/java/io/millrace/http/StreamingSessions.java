@@ -6,7 +6,6 @@ import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.AppendSession;
 import io.millrace.core.api.AppendSessionService;
-import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.record.AppendInput;
 import io.millrace.core.record.AppendValidation;
@@ -39,14 +38,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Errors found before a session starts (404, 416, bad query, bad header) are plain JSON error
  * responses. Once it has started, an error is an S2S terminal frame or an SSE {@code error} event,
- * after which the response ends. A normal end is the end of the response body (S2S) or {@code
- * data: [DONE]} (SSE).
+ * after which the response ends. A normal end is the end of the response body (S2S) or {@code data:
+ * [DONE]} (SSE).
  *
  * <p>Append sessions read the request body as a stream while acks are written (full duplex, over
- * HTTP/1.1 chunked bodies and HTTP/2 alike). Batches are pipelined through an {@link
- * AppendSession} when the record service is an {@link AppendSessionService}, else sent one at a
- * time; acks are written in order; the first failed batch, malformed frame, unparsable protobuf or
- * invalid batch ends the session with a terminal frame after the acks of the batches before it.
+ * HTTP/1.1 chunked bodies and HTTP/2 alike). Batches are pipelined through an {@link AppendSession}
+ * when the record service is an {@link AppendSessionService}, else sent one at a time; acks are
+ * written in order; the first failed batch, malformed frame, unparsable protobuf or invalid batch
+ * ends the session with a terminal frame after the acks of the batches before it.
  */
 class StreamingSessions {
   private static final Logger log = LoggerFactory.getLogger(StreamingSessions.class);
@@ -89,7 +88,7 @@ class StreamingSessions {
             .withoutSizeLimit()
             .getDataBytes()
             .<Item>mapConcat(chunk -> decodeInputs(decoder, chunk))
-            .concat(Source.lazySource(() -> endOfInput(decoder)))
+            .concatLazy(Source.lazySource(() -> endOfInput(decoder)))
             .mapMaterializedValue(m -> NotUsed.getInstance())
             .takeWhile(i -> i instanceof Item.Input, true);
     Source<ByteString, NotUsed> acks =
@@ -103,8 +102,7 @@ class StreamingSessions {
                   return session
                       .submit(((Item.Input) item).input())
                       .handle(
-                          (outcome, err) ->
-                              err != null ? Result.failed(err) : Result.of(outcome));
+                          (outcome, err) -> err != null ? Result.failed(err) : Result.of(outcome));
                 })
             .takeWhile(r -> r.ok(), true)
             .map(r -> r.frame(compression))
@@ -161,8 +159,7 @@ class StreamingSessions {
   private static Source<Item, NotUsed> endOfInput(S2sFrames.Decoder decoder) {
     if (decoder.hasPartialFrame()) {
       return Source.single(
-          new Item.Bad(
-              new S2Exception(ErrorCode.BAD_FRAME, "request body ended inside a frame")));
+          new Item.Bad(new S2Exception(ErrorCode.BAD_FRAME, "request body ended inside a frame")));
     }
     return Source.empty();
   }
@@ -274,11 +271,8 @@ class StreamingSessions {
               }
               Source<ByteString, NotUsed> events =
                   Source.unfoldAsync(
-                          session,
-                          s ->
-                              s.next()
-                                  .thenApply(
-                                      e -> e.map(ev -> Pair.create(s, encode.apply(ev)))));
+                      session,
+                      s -> s.next().thenApply(e -> e.map(ev -> Pair.create(s, encode.apply(ev)))));
               return sessionResponse(contentType, withErrorEnd(events, normalEnd, onError));
             });
   }
@@ -322,8 +316,7 @@ class StreamingSessions {
     return Pair.create(
         ErrorCode.OTHER.status(),
         JsonCodec.error(
-            ErrorCode.OTHER.code(),
-            ("internal error: " + cause.getClass().getSimpleName())));
+            ErrorCode.OTHER.code(), ("internal error: " + cause.getClass().getSimpleName())));
   }
 
   static byte[] utf8(String s) {

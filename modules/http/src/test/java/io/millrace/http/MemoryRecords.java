@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A one-stream, in-memory {@link RecordService} for session tests: appends with match_seq_num,
- * reads with the unary rules of {@link ReadRules} including long-polls at the tail, check tail,
- * and deletion. Timestamps are the seq num times 10.
+ * reads with the unary rules of {@link ReadRules} including long-polls at the tail, check tail, and
+ * deletion. Timestamps are the seq num times 10.
  */
 final class MemoryRecords implements RecordService {
   static final String STREAM = "logs/app";
@@ -146,7 +146,8 @@ final class MemoryRecords implements RecordService {
         break;
       }
     }
-    return CompletableFuture.completedFuture(new ReadOutcome.Batch(new ReadBatch(col.records(), null)));
+    return CompletableFuture.completedFuture(
+        new ReadOutcome.Batch(new ReadBatch(col.records(), null)));
   }
 
   @Override
