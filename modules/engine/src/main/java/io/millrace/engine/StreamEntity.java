@@ -298,7 +298,7 @@ public final class StreamEntity {
               })
           .onAnyMessage(
               m -> {
-                stash.stash(m);
+                stashOrReject(m);
                 return Behaviors.same();
               })
           .onSignal(PostStop.class, s -> onPostStop())
@@ -559,7 +559,7 @@ public final class StreamEntity {
           .onSignal(PostStop.class, sig -> onPostStop())
           .onAnyMessage(
               m -> {
-                stash.stash(m);
+                stashOrReject(m);
                 return Behaviors.same();
               })
           .build();
@@ -646,7 +646,7 @@ public final class StreamEntity {
           .onSignal(PostStop.class, sig -> onPostStop())
           .onAnyMessage(
               m -> {
-                stash.stash(m);
+                stashOrReject(m);
                 return Behaviors.same();
               })
           .build();
@@ -1004,6 +1004,15 @@ public final class StreamEntity {
       releaseWaiters();
       failStash(ErrorCode.UNAVAILABLE, "stream stopped; retry");
       return Behaviors.same();
+    }
+
+    /** Stashes a request while the entity is busy, or refuses it when the stash is full. */
+    private void stashOrReject(Command m) {
+      if (stash.isFull()) {
+        failRequest(m, ErrorCode.UNAVAILABLE, "stream is busy; retry");
+      } else {
+        stash.stash(m);
+      }
     }
 
     private void failStash(ErrorCode code, String message) {
