@@ -322,7 +322,7 @@ public final class StreamEntity {
       Duration tick = tickInterval();
       timers.startTimerWithFixedDelay("tick", new Tick(), tick);
       ctx.getLog()
-          .info(
+          .debug(
               "Stream {} activated at tail {} (flushed {}, epoch {}).",
               streamId,
               r.state().nextSeqNum(),
@@ -519,8 +519,11 @@ public final class StreamEntity {
       Streamlet s = streamlet;
       long next = sequencer.durable().nextSeqNum();
       long lastChunk = lastDurableChunk < 0 ? s.firstChunkSeq() - 1 : lastDurableChunk;
+      org.slf4j.event.Level level =
+          draining ? org.slf4j.event.Level.DEBUG : org.slf4j.event.Level.INFO;
       ctx.getLog()
-          .info(
+          .atLevel(level)
+          .log(
               "Stream {} seals epoch {} at seq num {} (last chunk {}) because {}.",
               streamId,
               s.epoch(),
@@ -622,7 +625,7 @@ public final class StreamEntity {
                 lastDurableChunk = -1;
                 ctx.watchWith(reg.channel(), new ChannelStopped(reg.channelId()));
                 ctx.getLog()
-                    .info(
+                    .debug(
                         "Stream {} opened epoch {} on channel {} at chunk {}.",
                         streamId,
                         m.epoch(),
