@@ -80,13 +80,21 @@ public final class MillraceServer {
     ServerSettings settings = ServerSettings.fromConfig(config);
     prepareDataDir(settings.dataDir());
     Duration timeout = settings.startTimeout();
+    DataDirLock lock = DataDirLock.acquire(settings.dataDir());
 
-    MetadataStore metadata = openMetadata(settings.metadataFile());
+    MetadataStore metadata;
+    try {
+      metadata = openMetadata(settings.metadataFile());
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
     ObjectStore objects;
     try {
       objects = new LocalDirectoryObjectStore(settings.objectsDir());
     } catch (RuntimeException e) {
       metadata.close();
+      lock.close();
       throw new StartupException(
           "Cannot open the object store at " + settings.objectsDir().toAbsolutePath() + ": " + e,
           e);
@@ -99,6 +107,7 @@ public final class MillraceServer {
     } catch (RuntimeException e) {
       objects.close();
       metadata.close();
+      lock.close();
       throw new StartupException("Cannot start the actor system: " + e.getMessage(), e);
     }
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
@@ -108,6 +117,7 @@ public final class MillraceServer {
         () -> {
           objects.close();
           metadata.close();
+          lock.close();
           log.info("Closed the metadata store and the object store.");
           return CompletableFuture.completedFuture(Done.getInstance());
         });

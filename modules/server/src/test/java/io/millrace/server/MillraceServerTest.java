@@ -110,6 +110,17 @@ class MillraceServerTest {
   }
 
   @Test
+  void aSecondNodeOnTheSameDataDirIsRefusedWithAClearMessage() {
+    server = start(new ByteArrayOutputStream());
+    ByteArrayOutputStream secondOut = new ByteArrayOutputStream();
+
+    assertThatThrownBy(() -> start(secondOut))
+        .isInstanceOf(StartupException.class)
+        .hasMessageContaining("is in use by another Millrace node");
+    assertThat(secondOut.toString(StandardCharsets.UTF_8)).isEmpty();
+  }
+
+  @Test
   void aStoppedServerNoLongerAcceptsConnections() throws Exception {
     server = start(new ByteArrayOutputStream());
     URI health = uri("/health");
