@@ -1,0 +1,119 @@
+// Shared fixtures for the conformance tests: one server per test file, an SDK client pointed at
+// it, unique names, a raw HTTP helper for statuses the SDK hides, and error assertions.
+
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before } from "node:test";
+import { S2, S2Error } from "@s2-dev/streamstore";
+import { startServer } from "./server.js";
+
+/**
+ * Starts a server before the tests of the calling file and stops it after them.
+ * Returns a context whose `url`, `s2` fields are filled in once `before` has run.
+ */
+export function useServer(name) {
+	const ctx = { url: undefined, s2: undefined, server: undefined };
+	before(async () => {
+		ctx.server = await startServer(name);
+		ctx.url = ctx.server.url;
+		ctx.s2 = newClient(ctx.url);
+	});
+	after(async () => {
+		if (ctx.server) await ctx.server.stop();
+	});
+	return ctx;
+}
+
+/** An SDK client configured the way the S2 docs say to point it at s2-lite: both endpoints = the server. */
+export function newClient(url) {
+	return new S2({
+		accessToken: "ignored",
+		endpoints: { account: url, basin: url },
+		// One attempt: the tests want to see each server answer, not the SDK's retries of it.
+		retry: { maxAttempts: 1 },
+	});
+}
+
+/** A basin name nobody else uses: lowercase letters, digits and dashes, 8-48 bytes. */
+export function basinName(prefix = "conf") {
+	return `${prefix}-${randomBytes(6).toString("hex")}`;
+}
+
+/** Creates a fresh basin (optionally configured) and returns its SDK handle. */
+export async function freshBasin(ctx, config, prefix = "conf") {
+	const name = basinName(prefix);
+	await ctx.s2.basins.create({ basin: name, config });
+	return ctx.s2.basin(name);
+}
+
+/** Creates a fresh basin and stream in it; returns `{ basin, stream, name }`. */
+export async function freshStream(ctx, config, streamName = "events/main") {
+	const basin = await freshBasin(ctx);
+	await basin.streams.create({ stream: streamName, config });
+	return { basin, stream: basin.stream(streamName), name: streamName, basinName: basin.name };
+}
+
+/**
+ * Plain HTTP against the server, bypassing the SDK. `basin` sets the s2-basin header; `json` sends
+ * a JSON body; `body` sends raw bytes/strings with the given headers.
+ * Returns `{ status, headers, text, json, bytes }` (json is undefined when the body is not JSON).
+ */
+export async function http(ctx, method, path, { basin, json, body, headers = {} } = {}) {
+	const h = { authorization: "Bearer ignored", ...headers };
+	if (basin !== undefined) h["s2-basin"] = basin;
+	let payload = body;
+	if (json !== undefined) {
+		payload = JSON.stringify(json);
+		if (!Object.keys(h).some((k) => k.toLowerCase() === "content-type")) h["content-type"] = "application/json";
+	}
+	const res = await fetch(`${ctx.url}${path}`, { method, headers: h, body: payload });
+	const bytes = new Uint8Array(await res.arrayBuffer());
+	const text = new TextDecoder().decode(bytes);
+	let parsed;
+	try {
+		parsed = text.length > 0 ? JSON.parse(text) : undefined;
+	} catch {
+		parsed = undefined;
+	}
+	return { status: res.status, headers: res.headers, text, json: parsed, bytes };
+}
+
+/** Asserts that an HTTP answer is the standard S2 error body with this status and code. */
+export function assertErrorBody(res, status, code) {
+	assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${res.text}`);
+	assert.match(res.headers.get("content-type") ?? "", /application\/json/);
+	assert.equal(res.json?.code, code, `body was ${res.text}`);
+	assert.equal(typeof res.json?.message, "string", `body was ${res.text}`);
+}
+
+/** Awaits a promise that must reject with an S2Error from the server with this status (and code). */
+export async function rejectsWith(promise, status, code) {
+	let error;
+	try {
+		await promise;
+	} catch (e) {
+		error = e;
+	}
+	assert.ok(error, `expected the call to fail with ${status} ${code ?? ""}, but it succeeded`);
+	assert.ok(error instanceof S2Error, `expected an S2Error, got ${error}`);
+	assert.equal(error.status, status, `expected status ${status}, got ${error.status}: ${error.message}`);
+	if (code !== undefined) assert.equal(error.code, code, `expected code ${code}, got ${error.code}: ${error.message}`);
+	return error;
+}
+
+/**
+ * Polls `probe` until it returns a truthy value, or fails after `timeoutMs` naming `what`.
+ * An exception from `probe` fails at once: only a falsy answer means "not yet".
+ */
+export async function eventually(what, probe, timeoutMs = 60_000) {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const v = await probe();
+		if (v) return v;
+		if (Date.now() > deadline) throw new Error(`gave up waiting for: ${what}`);
+		await new Promise((r) => setTimeout(r, 250));
+	}
+}
+
+export const encodeStream = (name) => encodeURIComponent(name);
+export const utf8 = (s) => new TextEncoder().encode(s);
