@@ -1,0 +1,540 @@
+package io.millrace.format;
+
+import io.millrace.core.record.SequencedRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Encodes and decodes segments, {@code segments/<stream-id>/<first-seq>-<last-seq>}: the records of
+ * one stream with contiguous seq nums, in checksummed blocks, with a sparse index of the blocks
+ * (docs/formats/segment.md). All fixed-size integers are big-endian; records use {@link
+ * RecordCodec}.
+ *
+ * <p>Object layout, version 1:
+ *
+ * <pre>
+ * header | block 0 | block 1 | ... | index footer | trailer
+ * </pre>
+ *
+ * Header (at offset 0, H bytes):
+ *
+ * <pre>
+ * offset  size  field
+ * 0       4     magic "MRSG" (0x4D525347)
+ * 4       2     version (u16) = 1
+ * 6       2     minCompatibleVersion (u16) = 1
+ * 8       4     headerLength H (u32), whole header including its checksum
+ * 12      1     flags: bit 0 = timestamps never decrease; other bits 0
+ * 13      8     firstSeqNum (i64)
+ * 21      8     lastSeqNum (i64), inclusive
+ * 29      8     firstTimestamp (i64)
+ * 37      8     lastTimestamp (i64)
+ * 45      4     recordCount (u32) = lastSeqNum - firstSeqNum + 1
+ * 49      2     stream id length N (u16)
+ * 51      N     stream id, UTF-8
+ * 51+N    ...   extension, empty in version 1; readers skip to H-4
+ * H-4     4     CRC32C of bytes [0, H-4)
+ * </pre>
+ *
+ * Block (the first at offset H, each directly after the previous one; a block is closed once it
+ * holds {@code blockMaxRecords} records or {@code blockTargetBytes} bytes of records):
+ *
+ * <pre>
+ * offset  size  field
+ * 0       4     blockLength L (u32): bytes after this field, checksum excluded
+ * 4       4     record count n (u32), at least 1
+ * 8       ...   n records, RecordCodec, contiguous seq nums
+ * 4+L     4     CRC32C of bytes [0, 4+L) of the block
+ * </pre>
+ *
+ * Index footer (at footerOffset, F bytes, directly after the last block), one entry per block:
+ *
+ * <pre>
+ * offset      size  field
+ * 0           4     entry count E (u32) = number of blocks
+ * 4 + 28*i    8     block i: seq num of its first record (i64)
+ * 12 + 28*i   8     block i: timestamp of its first record (i64)
+ * 20 + 28*i   8     block i: offset in the object (i64)
+ * 28 + 28*i   4     block i: length including its checksum (u32)
+ * 4 + 28*E    4     CRC32C of bytes [0, 4+28*E) of the footer
+ * </pre>
+ *
+ * Trailer (the last {@link #TRAILER_BYTES} bytes):
+ *
+ * <pre>
+ * offset  size  field
+ * 0       8     footerOffset (i64)
+ * 8       4     footerLength F (u32)
+ * 12      2     version (u16), equal to the header's
+ * 14      2     minCompatibleVersion (u16), equal to the header's
+ * 16      4     CRC32C of trailer bytes [0, 16)
+ * 20      4     magic "MRSG"
+ * </pre>
+ */
+public final class SegmentCodec {
+  private SegmentCodec() {}
+
+  /** The format version this codec writes and the newest it reads. */
+  public static final int VERSION = 1;
+
+  /** The oldest reader version that can read what this codec writes. */
+  public static final int MIN_COMPATIBLE_VERSION = 1;
+
+  /** "MRSG". */
+  public static final int MAGIC = 0x4D525347;
+
+  /** Default: a block is closed after this many records. */
+  public static final int DEFAULT_BLOCK_MAX_RECORDS = 256;
+
+  /** Default: a block is closed once its records take this many bytes. */
+  public static final int DEFAULT_BLOCK_TARGET_BYTES = 64 * 1024;
+
+  static final int FLAG_TIMESTAMPS_MONOTONIC = 1;
+
+  static final int MAGIC_OFFSET = 0;
+  static final int MAGIC_LENGTH = 4;
+  static final int VERSION_OFFSET = MAGIC_OFFSET + MAGIC_LENGTH;
+  static final int VERSION_LENGTH = 2;
+  static final int MIN_COMPATIBLE_VERSION_OFFSET = VERSION_OFFSET + VERSION_LENGTH;
+  static final int MIN_COMPATIBLE_VERSION_LENGTH = 2;
+  static final int HEADER_LENGTH_OFFSET =
+      MIN_COMPATIBLE_VERSION_OFFSET + MIN_COMPATIBLE_VERSION_LENGTH;
+  static final int HEADER_LENGTH_LENGTH = 4;
+  static final int FLAGS_OFFSET = HEADER_LENGTH_OFFSET + HEADER_LENGTH_LENGTH;
+  static final int FLAGS_LENGTH = 1;
+  static final int FIRST_SEQ_OFFSET = FLAGS_OFFSET + FLAGS_LENGTH;
+  static final int SEQ_LENGTH = 8;
+  static final int LAST_SEQ_OFFSET = FIRST_SEQ_OFFSET + SEQ_LENGTH;
+  static final int FIRST_TIMESTAMP_OFFSET = LAST_SEQ_OFFSET + SEQ_LENGTH;
+  static final int TIMESTAMP_LENGTH = 8;
+  static final int LAST_TIMESTAMP_OFFSET = FIRST_TIMESTAMP_OFFSET + TIMESTAMP_LENGTH;
+  static final int RECORD_COUNT_OFFSET = LAST_TIMESTAMP_OFFSET + TIMESTAMP_LENGTH;
+  static final int RECORD_COUNT_LENGTH = 4;
+  static final int STREAM_ID_LENGTH_OFFSET = RECORD_COUNT_OFFSET + RECORD_COUNT_LENGTH;
+  static final int STREAM_ID_LENGTH_LENGTH = 2;
+  static final int STREAM_ID_OFFSET = STREAM_ID_LENGTH_OFFSET + STREAM_ID_LENGTH_LENGTH;
+  static final int CHECKSUM_LENGTH = 4;
+
+  /** Header size with an empty stream id. */
+  static final int HEADER_OVERHEAD = STREAM_ID_OFFSET + CHECKSUM_LENGTH;
+
+  static final int BLOCK_LENGTH_OFFSET = 0;
+  static final int BLOCK_LENGTH_LENGTH = 4;
+  static final int BLOCK_RECORD_COUNT_OFFSET = BLOCK_LENGTH_OFFSET + BLOCK_LENGTH_LENGTH;
+  static final int BLOCK_RECORD_COUNT_LENGTH = 4;
+  static final int BLOCK_RECORDS_OFFSET = BLOCK_RECORD_COUNT_OFFSET + BLOCK_RECORD_COUNT_LENGTH;
+  static final int BLOCK_OVERHEAD = BLOCK_RECORDS_OFFSET + CHECKSUM_LENGTH;
+
+  static final int INDEX_COUNT_LENGTH = 4;
+  static final int INDEX_ENTRY_SEQ_OFFSET = 0;
+  static final int INDEX_ENTRY_TIMESTAMP_OFFSET = INDEX_ENTRY_SEQ_OFFSET + SEQ_LENGTH;
+  static final int INDEX_ENTRY_BLOCK_OFFSET_OFFSET =
+      INDEX_ENTRY_TIMESTAMP_OFFSET + TIMESTAMP_LENGTH;
+  static final int INDEX_ENTRY_BLOCK_LENGTH_OFFSET = INDEX_ENTRY_BLOCK_OFFSET_OFFSET + 8;
+  static final int INDEX_ENTRY_BYTES = INDEX_ENTRY_BLOCK_LENGTH_OFFSET + 4;
+  static final int INDEX_OVERHEAD = INDEX_COUNT_LENGTH + CHECKSUM_LENGTH;
+
+  static final int TRAILER_FOOTER_OFFSET_OFFSET = 0;
+  static final int TRAILER_FOOTER_LENGTH_OFFSET = TRAILER_FOOTER_OFFSET_OFFSET + 8;
+  static final int TRAILER_VERSION_OFFSET = TRAILER_FOOTER_LENGTH_OFFSET + 4;
+  static final int TRAILER_MIN_COMPATIBLE_VERSION_OFFSET = TRAILER_VERSION_OFFSET + VERSION_LENGTH;
+  static final int TRAILER_CHECKSUM_OFFSET =
+      TRAILER_MIN_COMPATIBLE_VERSION_OFFSET + MIN_COMPATIBLE_VERSION_LENGTH;
+  static final int TRAILER_MAGIC_OFFSET = TRAILER_CHECKSUM_OFFSET + CHECKSUM_LENGTH;
+
+  /** Size of the fixed trailer at the very end of every segment. */
+  public static final int TRAILER_BYTES = TRAILER_MAGIC_OFFSET + MAGIC_LENGTH;
+
+  /** One sparse index entry: the first record of a block and where the block is. */
+  public record IndexEntry(
+      long firstSeqNum, long firstTimestamp, long blockOffset, int blockLength) {}
+
+  /** The object key of a segment: 20-digit first and last seq nums, so keys sort by position. */
+  public static String objectKey(String streamId, long firstSeqNum, long lastSeqNum) {
+    return "segments/"
+        + streamId
+        + "/"
+        + String.format("%020d", firstSeqNum)
+        + "-"
+        + String.format("%020d", lastSeqNum);
+  }
+
+  // ---------------------------------------------------------------- encoding
+
+  /**
+   * Encodes a segment with the default block size.
+   *
+   * @throws IllegalArgumentException if {@code records} is empty or its seq nums are not contiguous
+   *     and ascending
+   */
+  public static byte[] encode(String streamId, List<SequencedRecord> records) {
+    return encode(streamId, records, DEFAULT_BLOCK_MAX_RECORDS, DEFAULT_BLOCK_TARGET_BYTES);
+  }
+
+  /**
+   * Encodes a segment, closing a block after {@code blockMaxRecords} or {@code blockTargetBytes}.
+   */
+  public static byte[] encode(
+      String streamId, List<SequencedRecord> records, int blockMaxRecords, int blockTargetBytes) {
+    Objects.requireNonNull(streamId, "streamId");
+    if (records.isEmpty()) {
+      throw new IllegalArgumentException("a segment needs at least one record");
+    }
+    if (blockMaxRecords < 1 || blockTargetBytes < 1) {
+      throw new IllegalArgumentException("block limits must be positive");
+    }
+    SequencedRecord first = records.get(0);
+    SequencedRecord last = records.get(records.size() - 1);
+    boolean monotonic = true;
+    for (int i = 1; i < records.size(); i++) {
+      SequencedRecord prev = records.get(i - 1);
+      SequencedRecord cur = records.get(i);
+      if (prev.seqNum() == Long.MAX_VALUE || cur.seqNum() != prev.seqNum() + 1) {
+        throw new IllegalArgumentException(
+            "segment seq nums must be contiguous: " + cur.seqNum() + " after " + prev.seqNum());
+      }
+      if (cur.timestamp() < prev.timestamp()) {
+        monotonic = false;
+      }
+    }
+    if (first.seqNum() < 0) {
+      throw new IllegalArgumentException("seq nums must be >= 0");
+    }
+    long estimate = HEADER_OVERHEAD + streamId.length() * 3L + INDEX_OVERHEAD + TRAILER_BYTES;
+    for (SequencedRecord r : records) {
+      estimate += RecordCodec.encodedSize(r) + 1;
+    }
+    ByteWriter w = new ByteWriter((int) Math.min(estimate + 1024, Integer.MAX_VALUE - 16));
+    w.i32(MAGIC);
+    w.u16(VERSION);
+    w.u16(MIN_COMPATIBLE_VERSION);
+    int headerLengthAt = w.size();
+    w.i32(0);
+    w.u8(monotonic ? FLAG_TIMESTAMPS_MONOTONIC : 0);
+    w.i64(first.seqNum());
+    w.i64(last.seqNum());
+    w.i64(first.timestamp());
+    w.i64(last.timestamp());
+    w.i32(records.size());
+    w.shortString(streamId, "stream id");
+    w.putI32(headerLengthAt, w.size() + CHECKSUM_LENGTH);
+    w.crc32cFrom(0);
+
+    List<IndexEntry> index = new ArrayList<>();
+    int i = 0;
+    while (i < records.size()) {
+      int start = w.size();
+      w.i32(0);
+      w.i32(0);
+      int count = 0;
+      SequencedRecord blockFirst = records.get(i);
+      while (i < records.size()
+          && count < blockMaxRecords
+          && w.size() - start - BLOCK_RECORDS_OFFSET < blockTargetBytes) {
+        RecordCodec.write(w, records.get(i));
+        i++;
+        count++;
+      }
+      w.putI32(start + BLOCK_LENGTH_OFFSET, w.size() - start - BLOCK_LENGTH_LENGTH);
+      w.putI32(start + BLOCK_RECORD_COUNT_OFFSET, count);
+      w.crc32cFrom(start);
+      index.add(
+          new IndexEntry(blockFirst.seqNum(), blockFirst.timestamp(), start, w.size() - start));
+    }
+
+    int footerOffset = w.size();
+    w.i32(index.size());
+    for (IndexEntry e : index) {
+      w.i64(e.firstSeqNum());
+      w.i64(e.firstTimestamp());
+      w.i64(e.blockOffset());
+      w.i32(e.blockLength());
+    }
+    w.crc32cFrom(footerOffset);
+    int footerLength = w.size() - footerOffset;
+
+    int trailerStart = w.size();
+    w.i64(footerOffset);
+    w.i32(footerLength);
+    w.u16(VERSION);
+    w.u16(MIN_COMPATIBLE_VERSION);
+    w.crc32cFrom(trailerStart);
+    w.i32(MAGIC);
+    return w.toByteArray();
+  }
+
+  // ---------------------------------------------------------------- decoding
+
+  /** The header of a segment, checksum checked; reads nothing past the header. */
+  public static SegmentMeta readMeta(byte[] segment) {
+    return readHeader(segment).meta();
+  }
+
+  /** Decodes every record, checking every checksum, the index and seq num contiguity. */
+  public static List<SequencedRecord> decode(byte[] segment) {
+    Parsed p = parse(segment);
+    List<SequencedRecord> out = new ArrayList<>(p.header.meta().recordCount());
+    for (IndexEntry e : p.index) {
+      out.addAll(block(segment, p, e, out.isEmpty() ? null : out.get(out.size() - 1)));
+    }
+    checkEnd(p, out.isEmpty() ? null : out.get(out.size() - 1));
+    return out;
+  }
+
+  /**
+   * The records with seq num {@code >= fromSeqNum}, in order: starts at the block the index points
+   * to. Empty when {@code fromSeqNum} is past the last record.
+   */
+  public static List<SequencedRecord> decodeFrom(byte[] segment, long fromSeqNum) {
+    Parsed p = parse(segment);
+    SegmentMeta meta = p.header.meta();
+    if (fromSeqNum > meta.lastSeqNum()) {
+      return List.of();
+    }
+    int lo = 0;
+    int hi = p.index.size() - 1;
+    // Last block whose first seq num is <= fromSeqNum (block 0 if none).
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >>> 1;
+      if (p.index.get(mid).firstSeqNum() <= fromSeqNum) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return readFromBlock(segment, p, lo, r -> r.seqNum() >= fromSeqNum);
+  }
+
+  /**
+   * The first record with timestamp {@code >= timestamp} and every record after it. Uses the index
+   * when the segment's timestamps never decrease, else scans. Empty when no record qualifies.
+   */
+  public static List<SequencedRecord> decodeFromTimestamp(byte[] segment, long timestamp) {
+    Parsed p = parse(segment);
+    int startBlock = 0;
+    if (p.header.monotonic) {
+      // First block whose first timestamp is >= timestamp; the record may be in the block before.
+      int lo = 0;
+      int hi = p.index.size();
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (p.index.get(mid).firstTimestamp() >= timestamp) {
+          hi = mid;
+        } else {
+          lo = mid + 1;
+        }
+      }
+      startBlock = Math.max(0, lo - 1);
+    }
+    return readFromBlock(segment, p, startBlock, r -> r.timestamp() >= timestamp);
+  }
+
+  private static List<SequencedRecord> readFromBlock(
+      byte[] segment,
+      Parsed p,
+      int startBlock,
+      java.util.function.Predicate<SequencedRecord> startsAt) {
+    List<SequencedRecord> out = new ArrayList<>();
+    boolean started = false;
+    SequencedRecord previous = null;
+    for (int b = startBlock; b < p.index.size(); b++) {
+      for (SequencedRecord r : block(segment, p, p.index.get(b), previous)) {
+        if (!started && startsAt.test(r)) {
+          started = true;
+        }
+        if (started) {
+          out.add(r);
+        }
+        previous = r;
+      }
+    }
+    checkEnd(p, previous);
+    return out;
+  }
+
+  private static void checkEnd(Parsed p, SequencedRecord last) {
+    SegmentMeta meta = p.header.meta();
+    if (last == null
+        || last.seqNum() != meta.lastSeqNum()
+        || last.timestamp() != meta.lastTimestamp()) {
+      throw new CorruptObjectException(
+          "segment of stream " + meta.streamId() + ": last record does not match the header");
+    }
+  }
+
+  /** Decodes and checks one block; {@code previous} is the record before it, if read. */
+  private static List<SequencedRecord> block(
+      byte[] segment, Parsed p, IndexEntry e, SequencedRecord previous) {
+    int from = (int) e.blockOffset();
+    int to = from + e.blockLength();
+    String what = "segment block at offset " + from;
+    ByteReader r = new ByteReader(segment, from, to, what);
+    int length = r.u31("block length");
+    if (length != e.blockLength() - BLOCK_LENGTH_LENGTH - CHECKSUM_LENGTH) {
+      throw new CorruptObjectException(
+          what
+              + ": length field "
+              + length
+              + " disagrees with the index ("
+              + e.blockLength()
+              + ")");
+    }
+    ByteReader body = r.slice(r.position(), r.position() + length, what);
+    r.skip(length, "block");
+    r.checkCrc32c(from, "block");
+    int count = body.u31("record count");
+    if (count < 1 || count > body.remaining()) {
+      throw new CorruptObjectException(what + ": record count " + count + " out of range");
+    }
+    List<SequencedRecord> out = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      out.add(RecordCodec.read(body, what + " record " + i));
+    }
+    body.expectEnd("block records");
+    SequencedRecord head = out.get(0);
+    if (head.seqNum() != e.firstSeqNum() || head.timestamp() != e.firstTimestamp()) {
+      throw new CorruptObjectException(what + ": first record does not match its index entry");
+    }
+    long expectedSeq = previous == null ? e.firstSeqNum() : previous.seqNum() + 1;
+    SegmentMeta meta = p.header.meta();
+    if (previous == null && e.blockOffset() == p.index.get(0).blockOffset()) {
+      if (head.seqNum() != meta.firstSeqNum() || head.timestamp() != meta.firstTimestamp()) {
+        throw new CorruptObjectException(what + ": first record does not match the header");
+      }
+    }
+    for (SequencedRecord rec : out) {
+      if (rec.seqNum() != expectedSeq) {
+        throw new CorruptObjectException(
+            what + ": seq num " + rec.seqNum() + " where " + expectedSeq + " was expected");
+      }
+      if (p.header.monotonic && previous != null && rec.timestamp() < previous.timestamp()) {
+        throw new CorruptObjectException(what + ": timestamp decreases at seq num " + rec.seqNum());
+      }
+      previous = rec;
+      expectedSeq++;
+    }
+    return out;
+  }
+
+  private record Header(SegmentMeta meta, boolean monotonic, int length) {}
+
+  private record Parsed(Header header, List<IndexEntry> index) {}
+
+  private static Header readHeader(byte[] segment) {
+    ByteReader r = new ByteReader(segment, 0, segment.length, "segment");
+    int magic = r.i32("magic");
+    if (magic != MAGIC) {
+      throw new CorruptObjectException(
+          "segment: bad magic " + Integer.toHexString(magic) + " at offset 0");
+    }
+    int version = r.u16("version");
+    int minCompatible = r.u16("minimum compatible version");
+    FormatVersions.check("segment header", version, minCompatible, VERSION);
+    int headerLength = r.u31("header length");
+    if (headerLength < HEADER_OVERHEAD || headerLength > segment.length) {
+      throw new CorruptObjectException(
+          "segment: header length "
+              + headerLength
+              + " out of range (object is "
+              + segment.length
+              + " bytes)");
+    }
+    ByteReader h = r.slice(r.position(), headerLength - CHECKSUM_LENGTH, "segment header");
+    r.skip(headerLength - CHECKSUM_LENGTH - r.position(), "header");
+    r.checkCrc32c(0, "header");
+    int flags = h.u8("flags");
+    long firstSeq = h.i64("first seq num");
+    long lastSeq = h.i64("last seq num");
+    long firstTs = h.i64("first timestamp");
+    long lastTs = h.i64("last timestamp");
+    int count = h.u31("record count");
+    String streamId = h.shortString("stream id");
+    if (firstSeq < 0 || lastSeq < firstSeq || lastSeq - firstSeq + 1 != count) {
+      throw new CorruptObjectException(
+          "segment header: seq nums "
+              + firstSeq
+              + ".."
+              + lastSeq
+              + " disagree with record count "
+              + count);
+    }
+    return new Header(
+        new SegmentMeta(streamId, firstSeq, lastSeq, firstTs, lastTs, count),
+        (flags & FLAG_TIMESTAMPS_MONOTONIC) != 0,
+        headerLength);
+  }
+
+  private static Parsed parse(byte[] segment) {
+    if (segment.length < TRAILER_BYTES) {
+      throw new CorruptObjectException(
+          "segment: truncated, " + segment.length + " bytes is shorter than the trailer");
+    }
+    int t = segment.length - TRAILER_BYTES;
+    int magic = ByteReader.getI32(segment, t + TRAILER_MAGIC_OFFSET);
+    if (magic != MAGIC) {
+      throw new CorruptObjectException(
+          "segment trailer: bad magic " + Integer.toHexString(magic) + " (truncated?)");
+    }
+    ByteReader tr = new ByteReader(segment, t, segment.length, "segment trailer");
+    long footerOffset = tr.i64("footer offset");
+    int footerLength = tr.u31("footer length");
+    int version = tr.u16("version");
+    int minCompatible = tr.u16("minimum compatible version");
+    FormatVersions.check("segment trailer", version, minCompatible, VERSION);
+    tr.checkCrc32c(t, "trailer");
+
+    Header header = readHeader(segment);
+    if (footerOffset < header.length() || footerOffset + footerLength != t) {
+      throw new CorruptObjectException(
+          "segment: index footer at ["
+              + footerOffset
+              + ", +"
+              + footerLength
+              + ") does not end where the trailer starts ("
+              + t
+              + ")");
+    }
+    int f = (int) footerOffset;
+    ByteReader fr = new ByteReader(segment, f, t, "segment index");
+    if (footerLength < INDEX_OVERHEAD) {
+      throw new CorruptObjectException("segment index: truncated, " + footerLength + " bytes");
+    }
+    fr.skip(footerLength - CHECKSUM_LENGTH, "index");
+    fr.checkCrc32c(f, "index");
+    ByteReader body = new ByteReader(segment, f, t - CHECKSUM_LENGTH, "segment index");
+    int count = body.u31("entry count");
+    if ((long) count * INDEX_ENTRY_BYTES != body.remaining() || count < 1) {
+      throw new CorruptObjectException(
+          "segment index: " + count + " entries do not fill " + body.remaining() + " bytes");
+    }
+    List<IndexEntry> index = new ArrayList<>(count);
+    long expectedOffset = header.length();
+    for (int i = 0; i < count; i++) {
+      long seq = body.i64("entry " + i + " seq num");
+      long ts = body.i64("entry " + i + " timestamp");
+      long off = body.i64("entry " + i + " block offset");
+      int len = body.u31("entry " + i + " block length");
+      if (off != expectedOffset || len < BLOCK_OVERHEAD || off + len > footerOffset) {
+        throw new CorruptObjectException(
+            "segment index: entry " + i + " block [" + off + ", +" + len + ") out of place");
+      }
+      if (seq < header.meta().firstSeqNum()
+          || seq > header.meta().lastSeqNum()
+          || (i > 0 && seq <= index.get(i - 1).firstSeqNum())) {
+        throw new CorruptObjectException(
+            "segment index: entry " + i + " seq num " + seq + " out of order or range");
+      }
+      expectedOffset = off + len;
+      index.add(new IndexEntry(seq, ts, off, len));
+    }
+    if (expectedOffset != footerOffset) {
+      throw new CorruptObjectException(
+          "segment: blocks end at " + expectedOffset + " but the index starts at " + footerOffset);
+    }
+    if (index.get(0).firstSeqNum() != header.meta().firstSeqNum()) {
+      throw new CorruptObjectException("segment index: first entry does not start the segment");
+    }
+    return new Parsed(header, List.copyOf(index));
+  }
+}

@@ -1,0 +1,270 @@
+package io.millrace.format;
+
+import static io.millrace.format.Fixtures.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.millrace.core.record.SequencedRecord;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SegmentCodecTest {
+
+  @Test
+  void segmentDecodesToTheSameRecordsAndHeader() {
+    List<SequencedRecord> records = run(100, 5000, 50);
+
+    byte[] bytes = SegmentCodec.encode("s-1", records, 8, 1 << 20);
+
+    assertThat(SegmentCodec.decode(bytes)).isEqualTo(records);
+    assertThat(SegmentCodec.readMeta(bytes))
+        .isEqualTo(new SegmentMeta("s-1", 100, 149, 5000, 5490, 50));
+  }
+
+  @Test
+  void randomSegmentsRoundTripWithAnyBlockSize() {
+    RandomRecords gen = new RandomRecords(11);
+    for (int i = 0; i < 150; i++) {
+      List<SequencedRecord> records = gen.run(1 + gen.nextInt(60));
+      String id = gen.id();
+
+      byte[] bytes = SegmentCodec.encode(id, records, 1 + gen.nextInt(10), 1 + gen.nextInt(3000));
+
+      assertThat(SegmentCodec.decode(bytes)).isEqualTo(records);
+      SequencedRecord first = records.get(0);
+      SequencedRecord last = records.get(records.size() - 1);
+      assertThat(SegmentCodec.readMeta(bytes))
+          .isEqualTo(
+              new SegmentMeta(
+                  id,
+                  first.seqNum(),
+                  last.seqNum(),
+                  first.timestamp(),
+                  last.timestamp(),
+                  records.size()));
+    }
+  }
+
+  @Test
+  void defaultBlockSizeRoundTripsALargeSegment() {
+    List<SequencedRecord> records = new RandomRecords(5).run(3000);
+
+    byte[] bytes = SegmentCodec.encode("big", records);
+
+    assertThat(SegmentCodec.decode(bytes)).isEqualTo(records);
+    assertThat(SegmentCodec.decodeFrom(bytes, records.get(2500).seqNum()))
+        .isEqualTo(records.subList(2500, 3000));
+  }
+
+  @Test
+  void decodeFromEverySeqNumStartsAtThatRecord() {
+    List<SequencedRecord> records = run(100, 5000, 50);
+    byte[] bytes = SegmentCodec.encode("s-1", records, 8, 1 << 20);
+
+    for (int i = 0; i < records.size(); i++) {
+      assertThat(SegmentCodec.decodeFrom(bytes, 100 + i))
+          .as("from seq %d", 100 + i)
+          .isEqualTo(records.subList(i, records.size()));
+    }
+    assertThat(SegmentCodec.decodeFrom(bytes, 0)).isEqualTo(records);
+    assertThat(SegmentCodec.decodeFrom(bytes, 150)).isEmpty();
+  }
+
+  @Test
+  void decodeFromTimestampStartsAtFirstRecordAtOrAfterIt() {
+    List<SequencedRecord> records = run(100, 5000, 50);
+    byte[] bytes = SegmentCodec.encode("s-1", records, 8, 1 << 20);
+
+    // 5000 + 10 * 23 = 5230 is record 23; 5225 falls between records 22 and 23.
+    assertThat(SegmentCodec.decodeFromTimestamp(bytes, 5225)).isEqualTo(records.subList(23, 50));
+    assertThat(SegmentCodec.decodeFromTimestamp(bytes, 5230)).isEqualTo(records.subList(23, 50));
+    assertThat(SegmentCodec.decodeFromTimestamp(bytes, 0)).isEqualTo(records);
+    assertThat(SegmentCodec.decodeFromTimestamp(bytes, 5490)).isEqualTo(records.subList(49, 50));
+    assertThat(SegmentCodec.decodeFromTimestamp(bytes, 5491)).isEmpty();
+  }
+
+  @Test
+  void decodeFromTimestampWithRepeatedTimestampsStartsAtTheFirstOfThem() {
+    List<SequencedRecord> records = new RandomRecords(21).run(200);
+    byte[] bytes = SegmentCodec.encode("s", records, 4, 1 << 20);
+    long firstTs = records.get(0).timestamp();
+    long lastTs = records.get(records.size() - 1).timestamp();
+
+    for (long ts = firstTs - 1; ts <= lastTs + 1; ts++) {
+      assertThat(SegmentCodec.decodeFromTimestamp(bytes, ts))
+          .as("from timestamp %d", ts)
+          .isEqualTo(fromTimestampByScan(records, ts));
+    }
+  }
+
+  @Test
+  void decodeFromTimestampScansWhenTimestampsDecrease() {
+    List<SequencedRecord> records = new ArrayList<>();
+    long[] timestamps = {50, 10, 70, 20, 90, 30, 15, 100};
+    for (int i = 0; i < timestamps.length; i++) {
+      records.add(Fixtures.record(i, timestamps[i], "r" + i));
+    }
+    byte[] bytes = SegmentCodec.encode("s", records, 2, 1 << 20);
+
+    assertThat(SegmentCodec.decodeFromTimestamp(bytes, 60)).isEqualTo(records.subList(2, 8));
+    assertThat(SegmentCodec.decodeFromTimestamp(bytes, 95)).isEqualTo(records.subList(7, 8));
+    assertThat(SegmentCodec.decode(bytes)).isEqualTo(records);
+  }
+
+  @Test
+  void decodeFromReadsOnlyTheBlocksFromTheOneHoldingTheSeqNum() {
+    List<SequencedRecord> records = run(0, 0, 40);
+    byte[] bytes = SegmentCodec.encode("s", records, 10, 1 << 20);
+    int firstBlockBody = Bytes.headerLength(bytes) + 12;
+
+    byte[] corrupt = Bytes.flip(bytes, firstBlockBody);
+
+    assertThatThrownBy(() -> SegmentCodec.decode(corrupt))
+        .isInstanceOf(CorruptObjectException.class)
+        .hasMessageContaining("block");
+    assertThat(SegmentCodec.decodeFrom(corrupt, 25)).isEqualTo(records.subList(25, 40));
+    assertThat(SegmentCodec.decodeFromTimestamp(corrupt, 300)).isEqualTo(records.subList(30, 40));
+  }
+
+  @Test
+  void blocksCloseAtTheTargetBytes() {
+    List<SequencedRecord> records = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      records.add(new SequencedRecord(i, i, List.of(), new byte[100]));
+    }
+
+    byte[] oneBlock = SegmentCodec.encode("s", records, 1000, 1 << 20);
+    byte[] smallBlocks = SegmentCodec.encode("s", records, 1000, 250);
+
+    // 105-byte records, closed at >= 250 bytes: blocks of 3 records, 7 blocks instead of 1.
+    int perBlockOverhead = SegmentCodec.BLOCK_OVERHEAD + SegmentCodec.INDEX_ENTRY_BYTES;
+    assertThat(smallBlocks.length - oneBlock.length).isEqualTo(6 * perBlockOverhead);
+    assertThat(SegmentCodec.decode(smallBlocks)).isEqualTo(records);
+  }
+
+  @Test
+  void flippingAnyByteOfASegmentIsDetected() {
+    byte[] bytes = SegmentCodec.encode("s-1", run(100, 5000, 7), 3, 1 << 20);
+    for (int at = 0; at < bytes.length; at++) {
+      byte[] corrupt = Bytes.flip(bytes, at);
+      assertThatThrownBy(() -> SegmentCodec.decode(corrupt))
+          .as("flipped byte %d of %d", at, bytes.length)
+          .isInstanceOf(CorruptObjectException.class);
+    }
+  }
+
+  @Test
+  void truncatingASegmentAtAnyPositionIsDetected() {
+    byte[] bytes = SegmentCodec.encode("s-1", run(100, 5000, 7), 3, 1 << 20);
+    for (int n = 0; n < bytes.length; n++) {
+      byte[] cut = Arrays.copyOf(bytes, n);
+      assertThatThrownBy(() -> SegmentCodec.decode(cut))
+          .as("truncated to %d of %d bytes", n, bytes.length)
+          .isInstanceOf(CorruptObjectException.class);
+      assertThatThrownBy(() -> SegmentCodec.decodeFrom(cut, 105))
+          .as("seek truncated to %d of %d bytes", n, bytes.length)
+          .isInstanceOf(CorruptObjectException.class);
+    }
+  }
+
+  @Test
+  void readMetaDetectsAFlippedHeaderByte() {
+    byte[] bytes = SegmentCodec.encode("s-1", run(100, 5000, 7), 3, 1 << 20);
+    for (int at = 0; at < Bytes.headerLength(bytes); at++) {
+      byte[] corrupt = Bytes.flip(bytes, at);
+      assertThatThrownBy(() -> SegmentCodec.readMeta(corrupt))
+          .as("flipped header byte %d", at)
+          .isInstanceOf(CorruptObjectException.class);
+    }
+  }
+
+  @Test
+  void segmentNeedingANewerReaderIsRejectedSayingSo() {
+    byte[] bytes = SegmentCodec.encode("s-1", run(100, 5000, 7), 3, 1 << 20);
+    byte[] newer = withVersions(bytes, 2, 2);
+
+    assertThatThrownBy(() -> SegmentCodec.decode(newer))
+        .isInstanceOf(CorruptObjectException.class)
+        .hasMessageContaining("needs a reader of version 2");
+    assertThatThrownBy(() -> SegmentCodec.readMeta(newer))
+        .isInstanceOf(CorruptObjectException.class)
+        .hasMessageContaining("needs a reader of version 2");
+  }
+
+  @Test
+  void segmentFromANewerWriterThatKeepsVersionOneCompatibleStillDecodes() {
+    List<SequencedRecord> records = run(100, 5000, 7);
+    byte[] newer = withVersions(SegmentCodec.encode("s-1", records, 3, 1 << 20), 4, 1);
+
+    assertThat(SegmentCodec.decode(newer)).isEqualTo(records);
+  }
+
+  @Test
+  void segmentWithHeaderExtensionBytesFromANewerWriterStillDecodes() {
+    List<SequencedRecord> records = run(100, 5000, 7);
+    byte[] segment = SegmentCodec.encode("s-1", records, 3, 1 << 20);
+    int h = Bytes.headerLength(segment);
+    byte[] extra = {1, 2, 3};
+
+    byte[] b = Bytes.insert(segment, h - SegmentCodec.CHECKSUM_LENGTH, extra);
+    Bytes.putI32(b, SegmentCodec.HEADER_LENGTH_OFFSET, h + extra.length);
+    Bytes.fixCrc(b, 0, h + extra.length - SegmentCodec.CHECKSUM_LENGTH);
+    int t = b.length - SegmentCodec.TRAILER_BYTES;
+    int footerOffset = (int) Bytes.getI64(b, t) + extra.length;
+    Bytes.putI64(b, t, footerOffset);
+    for (int i = 0; i < 3; i++) {
+      int at =
+          footerOffset
+              + SegmentCodec.INDEX_COUNT_LENGTH
+              + i * SegmentCodec.INDEX_ENTRY_BYTES
+              + SegmentCodec.INDEX_ENTRY_BLOCK_OFFSET_OFFSET;
+      Bytes.putI64(b, at, Bytes.getI64(b, at) + extra.length);
+    }
+    Bytes.fixCrc(b, footerOffset, t - SegmentCodec.CHECKSUM_LENGTH);
+    byte[] newer = withVersions(b, 2, 1);
+
+    assertThat(SegmentCodec.decode(newer)).isEqualTo(records);
+    assertThat(SegmentCodec.decodeFrom(newer, 104)).isEqualTo(records.subList(4, 7));
+    assertThat(SegmentCodec.readMeta(newer).recordCount()).isEqualTo(7);
+  }
+
+  @Test
+  void encodingRefusesGapsAndEmptySegments() {
+    List<SequencedRecord> gap = List.of(Fixtures.record(1, 0, "a"), Fixtures.record(3, 0, "b"));
+
+    assertThatThrownBy(() -> SegmentCodec.encode("s", gap))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> SegmentCodec.encode("s", List.of()))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void objectKeyUsesTwentyDigitSeqNums() {
+    assertThat(SegmentCodec.objectKey("st", 5, 99))
+        .isEqualTo("segments/st/00000000000000000005-00000000000000000099");
+  }
+
+  private static List<SequencedRecord> fromTimestampByScan(List<SequencedRecord> records, long ts) {
+    for (int i = 0; i < records.size(); i++) {
+      if (records.get(i).timestamp() >= ts) {
+        return records.subList(i, records.size());
+      }
+    }
+    return List.of();
+  }
+
+  private static byte[] withVersions(byte[] segment, int version, int minCompatible) {
+    byte[] b = segment.clone();
+    int h = Bytes.headerLength(b);
+    Bytes.putU16(b, SegmentCodec.VERSION_OFFSET, version);
+    Bytes.putU16(b, SegmentCodec.MIN_COMPATIBLE_VERSION_OFFSET, minCompatible);
+    Bytes.fixCrc(b, 0, h - SegmentCodec.CHECKSUM_LENGTH);
+    int t = b.length - SegmentCodec.TRAILER_BYTES;
+    Bytes.putU16(b, t + SegmentCodec.TRAILER_VERSION_OFFSET, version);
+    Bytes.putU16(b, t + SegmentCodec.TRAILER_MIN_COMPATIBLE_VERSION_OFFSET, minCompatible);
+    Bytes.fixCrc(b, t, t + SegmentCodec.TRAILER_CHECKSUM_OFFSET);
+    return b;
+  }
+}

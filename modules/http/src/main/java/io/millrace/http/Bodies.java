@@ -1,0 +1,134 @@
+package io.millrace.http;
+
+import com.github.luben.zstd.ZstdInputStream;
+import io.millrace.core.ErrorCode;
+import io.millrace.core.S2Exception;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.zip.GZIPInputStream;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.util.ByteString;
+import org.apache.pekko.util.ByteStringBuilder;
+
+/**
+ * Reads request bodies with a size bound and decodes their {@code Content-Encoding} (gzip, zstd;
+ * spec section 2.4). A body over the bound is drained (up to {@code maxDrainBytes} more) so that
+ * the client can finish sending and read the 413 answer instead of seeing a reset.
+ */
+final class Bodies {
+  private final long maxBytes;
+  private final long maxDrainBytes;
+  private final Materializer materializer;
+
+  Bodies(EdgeSettings settings, Materializer materializer) {
+    this.maxBytes = settings.maxRequestBodyBytes();
+    this.maxDrainBytes = settings.maxDrainBytes();
+    this.materializer = materializer;
+  }
+
+  /** The raw (still encoded) body bytes; fails with {@link RequestBodyTooLargeException}. */
+  CompletionStage<byte[]> read(HttpRequest request) {
+    HttpEntity entity = request.entity();
+    if (entity instanceof HttpEntity.Strict strict) {
+      ByteString data = strict.getData();
+      if (data.size() > maxBytes) {
+        return CompletableFuture.failedFuture(new RequestBodyTooLargeException(maxBytes));
+      }
+      return CompletableFuture.completedFuture(data.toArray());
+    }
+    return entity
+        .withoutSizeLimit()
+        .getDataBytes()
+        .runWith(Sink.fold(new Accumulator(), Accumulator::add), materializer)
+        .thenApply(
+            acc -> {
+              if (acc.total > maxBytes) {
+                throw new RequestBodyTooLargeException(maxBytes);
+              }
+              return acc.builder.result().toArray();
+            });
+  }
+
+  /** Accumulates up to the bound, then only counts (drains) up to the drain allowance. */
+  private final class Accumulator {
+    final ByteStringBuilder builder = new ByteStringBuilder();
+    long total;
+
+    Accumulator add(ByteString chunk) {
+      total += chunk.size();
+      if (total <= maxBytes) {
+        builder.append(chunk);
+      } else if (total > maxBytes + maxDrainBytes) {
+        // Stop reading: the connection is closed after the 413.
+        throw new RequestBodyTooLargeException(maxBytes);
+      }
+      return this;
+    }
+  }
+
+  /**
+   * The body with its Content-Encoding undone. Undecodable data is 400 with {@code malformed}
+   * (bad_json or bad_proto, after what the body should have been); an unknown encoding is 400
+   * {@code bad_header}.
+   */
+  byte[] decode(HttpRequest request, byte[] raw, ErrorCode malformed) {
+    String header = request.getHeader("content-encoding").map(h -> h.value()).orElse(null);
+    if (header == null || header.isBlank()) {
+      return raw;
+    }
+    String[] codings = header.split(",");
+    byte[] data = raw;
+    // Codings are listed in the order they were applied; undo them last to first.
+    for (int i = codings.length - 1; i >= 0; i--) {
+      String coding = codings[i].trim().toLowerCase(Locale.ROOT);
+      switch (coding) {
+        case "identity", "" -> {}
+        case "gzip", "x-gzip" -> data = inflate(data, true, malformed);
+        case "zstd" -> data = inflate(data, false, malformed);
+        default ->
+            throw new S2Exception(
+                ErrorCode.BAD_HEADER,
+                "unsupported Content-Encoding '" + coding + "': expected gzip or zstd");
+      }
+    }
+    return data;
+  }
+
+  private byte[] inflate(byte[] data, boolean gzip, ErrorCode malformed) {
+    if (data.length == 0) {
+      return data;
+    }
+    try (InputStream in =
+        gzip
+            ? new GZIPInputStream(new ByteArrayInputStream(data))
+            : new ZstdInputStream(new ByteArrayInputStream(data))) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, data.length * 2));
+      byte[] buf = new byte[16 * 1024];
+      long total = 0;
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        total += n;
+        if (total > maxBytes) {
+          throw new RequestBodyTooLargeException(maxBytes);
+        }
+        out.write(buf, 0, n);
+      }
+      return out.toByteArray();
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof RequestBodyTooLargeException tooLarge) {
+        throw tooLarge;
+      }
+      throw new S2Exception(
+          malformed,
+          "request body is not valid " + (gzip ? "gzip" : "zstd") + " data: " + e.getMessage());
+    }
+  }
+}

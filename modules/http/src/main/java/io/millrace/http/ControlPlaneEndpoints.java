@@ -1,0 +1,142 @@
+package io.millrace.http;
+
+import io.millrace.core.api.BasinService;
+import io.millrace.core.api.Provisioned;
+import io.millrace.core.api.StreamService;
+import io.millrace.core.config.BasinConfig;
+import io.millrace.core.config.BasinReconfiguration;
+import io.millrace.core.config.StreamConfig;
+import io.millrace.core.config.StreamReconfiguration;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+
+/** Basins and streams (spec sections 4.1 and 4.2): JSON in, JSON out. */
+final class ControlPlaneEndpoints {
+  private final BasinService basins;
+  private final StreamService streams;
+
+  ControlPlaneEndpoints(BasinService basins, StreamService streams) {
+    this.basins = basins;
+    this.streams = streams;
+  }
+
+  // ---- basins
+
+  CompletionStage<HttpResponse> listBasins(Call call) {
+    var request = Queries.listRequest(call.query(), true);
+    return basins
+        .listBasins(request)
+        .thenApply(page -> Responses.json(200, JsonCodec.basinList(page)));
+  }
+
+  CompletionStage<HttpResponse> createBasin(Call call) {
+    String token = call.requestToken();
+    JsonCodec.CreateBasinRequest req = JsonCodec.createBasinRequest(call.jsonBody(false));
+    req.config().validate();
+    return basins
+        .createBasin(req.basin(), req.config(), token)
+        .thenApply(p -> provisioned(201, p, JsonCodec::basinInfo));
+  }
+
+  CompletionStage<HttpResponse> getBasinConfig(Call call, String name) {
+    String basin = Call.basinFromPath(name);
+    return basins
+        .getBasinConfig(basin)
+        .thenApply(c -> Responses.json(200, JsonCodec.basinConfig(c)));
+  }
+
+  CompletionStage<HttpResponse> ensureBasin(Call call, String name) {
+    String basin = Call.basinFromPath(name);
+    byte[] body = call.jsonBody(true);
+    BasinConfig config = body == null ? BasinConfig.DEFAULT : JsonCodec.ensureBasinRequest(body);
+    config.validate();
+    return basins
+        .ensureBasin(basin, config)
+        .thenApply(p -> provisioned(ensureStatus(p), p, JsonCodec::basinInfo));
+  }
+
+  CompletionStage<HttpResponse> reconfigureBasin(Call call, String name) {
+    String basin = Call.basinFromPath(name);
+    BasinReconfiguration patch = JsonCodec.basinReconfiguration(call.jsonBody(false));
+    // Values being set must be valid on their own (e.g. retention age 0 is 422).
+    patch.applyTo(BasinConfig.DEFAULT).validate();
+    return basins
+        .reconfigureBasin(basin, patch)
+        .thenApply(c -> Responses.json(200, JsonCodec.basinConfig(c)));
+  }
+
+  CompletionStage<HttpResponse> deleteBasin(Call call, String name) {
+    String basin = Call.basinFromPath(name);
+    return basins.deleteBasin(basin).thenApply(v -> Responses.empty(202));
+  }
+
+  // ---- streams
+
+  CompletionStage<HttpResponse> listStreams(Call call) {
+    String basin = call.basinFromHeader();
+    var request = Queries.listRequest(call.query(), false);
+    return streams
+        .listStreams(basin, request)
+        .thenApply(page -> Responses.json(200, JsonCodec.streamList(page)));
+  }
+
+  CompletionStage<HttpResponse> createStream(Call call) {
+    String basin = call.basinFromHeader();
+    String token = call.requestToken();
+    JsonCodec.CreateStreamRequest req = JsonCodec.createStreamRequest(call.jsonBody(false));
+    req.config().validate();
+    return streams
+        .createStream(basin, req.stream(), req.config(), token)
+        .thenApply(p -> provisioned(201, p, JsonCodec::streamInfo));
+  }
+
+  CompletionStage<HttpResponse> getStreamConfig(Call call, String name) {
+    String basin = call.basinFromHeader();
+    String stream = Call.streamFromPath(name);
+    return streams
+        .getStreamConfig(basin, stream)
+        .thenApply(c -> Responses.json(200, JsonCodec.streamConfig(c)));
+  }
+
+  CompletionStage<HttpResponse> ensureStream(Call call, String name) {
+    String basin = call.basinFromHeader();
+    String stream = Call.streamFromPath(name);
+    byte[] body = call.jsonBody(true);
+    StreamConfig config = body == null ? StreamConfig.EMPTY : JsonCodec.streamConfig(body);
+    config.validate();
+    return streams
+        .ensureStream(basin, stream, config)
+        .thenApply(p -> provisioned(ensureStatus(p), p, JsonCodec::streamInfo));
+  }
+
+  CompletionStage<HttpResponse> reconfigureStream(Call call, String name) {
+    String basin = call.basinFromHeader();
+    String stream = Call.streamFromPath(name);
+    StreamReconfiguration patch = JsonCodec.streamReconfiguration(call.jsonBody(false));
+    // Values being set must be valid on their own (e.g. retention age 0 is 422).
+    patch.applyTo(StreamConfig.EMPTY).validate();
+    return streams
+        .reconfigureStream(basin, stream, patch)
+        .thenApply(c -> Responses.json(200, JsonCodec.streamConfig(c)));
+  }
+
+  CompletionStage<HttpResponse> deleteStream(Call call, String name) {
+    String basin = call.basinFromHeader();
+    String stream = Call.streamFromPath(name);
+    return streams.deleteStream(basin, stream).thenApply(v -> Responses.empty(202));
+  }
+
+  // ---- helpers
+
+  /** Ensure: 201 when created, else 200 (updated or noop). */
+  private static int ensureStatus(Provisioned<?> p) {
+    return p.result() == io.millrace.core.api.ProvisionResult.CREATED ? 201 : 200;
+  }
+
+  private static <T> HttpResponse provisioned(
+      int status, Provisioned<T> p, Function<T, byte[]> render) {
+    HttpResponse r = Responses.json(status, render.apply(p.info()));
+    return Responses.withHeader(r, Responses.PROVISION_RESULT, p.result().wire());
+  }
+}

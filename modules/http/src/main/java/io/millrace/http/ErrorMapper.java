@@ -1,0 +1,119 @@
+package io.millrace.http;
+
+import io.millrace.core.ErrorCode;
+import io.millrace.core.S2Exception;
+import io.millrace.core.api.AppendOutcome;
+import io.millrace.core.record.StreamPosition;
+import java.util.List;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.stream.StreamTcpException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where failures and rejected outcomes become HTTP responses (spec section 8).
+ *
+ * <ul>
+ *   <li>{@link S2Exception}: the code's status with {@code {"code", "message"}};
+ *   <li>412 append condition failures: {@code {"seq_num_mismatch": N}} / {@code
+ *       {"fencing_token_mismatch": "t"}};
+ *   <li>416 read range: {@code {"tail": {...}}};
+ *   <li>edge conditions without an S2 code of their own: unknown route 404 {@code not_found}, wrong
+ *       method 405 {@code bad_path} (with {@code Allow}), body too large 413 {@code invalid},
+ *       timeout 408 {@code request_timeout};
+ *   <li>anything else: 500 {@code other}, logged.
+ * </ul>
+ *
+ * Error bodies are always JSON, whatever the request negotiated.
+ */
+final class ErrorMapper {
+  private static final Logger log = LoggerFactory.getLogger(ErrorMapper.class);
+
+  private ErrorMapper() {}
+
+  /** Any failure of a request, unwrapped from completion wrappers. */
+  static HttpResponse failure(Throwable t, String requestDescription) {
+    Throwable cause = unwrap(t);
+    if (cause instanceof RequestBodyTooLargeException tooLarge) {
+      return error(413, ErrorCode.INVALID.code(), tooLarge.getMessage());
+    }
+    if (cause instanceof S2Exception s) {
+      if (s.code().status() >= 500) {
+        log.warn(
+            "Request {} failed with {}: {}",
+            requestDescription,
+            s.code().code(),
+            s.getMessage(),
+            s);
+      }
+      return error(s.code(), s.getMessage());
+    }
+    if (cause instanceof StreamTcpException
+        || cause instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException) {
+      return error(ErrorCode.BAD_JSON, "request body could not be read: " + cause.getMessage());
+    }
+    log.error("Request {} failed unexpectedly", requestDescription, cause);
+    return error(ErrorCode.OTHER, "internal error: " + cause.getClass().getSimpleName());
+  }
+
+  static HttpResponse error(ErrorCode code, String message) {
+    return error(code.status(), code.code(), message);
+  }
+
+  /** 412 for an append whose condition failed; other outcomes are not errors. */
+  static HttpResponse appendConditionFailed(AppendOutcome outcome) {
+    if (outcome instanceof AppendOutcome.SeqNumMismatch m) {
+      return Responses.json(412, JsonCodec.seqNumMismatch(m.expectedSeqNum()));
+    }
+    if (outcome instanceof AppendOutcome.FencingTokenMismatch m) {
+      return Responses.json(412, JsonCodec.fencingTokenMismatch(m.currentToken()));
+    }
+    throw new IllegalArgumentException("not a rejected append outcome: " + outcome);
+  }
+
+  /** 416 with the stream's tail. */
+  static HttpResponse rangeNotSatisfiable(StreamPosition tail) {
+    return Responses.json(416, JsonCodec.tail(tail));
+  }
+
+  static HttpResponse notFound(String path) {
+    return error(ErrorCode.NOT_FOUND, "no route for " + path);
+  }
+
+  static HttpResponse methodNotAllowed(String method, String path, List<String> allowed) {
+    String allow = String.join(", ", allowed);
+    HttpResponse r =
+        error(
+            405,
+            ErrorCode.BAD_PATH.code(),
+            "method " + method + " is not allowed on " + path + "; allowed: " + allow);
+    return Responses.withHeader(r, "Allow", allow);
+  }
+
+  static HttpResponse notImplemented(String what) {
+    return error(ErrorCode.NOT_IMPLEMENTED, what + " is not implemented by this server");
+  }
+
+  static HttpResponse requestTimeout() {
+    return error(ErrorCode.REQUEST_TIMEOUT, "the server did not produce a response in time");
+  }
+
+  /** 503 of {@code /health} before the node is ready. */
+  static HttpResponse notReady() {
+    return error(ErrorCode.UNAVAILABLE, "not ready");
+  }
+
+  private static HttpResponse error(int status, String code, String message) {
+    return Responses.json(status, JsonCodec.error(code, message == null ? "" : message));
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    Throwable cur = t;
+    while ((cur instanceof java.util.concurrent.CompletionException
+            || cur instanceof java.util.concurrent.ExecutionException)
+        && cur.getCause() != null) {
+      cur = cur.getCause();
+    }
+    return cur;
+  }
+}

@@ -1,0 +1,106 @@
+package io.millrace.http;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.millrace.core.api.BasinService;
+import io.millrace.core.api.RecordService;
+import io.millrace.core.api.StreamService;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
+import org.apache.pekko.stream.Materializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The S2 v1 HTTP edge (spec sections 2 to 8) over the service interfaces of {@code
+ * io.millrace.core.api}.
+ *
+ * <p>Binding: {@code Http.newServerAt(host, port).bind(handler)} with HTTP/2 enabled serves, on one
+ * cleartext port, HTTP/1.1 and HTTP/2 with prior knowledge (the connection preface {@code PRI *
+ * HTTP/2.0} is detected per connection), which is what the S2 SDKs use for {@code http://}
+ * endpoints; with TLS it would offer ALPN h2 and http/1.1. Verified for Pekko HTTP 1.3.0 by {@code
+ * S2HttpServerTest} with Pekko's own prior-knowledge client. Pekko HTTP does not normalise {@code
+ * %2F} in paths; the router splits the request path before decoding, so a stream name containing
+ * {@code /} arrives as one segment.
+ *
+ * <p>Settings: {@code millrace.http.*} in this module's {@code reference.conf}.
+ */
+public final class S2HttpServer {
+  private static final Logger log = LoggerFactory.getLogger(S2HttpServer.class);
+
+  private S2HttpServer() {}
+
+  /**
+   * Binds the edge with the {@link EdgeSettings} of the system's config.
+   *
+   * @param ready answers {@code GET /health} (200 {@code OK} when true, else 503)
+   */
+  public static CompletionStage<ServerBinding> bind(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      BasinService basins,
+      StreamService streams,
+      RecordService records,
+      Supplier<Boolean> ready) {
+    return bind(
+        system,
+        settings,
+        EdgeSettings.fromConfig(system.settings().config()),
+        basins,
+        streams,
+        records,
+        ready);
+  }
+
+  /** Binds the edge with explicit {@link EdgeSettings}. */
+  public static CompletionStage<ServerBinding> bind(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      EdgeSettings edge,
+      BasinService basins,
+      StreamService streams,
+      RecordService records,
+      Supplier<Boolean> ready) {
+    S2RequestHandler handler =
+        new S2RequestHandler(
+            edge,
+            basins,
+            streams,
+            records,
+            new StreamingSessions(),
+            ready,
+            Materializer.matFromSystem(system));
+    return Http.get(system)
+        .newServerAt(settings.host(), settings.port())
+        .withSettings(serverSettings(system.settings().config(), edge))
+        .bind(handler)
+        .whenComplete(
+            (binding, failure) -> {
+              if (failure != null) {
+                log.error(
+                    "S2 HTTP edge could not bind {}:{}", settings.host(), settings.port(), failure);
+              } else {
+                log.info(
+                    "S2 HTTP edge listening on {} (HTTP/1.1{})",
+                    binding.localAddress(),
+                    edge.enableHttp2() ? " and h2c" : "");
+              }
+            });
+  }
+
+  /** Pekko server settings: the system's, with HTTP/2 and the timeouts of the edge settings. */
+  static ServerSettings serverSettings(Config root, EdgeSettings edge) {
+    Config overrides =
+        ConfigFactory.parseMap(
+            Map.of(
+                "pekko.http.server.enable-http2", edge.enableHttp2(),
+                "pekko.http.server.request-timeout", edge.requestTimeout().toMillis() + "ms",
+                "pekko.http.server.idle-timeout", edge.idleTimeout().toMillis() + "ms"));
+    return ServerSettings.create(overrides.withFallback(root));
+  }
+}

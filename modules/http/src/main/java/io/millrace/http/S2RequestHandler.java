@@ -1,0 +1,142 @@
+package io.millrace.http;
+
+import io.millrace.core.api.BasinService;
+import io.millrace.core.api.RecordService;
+import io.millrace.core.api.StreamService;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.TimeoutAccess;
+import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.stream.Materializer;
+
+/**
+ * The request handler bound by {@link S2HttpServer}: CORS preflight, routing, reading the body,
+ * calling the endpoint, mapping failures, compressing and decorating the response. Never fails:
+ * every request gets a response.
+ */
+final class S2RequestHandler implements Function<HttpRequest, CompletionStage<HttpResponse>> {
+  private final Bodies bodies;
+  private final Cors cors;
+  private final ResponseCompression compression;
+  private final ControlPlaneEndpoints control;
+  private final RecordEndpoints data;
+  private final Supplier<Boolean> ready;
+
+  S2RequestHandler(
+      EdgeSettings settings,
+      BasinService basins,
+      StreamService streams,
+      RecordService records,
+      StreamingSessions sessions,
+      Supplier<Boolean> ready,
+      Materializer materializer) {
+    this.bodies = new Bodies(settings, materializer);
+    this.cors = new Cors(settings.cors());
+    this.compression = new ResponseCompression(settings.compressionMinBytes());
+    this.control = new ControlPlaneEndpoints(basins, streams);
+    this.data = new RecordEndpoints(records, sessions);
+    this.ready = ready;
+  }
+
+  @Override
+  public CompletionStage<HttpResponse> apply(HttpRequest request) {
+    String description = request.method().value() + " " + request.getUri().path();
+    request
+        .getHeader(TimeoutAccess.class)
+        .ifPresent(
+            h ->
+                h.timeoutAccess()
+                    .updateHandler(req -> cors.decorate(req, ErrorMapper.requestTimeout())));
+    CompletionStage<HttpResponse> result;
+    try {
+      result = cors.isPreflight(request) ? done(cors.preflight(request)) : dispatch(request);
+    } catch (Throwable t) {
+      result = done(ErrorMapper.failure(t, description));
+    }
+    return result
+        .handle(
+            (response, failure) -> {
+              if (failure != null) {
+                return ErrorMapper.failure(failure, description);
+              }
+              if (response == null) {
+                return ErrorMapper.failure(
+                    new IllegalStateException("endpoint produced no response"), description);
+              }
+              return response;
+            })
+        .thenApply(
+            response -> {
+              try {
+                return cors.decorate(request, compression.apply(request, response));
+              } catch (RuntimeException e) {
+                return cors.decorate(request, ErrorMapper.failure(e, description));
+              }
+            });
+  }
+
+  private CompletionStage<HttpResponse> dispatch(HttpRequest request) {
+    String path = request.getUri().path();
+    S2Router.Match match = S2Router.route(request.method().value(), path);
+    if (match instanceof S2Router.Found found
+        && (found.endpoint() == S2Router.Endpoint.APPEND
+            || found.endpoint() == S2Router.Endpoint.READ)
+        && RecordEndpoints.isS2sSession(request)) {
+      // The session reads the body itself, as a stream.
+      return endpoint(found, new Call(request, new byte[0], bodies));
+    }
+    return bodies
+        .read(request)
+        .thenCompose(
+            body -> {
+              if (match instanceof S2Router.Found found) {
+                return endpoint(found, new Call(request, body, bodies));
+              }
+              if (match instanceof S2Router.MethodNotAllowed m) {
+                return done(
+                    ErrorMapper.methodNotAllowed(request.method().value(), path, m.allowed()));
+              }
+              if (match instanceof S2Router.NotImplemented n) {
+                return done(ErrorMapper.notImplemented(n.area()));
+              }
+              return done(ErrorMapper.notFound(path));
+            });
+  }
+
+  private CompletionStage<HttpResponse> endpoint(S2Router.Found found, Call call) {
+    String name = found.name();
+    return switch (found.endpoint()) {
+      case HEALTH -> done(isReady() ? Responses.text(200, "OK") : ErrorMapper.notReady());
+      case LIST_BASINS -> control.listBasins(call);
+      case CREATE_BASIN -> control.createBasin(call);
+      case GET_BASIN_CONFIG -> control.getBasinConfig(call, name);
+      case ENSURE_BASIN -> control.ensureBasin(call, name);
+      case RECONFIGURE_BASIN -> control.reconfigureBasin(call, name);
+      case DELETE_BASIN -> control.deleteBasin(call, name);
+      case LIST_STREAMS -> control.listStreams(call);
+      case CREATE_STREAM -> control.createStream(call);
+      case GET_STREAM_CONFIG -> control.getStreamConfig(call, name);
+      case ENSURE_STREAM -> control.ensureStream(call, name);
+      case RECONFIGURE_STREAM -> control.reconfigureStream(call, name);
+      case DELETE_STREAM -> control.deleteStream(call, name);
+      case APPEND -> data.append(call, name);
+      case READ -> data.read(call, name);
+      case CHECK_TAIL -> data.checkTail(call, name);
+    };
+  }
+
+  private boolean isReady() {
+    try {
+      return Boolean.TRUE.equals(ready.get());
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static CompletionStage<HttpResponse> done(HttpResponse response) {
+    return CompletableFuture.completedFuture(response);
+  }
+}
