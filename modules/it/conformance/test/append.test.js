@@ -18,7 +18,6 @@ import {
 	http,
 	rejectsWith,
 	useServer,
-	utf8,
 } from "../lib/s2.js";
 
 const ctx = useServer("append");
@@ -363,7 +362,7 @@ describe("request formats", () => {
 		assertErrorBody(await rawAppend(s, { records: [{ body: "!!not base64!!" }] }, { "s2-format": "base64" }), 422, "invalid");
 	});
 
-	it("rejects malformed JSON and a missing content type with 400 bad_json, and malformed protobuf with 400 bad_proto", async () => {
+	it("rejects malformed JSON and a non-JSON content type with 400 bad_json, and malformed protobuf with 400 bad_proto", async () => {
 		const s = await freshStream(ctx);
 		const path = `/v1/streams/${encodeStream(s.name)}/records`;
 		assertErrorBody(
