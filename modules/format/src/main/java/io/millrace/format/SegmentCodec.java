@@ -71,6 +71,10 @@ import java.util.Objects;
  * 16      4     CRC32C of trailer bytes [0, 16)
  * 20      4     magic "MRSG"
  * </pre>
+ *
+ * A ranged reader fetches the trailer (suffix GET of {@link #TRAILER_BYTES}), then the index, then
+ * the blocks from {@link #blockForSeqNum} on, and decodes them with {@link #decodeTrailer}, {@link
+ * #decodeIndex} and {@link #decodeBlocks}.
  */
 public final class SegmentCodec {
   private SegmentCodec() {}
@@ -149,6 +153,9 @@ public final class SegmentCodec {
   /** One sparse index entry: the first record of a block and where the block is. */
   public record IndexEntry(
       long firstSeqNum, long firstTimestamp, long blockOffset, int blockLength) {}
+
+  /** The decoded trailer: where the index footer is, and the segment's version. */
+  public record Trailer(int version, int minCompatibleVersion, long indexOffset, int indexLength) {}
 
   /** The object key of a segment: 20-digit first and last seq nums, so keys sort by position. */
   public static String objectKey(String streamId, long firstSeqNum, long lastSeqNum) {
@@ -292,18 +299,8 @@ public final class SegmentCodec {
     if (fromSeqNum > meta.lastSeqNum()) {
       return List.of();
     }
-    int lo = 0;
-    int hi = p.index.size() - 1;
-    // Last block whose first seq num is <= fromSeqNum (block 0 if none).
-    while (lo < hi) {
-      int mid = (lo + hi + 1) >>> 1;
-      if (p.index.get(mid).firstSeqNum() <= fromSeqNum) {
-        lo = mid;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return readFromBlock(segment, p, lo, r -> r.seqNum() >= fromSeqNum);
+    return readFromBlock(
+        segment, p, blockForSeqNum(p.index, fromSeqNum), r -> r.seqNum() >= fromSeqNum);
   }
 
   /**
@@ -367,18 +364,41 @@ public final class SegmentCodec {
   private static List<SequencedRecord> block(
       byte[] segment, Parsed p, IndexEntry e, SequencedRecord previous) {
     int from = (int) e.blockOffset();
-    int to = from + e.blockLength();
     String what = "segment block at offset " + from;
-    ByteReader r = new ByteReader(segment, from, to, what);
-    int length = r.u31("block length");
-    if (length != e.blockLength() - BLOCK_LENGTH_LENGTH - CHECKSUM_LENGTH) {
+    List<SequencedRecord> out = blockRecords(segment, from, from + e.blockLength(), what);
+    SequencedRecord head = out.get(0);
+    if (head.seqNum() != e.firstSeqNum() || head.timestamp() != e.firstTimestamp()) {
+      throw new CorruptObjectException(what + ": first record does not match its index entry");
+    }
+    SegmentMeta meta = p.header.meta();
+    if (previous == null && e.blockOffset() == p.index.get(0).blockOffset()) {
+      if (head.seqNum() != meta.firstSeqNum() || head.timestamp() != meta.firstTimestamp()) {
+        throw new CorruptObjectException(what + ": first record does not match the header");
+      }
+    }
+    if (previous != null && head.seqNum() != previous.seqNum() + 1) {
       throw new CorruptObjectException(
-          what
-              + ": length field "
-              + length
-              + " disagrees with the index ("
-              + e.blockLength()
-              + ")");
+          what + ": seq num " + head.seqNum() + " does not follow " + previous.seqNum());
+    }
+    for (SequencedRecord rec : out) {
+      if (p.header.monotonic && previous != null && rec.timestamp() < previous.timestamp()) {
+        throw new CorruptObjectException(what + ": timestamp decreases at seq num " + rec.seqNum());
+      }
+      previous = rec;
+    }
+    return out;
+  }
+
+  /**
+   * Decodes the block spanning exactly {@code bytes[from, to)}: length field, checksum, at least
+   * one record, contiguous seq nums.
+   */
+  private static List<SequencedRecord> blockRecords(byte[] bytes, int from, int to, String what) {
+    ByteReader r = new ByteReader(bytes, from, to, what);
+    int length = r.u31("block length");
+    if (length != to - from - BLOCK_LENGTH_LENGTH - CHECKSUM_LENGTH) {
+      throw new CorruptObjectException(
+          what + ": length field " + length + " disagrees with the block size " + (to - from));
     }
     ByteReader body = r.slice(r.position(), r.position() + length, what);
     r.skip(length, "block");
@@ -389,35 +409,19 @@ public final class SegmentCodec {
     }
     List<SequencedRecord> out = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      out.add(RecordCodec.read(body, what + " record " + i));
+      SequencedRecord rec = RecordCodec.read(body, what + " record " + i);
+      if (i > 0 && rec.seqNum() != out.get(i - 1).seqNum() + 1) {
+        throw new CorruptObjectException(
+            what + ": seq num " + rec.seqNum() + " does not follow " + out.get(i - 1).seqNum());
+      }
+      out.add(rec);
     }
     body.expectEnd("block records");
-    SequencedRecord head = out.get(0);
-    if (head.seqNum() != e.firstSeqNum() || head.timestamp() != e.firstTimestamp()) {
-      throw new CorruptObjectException(what + ": first record does not match its index entry");
-    }
-    long expectedSeq = previous == null ? e.firstSeqNum() : previous.seqNum() + 1;
-    SegmentMeta meta = p.header.meta();
-    if (previous == null && e.blockOffset() == p.index.get(0).blockOffset()) {
-      if (head.seqNum() != meta.firstSeqNum() || head.timestamp() != meta.firstTimestamp()) {
-        throw new CorruptObjectException(what + ": first record does not match the header");
-      }
-    }
-    for (SequencedRecord rec : out) {
-      if (rec.seqNum() != expectedSeq) {
-        throw new CorruptObjectException(
-            what + ": seq num " + rec.seqNum() + " where " + expectedSeq + " was expected");
-      }
-      if (p.header.monotonic && previous != null && rec.timestamp() < previous.timestamp()) {
-        throw new CorruptObjectException(what + ": timestamp decreases at seq num " + rec.seqNum());
-      }
-      previous = rec;
-      expectedSeq++;
-    }
     return out;
   }
 
-  private record Header(SegmentMeta meta, boolean monotonic, int length) {}
+  private record Header(
+      SegmentMeta meta, boolean monotonic, int length, int version, int minCompatibleVersion) {}
 
   private record Parsed(Header header, List<IndexEntry> index) {}
 
@@ -462,79 +466,168 @@ public final class SegmentCodec {
     return new Header(
         new SegmentMeta(streamId, firstSeq, lastSeq, firstTs, lastTs, count),
         (flags & FLAG_TIMESTAMPS_MONOTONIC) != 0,
-        headerLength);
+        headerLength,
+        version,
+        minCompatible);
   }
 
   private static Parsed parse(byte[] segment) {
-    if (segment.length < TRAILER_BYTES) {
-      throw new CorruptObjectException(
-          "segment: truncated, " + segment.length + " bytes is shorter than the trailer");
-    }
+    Trailer trailer = decodeTrailer(segment);
     int t = segment.length - TRAILER_BYTES;
-    int magic = ByteReader.getI32(segment, t + TRAILER_MAGIC_OFFSET);
-    if (magic != MAGIC) {
-      throw new CorruptObjectException(
-          "segment trailer: bad magic " + Integer.toHexString(magic) + " (truncated?)");
-    }
-    ByteReader tr = new ByteReader(segment, t, segment.length, "segment trailer");
-    long footerOffset = tr.i64("footer offset");
-    int footerLength = tr.u31("footer length");
-    int version = tr.u16("version");
-    int minCompatible = tr.u16("minimum compatible version");
-    FormatVersions.check("segment trailer", version, minCompatible, VERSION);
-    tr.checkCrc32c(t, "trailer");
-
     Header header = readHeader(segment);
-    if (footerOffset < header.length() || footerOffset + footerLength != t) {
+    long footerOffset = trailer.indexOffset();
+    if (footerOffset < header.length() || footerOffset + trailer.indexLength() != t) {
       throw new CorruptObjectException(
           "segment: index footer at ["
               + footerOffset
               + ", +"
-              + footerLength
+              + trailer.indexLength()
               + ") does not end where the trailer starts ("
               + t
               + ")");
     }
-    int f = (int) footerOffset;
-    ByteReader fr = new ByteReader(segment, f, t, "segment index");
-    if (footerLength < INDEX_OVERHEAD) {
-      throw new CorruptObjectException("segment index: truncated, " + footerLength + " bytes");
+    if (header.version() != trailer.version()
+        || header.minCompatibleVersion() != trailer.minCompatibleVersion()) {
+      throw new CorruptObjectException("segment: header and trailer versions differ");
     }
-    fr.skip(footerLength - CHECKSUM_LENGTH, "index");
-    fr.checkCrc32c(f, "index");
-    ByteReader body = new ByteReader(segment, f, t - CHECKSUM_LENGTH, "segment index");
+    List<IndexEntry> index = decodeIndex(segment, (int) footerOffset, t);
+    SegmentMeta meta = header.meta();
+    IndexEntry first = index.get(0);
+    IndexEntry last = index.get(index.size() - 1);
+    if (first.blockOffset() != header.length()
+        || last.blockOffset() + last.blockLength() != footerOffset) {
+      throw new CorruptObjectException(
+          "segment: blocks do not fill the space between the header and the index");
+    }
+    if (first.firstSeqNum() != meta.firstSeqNum() || last.firstSeqNum() > meta.lastSeqNum()) {
+      throw new CorruptObjectException("segment index: entries disagree with the header seq nums");
+    }
+    return new Parsed(header, index);
+  }
+
+  // ---------------------------------------------------------------- ranged reads
+
+  /**
+   * Decodes the trailer from the last {@link #TRAILER_BYTES} bytes of {@code bytes} (a suffix
+   * ranged GET, or the whole segment).
+   */
+  public static Trailer decodeTrailer(byte[] bytes) {
+    if (bytes.length < TRAILER_BYTES) {
+      throw new CorruptObjectException(
+          "segment: truncated, " + bytes.length + " bytes is shorter than the trailer");
+    }
+    int t = bytes.length - TRAILER_BYTES;
+    int magic = ByteReader.getI32(bytes, t + TRAILER_MAGIC_OFFSET);
+    if (magic != MAGIC) {
+      throw new CorruptObjectException(
+          "segment trailer: bad magic "
+              + Integer.toHexString(magic)
+              + " (not a segment, or truncated)");
+    }
+    ByteReader tr = new ByteReader(bytes, t, bytes.length, "segment trailer");
+    long footerOffset = tr.i64("index offset");
+    int footerLength = tr.u31("index length");
+    int version = tr.u16("version");
+    int minCompatible = tr.u16("minimum compatible version");
+    FormatVersions.check("segment trailer", version, minCompatible, VERSION);
+    tr.checkCrc32c(t, "trailer");
+    if (footerOffset < HEADER_OVERHEAD || footerLength < INDEX_OVERHEAD + INDEX_ENTRY_BYTES) {
+      throw new CorruptObjectException(
+          "segment trailer: index at [" + footerOffset + ", +" + footerLength + ") out of range");
+    }
+    return new Trailer(version, minCompatible, footerOffset, footerLength);
+  }
+
+  /**
+   * Decodes an index footer fetched on its own ({@link Trailer#indexOffset()}, length): one entry
+   * per block, in order, the blocks adjacent to each other.
+   */
+  public static List<IndexEntry> decodeIndex(byte[] indexBytes) {
+    return decodeIndex(indexBytes, 0, indexBytes.length);
+  }
+
+  private static List<IndexEntry> decodeIndex(byte[] bytes, int from, int to) {
+    ByteReader fr = new ByteReader(bytes, from, to, "segment index");
+    if (fr.remaining() < INDEX_OVERHEAD) {
+      throw new CorruptObjectException("segment index: truncated, " + fr.remaining() + " bytes");
+    }
+    ByteReader body = fr.slice(from, to - CHECKSUM_LENGTH, "segment index");
+    fr.skip(to - from - CHECKSUM_LENGTH, "index");
+    fr.checkCrc32c(from, "index");
     int count = body.u31("entry count");
-    if ((long) count * INDEX_ENTRY_BYTES != body.remaining() || count < 1) {
+    if (count < 1 || (long) count * INDEX_ENTRY_BYTES != body.remaining()) {
       throw new CorruptObjectException(
           "segment index: " + count + " entries do not fill " + body.remaining() + " bytes");
     }
     List<IndexEntry> index = new ArrayList<>(count);
-    long expectedOffset = header.length();
     for (int i = 0; i < count; i++) {
       long seq = body.i64("entry " + i + " seq num");
       long ts = body.i64("entry " + i + " timestamp");
       long off = body.i64("entry " + i + " block offset");
       int len = body.u31("entry " + i + " block length");
-      if (off != expectedOffset || len < BLOCK_OVERHEAD || off + len > footerOffset) {
+      IndexEntry previous = i == 0 ? null : index.get(i - 1);
+      if (off < HEADER_OVERHEAD
+          || len < BLOCK_OVERHEAD
+          || off > Integer.MAX_VALUE - len
+          || (previous != null
+              && (off != previous.blockOffset() + previous.blockLength()
+                  || seq <= previous.firstSeqNum()))) {
         throw new CorruptObjectException(
-            "segment index: entry " + i + " block [" + off + ", +" + len + ") out of place");
+            "segment index: entry "
+                + i
+                + " (seq "
+                + seq
+                + ", block ["
+                + off
+                + ", +"
+                + len
+                + ")) out of order or place");
       }
-      if (seq < header.meta().firstSeqNum()
-          || seq > header.meta().lastSeqNum()
-          || (i > 0 && seq <= index.get(i - 1).firstSeqNum())) {
-        throw new CorruptObjectException(
-            "segment index: entry " + i + " seq num " + seq + " out of order or range");
-      }
-      expectedOffset = off + len;
       index.add(new IndexEntry(seq, ts, off, len));
     }
-    if (expectedOffset != footerOffset) {
-      throw new CorruptObjectException(
-          "segment: blocks end at " + expectedOffset + " but the index starts at " + footerOffset);
+    return List.copyOf(index);
+  }
+
+  /**
+   * The position in {@code index} of the block holding {@code seqNum}: the last block whose first
+   * seq num is at most {@code seqNum}, or 0 when {@code seqNum} is before the first block.
+   */
+  public static int blockForSeqNum(List<IndexEntry> index, long seqNum) {
+    int lo = 0;
+    int hi = index.size() - 1;
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >>> 1;
+      if (index.get(mid).firstSeqNum() <= seqNum) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
     }
-    if (index.get(0).firstSeqNum() != header.meta().firstSeqNum()) {
-      throw new CorruptObjectException("segment index: first entry does not start the segment");
+    return lo;
+  }
+
+  /**
+   * Decodes consecutive whole blocks fetched on their own, e.g. a ranged GET from an index entry's
+   * block offset up to the index offset. Checks each block's checksum and that seq nums run on
+   * without gaps.
+   */
+  public static List<SequencedRecord> decodeBlocks(byte[] blockBytes) {
+    List<SequencedRecord> out = new ArrayList<>();
+    int at = 0;
+    while (at < blockBytes.length) {
+      String what = "segment block at offset " + at + " of the range";
+      ByteReader r = new ByteReader(blockBytes, at, blockBytes.length, what);
+      int length = r.u31("block length");
+      if (length > r.remaining() - CHECKSUM_LENGTH) {
+        throw new CorruptObjectException(what + ": truncated, length field says " + length);
+      }
+      List<SequencedRecord> records = blockRecords(blockBytes, at, at + length + 8, what);
+      if (!out.isEmpty() && records.get(0).seqNum() != out.get(out.size() - 1).seqNum() + 1) {
+        throw new CorruptObjectException(what + ": seq nums do not follow the previous block");
+      }
+      out.addAll(records);
+      at += length + BLOCK_LENGTH_LENGTH + CHECKSUM_LENGTH;
     }
-    return new Parsed(header, List.copyOf(index));
+    return out;
   }
 }

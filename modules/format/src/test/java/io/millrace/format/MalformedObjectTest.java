@@ -108,6 +108,8 @@ class MalformedObjectTest {
       onlyCorrupt(() -> WalChunkCodec.decodeFooter(junk));
       assertThat(onlyCorrupt(() -> SegmentCodec.decode(junk))).isEqualTo(1);
       onlyCorrupt(() -> SegmentCodec.decodeFromTimestamp(junk, 0));
+      onlyCorrupt(() -> SegmentCodec.decodeIndex(junk));
+      onlyCorrupt(() -> SegmentCodec.decodeBlocks(junk));
       onlyCorrupt(() -> RecordCodec.decode(junk));
     }
   }

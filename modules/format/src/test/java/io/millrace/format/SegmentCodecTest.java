@@ -129,6 +129,64 @@ class SegmentCodecTest {
   }
 
   @Test
+  void rangedReadOfTrailerThenIndexThenBlocksFindsTheSeqNum() {
+    List<SequencedRecord> records = run(1000, 0, 45);
+    byte[] object = SegmentCodec.encode("s", records, 10, 1 << 20);
+
+    SegmentCodec.Trailer trailer =
+        SegmentCodec.decodeTrailer(
+            Bytes.slice(
+                object, object.length - SegmentCodec.TRAILER_BYTES, SegmentCodec.TRAILER_BYTES));
+    List<SegmentCodec.IndexEntry> index =
+        SegmentCodec.decodeIndex(Bytes.slice(object, trailer.indexOffset(), trailer.indexLength()));
+    int block = SegmentCodec.blockForSeqNum(index, 1033);
+    SegmentCodec.IndexEntry entry = index.get(block);
+    List<SequencedRecord> fromBlock =
+        SegmentCodec.decodeBlocks(
+            Bytes.slice(object, entry.blockOffset(), trailer.indexOffset() - entry.blockOffset()));
+    List<SequencedRecord> oneBlock =
+        SegmentCodec.decodeBlocks(Bytes.slice(object, entry.blockOffset(), entry.blockLength()));
+
+    assertThat(index)
+        .extracting(SegmentCodec.IndexEntry::firstSeqNum)
+        .containsExactly(1000L, 1010L, 1020L, 1030L, 1040L);
+    assertThat(block).isEqualTo(3);
+    assertThat(fromBlock).isEqualTo(records.subList(30, 45));
+    assertThat(oneBlock).isEqualTo(records.subList(30, 40));
+    assertThat(SegmentCodec.blockForSeqNum(index, 5)).isZero();
+    assertThat(SegmentCodec.blockForSeqNum(index, 1049)).isEqualTo(4);
+  }
+
+  @Test
+  void rangedBlocksCutShortOrFlippedAreDetected() {
+    List<SequencedRecord> records = run(0, 0, 9);
+    byte[] object = SegmentCodec.encode("s", records, 3, 1 << 20);
+    SegmentCodec.Trailer trailer = SegmentCodec.decodeTrailer(object);
+    int h = Bytes.headerLength(object);
+    byte[] blocks = Bytes.slice(object, h, trailer.indexOffset() - h);
+    int blockBytes = blocks.length / 3;
+
+    for (int n = 1; n < blocks.length; n++) {
+      byte[] cut = Arrays.copyOf(blocks, n);
+      if (n % blockBytes == 0) {
+        // A range ending on a block boundary is a shorter, whole range of blocks.
+        assertThat(SegmentCodec.decodeBlocks(cut))
+            .isEqualTo(records.subList(0, 3 * n / blockBytes));
+      } else {
+        assertThatThrownBy(() -> SegmentCodec.decodeBlocks(cut))
+            .as("cut to %d of %d bytes", n, blocks.length)
+            .isInstanceOf(CorruptObjectException.class);
+      }
+    }
+    for (int at = 0; at < blocks.length; at++) {
+      byte[] flipped = Bytes.flip(blocks, at);
+      assertThatThrownBy(() -> SegmentCodec.decodeBlocks(flipped))
+          .as("flipped byte %d of %d", at, blocks.length)
+          .isInstanceOf(CorruptObjectException.class);
+    }
+  }
+
+  @Test
   void blocksCloseAtTheTargetBytes() {
     List<SequencedRecord> records = new ArrayList<>();
     for (int i = 0; i < 20; i++) {

@@ -93,14 +93,25 @@ public final class S2HttpServer {
             });
   }
 
-  /** Pekko server settings: the system's, with HTTP/2 and the timeouts of the edge settings. */
+  /**
+   * Pekko server settings: the system's, overridden with HTTP/2, the timeouts and the URI length of
+   * the edge settings, and JSON answers for unparsable requests.
+   */
   static ServerSettings serverSettings(Config root, EdgeSettings edge) {
     Config overrides =
         ConfigFactory.parseMap(
             Map.of(
-                "pekko.http.server.enable-http2", edge.enableHttp2(),
-                "pekko.http.server.request-timeout", edge.requestTimeout().toMillis() + "ms",
-                "pekko.http.server.idle-timeout", edge.idleTimeout().toMillis() + "ms"));
+                "pekko.http.server.enable-http2",
+                edge.enableHttp2(),
+                "pekko.http.server.request-timeout",
+                (edge.requestTimeout().toMillis() + 5000) + "ms",
+                "pekko.http.server.idle-timeout",
+                Math.max(edge.idleTimeout().toMillis(), edge.requestTimeout().toMillis() + 10000)
+                    + "ms",
+                "pekko.http.server.parsing.error-handler",
+                JsonParsingErrorHandler.class.getName(),
+                "pekko.http.server.parsing.max-uri-length",
+                edge.maxUriLength()));
     return ServerSettings.create(overrides.withFallback(root));
   }
 }

@@ -57,6 +57,10 @@ import org.slf4j.LoggerFactory;
  * removed and nothing becomes visible. If the object was published but the final fsync failed, the
  * put fails although the object is visible, exactly as a timed-out S3 request may have landed.
  *
+ * <p>Every key maps safely inside the root; a key the mapping cannot hold (empty, unpaired
+ * surrogates, a segment longer than 200 encoded bytes) is rejected by the call itself with {@link
+ * IllegalArgumentException}, as is a negative range or a non-positive list limit.
+ *
  * <p>All I/O runs on a small dedicated thread pool (default {@value #DEFAULT_IO_THREADS} threads),
  * never on the caller's thread. The root must be on a local POSIX file system with hard links.
  */
@@ -94,7 +98,12 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
     this.root = root.toAbsolutePath().normalize();
     int removed;
     try {
-      Files.createDirectories(this.root);
+      if (!Files.isDirectory(this.root)) {
+        Files.createDirectories(this.root);
+        if (this.root.getParent() != null) {
+          fsyncDirectory(this.root.getParent());
+        }
+      }
       removed = removeStaleTempFiles();
     } catch (IOException e) {
       throw new ObjectStoreException("cannot open local object store at " + this.root, e);

@@ -1,0 +1,86 @@
+package io.millrace.metadata.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.millrace.core.config.BasinConfig;
+import io.millrace.metadata.BasinRecord;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kills a writer process with SIGKILL in the middle of a run of writes and checks that every write
+ * it had seen acknowledged is in the file afterwards.
+ */
+class SqliteMetadataStoreKillTest {
+
+  @TempDir Path dir;
+
+  /** The writer process: creates basins one after another, printing each name once acknowledged. */
+  public static void main(String[] args) {
+    SqliteMetadataStore store = SqliteMetadataStore.open(Path.of(args[0]));
+    for (int i = 0; ; i++) {
+      String name = String.format("basin-%08d", i);
+      store
+          .createBasin(new BasinRecord(name, BasinConfig.DEFAULT, Instant.now(), null, null, 1))
+          .toCompletableFuture()
+          .join();
+      System.out.println("acked " + name);
+      System.out.flush();
+    }
+  }
+
+  @Test
+  void everyAcknowledgedWriteSurvivesKillMinus9OfTheWriter() throws Exception {
+    Path file = dir.resolve("metadata.db");
+    Process writer =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                SqliteMetadataStoreKillTest.class.getName(),
+                file.toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    List<String> acked = new ArrayList<>();
+    try (BufferedReader out =
+        new BufferedReader(
+            new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while (acked.size() < 40 && (line = out.readLine()) != null) {
+        if (line.startsWith("acked ")) {
+          acked.add(line.substring("acked ".length()));
+        }
+      }
+      writer.destroyForcibly(); // SIGKILL on POSIX
+      assertThat(writer.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      if (writer.isAlive()) {
+        writer.destroyForcibly();
+      }
+    }
+    assertThat(acked).hasSizeGreaterThanOrEqualTo(40);
+
+    try (SqliteMetadataStore store = SqliteMetadataStore.open(file)) {
+      List<String> stored = new ArrayList<>();
+      String after = null;
+      while (true) {
+        List<BasinRecord> page =
+            store.listBasins("basin-", after, 1000).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        if (page.isEmpty()) {
+          break;
+        }
+        page.forEach(b -> stored.add(b.name()));
+        after = page.get(page.size() - 1).name();
+      }
+      assertThat(stored).containsAll(acked);
+    }
+  }
+}
