@@ -117,3 +117,43 @@ export async function eventually(what, probe, timeoutMs = 60_000) {
 
 export const encodeStream = (name) => encodeURIComponent(name);
 export const utf8 = (s) => new TextEncoder().encode(s);
+
+/**
+ * Follows a resource through an asynchronous deletion from the outside, calling each step in turn
+ * until the last one reports the deletion finished. Each step is `{ label, call, classify, last }`
+ * where `classify(outcome)` maps `{ ok, value }` / `{ ok: false, error }` to "pending" (the
+ * deletion is still under way), "gone" (it has finished) or undefined (a wrong answer). Once any
+ * call has seen the deletion finished, no later call may see it pending. Fails after `timeoutMs`.
+ * Returns the observed phases, e.g. `["pending", "pending", "gone", "gone"]`.
+ */
+export async function followDeletion(steps, timeoutMs = 150_000) {
+	const phases = [];
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		for (const { label, call, classify, last } of steps) {
+			let outcome;
+			try {
+				outcome = { ok: true, value: await call() };
+			} catch (e) {
+				outcome = { ok: false, error: e };
+			}
+			const phase = classify(outcome);
+			const described = outcome.ok ? "success" : `${outcome.error.status} ${outcome.error.code}: ${outcome.error.message}`;
+			assert.ok(phase, `${label} answered ${described}, which is neither the pending nor the deleted state`);
+			if (phase === "pending") {
+				assert.ok(!phases.includes("gone"), `${label} answered ${described} after the deletion had already finished`);
+			}
+			phases.push(phase);
+			if (last && phase === "gone") return phases;
+		}
+		if (Date.now() > deadline) throw new Error(`deletion did not finish within ${timeoutMs} ms`);
+		await new Promise((r) => setTimeout(r, 200));
+	}
+}
+
+/** The call failed with this status and code. */
+export const failedWith = (status, code) => (o) => !o.ok && o.error.status === status && o.error.code === code;
+
+/** Classifier: 409 `pendingCode` means pending; whatever `goneTest` accepts means gone. */
+export const pendingElse = (pendingCode, goneTest) => (o) =>
+	failedWith(409, pendingCode)(o) ? "pending" : goneTest(o) ? "gone" : undefined;

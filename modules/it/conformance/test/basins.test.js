@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AppendInput, AppendRecord } from "@s2-dev/streamstore";
-import { assertErrorBody, basinName, eventually, http, rejectsWith, useServer } from "../lib/s2.js";
+import { assertErrorBody, basinName, failedWith, followDeletion, http, pendingElse, rejectsWith, useServer } from "../lib/s2.js";
 
 const ctx = useServer("basins");
 
@@ -257,7 +257,7 @@ describe("deleting basins", () => {
 		await rejectsWith(ctx.s2.basins.delete({ basin: basinName("missing") }), 404, "basin_not_found");
 	});
 
-	it("deletes asynchronously: while pending the basin is listed with deleted_at, recreating it or its streams is 409 basin_deletion_pending, and afterwards the name is free", async () => {
+	it("deletes asynchronously: until the deletion finishes the basin answers 409 basin_deletion_pending, then 404, and the name is free again without the old streams", async () => {
 		const name = basinName();
 		await ctx.s2.basins.create({ basin: name });
 		const basin = ctx.s2.basin(name);
@@ -267,31 +267,30 @@ describe("deleting basins", () => {
 		await ctx.s2.basins.delete({ basin: name });
 
 		const listed = await ctx.s2.basins.list({ prefix: name });
-		if (listed.basins.length > 0) {
-			assert.equal(listed.basins[0].name, name);
-			assert.ok(listed.basins[0].deletedAt instanceof Date, "a basin pending deletion carries deleted_at");
+		for (const info of listed.basins) {
+			assert.equal(info.name, name);
+			assert.ok(info.deletedAt instanceof Date, "a basin pending deletion is listed with deleted_at");
 		}
-		await rejectsWith(ctx.s2.basins.create({ basin: name }), 409, "basin_deletion_pending");
-		await rejectsWith(ctx.s2.basins.reconfigure({ basin: name, createStreamOnRead: true }), 409, "basin_deletion_pending");
-		await rejectsWith(basin.streams.create({ stream: "another" }), 409, "basin_deletion_pending");
-		// Deleting again while pending is accepted.
-		const again = await http(ctx, "DELETE", `/v1/basins/${name}`);
-		assert.ok(again.status === 202 || again.status === 404, `repeat delete answered ${again.status}`);
-
-		const recreated = await eventually(
-			"the deleted basin's name to become free",
-			async () => {
-				try {
-					return await ctx.s2.basins.create({ basin: name });
-				} catch (e) {
-					if (e.status === 409 && e.code === "basin_deletion_pending") return undefined;
-					throw e;
-				}
+		const gone = pendingElse("basin_deletion_pending", failedWith(404, "basin_not_found"));
+		const phases = await followDeletion([
+			{ label: "reconfigure", call: () => ctx.s2.basins.reconfigure({ basin: name, createStreamOnRead: true }), classify: gone },
+			{ label: "create a stream in it", call: () => basin.streams.create({ stream: "another" }), classify: gone },
+			{
+				label: "delete again",
+				call: () => ctx.s2.basins.delete({ basin: name }),
+				classify: (o) => (o.ok ? "pending" : failedWith(404, "basin_not_found")(o) ? "gone" : undefined),
 			},
-			150_000,
-		);
-		assert.equal(recreated.name, name);
+			{
+				label: "create again",
+				call: () => ctx.s2.basins.create({ basin: name }),
+				classify: pendingElse("basin_deletion_pending", (o) => o.ok),
+				last: true,
+			},
+		]);
+		assert.equal(phases.at(-1), "gone");
+
 		const streams = await ctx.s2.basin(name).streams.list();
 		assert.deepEqual(streams.streams, [], "a recreated basin starts without the old streams");
+		await rejectsWith(ctx.s2.basin(name).stream("to/be/erased").checkTail(), 404, "stream_not_found");
 	});
 });

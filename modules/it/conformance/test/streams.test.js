@@ -8,9 +8,11 @@ import {
 	assertErrorBody,
 	basinName,
 	encodeStream,
-	eventually,
+	failedWith,
+	followDeletion,
 	freshBasin,
 	http,
+	pendingElse,
 	rejectsWith,
 	useServer,
 } from "../lib/s2.js";
@@ -254,7 +256,7 @@ describe("deleting streams", () => {
 		await rejectsWith(basin.streams.delete({ stream: "never/was" }), 404, "stream_not_found");
 	});
 
-	it("deletes asynchronously: while pending every operation on it is 409 stream_deletion_pending, and afterwards the name is reusable for an empty stream", async () => {
+	it("deletes asynchronously: until the deletion finishes every operation on the stream answers 409 stream_deletion_pending, then 404, and the name is reusable for an empty stream", async () => {
 		const basin = await freshBasin(ctx);
 		const name = "del/pending";
 		await basin.streams.create({ stream: name });
@@ -264,30 +266,35 @@ describe("deleting streams", () => {
 		await basin.streams.delete({ stream: name });
 
 		const listed = await basin.streams.list({ prefix: name });
-		if (listed.streams.length > 0) {
-			assert.ok(listed.streams[0].deletedAt instanceof Date, "a stream pending deletion is listed with deleted_at");
+		for (const info of listed.streams) {
+			assert.equal(info.name, name);
+			assert.ok(info.deletedAt instanceof Date, "a stream pending deletion is listed with deleted_at");
 		}
-		await rejectsWith(stream.append(one("late")), 409, "stream_deletion_pending");
-		await rejectsWith(stream.read({ start: { from: { seqNum: 0 } } }), 409, "stream_deletion_pending");
-		await rejectsWith(stream.checkTail(), 409, "stream_deletion_pending");
-		await rejectsWith(basin.streams.getConfig({ stream: name }), 409, "stream_deletion_pending");
-		await rejectsWith(basin.streams.reconfigure({ stream: name, storageClass: "standard" }), 409, "stream_deletion_pending");
-		await rejectsWith(basin.streams.create({ stream: name }), 409, "stream_deletion_pending");
-
-		await eventually(
-			"the deleted stream's name to become reusable",
-			async () => {
-				try {
-					return await basin.streams.create({ stream: name });
-				} catch (e) {
-					if (e.status === 409 && e.code === "stream_deletion_pending") return undefined;
-					throw e;
-				}
+		const gone = pendingElse("stream_deletion_pending", failedWith(404, "stream_not_found"));
+		const phases = await followDeletion([
+			{ label: "append", call: () => stream.append(one("late")), classify: gone },
+			{ label: "read", call: () => stream.read({ start: { from: { seqNum: 0 } } }), classify: gone },
+			{ label: "check tail", call: () => stream.checkTail(), classify: gone },
+			{ label: "get config", call: () => basin.streams.getConfig({ stream: name }), classify: gone },
+			{ label: "reconfigure", call: () => basin.streams.reconfigure({ stream: name, storageClass: "standard" }), classify: gone },
+			{
+				label: "delete again",
+				call: () => basin.streams.delete({ stream: name }),
+				classify: (o) => (o.ok ? "pending" : failedWith(404, "stream_not_found")(o) ? "gone" : undefined),
 			},
-			150_000,
-		);
+			{
+				label: "create again",
+				call: () => basin.streams.create({ stream: name }),
+				classify: pendingElse("stream_deletion_pending", (o) => o.ok),
+				last: true,
+			},
+		]);
+		assert.equal(phases.at(-1), "gone");
+
 		const tail = await stream.checkTail();
 		assert.equal(tail.tail.seqNum, 0, "the recreated stream starts empty");
 		await rejectsWith(stream.read({ start: { from: { seqNum: 0 } } }), 416);
+		const config = await basin.streams.getConfig({ stream: name });
+		assert.equal(config.storageClass, "express", "the recreated stream has a fresh config");
 	});
 });
