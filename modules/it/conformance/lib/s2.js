@@ -8,20 +8,29 @@ import { S2, S2Error } from "@s2-dev/streamstore";
 import { startServer } from "./server.js";
 
 /**
- * Starts a server before the tests of the calling file and stops it after them.
- * Returns a context whose `url`, `s2` fields are filled in once `before` has run.
+ * The server shared by every suite in this process: started by the first suite's `before` hook,
+ * stopped by the `after` hooks once all tests have run. Returns a context whose `url`, `s2` and
+ * `server` fields are filled in once `before` has run.
  */
-export function useServer(name) {
-	const ctx = { url: undefined, s2: undefined, server: undefined };
+const shared = { url: undefined, s2: undefined, server: undefined, starting: undefined };
+
+export function useServer() {
 	before(async () => {
-		ctx.server = await startServer(name);
-		ctx.url = ctx.server.url;
-		ctx.s2 = newClient(ctx.url);
+		if (!shared.starting) {
+			shared.starting = startServer("conformance").then((server) => {
+				shared.server = server;
+				shared.url = server.url;
+				shared.s2 = newClient(server.url);
+			});
+		}
+		await shared.starting;
 	});
 	after(async () => {
-		if (ctx.server) await ctx.server.stop();
+		const server = shared.server;
+		shared.server = undefined;
+		if (server) await server.stop();
 	});
-	return ctx;
+	return shared;
 }
 
 /** An SDK client configured the way the S2 docs say to point it at s2-lite: both endpoints = the server. */

@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import { AppendInput, AppendRecord } from "@s2-dev/streamstore";
 import { assertErrorBody, basinName, failedWith, followDeletion, http, pendingElse, rejectsWith, useServer } from "../lib/s2.js";
 
-const ctx = useServer("basins");
+const ctx = useServer();
 
 /** Absent and null mean the same thing for optional config fields. */
 const opt = (v) => (v === undefined ? null : v);

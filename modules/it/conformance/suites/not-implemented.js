@@ -4,7 +4,7 @@
 import { describe, it } from "node:test";
 import { assertErrorBody, basinName, http, rejectsWith, useServer } from "../lib/s2.js";
 
-const ctx = useServer("not-implemented");
+const ctx = useServer();
 
 describe("access tokens", () => {
 	it("answers list, issue and revoke with 501 not_implemented", async () => {

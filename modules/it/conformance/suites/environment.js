@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import { AppendInput, AppendRecord, S2, S2Environment } from "@s2-dev/streamstore";
 import { basinName, eventually, useServer } from "../lib/s2.js";
 
-const ctx = useServer("environment");
+const ctx = useServer();
 
 describe("starting the server", () => {
 	it("answers GET /health with 200 OK once ready", async () => {

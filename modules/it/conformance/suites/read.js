@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import { AppendInput, AppendRecord, RangeNotSatisfiableError } from "@s2-dev/streamstore";
 import { assertErrorBody, encodeStream, freshBasin, freshStream, http, rejectsWith, useServer } from "../lib/s2.js";
 
-const ctx = useServer("read");
+const ctx = useServer();
 
 const str = (body, extra = {}) => AppendRecord.string({ body, ...extra });
 const INFINITE = { retentionPolicy: { infinite: {} } };

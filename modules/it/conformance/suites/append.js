@@ -20,7 +20,7 @@ import {
 	useServer,
 } from "../lib/s2.js";
 
-const ctx = useServer("append");
+const ctx = useServer();
 
 const str = (body, extra = {}) => AppendRecord.string({ body, ...extra });
 const input = (records, options) => AppendInput.create(records, options);

@@ -17,7 +17,7 @@ import {
 	useServer,
 } from "../lib/s2.js";
 
-const ctx = useServer("streams");
+const ctx = useServer();
 
 const opt = (v) => (v === undefined ? null : v);
 
