@@ -378,6 +378,27 @@ class SessionsTest {
     }
   }
 
+  @Test
+  void aReaderThatDisappearsReleasesItsLongPollWithinAHeartbeat() throws Exception {
+    appendNow("a");
+    RawHttp1 c = new RawHttp1(port);
+    c.get(RECORDS + "?seq_num=1", "Content-Type", "s2s/proto", "s2-basin", BASIN);
+    c.readHead();
+    batch(c.readFrame());
+    long deadline = System.currentTimeMillis() + 5000;
+    while (records.waiting() == 0 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(records.waiting()).as("the session long-polls at the tail").isEqualTo(1);
+    c.close();
+    deadline = System.currentTimeMillis() + 10_000;
+    while (records.waiting() > 0 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+    }
+    Thread.sleep(2500); // two more heartbeat periods: no new long-poll may start
+    assertThat(records.waiting()).as("no long-poll is left for the gone reader").isZero();
+  }
+
   // ------------------------------------------------------------------ SSE
 
   static List<String> sseLines(String query, String... headers) throws Exception {
