@@ -583,7 +583,7 @@ public final class StreamEntity {
       ctx.ask(
           Channel.Registered.class,
           deps.channels(),
-          Duration.ofSeconds(5),
+          deps.settings().askTimeout(),
           (ActorRef<Channel.Registered> ref) -> new ChannelSupervisor.Acquire(streamId, sc, ref),
           (reg, err) -> err == null ? new ChannelAssigned(reg) : new ChannelAssignFailed(err));
       return Behaviors.receive(Command.class)
