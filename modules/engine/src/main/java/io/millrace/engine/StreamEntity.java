@@ -74,6 +74,15 @@ public final class StreamEntity {
   public record Append(StreamParams params, AppendInput input, ActorRef<AppendReply> replyTo)
       implements Command, EngineSerializable {}
 
+  /**
+   * Appends a validated batch of an append session. Batches of one session arrive in submission
+   * order; once one of them is rejected or fails, every later batch of the session is answered with
+   * a failure and not appended.
+   */
+  public record SessionAppend(
+      StreamParams params, AppendInput input, String sessionId, ActorRef<AppendReply> replyTo)
+      implements Command, EngineSerializable {}
+
   /** The answer to an append: an outcome, or a failure with its code. */
   public record AppendReply(AppendOutcome outcome, ErrorCode errorCode, String errorMessage)
       implements EngineSerializable {}
@@ -163,6 +172,7 @@ public final class StreamEntity {
     final ActorRef<AppendReply> replyTo;
     AppendReply ready;
     long chunkSeq = -1;
+    String sessionId;
 
     Pending(
         long batchId,
@@ -222,6 +232,16 @@ public final class StreamEntity {
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private long nextBatchId;
     private final Map<Long, Waiter> waiters = new LinkedHashMap<>();
+
+    /** Append sessions with a failed batch (most recent 10000): their later batches are dropped. */
+    private final Map<String, Boolean> failedSessions =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 10_000;
+          }
+        };
+
     private long nextWaiterId;
     private long lastActivity;
     private boolean draining;
@@ -336,6 +356,7 @@ public final class StreamEntity {
     private Behavior<Command> active() {
       return Behaviors.receive(Command.class)
           .onMessage(Append.class, this::onAppend)
+          .onMessage(SessionAppend.class, this::onSessionAppend)
           .onMessage(Read.class, this::onRead)
           .onMessage(CheckTail.class, this::onCheckTail)
           .onMessage(ChannelAnswer.class, this::onChannelAnswer)
@@ -351,9 +372,36 @@ public final class StreamEntity {
     }
 
     private Behavior<Command> onAppend(Append m) {
+      return append(m, m, null);
+    }
+
+    private Behavior<Command> onSessionAppend(SessionAppend m) {
+      if (failedSessions.containsKey(m.sessionId())) {
+        enqueueRejection(
+            m.replyTo(),
+            new AppendReply(
+                null,
+                ErrorCode.OTHER,
+                "an earlier batch of this append session failed; batch not appended"));
+        return Behaviors.same();
+      }
+      return append(new Append(m.params(), m.input(), m.replyTo()), m, m.sessionId());
+    }
+
+    private void sessionFailed(String sessionId) {
+      if (sessionId != null) {
+        failedSessions.put(sessionId, Boolean.TRUE);
+      }
+    }
+
+    /**
+     * An append; {@code original} is what gets stashed, {@code sessionId} null outside sessions.
+     */
+    private Behavior<Command> append(Append m, Command original, String sessionId) {
       lastActivity = now();
       params = m.params();
       if (draining) {
+        sessionFailed(sessionId);
         m.replyTo()
             .tell(
                 new AppendReply(
@@ -361,7 +409,7 @@ public final class StreamEntity {
         return Behaviors.same();
       }
       if (streamlet != null && streamlet.load().isDead()) {
-        stash.stash(m);
+        stash.stash(original);
         if (firstInFlight() != null) {
           return onStorageFailure(
               new S2Exception(
@@ -370,11 +418,12 @@ public final class StreamEntity {
         return reseal("its channel " + streamlet.channelId() + " stopped");
       }
       if (streamlet == null) {
-        stash.stash(m);
+        stash.stash(original);
         return openStreamlet();
       }
       long bytes = m.input().meteredSize();
       if (streamlet.load().pendingBytes() + bytes > deps.settings().maxPendingBytes()) {
+        sessionFailed(sessionId);
         enqueueRejection(
             m.replyTo(),
             new AppendReply(null, ErrorCode.UNAVAILABLE, "too many appends pending; retry"));
@@ -384,17 +433,21 @@ public final class StreamEntity {
           sequencer.sequence(m.input(), m.params().mode(), m.params().uncapped(), now());
       if (d instanceof StreamSequencer.Accepted a) {
         long id = nextBatchId++;
-        queue.add(new Pending(id, a.records(), bytes, a.stateAfter(), a.ack(), m.replyTo()));
+        Pending p = new Pending(id, a.records(), bytes, a.stateAfter(), a.ack(), m.replyTo());
+        p.sessionId = sessionId;
+        queue.add(p);
         streamlet
             .channel()
             .tell(
                 new Channel.Append(
                     streamId, streamlet.epoch(), id, a.records(), bytes, channelAdapter));
       } else if (d instanceof StreamSequencer.Rejected rej) {
+        sessionFailed(sessionId);
         deps.metrics().appendRejections.increment();
         enqueueRejection(m.replyTo(), new AppendReply(rej.outcome(), null, null));
       } else {
         S2Exception e = ((StreamSequencer.Invalid) d).error();
+        sessionFailed(sessionId);
         deps.metrics().appendRejections.increment();
         enqueueRejection(m.replyTo(), new AppendReply(null, e.code(), e.getMessage()));
       }
@@ -495,6 +548,7 @@ public final class StreamEntity {
       for (Pending p : queue) {
         if (p.inFlight()) {
           p.ready = new AppendReply(null, error.code(), error.getMessage());
+          sessionFailed(p.sessionId);
           failed++;
         }
       }
@@ -1039,7 +1093,10 @@ public final class StreamEntity {
       List<Command> keep = new ArrayList<>();
       stash.forEach(
           m -> {
-            if (m instanceof Append) {
+            if (m instanceof SessionAppend sa) {
+              sessionFailed(sa.sessionId());
+            }
+            if (m instanceof Append || m instanceof SessionAppend) {
               failRequest(m, code, message);
             } else {
               keep.add(m);
@@ -1051,6 +1108,8 @@ public final class StreamEntity {
 
     private static void failRequest(Command m, ErrorCode code, String message) {
       if (m instanceof Append a) {
+        a.replyTo().tell(new AppendReply(null, code, message));
+      } else if (m instanceof SessionAppend a) {
         a.replyTo().tell(new AppendReply(null, code, message));
       } else if (m instanceof Read r) {
         r.replyTo().tell(new ReadReply(null, null, code, message));
