@@ -220,6 +220,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
   }
 
   private final String sessionNode = java.util.UUID.randomUUID().toString();
+  private final TailPolls tailPolls = new TailPolls(System::currentTimeMillis);
   private final java.util.concurrent.atomic.AtomicLong sessionIds =
       new java.util.concurrent.atomic.AtomicLong();
 
@@ -236,15 +237,24 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
             .askTimeout()
             .plusSeconds(request.waitSecs() == null ? 0 : Math.max(0, request.waitSecs()));
     return resolve(basin, stream, StreamResolver.Access.READ)
-        .thenCompose(
-            s ->
-                ask(
-                    s.streamId(),
-                    (ActorRef<StreamEntity.ReadReply> r) ->
-                        new StreamEntity.Read(params(s), request, r),
-                    timeout,
-                    ErrorCode.UNAVAILABLE,
-                    "read timed out; retry"))
+        .thenCompose(s -> tailPolls.read(s.streamId(), request, req -> readEntity(s, req, timeout)))
+        .whenComplete(
+            (o, e) -> {
+              if (o instanceof ReadOutcome.Batch b) {
+                metrics.readRecords.add(b.batch().records().size());
+              }
+            });
+  }
+
+  /** One read of the stream entity: its answer, or its read plan executed here. */
+  private CompletionStage<ReadOutcome> readEntity(
+      StreamRecord s, ReadRequest request, Duration timeout) {
+    return ask(
+            s.streamId(),
+            (ActorRef<StreamEntity.ReadReply> r) -> new StreamEntity.Read(params(s), request, r),
+            timeout,
+            ErrorCode.UNAVAILABLE,
+            "read timed out; retry")
         .thenCompose(
             r -> {
               if (r.errorCode() != null) {
@@ -256,12 +266,6 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
               return segmentReader
                   .execute(r.plan(), ReadRules.Collector.forUnary(request))
                   .thenApply(b -> (ReadOutcome) new ReadOutcome.Batch(b));
-            })
-        .whenComplete(
-            (o, e) -> {
-              if (o instanceof ReadOutcome.Batch b) {
-                metrics.readRecords.add(b.batch().records().size());
-              }
             });
   }
 
