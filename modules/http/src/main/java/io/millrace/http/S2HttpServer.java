@@ -75,7 +75,10 @@ public final class S2HttpServer {
             basins,
             streams,
             records,
-            new StreamingSessions(records, SessionSettings.fromConfig(system.settings().config())),
+            new StreamingSessions(
+                records,
+                SessionSettings.fromConfig(system.settings().config()),
+                Materializer.matFromSystem(system)),
             ready,
             Materializer.matFromSystem(system));
     var builder =

@@ -16,6 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -26,7 +28,11 @@ import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.japi.pf.PFBuilder;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,15 +62,12 @@ class StreamingSessions {
 
   private final RecordService records;
   private final SessionSettings settings;
+  private final Materializer materializer;
 
-  StreamingSessions(RecordService records, SessionSettings settings) {
+  StreamingSessions(RecordService records, SessionSettings settings, Materializer materializer) {
     this.records = records;
     this.settings = settings;
-  }
-
-  /** A seam without sessions (kept for tests of the unary edge). */
-  StreamingSessions() {
-    this(null, SessionSettings.DEFAULT);
+    this.materializer = materializer;
   }
 
   // ---------------------------------------------------------------- append sessions
@@ -82,42 +85,77 @@ class StreamingSessions {
             : new SequentialAppendSession(records, basin, stream);
     String id = call.describe();
     S2sFrames.Decoder decoder = new S2sFrames.Decoder(compression);
-    Source<Item, NotUsed> inputs =
-        request
-            .entity()
-            .withoutSizeLimit()
-            .getDataBytes()
-            .<Item>mapConcat(chunk -> decodeInputs(decoder, chunk))
-            .concatLazy(Source.lazySource(() -> endOfInput(decoder)))
-            .mapMaterializedValue(m -> NotUsed.getInstance())
-            .takeWhile(i -> i instanceof Item.Input, true);
-    Source<ByteString, NotUsed> acks =
-        inputs
-            .mapAsync(
-                settings.appendMaxInflight(),
-                item -> {
-                  if (item instanceof Item.Bad bad) {
-                    return CompletableFuture.completedFuture(Result.failed(bad.error()));
-                  }
-                  return session
-                      .submit(((Item.Input) item).input())
-                      .handle(
-                          (outcome, err) -> err != null ? Result.failed(err) : Result.of(outcome));
-                })
-            .takeWhile(r -> r.ok(), true)
-            .map(r -> r.frame(compression))
-            .watchTermination(
-                (mat, done) -> {
-                  done.whenComplete(
-                      (ok, err) -> {
-                        session.close();
-                        if (err != null) {
-                          log.debug("Append session {} ended abnormally: {}", id, err.toString());
-                        }
+    // The response is fed through a queue so that it can end (after a terminal frame) while the
+    // request body is still being read and discarded: cancelling the request body instead would
+    // reset an HTTP/2 stream before the terminal frame reached the client.
+    Pair<SourceQueueWithComplete<ByteString>, Source<ByteString, NotUsed>> out =
+        Source.<ByteString>queue(16, OverflowStrategy.backpressure()).preMaterialize(materializer);
+    SourceQueueWithComplete<ByteString> queue = out.first();
+    AtomicBoolean over = new AtomicBoolean();
+    boolean[] decoderDead = new boolean[1];
+    request
+        .entity()
+        .withoutSizeLimit()
+        .getDataBytes()
+        .<Item>mapConcat(
+            chunk -> {
+              if (decoderDead[0] || over.get()) {
+                return List.of();
+              }
+              List<Item> items = decodeInputs(decoder, chunk);
+              if (!items.isEmpty() && items.get(items.size() - 1) instanceof Item.Bad) {
+                decoderDead[0] = true;
+              }
+              return items;
+            })
+        .concatLazy(
+            Source.lazySource(() -> decoderDead[0] ? Source.<Item>empty() : endOfInput(decoder)))
+        .mapAsync(
+            settings.appendMaxInflight(),
+            item -> {
+              if (over.get()) {
+                return CompletableFuture.completedFuture((Result) null);
+              }
+              if (item instanceof Item.Bad bad) {
+                return CompletableFuture.completedFuture(Result.failed(bad.error()));
+              }
+              return session
+                  .submit(((Item.Input) item).input())
+                  .handle((outcome, err) -> err != null ? Result.failed(err) : Result.of(outcome));
+            })
+        .mapAsync(
+            1,
+            r -> {
+              if (r == null || over.get()) {
+                return CompletableFuture.completedFuture(Done.getInstance());
+              }
+              ByteString frame = r.frame(compression);
+              if (r.ok()) {
+                return queue.offer(frame).thenApply(x -> Done.getInstance());
+              }
+              over.set(true);
+              return queue
+                  .offer(frame)
+                  .thenApply(
+                      x -> {
+                        queue.complete();
+                        return Done.getInstance();
                       });
-                  return NotUsed.getInstance();
-                });
-    return CompletableFuture.completedFuture(sessionResponse(S2S, acks));
+            })
+        .runWith(Sink.ignore(), materializer)
+        .whenComplete(
+            (done, err) -> {
+              session.close();
+              if (err != null) {
+                log.debug("Append session {} ended abnormally: {}", id, err.toString());
+                if (!over.getAndSet(true)) {
+                  queue.fail(err);
+                }
+              } else if (!over.getAndSet(true)) {
+                queue.complete();
+              }
+            });
+    return CompletableFuture.completedFuture(sessionResponse(S2S, out.second()));
   }
 
   /** Items of an append session's input: a decoded batch, or the error that ends the input. */
