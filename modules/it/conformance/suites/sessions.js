@@ -193,6 +193,26 @@ describe("sessions under concurrency and failure", () => {
 		);
 	});
 
+	for (const transport of TRANSPORTS) {
+		it(`a following read session (${transport}) ends cleanly when its stream is deleted`, async () => {
+			const s = await streamFor(transport);
+			await s.handle.append(AppendInput.create([str("before")]));
+			const rs = await s.handle.readSession({ start: { from: { seqNum: 0 } } });
+			const done = (async () => {
+				const got = [];
+				for await (const r of rs) got.push(r.body);
+				return got;
+			})();
+			await new Promise((r) => setTimeout(r, 500));
+			await s.basin.streams.delete({ stream: s.name });
+			const got = await Promise.race([
+				done,
+				new Promise((_, fail) => setTimeout(() => fail(new Error("session did not end within 30 s")), 30_000)),
+			]);
+			assert.deepEqual(got, ["before"]);
+		});
+	}
+
 	it("SSE batches carry seq,count,bytes ids and a new session resumes from Last-Event-ID", async () => {
 		const s = await freshStream(ctx);
 		await s.stream.append(AppendInput.create(["a", "bb", "ccc", "dddd"].map(str)));
