@@ -34,6 +34,7 @@ final class MemoryRecords implements RecordService {
   private final List<Waiter> waiters = new ArrayList<>();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
   private boolean deleted;
+  private S2Exception readFailure;
 
   private record Waiter(ReadRequest request, CompletableFuture<ReadOutcome> future) {}
 
@@ -44,6 +45,7 @@ final class MemoryRecords implements RecordService {
     }
     waiters.clear();
     deleted = false;
+    readFailure = null;
   }
 
   synchronized List<SequencedRecord> records() {
@@ -57,6 +59,11 @@ final class MemoryRecords implements RecordService {
       w.future().complete(new ReadOutcome.Batch(new ReadBatch(List.of(), null)));
     }
     waiters.clear();
+  }
+
+  /** Makes every later read fail with {@code failure} (null: reads work again). */
+  synchronized void failReads(S2Exception failure) {
+    readFailure = failure;
   }
 
   synchronized int waiting() {
@@ -111,6 +118,9 @@ final class MemoryRecords implements RecordService {
   @Override
   public synchronized CompletionStage<ReadOutcome> read(
       String basin, String stream, ReadRequest request) {
+    if (readFailure != null) {
+      return CompletableFuture.failedFuture(readFailure);
+    }
     try {
       check(stream);
     } catch (S2Exception e) {

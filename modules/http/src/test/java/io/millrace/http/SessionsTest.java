@@ -454,6 +454,33 @@ class SessionsTest {
   }
 
   @Test
+  void aFailureMidSessionIsAnErrorEventWithoutDone() throws Exception {
+    appendNow("a");
+    records.failReads(
+        new io.millrace.core.S2Exception(io.millrace.core.ErrorCode.STORAGE, "disk on fire"));
+    List<String> lines = sseLines("?seq_num=0");
+    assertThat(lines.get(0)).isEqualTo("event: error");
+    JsonNode error = MAPPER.readTree(lines.get(1).substring("data: ".length()));
+    assertThat(error.get("code").asText()).isEqualTo("storage");
+    assertThat(error.get("message").asText()).isEqualTo("disk on fire");
+    assertThat(lines).doesNotContain("data: [DONE]");
+  }
+
+  @Test
+  void aFailureMidSessionIsATerminalFrameInS2s() throws Exception {
+    appendNow("a");
+    records.failReads(
+        new io.millrace.core.S2Exception(io.millrace.core.ErrorCode.STORAGE, "disk on fire"));
+    try (RawHttp1 c = new RawHttp1(port)) {
+      c.get(RECORDS + "?seq_num=0", "Content-Type", "s2s/proto", "s2-basin", BASIN);
+      c.readHead();
+      assertThat(c.status).isEqualTo(200);
+      assertThat(terminal(c.readFrame(), 500).get("code").asText()).isEqualTo("storage");
+      assertThat(c.bodyEnded()).isTrue();
+    }
+  }
+
+  @Test
   void sseErrorsBeforeTheSessionStartsArePlainJsonResponses() throws Exception {
     HttpResponse<String> r =
         client.send(
