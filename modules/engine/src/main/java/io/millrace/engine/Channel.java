@@ -41,6 +41,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * storage} error and the actor stops; its supervisor starts a new incarnation with a new id.
  */
 public final class Channel {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Channel.class);
+
   private Channel() {}
 
   /** Messages of a channel. */
@@ -89,6 +91,12 @@ public final class Channel {
   private record Verified(long chunkSeq, Optional<byte[]> existing) implements Command {}
 
   private record RetryWrite(long chunkSeq) implements Command {}
+
+  private record SealResult(long chunkSeq, Throwable error) implements Command {}
+
+  private record SealCheck(long chunkSeq, Optional<byte[]> existing) implements Command {}
+
+  private record RetrySeal() implements Command {}
 
   /** Key of a WAL object. */
   public static String walKey(String channelId, long chunkSeq) {
@@ -348,11 +356,7 @@ public final class Channel {
       metrics.recordChunkWrite(m.nanos(), w.data.length);
       w.done = true;
       while (!inFlight.isEmpty() && inFlight.firstEntry().getValue().done) {
-        ChunkWrite d = inFlight.pollFirstEntry().getValue();
-        load.addPending(-d.bytes);
-        for (Append a : d.appends) {
-          a.replyTo().tell(new Durable(channelId, a.batchId(), d.seq));
-        }
+        ackHead();
       }
       maybeClose();
       return Behaviors.same();
@@ -394,7 +398,7 @@ public final class Channel {
               w.seq,
               w.attempts,
               m.error().toString());
-      return die(
+      return settle(
           new S2Exception(
               ErrorCode.STORAGE, "WAL write failed: " + m.error().getMessage(), m.error()));
     }
@@ -420,11 +424,140 @@ public final class Channel {
       }
       ctx.getLog()
           .warn(
-              "Channel {} found its WAL sealed at chunk {}; this incarnation stops.",
+              "Channel {} found chunk {} taken by another object; it settles its WAL and stops.",
               channelId,
               w.seq);
-      return die(
+      return settle(
           new S2Exception(ErrorCode.STORAGE, "WAL channel " + channelId + " was sealed; retry"));
+    }
+
+    // ---------------------------------------------------------------- settling (dying)
+
+    /**
+     * The incarnation gives up. Before it answers anything, it makes its WAL final, so that what it
+     * acknowledges is exactly what a recovering owner will trust: in chunk order, every chunk known
+     * to be written is acknowledged; at the first chunk that is not, a seal is written at that very
+     * key (create-only). If the seal lands, that chunk can never appear and it and every later
+     * chunk fail; if the key is taken, a GET tells whether it is our chunk (written after all:
+     * acknowledge it and go on) or someone else's seal (fail from there). Appends of the open chunk
+     * were never written and fail at once.
+     */
+    private Behavior<Command> settle(S2Exception cause) {
+      load.markDead();
+      settleCause = cause;
+      for (Append a : open) {
+        a.replyTo().tell(new Failed(channelId, a.batchId(), cause));
+      }
+      load.addPending(-openBytes);
+      open = new ArrayList<>();
+      openBytes = 0;
+      return settleNext();
+    }
+
+    private S2Exception settleCause;
+    private int sealAttempts;
+
+    private Behavior<Command> settleNext() {
+      while (!inFlight.isEmpty() && inFlight.firstEntry().getValue().done) {
+        ackHead();
+      }
+      long at = inFlight.isEmpty() ? nextChunkSeq : inFlight.firstKey();
+      sealAttempts++;
+      ctx.pipeToSelf(
+          objects.putIfAbsent(walKey(channelId, at), WalChunkCodec.encodeSeal(channelId, at)),
+          (ok, err) -> new SealResult(at, err == null ? null : unwrap(err)));
+      return settling();
+    }
+
+    private Behavior<Command> settling() {
+      return Behaviors.receive(Command.class)
+          .onMessage(
+              Append.class,
+              m -> {
+                m.replyTo().tell(new Failed(channelId, m.batchId(), settleCause));
+                return Behaviors.same();
+              })
+          .onMessage(
+              WriteDone.class,
+              m -> {
+                ChunkWrite w = inFlight.get(m.chunkSeq());
+                if (w != null) {
+                  w.done = true;
+                }
+                return Behaviors.same();
+              })
+          .onMessage(SealResult.class, this::onSealResult)
+          .onMessage(SealCheck.class, this::onSealCheck)
+          .onMessage(RetrySeal.class, m -> settleNext())
+          .onAnyMessage(m -> Behaviors.same())
+          .build();
+    }
+
+    private Behavior<Command> onSealResult(SealResult m) {
+      if (m.error() == null) {
+        return sealedAt(m.chunkSeq(), "sealed its own WAL");
+      }
+      if (m.error() instanceof ObjectAlreadyExistsException) {
+        ctx.pipeToSelf(
+            objects.get(walKey(channelId, m.chunkSeq())),
+            (found, err) ->
+                err == null
+                    ? new SealCheck(m.chunkSeq(), found)
+                    : new SealResult(m.chunkSeq(), unwrap(err)));
+        return Behaviors.same();
+      }
+      if (sealAttempts <= settings.writeRetries() + 2) {
+        timers.startSingleTimer(
+            "retry-seal",
+            new RetrySeal(),
+            settings.writeRetryBackoff().multipliedBy(1L << Math.min(sealAttempts, 10)));
+        return Behaviors.same();
+      }
+      ctx.getLog()
+          .error(
+              "Channel {} could not seal its WAL at chunk {} ({}); its unacknowledged appends fail"
+                  + " although some may have landed.",
+              channelId,
+              m.chunkSeq(),
+              m.error().toString());
+      return die(settleCause);
+    }
+
+    private Behavior<Command> onSealCheck(SealCheck m) {
+      ChunkWrite w = inFlight.get(m.chunkSeq());
+      if (w != null && m.existing().isPresent() && Arrays.equals(m.existing().get(), w.data)) {
+        w.done = true;
+        sealAttempts = 0;
+        return settleNext();
+      }
+      return sealedAt(m.chunkSeq(), "found its WAL sealed");
+    }
+
+    private Behavior<Command> sealedAt(long chunkSeq, String how) {
+      ctx.getLog()
+          .warn(
+              "Channel {} {} at chunk {}; it acknowledged everything below and stops.",
+              channelId,
+              how,
+              chunkSeq);
+      String id = channelId;
+      metadata
+          .sealChannel(channelId, chunkSeq)
+          .whenComplete(
+              (ok, err) -> {
+                if (err != null) {
+                  LOG.warn("Channel {} could not record its seal: {}", id, err.toString());
+                }
+              });
+      return die(settleCause);
+    }
+
+    private void ackHead() {
+      ChunkWrite d = inFlight.pollFirstEntry().getValue();
+      load.addPending(-d.bytes);
+      for (Append a : d.appends) {
+        a.replyTo().tell(new Durable(channelId, a.batchId(), d.seq));
+      }
     }
 
     /** Fails every unacknowledged append in log order and stops. */

@@ -144,7 +144,7 @@ public final class DataPlane implements RecordService, StreamDataEraser {
   }
 
   private static StreamEntity.StreamParams params(StreamRecord stream) {
-    StreamConfig c = stream.config().resolve(null);
+    StreamConfig c = (stream.config() == null ? StreamConfig.EMPTY : stream.config()).resolve(null);
     Timestamping t = c.timestamping();
     return new StreamEntity.StreamParams(
         c.storageClass(), t.mode(), t.uncapped() != null && t.uncapped());
@@ -164,8 +164,7 @@ public final class DataPlane implements RecordService, StreamDataEraser {
     } catch (S2Exception e) {
       return CompletableFuture.failedFuture(e);
     }
-    return resolver
-        .resolve(basin, stream, StreamResolver.Access.APPEND)
+    return resolve(basin, stream, StreamResolver.Access.APPEND)
         .thenCompose(
             s ->
                 ask(
@@ -196,8 +195,7 @@ public final class DataPlane implements RecordService, StreamDataEraser {
         settings
             .askTimeout()
             .plusSeconds(request.waitSecs() == null ? 0 : Math.max(0, request.waitSecs()));
-    return resolver
-        .resolve(basin, stream, StreamResolver.Access.READ)
+    return resolve(basin, stream, StreamResolver.Access.READ)
         .thenCompose(
             s ->
                 ask(
@@ -234,8 +232,7 @@ public final class DataPlane implements RecordService, StreamDataEraser {
     } catch (S2Exception e) {
       return CompletableFuture.failedFuture(e);
     }
-    return resolver
-        .resolve(basin, stream, StreamResolver.Access.CHECK_TAIL)
+    return resolve(basin, stream, StreamResolver.Access.CHECK_TAIL)
         .thenCompose(
             s ->
                 ask(
@@ -298,6 +295,15 @@ public final class DataPlane implements RecordService, StreamDataEraser {
               }
               return chain.thenCompose(x -> deleteOrphanSegmentObjects(prefix));
             });
+  }
+
+  private CompletionStage<StreamRecord> resolve(
+      String basin, String stream, StreamResolver.Access access) {
+    try {
+      return resolver.resolve(basin, stream, access);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private <R> CompletionStage<R> ask(

@@ -298,7 +298,7 @@ public final class StreamEntity {
               })
           .onAnyMessage(
               m -> {
-                stash.stash(m);
+                stashOrReject(m);
                 return Behaviors.same();
               })
           .onSignal(PostStop.class, s -> onPostStop())
@@ -322,7 +322,7 @@ public final class StreamEntity {
       Duration tick = tickInterval();
       timers.startTimerWithFixedDelay("tick", new Tick(), tick);
       ctx.getLog()
-          .info(
+          .debug(
               "Stream {} activated at tail {} (flushed {}, epoch {}).",
               streamId,
               r.state().nextSeqNum(),
@@ -519,8 +519,11 @@ public final class StreamEntity {
       Streamlet s = streamlet;
       long next = sequencer.durable().nextSeqNum();
       long lastChunk = lastDurableChunk < 0 ? s.firstChunkSeq() - 1 : lastDurableChunk;
+      org.slf4j.event.Level level =
+          draining ? org.slf4j.event.Level.DEBUG : org.slf4j.event.Level.INFO;
       ctx.getLog()
-          .info(
+          .atLevel(level)
+          .log(
               "Stream {} seals epoch {} at seq num {} (last chunk {}) because {}.",
               streamId,
               s.epoch(),
@@ -559,7 +562,7 @@ public final class StreamEntity {
           .onSignal(PostStop.class, sig -> onPostStop())
           .onAnyMessage(
               m -> {
-                stash.stash(m);
+                stashOrReject(m);
                 return Behaviors.same();
               })
           .build();
@@ -622,7 +625,7 @@ public final class StreamEntity {
                 lastDurableChunk = -1;
                 ctx.watchWith(reg.channel(), new ChannelStopped(reg.channelId()));
                 ctx.getLog()
-                    .info(
+                    .debug(
                         "Stream {} opened epoch {} on channel {} at chunk {}.",
                         streamId,
                         m.epoch(),
@@ -646,7 +649,7 @@ public final class StreamEntity {
           .onSignal(PostStop.class, sig -> onPostStop())
           .onAnyMessage(
               m -> {
-                stash.stash(m);
+                stashOrReject(m);
                 return Behaviors.same();
               })
           .build();
@@ -1004,6 +1007,15 @@ public final class StreamEntity {
       releaseWaiters();
       failStash(ErrorCode.UNAVAILABLE, "stream stopped; retry");
       return Behaviors.same();
+    }
+
+    /** Stashes a request while the entity is busy, or refuses it when the stash is full. */
+    private void stashOrReject(Command m) {
+      if (stash.isFull()) {
+        failRequest(m, ErrorCode.UNAVAILABLE, "stream is busy; retry");
+      } else {
+        stash.stash(m);
+      }
     }
 
     private void failStash(ErrorCode code, String message) {

@@ -116,6 +116,39 @@ class ChannelTest {
   }
 
   @Test
+  void aChannelThatGivesUpAcknowledgesAChunkThatLandedAndSealsItsWalAfterIt() {
+    ActorRef<Channel.Command> ch = channel("millrace.engine.channels.write-retries = 0\n");
+    String id = register(ch);
+    TestProbe<Channel.Result> probe = testKit.createTestProbe();
+    objects.failPutsAfterWrite(
+        k -> k.equals(Channel.walKey(id, 0)),
+        1,
+        () -> new io.millrace.objectstore.ObjectStoreException("timed out, but landed"));
+    ch.tell(new Channel.Append("a", 1, 0, records(0, 1), 18, probe.getRef()));
+    assertThat(probe.receiveMessage()).isEqualTo(new Channel.Durable(id, 0, 0));
+    probe.expectTerminated(ch);
+    assertThat(WalChunkCodec.decode(objects.peek(Channel.walKey(id, 1)).orElseThrow()))
+        .isEqualTo(new WalObject.Seal(id, 1));
+  }
+
+  @Test
+  void aChannelThatGivesUpSealsTheChunkThatFailedSoItCanNeverAppear() {
+    ActorRef<Channel.Command> ch = channel("millrace.engine.channels.write-retries = 0\n");
+    String id = register(ch);
+    TestProbe<Channel.Result> probe = testKit.createTestProbe();
+    objects.failPuts(
+        k -> k.equals(Channel.walKey(id, 0)),
+        1,
+        () -> new io.millrace.objectstore.ObjectStoreException("refused"));
+    ch.tell(new Channel.Append("a", 1, 0, records(0, 1), 18, probe.getRef()));
+    Channel.Result r = probe.receiveMessage();
+    assertThat(r).isInstanceOf(Channel.Failed.class);
+    probe.expectTerminated(ch);
+    assertThat(WalChunkCodec.decode(objects.peek(Channel.walKey(id, 0)).orElseThrow()))
+        .isEqualTo(new WalObject.Seal(id, 0));
+  }
+
+  @Test
   void aSealedWalKillsTheIncarnationAndFailsEveryUnackedAppend() {
     ActorRef<Channel.Command> ch = channel("");
     String id = register(ch);

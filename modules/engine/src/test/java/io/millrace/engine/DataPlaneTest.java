@@ -331,10 +331,10 @@ class DataPlaneTest {
     }
     Awaitility.await().until(() -> gate.heldCount() >= 1);
     gate.failHeld(() -> new ObjectStoreException("bucket unreachable"));
+    gate.open();
     for (CompletionStage<AppendOutcome> f : inFlight) {
       assertThat(failure(f).code()).isEqualTo(ErrorCode.STORAGE);
     }
-    gate.open();
     AppendAck next = acked(dp.append(BASIN, s, new AppendInput(List.of(rec("next")), 1L, null)));
     assertThat(next.start().seqNum()).isEqualTo(1);
     assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactly("durable", "next");

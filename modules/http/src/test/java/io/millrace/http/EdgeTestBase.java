@@ -47,6 +47,9 @@ abstract class EdgeTestBase {
                         + TEST_MAX_BODY
                         + "\nmillrace.http.max-drain-bytes = 8m"
                         + "\nmillrace.http.request-timeout = 3s"
+                        // Pekko's own entity limit is lower than the edge's bound on purpose:
+                        // the edge's bound must be the one that applies.
+                        + "\npekko.http.server.parsing.max-content-length = 100k"
                         + "\npekko.loglevel = WARNING")
                 .withFallback(ConfigFactory.load()));
     binding =
