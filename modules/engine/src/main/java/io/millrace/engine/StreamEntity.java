@@ -583,7 +583,7 @@ public final class StreamEntity {
       ctx.ask(
           Channel.Registered.class,
           deps.channels(),
-          Duration.ofSeconds(5),
+          deps.settings().askTimeout(),
           (ActorRef<Channel.Registered> ref) -> new ChannelSupervisor.Acquire(streamId, sc, ref),
           (reg, err) -> err == null ? new ChannelAssigned(reg) : new ChannelAssignFailed(err));
       return Behaviors.receive(Command.class)
@@ -691,7 +691,12 @@ public final class StreamEntity {
 
     private ReadPlan plan(ReadRules.CatchUp c, ReadRequest req) {
       List<SegmentRecord> segs = new ArrayList<>();
+      int cap = ReadRules.unaryCount(req);
+      long covered = 0;
       for (SegmentRecord s : segments) {
+        if (covered >= cap) {
+          break; // enough records for this batch; later segments are not needed
+        }
         if (s.lastSeqNum() < c.trimPoint()) {
           continue;
         }
@@ -701,6 +706,13 @@ public final class StreamEntity {
                 : s.lastTimestamp() >= c.startTimestamp();
         if (relevant) {
           segs.add(s);
+          long from = Math.max(s.firstSeqNum(), c.trimPoint());
+          if (c.startSeqNum() != null) {
+            from = Math.max(from, c.startSeqNum());
+          } else if (segs.size() == 1) {
+            from = s.lastSeqNum(); // only the last record is sure to match the timestamp
+          }
+          covered += s.lastSeqNum() - from + 1;
         }
       }
       int from = 0;

@@ -476,30 +476,43 @@ class DataPlaneTest {
 
   @Test
   void readsSpanFlushedSegmentsAndRecordsStillInMemory() {
-    DataPlane dp = node("millrace.engine.segments.flush-bytes = 300\n");
+    DataPlane dp = node("millrace.engine.segments.flush-bytes = 100\n");
     String s = stream("segmented");
     for (int i = 0; i < 30; i++) {
       acked(dp.append(BASIN, s, input(rec("record-" + i))));
     }
     StreamRecord row =
         resolver.resolve(BASIN, s, StreamResolver.Access.READ).toCompletableFuture().join();
-    Awaitility.await().until(() -> !await(metadata.listSegments(row.streamId())).isEmpty());
-    List<SequencedRecord> all = readAll(dp, s);
-    assertThat(all)
-        .extracting(DataPlaneTest::body)
-        .containsExactlyElementsOf(
-            java.util.stream.IntStream.range(0, 30).mapToObj(i -> "record-" + i).toList());
+    Awaitility.await()
+        .until(
+            () -> {
+              List<io.millrace.metadata.SegmentRecord> segs =
+                  await(metadata.listSegments(row.streamId()));
+              return segs.size() >= 2;
+            });
+    acked(dp.append(BASIN, s, input(rec("record-30"))));
+    List<String> expected =
+        java.util.stream.IntStream.range(0, 31).mapToObj(i -> "record-" + i).toList();
+    assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactlyElementsOf(expected);
     List<SequencedRecord> fromMiddle = records(await(dp.read(BASIN, s, fromSeq(7))));
     assertThat(fromMiddle.get(0).seqNum()).isEqualTo(7);
-    assertThat(fromMiddle).hasSize(23);
+    assertThat(fromMiddle).hasSize(24);
+    ReadRequest five = new ReadRequest(new ReadStart.SeqNum(3), false, 5L, null, null, null);
+    assertThat(records(await(dp.read(BASIN, s, five))))
+        .extracting(SequencedRecord::seqNum)
+        .containsExactly(3L, 4L, 5L, 6L, 7L);
     ReadRequest byTime =
         new ReadRequest(new ReadStart.Timestamp(START_MS), false, 3L, null, null, null);
-    assertThat(records(await(dp.read(BASIN, s, byTime)))).hasSize(3);
+    assertThat(records(await(dp.read(BASIN, s, byTime))))
+        .extracting(SequencedRecord::seqNum)
+        .containsExactly(0L, 1L, 2L);
     nodes.get(0).crash();
 
-    DataPlane after = node("millrace.engine.segments.flush-bytes = 300\n");
-    assertThat(readAll(after, s)).hasSize(30);
-    assertThat(acked(after.append(BASIN, s, input(rec("more")))).start().seqNum()).isEqualTo(30);
+    DataPlane after = node("millrace.engine.segments.flush-bytes = 100\n");
+    assertThat(readAll(after, s))
+        .extracting(DataPlaneTest::body)
+        .containsExactlyElementsOf(expected);
+    assertThat(acked(after.append(BASIN, s, input(rec("more")))).start().seqNum()).isEqualTo(31);
   }
 
   @Test
