@@ -10,7 +10,7 @@
 #   --storage-port N  cassandra inter-node port (default: a free port)
 #   --owner-pid PID   stop the service when process PID exits (used by tests)
 #   --backend B       s3proxy storage: filesystem (default; jclouds filesystem-nio2 under WORKDIR/buckets)
-#                     or transient (transient-nio2, in memory, lost at stop). The filesystem backend
+#                     or transient (jclouds transient, in memory, lost at stop). The filesystem backend
 #                     cannot hold a key and a longer key using it as a directory (a and a/b); S3 and
 #                     the transient backend can.
 #
@@ -232,7 +232,7 @@ launch_s3proxy() {
   local PROVIDER
   case "$BACKEND" in
     filesystem) PROVIDER=filesystem-nio2 ;;
-    transient) PROVIDER=transient-nio2 ;;
+    transient) PROVIDER=transient ;;
     *) die "unknown --backend $BACKEND (filesystem or transient)" ;;
   esac
   cat >"$WORKDIR/s3proxy.properties" <<EOF

@@ -112,7 +112,7 @@ public final class CassandraMetadataStore implements MetadataStore {
                               "Cassandra metadata store opened: keyspace {} at {} (schema version"
                                   + " {}).",
                               settings.keyspace(),
-                              settings.contactPoints(),
+                              settings.contactPointsText(),
                               MIGRATIONS.size());
                           return new CassandraMetadataStore(settings, session, statements);
                         })
@@ -854,7 +854,13 @@ public final class CassandraMetadataStore implements MetadataStore {
       return m;
     }
     return new MetadataStoreException(
-        what + " (keyspace " + settings.keyspace() + " at " + settings.contactPoints() + "): " + e,
+        what
+            + " (keyspace "
+            + settings.keyspace()
+            + " at "
+            + settings.contactPointsText()
+            + "): "
+            + e,
         e);
   }
 
@@ -872,7 +878,7 @@ public final class CassandraMetadataStore implements MetadataStore {
           "cannot "
               + what
               + ": no answer from "
-              + settings.contactPoints()
+              + settings.contactPointsText()
               + " within "
               + limitMs
               + " ms",

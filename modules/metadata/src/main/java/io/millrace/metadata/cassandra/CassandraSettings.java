@@ -185,10 +185,22 @@ public record CassandraSettings(
         password);
   }
 
+  /** The contact points as {@code host:port, host:port}, for messages. */
+  public String contactPointsText() {
+    StringBuilder b = new StringBuilder();
+    for (InetSocketAddress a : contactPoints) {
+      if (b.length() > 0) {
+        b.append(", ");
+      }
+      b.append(a.getHostString()).append(':').append(a.getPort());
+    }
+    return b.toString();
+  }
+
   @Override
   public String toString() {
     return "CassandraSettings[contactPoints="
-        + contactPoints
+        + contactPointsText()
         + ", localDatacenter="
         + localDatacenter
         + ", keyspace="

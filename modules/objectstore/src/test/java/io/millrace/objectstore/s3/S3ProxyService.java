@@ -5,15 +5,15 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** One S3Proxy per test JVM (started on first use) with one bucket the tests share. */
-final class S3ProxyService {
-  static final String BUCKET = "millrace-it";
+public final class S3ProxyService {
+  public static final String BUCKET = "millrace-it";
 
   private static ServiceProcess process;
 
   private S3ProxyService() {}
 
   /** Settings for the shared bucket; each call's store is independent. */
-  static synchronized S3Settings settings() throws Exception {
+  public static synchronized S3Settings settings() throws Exception {
     if (process == null) {
       process = ServiceProcess.start("s3proxy", "--backend", "transient");
       try (S3ObjectStore admin = new S3ObjectStore(baseSettings())) {
