@@ -1,5 +1,6 @@
 package io.millrace.metadata.cassandra;
 
+import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,6 +61,31 @@ public record CassandraSettings(
     if ((username == null) != (password == null)) {
       throw new IllegalArgumentException("give both username and password, or neither");
     }
+  }
+
+  /**
+   * Reads {@code millrace.metadata.cassandra} of {@code root} (keys documented in the module's
+   * reference.conf). Empty username and password mean no authentication.
+   */
+  public static CassandraSettings fromConfig(Config root) {
+    Config c = root.getConfig("millrace.metadata.cassandra");
+    List<InetSocketAddress> addresses = new ArrayList<>();
+    for (String cp : c.getStringList("contact-points")) {
+      addresses.add(parseAddress(cp));
+    }
+    String user = c.getString("username");
+    String password = c.getString("password");
+    return new CassandraSettings(
+        addresses,
+        c.getString("local-datacenter"),
+        c.getString("keyspace"),
+        c.getString("replication"),
+        c.getDuration("request-timeout"),
+        c.getDuration("connect-timeout"),
+        c.getString("consistency"),
+        c.getString("serial-consistency"),
+        user.isEmpty() ? null : user,
+        password.isEmpty() ? null : password);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.millrace.objectstore.s3;
 
+import com.typesafe.config.Config;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
@@ -61,6 +62,32 @@ public record S3Settings(
     if (maxConcurrency < 1) {
       throw new IllegalArgumentException("maxConcurrency must be at least 1");
     }
+  }
+
+  /**
+   * Reads {@code millrace.objectstore.s3} of {@code root} (keys documented in the module's
+   * reference.conf). An empty endpoint means AWS; empty credentials mean the default chain.
+   *
+   * @throws IllegalArgumentException if the bucket is empty or a value is invalid
+   */
+  public static S3Settings fromConfig(Config root) {
+    Config c = root.getConfig("millrace.objectstore.s3");
+    String endpoint = c.getString("endpoint");
+    String accessKey = c.getString("access-key-id");
+    String secret = c.getString("secret-access-key");
+    return new S3Settings(
+        c.getString("bucket"),
+        c.getString("key-prefix"),
+        endpoint.isBlank() ? null : URI.create(endpoint),
+        c.getString("region"),
+        c.getBoolean("path-style"),
+        accessKey.isEmpty() ? null : accessKey,
+        secret.isEmpty() ? null : secret,
+        c.getDuration("request-timeout"),
+        c.getInt("max-attempts"),
+        c.getDuration("backoff-base"),
+        c.getDuration("backoff-max"),
+        c.getInt("max-concurrency"));
   }
 
   /**
