@@ -160,6 +160,12 @@ public final class CassandraMetadataStore implements MetadataStore {
             .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, s.connectTimeout())
             .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, SCHEMA_TIMEOUT)
             .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
+            // Schema metadata (for token-aware routing) of our keyspace only.
+            .withStringList(
+                DefaultDriverOption.METADATA_SCHEMA_REFRESHED_KEYSPACES, List.of(s.keyspace()))
+            // Close at once: the default waits a 2 s quiet period per event loop group.
+            .withInt(DefaultDriverOption.NETTY_IO_SHUTDOWN_QUIET_PERIOD, 0)
+            .withInt(DefaultDriverOption.NETTY_ADMIN_SHUTDOWN_QUIET_PERIOD, 0)
             .withString(DefaultDriverOption.SESSION_NAME, "millrace-metadata")
             .build();
     CqlSessionBuilder builder =

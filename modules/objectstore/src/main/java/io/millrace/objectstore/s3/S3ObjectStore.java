@@ -301,10 +301,16 @@ public final class S3ObjectStore implements ObjectStore {
             });
   }
 
+  /**
+   * Closes the client. The HTTP client's event loops shut down in the background (Netty waits a
+   * quiet period of about 2 s), so this returns at once; calls after it fail.
+   */
   @Override
   public void close() {
     client.close();
-    http.close();
+    Thread closer = new Thread(http::close, "s3-object-store-close");
+    closer.setDaemon(true);
+    closer.start();
   }
 
   // ---------------------------------------------------------------- internals
