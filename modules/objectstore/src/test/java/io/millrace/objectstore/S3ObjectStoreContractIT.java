@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.objectstore.s3.S3ObjectStore;
 import io.millrace.objectstore.s3.S3ProxyService;
+import org.junit.jupiter.api.Test;
 
 /**
  * The object-store contract against a real S3Proxy 4.1.0, through the S3 API (store in {@code
@@ -23,6 +24,7 @@ class S3ObjectStoreContractIT extends ObjectStoreContractTest {
    * create-only conflict, and the first object is untouched.
    */
   @Override
+  @Test
   void aKeyAndLongerKeysUsingItAsADirectoryCoexist() {
     put(ns + "p/a", bytes("file"));
 

@@ -143,8 +143,18 @@ public final class CassandraMetadataStore implements MetadataStore {
             .thenCompose(
                 session ->
                     migrate(session, settings)
-                        .whenComplete((n, t) -> session.closeAsync())
-                        .thenCompose(n -> session.closeAsync().thenApply(v -> n)));
+                        .handle(
+                            (n, t) ->
+                                session
+                                    .closeAsync()
+                                    .thenApply(
+                                        v -> {
+                                          if (t != null) {
+                                            throw new CompletionException(t);
+                                          }
+                                          return n;
+                                        }))
+                        .thenCompose(Function.identity()));
     return await(applied, settings, "apply the Cassandra metadata schema");
   }
 

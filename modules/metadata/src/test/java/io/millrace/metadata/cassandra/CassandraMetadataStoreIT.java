@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import io.millrace.core.config.BasinConfig;
 import io.millrace.metadata.BasinRecord;
 import io.millrace.metadata.CreateResult;
@@ -186,6 +188,10 @@ class CassandraMetadataStoreIT {
     return CqlSession.builder()
         .addContactPoints(settings.contactPoints())
         .withLocalDatacenter(settings.localDatacenter())
+        .withConfigLoader(
+            DriverConfigLoader.programmaticBuilder()
+                .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(60))
+                .build())
         .build();
   }
 }

@@ -267,6 +267,46 @@ public final class S3ObjectStore implements ObjectStore {
   }
 
   /**
+   * Checks that the bucket answers with these settings (a HeadBucket request, with the usual
+   * retries), so that a wrong endpoint, bucket or credentials fail a node's start with a clear
+   * message rather than its first write. Fails with {@link ObjectStoreException} naming the bucket
+   * and endpoint.
+   */
+  public CompletionStage<Void> verifyBucket() {
+    CompletableFuture<Void> result = new CompletableFuture<>();
+    CompletableFuture<?> head;
+    try {
+      head = client.headBucket(b -> b.bucket(settings.bucket()));
+    } catch (RuntimeException e) {
+      head = CompletableFuture.failedFuture(e);
+    }
+    head.whenComplete(
+        (r, t) -> {
+          if (t == null) {
+            result.complete(null);
+            return;
+          }
+          Throwable e = unwrap(t);
+          String why =
+              e instanceof AwsServiceException s && s.statusCode() == 404
+                  ? "it does not exist"
+                  : describe(e);
+          result.completeExceptionally(
+              new ObjectStoreException(
+                  "S3 bucket "
+                      + settings.bucket()
+                      + " at "
+                      + (settings.endpoint() == null
+                          ? "AWS " + settings.region()
+                          : settings.endpoint())
+                      + " is not usable: "
+                      + why,
+                  e));
+        });
+    return result;
+  }
+
+  /**
    * Creates the bucket if it does not exist (for tests and development; production buckets are
    * provisioned outside Millrace).
    */

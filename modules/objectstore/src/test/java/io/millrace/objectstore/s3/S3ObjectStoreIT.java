@@ -59,6 +59,29 @@ class S3ObjectStoreIT {
   }
 
   @Test
+  void aPutWhoseResponseWasLostIsRetriedAndThenReportedAsAlreadyExistingWithItsContentStored()
+      throws Exception {
+    S3Settings direct = S3ProxyService.settings();
+    String key = "it-" + UUID.randomUUID() + "/wal/ch/00000000000000000001";
+    try (ResponseDroppingProxy proxy = new ResponseDroppingProxy(direct.endpoint().getPort());
+        S3ObjectStore viaProxy =
+            new S3ObjectStore(
+                direct
+                    .withEndpoint(URI.create("http://127.0.0.1:" + proxy.port()))
+                    .withRetries(
+                        Duration.ofSeconds(2), 3, Duration.ofMillis(20), Duration.ofMillis(50)));
+        S3ObjectStore reader = new S3ObjectStore(direct)) {
+
+      Throwable failure = failureOf(viaProxy.putIfAbsent(key, bytes("landed")));
+
+      assertThat(failure).isInstanceOf(ObjectAlreadyExistsException.class);
+      assertThat(((ObjectAlreadyExistsException) failure).key()).isEqualTo(key);
+      assertThat(await(reader.get(key)))
+          .hasValueSatisfying(b -> assertThat(b).isEqualTo(bytes("landed")));
+    }
+  }
+
+  @Test
   void keysUnderAPrefixAreInvisibleToAStoreWithAnotherPrefix() throws Exception {
     String run = "it-" + UUID.randomUUID() + "/";
     try (S3ObjectStore a = new S3ObjectStore(S3ProxyService.settings().withKeyPrefix(run + "a/"));
@@ -78,23 +101,36 @@ class S3ObjectStoreIT {
   @Test
   void aMissingBucketIsAnErrorNotAMissingObject() throws Exception {
     S3Settings settings =
-        new S3Settings(
-            "no-such-bucket-" + UUID.randomUUID().toString().substring(0, 8),
-            "",
-            S3ProxyService.settings().endpoint(),
-            "us-east-1",
-            true,
-            "millrace",
-            "millrace-secret",
-            Duration.ofSeconds(10),
-            1,
-            Duration.ofMillis(10),
-            Duration.ofMillis(10),
-            8);
+        withBucket(
+            S3ProxyService.settings(),
+            "no-such-bucket-" + UUID.randomUUID().toString().substring(0, 8));
     try (S3ObjectStore store = new S3ObjectStore(settings)) {
       assertThat(failureOf(store.get("k"))).isInstanceOf(ObjectStoreException.class);
       assertThat(failureOf(store.putIfAbsent("k", bytes("x"))))
           .isExactlyInstanceOf(ObjectStoreException.class);
+    }
+  }
+
+  @Test
+  void verifyingTheBucketSucceedsOnlyForAnExistingBucketOnAReachableServer() throws Exception {
+    S3Settings good = S3ProxyService.settings();
+    try (S3ObjectStore store = new S3ObjectStore(good)) {
+      await(store.verifyBucket());
+    }
+    try (S3ObjectStore store = new S3ObjectStore(withBucket(good, "missing-bucket"))) {
+      assertThat(failureOf(store.verifyBucket()))
+          .isExactlyInstanceOf(ObjectStoreException.class)
+          .hasMessageContaining("missing-bucket")
+          .hasMessageContaining("does not exist");
+    }
+    int closedPort = ServiceProcess.freePort();
+    S3Settings unreachable =
+        good.withEndpoint(URI.create("http://127.0.0.1:" + closedPort))
+            .withRetries(SHORT, 2, Duration.ofMillis(20), Duration.ofMillis(50));
+    try (S3ObjectStore store = new S3ObjectStore(unreachable)) {
+      assertThat(failureOf(store.verifyBucket()))
+          .isExactlyInstanceOf(ObjectStoreException.class)
+          .hasMessageContaining("http://127.0.0.1:" + closedPort);
     }
   }
 
@@ -192,6 +228,22 @@ class S3ObjectStoreIT {
 
     @Override
     public void write(byte[] b, int off, int len) {}
+  }
+
+  private static S3Settings withBucket(S3Settings s, String bucket) {
+    return new S3Settings(
+        bucket,
+        s.keyPrefix(),
+        s.endpoint(),
+        s.region(),
+        s.pathStyle(),
+        s.accessKeyId(),
+        s.secretAccessKey(),
+        s.requestTimeout(),
+        s.maxAttempts(),
+        s.backoffBase(),
+        s.backoffMax(),
+        s.maxConcurrency());
   }
 
   private static byte[] bytes(String s) {
