@@ -1,6 +1,7 @@
 package io.millrace.http;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 
 /**
@@ -14,6 +15,7 @@ import java.time.Duration;
  * @param enableHttp2 whether HTTP/2 (h2c prior knowledge, h2 over TLS) is served on the port
  * @param requestTimeout time to produce a response once the request is received
  * @param idleTimeout idle connection timeout
+ * @param maxUriLength longest request target (path and query) accepted
  */
 public record EdgeSettings(
     long maxRequestBodyBytes,
@@ -22,7 +24,8 @@ public record EdgeSettings(
     boolean cors,
     boolean enableHttp2,
     Duration requestTimeout,
-    Duration idleTimeout) {
+    Duration idleTimeout,
+    int maxUriLength) {
 
   /** The defaults of {@code reference.conf}. */
   public static final EdgeSettings DEFAULT =
@@ -33,11 +36,17 @@ public record EdgeSettings(
           true,
           true,
           Duration.ofSeconds(90),
-          Duration.ofSeconds(120));
+          Duration.ofSeconds(120),
+          8 * 1024);
 
-  /** Reads {@code millrace.http.*} from the root config. */
+  /**
+   * Reads {@code millrace.http.*} from the root config, falling back to this module's {@code
+   * reference.conf} for keys the root lacks.
+   */
   public static EdgeSettings fromConfig(Config root) {
-    Config c = root.getConfig("millrace.http");
+    Config c =
+        root.withFallback(ConfigFactory.defaultReference(EdgeSettings.class.getClassLoader()))
+            .getConfig("millrace.http");
     return new EdgeSettings(
         c.getBytes("max-request-body-bytes"),
         c.getBytes("max-drain-bytes"),
@@ -45,6 +54,7 @@ public record EdgeSettings(
         c.getBoolean("cors"),
         c.getBoolean("enable-http2"),
         c.getDuration("request-timeout"),
-        c.getDuration("idle-timeout"));
+        c.getDuration("idle-timeout"),
+        c.getBytes("max-uri-length").intValue());
   }
 }

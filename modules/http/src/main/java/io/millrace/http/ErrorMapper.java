@@ -34,6 +34,10 @@ final class ErrorMapper {
   /** Any failure of a request, unwrapped from completion wrappers. */
   static HttpResponse failure(Throwable t, String requestDescription) {
     Throwable cause = unwrap(t);
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      log.warn("Request {} produced no response in time", requestDescription);
+      return requestTimeout();
+    }
     if (cause instanceof RequestBodyTooLargeException tooLarge) {
       return error(413, ErrorCode.INVALID.code(), tooLarge.getMessage());
     }
@@ -96,6 +100,30 @@ final class ErrorMapper {
 
   static HttpResponse requestTimeout() {
     return error(ErrorCode.REQUEST_TIMEOUT, "the server did not produce a response in time");
+  }
+
+  /**
+   * A request Pekko could not parse: the status Pekko chose, with an S2 code after what was wrong.
+   */
+  static HttpResponse unparsableRequest(int status, String summary) {
+    String s = summary == null ? "" : summary;
+    String lower = s.toLowerCase(java.util.Locale.ROOT);
+    String code;
+    if (status == 414
+        || lower.contains("uri")
+        || lower.contains("path")
+        || lower.contains("query")) {
+      code = ErrorCode.BAD_PATH.code();
+    } else if (status == 413) {
+      code = ErrorCode.INVALID.code();
+    } else if (status == 501 || status == 505) {
+      code = ErrorCode.NOT_IMPLEMENTED.code();
+    } else if (status >= 500) {
+      code = ErrorCode.OTHER.code();
+    } else {
+      code = ErrorCode.BAD_HEADER.code();
+    }
+    return error(status, code, "unparsable request: " + s);
   }
 
   /** 503 of {@code /health} before the node is ready. */

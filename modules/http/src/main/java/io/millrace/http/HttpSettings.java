@@ -1,6 +1,7 @@
 package io.millrace.http;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 
 /**
  * Where the S2 HTTP edge listens.
@@ -10,9 +11,14 @@ import com.typesafe.config.Config;
  */
 public record HttpSettings(String host, int port) {
 
-  /** Reads {@code millrace.http.host} and {@code millrace.http.port}. */
+  /**
+   * Reads {@code millrace.http.host} and {@code millrace.http.port}, falling back to this module's
+   * {@code reference.conf}.
+   */
   public static HttpSettings fromConfig(Config root) {
-    Config c = root.getConfig("millrace.http");
+    Config c =
+        root.withFallback(ConfigFactory.defaultReference(HttpSettings.class.getClassLoader()))
+            .getConfig("millrace.http");
     return new HttpSettings(c.getString("host"), c.getInt("port"));
   }
 }

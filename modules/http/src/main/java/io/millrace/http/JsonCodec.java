@@ -68,7 +68,7 @@ final class JsonCodec {
   // Reading
 
   static CreateBasinRequest createBasinRequest(byte[] body) {
-    ObjectNode o = object(parse(body), "request body");
+    ObjectNode o = object(parse(body), "");
     String basin = requiredString(o, "basin");
     String problem = Names.basinNameProblem(basin);
     if (problem != null) {
@@ -80,13 +80,13 @@ final class JsonCodec {
 
   /** {@code PUT /v1/basins/{basin}} body: {@code {"config": BasinConfig|null, ...}}. */
   static BasinConfig ensureBasinRequest(byte[] body) {
-    ObjectNode o = object(parse(body), "request body");
+    ObjectNode o = object(parse(body), "");
     BasinConfig config = basinConfig(o.get("config"), "config");
     return config == null ? BasinConfig.DEFAULT : config;
   }
 
   static BasinReconfiguration basinReconfiguration(byte[] body) {
-    ObjectNode o = object(parse(body), "request body");
+    ObjectNode o = object(parse(body), "");
     return new BasinReconfiguration(
         patch(o, "default_stream_config", n -> streamReconfiguration(n, "default_stream_config")),
         patch(o, "stream_cipher", n -> cipher(n, "stream_cipher")),
@@ -95,7 +95,7 @@ final class JsonCodec {
   }
 
   static CreateStreamRequest createStreamRequest(byte[] body) {
-    ObjectNode o = object(parse(body), "request body");
+    ObjectNode o = object(parse(body), "");
     String stream = requiredString(o, "stream");
     String problem = Names.streamNameProblem(stream);
     if (problem != null) {
@@ -107,16 +107,16 @@ final class JsonCodec {
 
   /** {@code PUT /v1/streams/{stream}} body: a bare StreamConfig (or null). */
   static StreamConfig streamConfig(byte[] body) {
-    StreamConfig config = streamConfig(parse(body), "request body");
+    StreamConfig config = streamConfig(parse(body), "");
     return config == null ? StreamConfig.EMPTY : config;
   }
 
   static StreamReconfiguration streamReconfiguration(byte[] body) {
-    return streamReconfiguration(parse(body), "request body");
+    return streamReconfiguration(parse(body), "");
   }
 
   static AppendInput appendInput(byte[] body, RecordFormat format) {
-    ObjectNode o = object(parse(body), "request body");
+    ObjectNode o = object(parse(body), "");
     JsonNode records = o.get("records");
     if (records == null || !records.isArray()) {
       throw badJson("records: expected an array of records");
@@ -132,16 +132,16 @@ final class JsonCodec {
 
   private static AppendRecord appendRecord(JsonNode n, String path, RecordFormat format) {
     ObjectNode o = object(n, path);
-    Long timestamp = optionalU64(o.get("timestamp"), path + ".timestamp");
+    Long timestamp = optionalU64(o.get("timestamp"), at(path, "timestamp"));
     List<Header> headers = new ArrayList<>();
     JsonNode hs = o.get("headers");
     if (hs != null && !hs.isNull()) {
       if (!hs.isArray()) {
-        throw badJson(path + ".headers: expected an array of [name, value] pairs");
+        throw badJson(at(path, "headers") + ": expected an array of [name, value] pairs");
       }
       for (int i = 0; i < hs.size(); i++) {
         JsonNode h = hs.get(i);
-        String hp = path + ".headers[" + i + "]";
+        String hp = at(path, "headers[" + i + "]");
         if (!h.isArray() || h.size() != 2 || !h.get(0).isTextual() || !h.get(1).isTextual()) {
           throw badJson(hp + ": expected a [name, value] pair of strings");
         }
@@ -151,8 +151,8 @@ final class JsonCodec {
                 format.decode(h.get(1).textValue(), hp + " value")));
       }
     }
-    String body = optionalString(o.get("body"), path + ".body");
-    byte[] bytes = body == null ? new byte[0] : format.decode(body, path + ".body");
+    String body = optionalString(o.get("body"), at(path, "body"));
+    byte[] bytes = body == null ? new byte[0] : format.decode(body, at(path, "body"));
     return new AppendRecord(timestamp, headers, bytes);
   }
 
@@ -162,10 +162,12 @@ final class JsonCodec {
     }
     ObjectNode o = object(n, path);
     StreamConfig dsc =
-        streamConfig(o.get("default_stream_config"), path + ".default_stream_config");
-    String cipherValue = cipher(o.get("stream_cipher"), path + ".stream_cipher");
-    Boolean onAppend = optionalBool(o.get("create_stream_on_append"), path);
-    Boolean onRead = optionalBool(o.get("create_stream_on_read"), path);
+        streamConfig(o.get("default_stream_config"), at(path, "default_stream_config"));
+    String cipherValue = cipher(o.get("stream_cipher"), at(path, "stream_cipher"));
+    Boolean onAppend =
+        optionalBool(o.get("create_stream_on_append"), at(path, "create_stream_on_append"));
+    Boolean onRead =
+        optionalBool(o.get("create_stream_on_read"), at(path, "create_stream_on_read"));
     return new BasinConfig(
         dsc, cipherValue, onAppend != null && onAppend, onRead != null && onRead);
   }
@@ -183,24 +185,24 @@ final class JsonCodec {
       return null;
     }
     ObjectNode o = object(n, path);
-    StorageClass storageClass = storageClass(o.get("storage_class"), path + ".storage_class");
-    RetentionPolicy retention = retention(o.get("retention_policy"), path + ".retention_policy");
+    StorageClass storageClass = storageClass(o.get("storage_class"), at(path, "storage_class"));
+    RetentionPolicy retention = retention(o.get("retention_policy"), at(path, "retention_policy"));
     Timestamping timestamping = null;
     JsonNode ts = o.get("timestamping");
     if (ts != null && !ts.isNull()) {
-      ObjectNode t = object(ts, path + ".timestamping");
+      ObjectNode t = object(ts, at(path, "timestamping"));
       timestamping =
           new Timestamping(
-              mode(t.get("mode"), path + ".timestamping.mode"),
-              optionalBool(t.get("uncapped"), path + ".timestamping.uncapped"));
+              mode(t.get("mode"), at(path, "timestamping.mode")),
+              optionalBool(t.get("uncapped"), at(path, "timestamping.uncapped")));
     }
     DeleteOnEmpty deleteOnEmpty = null;
     JsonNode doe = o.get("delete_on_empty");
     if (doe != null && !doe.isNull()) {
-      ObjectNode d = object(doe, path + ".delete_on_empty");
+      ObjectNode d = object(doe, at(path, "delete_on_empty"));
       deleteOnEmpty =
           new DeleteOnEmpty(
-              optionalU64(d.get("min_age_secs"), path + ".delete_on_empty.min_age_secs"));
+              optionalU64(d.get("min_age_secs"), at(path, "delete_on_empty.min_age_secs")));
     }
     return new StreamConfig(storageClass, retention, timestamping, deleteOnEmpty);
   }
@@ -212,23 +214,24 @@ final class JsonCodec {
             o,
             "timestamping",
             t -> {
-              ObjectNode to = object(t, path + ".timestamping");
+              ObjectNode to = object(t, at(path, "timestamping"));
               return new TimestampingReconfiguration(
-                  patch(to, "mode", m -> mode(m, path + ".timestamping.mode")),
-                  patch(to, "uncapped", u -> bool(u, path + ".timestamping.uncapped")));
+                  patch(to, "mode", m -> mode(m, at(path, "timestamping.mode"))),
+                  patch(to, "uncapped", u -> bool(u, at(path, "timestamping.uncapped"))));
             });
     Patch<DeleteOnEmptyReconfiguration> deleteOnEmpty =
         patch(
             o,
             "delete_on_empty",
             d -> {
-              ObjectNode dobj = object(d, path + ".delete_on_empty");
+              ObjectNode dobj = object(d, at(path, "delete_on_empty"));
               return new DeleteOnEmptyReconfiguration(
-                  patch(dobj, "min_age_secs", v -> u64(v, path + ".delete_on_empty.min_age_secs")));
+                  patch(
+                      dobj, "min_age_secs", v -> u64(v, at(path, "delete_on_empty.min_age_secs"))));
             });
     return new StreamReconfiguration(
-        patch(o, "storage_class", s -> storageClass(s, path + ".storage_class")),
-        patch(o, "retention_policy", r -> retention(r, path + ".retention_policy")),
+        patch(o, "storage_class", s -> storageClass(s, at(path, "storage_class"))),
+        patch(o, "retention_policy", r -> retention(r, at(path, "retention_policy"))),
         timestamping,
         deleteOnEmpty);
   }
@@ -270,10 +273,10 @@ final class JsonCodec {
       throw badJson(path + ": expected exactly one of {\"age\": seconds} or {\"infinite\": {}}");
     }
     if (o.has("age")) {
-      return RetentionPolicy.age(u64(o.get("age"), path + ".age"));
+      return RetentionPolicy.age(u64(o.get("age"), at(path, "age")));
     }
     if (o.has("infinite")) {
-      object(o.get("infinite"), path + ".infinite");
+      object(o.get("infinite"), at(path, "infinite"));
       return RetentionPolicy.INFINITE;
     }
     throw badJson(path + ": expected {\"age\": seconds} or {\"infinite\": {}}");
@@ -477,9 +480,14 @@ final class JsonCodec {
     return nl < 0 ? s : s.substring(0, nl);
   }
 
+  /** {@code path.key}, or just {@code key} at the top level (empty path). */
+  private static String at(String path, String key) {
+    return path.isEmpty() ? key : path + "." + key;
+  }
+
   private static ObjectNode object(JsonNode n, String path) {
     if (n == null || !n.isObject()) {
-      throw badJson(path + ": expected an object");
+      throw badJson((path.isEmpty() ? "request body" : path) + ": expected an object");
     }
     return (ObjectNode) n;
   }

@@ -23,10 +23,11 @@ import org.slf4j.LoggerFactory;
  * <p>Binding: {@code Http.newServerAt(host, port).bind(handler)} with HTTP/2 enabled serves, on one
  * cleartext port, HTTP/1.1 and HTTP/2 with prior knowledge (the connection preface {@code PRI *
  * HTTP/2.0} is detected per connection), which is what the S2 SDKs use for {@code http://}
- * endpoints; with TLS it would offer ALPN h2 and http/1.1. Verified for Pekko HTTP 1.3.0 by {@code
- * S2HttpServerTest} with Pekko's own prior-knowledge client. Pekko HTTP does not normalise {@code
- * %2F} in paths; the router splits the request path before decoding, so a stream name containing
- * {@code /} arrives as one segment.
+ * endpoints (TLS, where Pekko offers ALPN h2, is not configured here). Verified for Pekko HTTP
+ * 1.3.0 by {@code TransportTest} with Pekko's own prior-knowledge client. Pekko HTTP keeps {@code
+ * %2F} encoded in {@code Uri.path()} and the router splits the path before decoding, so a stream
+ * name containing {@code /} arrives as one segment; Pekko does collapse {@code .} and {@code ..}
+ * segments (also percent-encoded ones) before the handler sees them. See the module README.
  *
  * <p>Settings: {@code millrace.http.*} in this module's {@code reference.conf}.
  */
@@ -93,14 +94,27 @@ public final class S2HttpServer {
             });
   }
 
-  /** Pekko server settings: the system's, with HTTP/2 and the timeouts of the edge settings. */
+  /**
+   * Pekko server settings: the system's, overridden with HTTP/2, the timeouts and the URI length of
+   * the edge settings, and JSON answers for unparsable requests.
+   */
   static ServerSettings serverSettings(Config root, EdgeSettings edge) {
     Config overrides =
         ConfigFactory.parseMap(
             Map.of(
-                "pekko.http.server.enable-http2", edge.enableHttp2(),
-                "pekko.http.server.request-timeout", edge.requestTimeout().toMillis() + "ms",
-                "pekko.http.server.idle-timeout", edge.idleTimeout().toMillis() + "ms"));
+                "pekko.http.server.enable-http2",
+                edge.enableHttp2(),
+                "pekko.http.server.request-timeout",
+                (edge.requestTimeout().toMillis() + 5000) + "ms",
+                "pekko.http.server.idle-timeout",
+                Math.max(edge.idleTimeout().toMillis(), edge.requestTimeout().toMillis() + 10000)
+                    + "ms",
+                "pekko.http.server.parsing.error-handler",
+                JsonParsingErrorHandler.class.getName(),
+                "pekko.http.server.parsing.max-uri-length",
+                edge.maxUriLength(),
+                "pekko.http.server.transparent-head-requests",
+                true));
     return ServerSettings.create(overrides.withFallback(root));
   }
 }

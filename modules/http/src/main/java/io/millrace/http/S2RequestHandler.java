@@ -24,6 +24,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
   private final ControlPlaneEndpoints control;
   private final RecordEndpoints data;
   private final Supplier<Boolean> ready;
+  private final long requestTimeoutMillis;
 
   S2RequestHandler(
       EdgeSettings settings,
@@ -39,6 +40,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
     this.control = new ControlPlaneEndpoints(basins, streams);
     this.data = new RecordEndpoints(records, sessions);
     this.ready = ready;
+    this.requestTimeoutMillis = settings.requestTimeout().toMillis();
   }
 
   @Override
@@ -56,7 +58,12 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
     } catch (Throwable t) {
       result = done(ErrorMapper.failure(t, description));
     }
+    // Our own deadline, for HTTP/1.1 and HTTP/2 alike (Pekko's request-timeout is a backstop set
+    // a little later). thenApply makes a new future: the endpoint's own is never completed here.
     return result
+        .toCompletableFuture()
+        .thenApply(r -> r)
+        .orTimeout(requestTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS)
         .handle(
             (response, failure) -> {
               if (failure != null) {

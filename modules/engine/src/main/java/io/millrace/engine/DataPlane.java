@@ -1,0 +1,333 @@
+package io.millrace.engine;
+
+import io.millrace.core.ErrorCode;
+import io.millrace.core.S2Exception;
+import io.millrace.core.api.AppendOutcome;
+import io.millrace.core.api.ReadOutcome;
+import io.millrace.core.api.ReadRequest;
+import io.millrace.core.api.RecordService;
+import io.millrace.core.config.StreamConfig;
+import io.millrace.core.config.Timestamping;
+import io.millrace.core.record.AppendInput;
+import io.millrace.core.record.AppendValidation;
+import io.millrace.core.record.StreamPosition;
+import io.millrace.core.stream.ReadRules;
+import io.millrace.metadata.MetadataStore;
+import io.millrace.metadata.SegmentRecord;
+import io.millrace.metadata.StreamRecord;
+import io.millrace.objectstore.ObjectInfo;
+import io.millrace.objectstore.ObjectStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.typed.Cluster;
+
+/**
+ * The engine's data plane on one node: unary append, read and check tail (spec sections 6.1 to 6.3)
+ * over {@link StreamEntity} sharded entities and this node's {@link ChannelSupervisor}, and the
+ * erasure of deleted streams' data.
+ */
+public final class DataPlane implements RecordService, StreamDataEraser {
+  private final ActorSystem<?> system;
+  private final ObjectStore objects;
+  private final MetadataStore metadata;
+  private final StreamResolver resolver;
+  private final EngineSettings settings;
+  private final ClusterSharding sharding;
+  private final ActorRef<ChannelSupervisor.Command> channels;
+  private final ConcurrentMap<String, ActorRef<StreamEntity.Command>> localEntities =
+      new ConcurrentHashMap<>();
+  private final SegmentReader segmentReader;
+  private final EngineMetrics metrics = new EngineMetrics();
+  private final java.util.Set<io.millrace.core.config.StorageClass> startedClasses =
+      ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean stopping = new AtomicBoolean();
+
+  private DataPlane(
+      ActorSystem<?> system,
+      ObjectStore objects,
+      MetadataStore metadata,
+      StreamResolver resolver,
+      EngineSettings settings,
+      Clock clock) {
+    this.system = system;
+    this.objects = objects;
+    this.metadata = metadata;
+    this.resolver = resolver;
+    this.settings = settings;
+    this.segmentReader = new SegmentReader(objects, settings.segmentCacheMaxSegments());
+    String node = Cluster.get(system).selfMember().address().toString();
+    this.channels =
+        system.systemActorOf(
+            ChannelSupervisor.create(
+                node, objects, metadata, settings, metrics, clock, startedClasses::add),
+            "millrace-channels-" + java.util.UUID.randomUUID(),
+            Props.empty());
+    StreamEntity.Deps deps =
+        new StreamEntity.Deps(
+            objects,
+            metadata,
+            channels,
+            settings,
+            metrics,
+            clock,
+            localEntities,
+            new WalChunkCache(objects, 64L * 1024 * 1024));
+    this.sharding = ClusterSharding.get(system);
+    sharding.init(
+        Entity.of(
+                StreamEntity.TYPE_KEY,
+                ctx -> StreamEntity.create(ctx.getEntityId(), ctx.getShard(), deps))
+            .withStopMessage(new StreamEntity.Passivate()));
+  }
+
+  /**
+   * Starts the data plane on a node that is already a cluster member: spawns the channel supervisor
+   * and initialises sharding of stream entities.
+   */
+  public static DataPlane start(
+      ActorSystem<?> system,
+      ObjectStore objects,
+      MetadataStore metadata,
+      StreamResolver resolver,
+      EngineSettings settings,
+      Clock clock) {
+    return new DataPlane(system, objects, metadata, resolver, settings, clock);
+  }
+
+  /**
+   * True once a channel of every storage class has registered (appends can be made durable), until
+   * {@link #stop()}.
+   */
+  public boolean isReady() {
+    return startedClasses.size() == io.millrace.core.config.StorageClass.values().length
+        && !stopping.get();
+  }
+
+  /** The data plane's counters and timers. */
+  public EngineMetrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * Graceful stop: every stream entity on this node stops accepting appends, waits for its
+   * in-flight appends, flushes a segment, seals its streamlet and stops; then the channels stop.
+   */
+  public CompletionStage<Void> stop() {
+    stopping.set(true);
+    List<CompletableFuture<Done>> all = new ArrayList<>();
+    Duration timeout = settings.askTimeout().multipliedBy(2);
+    for (ActorRef<StreamEntity.Command> ref : List.copyOf(localEntities.values())) {
+      all.add(
+          AskPattern.<StreamEntity.Command, Done>ask(
+                  ref, StreamEntity.Shutdown::new, timeout, system.scheduler())
+              .exceptionally(t -> Done.getInstance())
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+        .thenRun(() -> channels.tell(new ChannelSupervisor.Stop()));
+  }
+
+  private static StreamEntity.StreamParams params(StreamRecord stream) {
+    StreamConfig c = (stream.config() == null ? StreamConfig.EMPTY : stream.config()).resolve(null);
+    Timestamping t = c.timestamping();
+    return new StreamEntity.StreamParams(
+        c.storageClass(), t.mode(), t.uncapped() != null && t.uncapped());
+  }
+
+  private void checkRunning() {
+    if (stopping.get()) {
+      throw new S2Exception(ErrorCode.UNAVAILABLE, "server is stopping; retry");
+    }
+  }
+
+  @Override
+  public CompletionStage<AppendOutcome> append(String basin, String stream, AppendInput input) {
+    try {
+      AppendValidation.validate(input);
+      checkRunning();
+    } catch (S2Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return resolve(basin, stream, StreamResolver.Access.APPEND)
+        .thenCompose(
+            s ->
+                ask(
+                    s.streamId(),
+                    (ActorRef<StreamEntity.AppendReply> r) ->
+                        new StreamEntity.Append(params(s), input, r),
+                    settings.askTimeout(),
+                    ErrorCode.OTHER,
+                    "append timed out; it may have become durable"))
+        .thenApply(
+            r -> {
+              if (r.errorCode() != null) {
+                throw new S2Exception(r.errorCode(), r.errorMessage());
+              }
+              return r.outcome();
+            });
+  }
+
+  @Override
+  public CompletionStage<ReadOutcome> read(String basin, String stream, ReadRequest request) {
+    try {
+      ReadRules.validate(request);
+      checkRunning();
+    } catch (S2Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    Duration timeout =
+        settings
+            .askTimeout()
+            .plusSeconds(request.waitSecs() == null ? 0 : Math.max(0, request.waitSecs()));
+    return resolve(basin, stream, StreamResolver.Access.READ)
+        .thenCompose(
+            s ->
+                ask(
+                    s.streamId(),
+                    (ActorRef<StreamEntity.ReadReply> r) ->
+                        new StreamEntity.Read(params(s), request, r),
+                    timeout,
+                    ErrorCode.UNAVAILABLE,
+                    "read timed out; retry"))
+        .thenCompose(
+            r -> {
+              if (r.errorCode() != null) {
+                throw new S2Exception(r.errorCode(), r.errorMessage());
+              }
+              if (r.outcome() != null) {
+                return CompletableFuture.completedFuture(r.outcome());
+              }
+              return segmentReader
+                  .execute(r.plan(), ReadRules.Collector.forUnary(request))
+                  .thenApply(b -> (ReadOutcome) new ReadOutcome.Batch(b));
+            })
+        .whenComplete(
+            (o, e) -> {
+              if (o instanceof ReadOutcome.Batch b) {
+                metrics.readRecords.add(b.batch().records().size());
+              }
+            });
+  }
+
+  @Override
+  public CompletionStage<StreamPosition> checkTail(String basin, String stream) {
+    try {
+      checkRunning();
+    } catch (S2Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return resolve(basin, stream, StreamResolver.Access.CHECK_TAIL)
+        .thenCompose(
+            s ->
+                ask(
+                    s.streamId(),
+                    (ActorRef<StreamEntity.TailReply> r) ->
+                        new StreamEntity.CheckTail(params(s), r),
+                    settings.askTimeout(),
+                    ErrorCode.UNAVAILABLE,
+                    "check tail timed out; retry"))
+        .thenApply(
+            r -> {
+              if (r.errorCode() != null) {
+                throw new S2Exception(r.errorCode(), r.errorMessage());
+              }
+              return r.tail();
+            });
+  }
+
+  /**
+   * Stops the stream's entity (without sealing: the stream is gone) and deletes its segments
+   * (objects and rows), streamlets and stream state. Idempotent.
+   */
+  @Override
+  public CompletionStage<Void> erase(String streamId) {
+    return ask(
+            streamId,
+            (ActorRef<Done> r) -> new StreamEntity.Erase(r),
+            settings.askTimeout(),
+            ErrorCode.UNAVAILABLE,
+            "erase timed out; retry")
+        .thenCompose(d -> metadata.listSegments(streamId))
+        .thenCompose(
+            segs -> {
+              CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+              for (SegmentRecord s : segs) {
+                chain =
+                    chain
+                        .thenCompose(x -> objects.delete(s.objectKey()))
+                        .thenRun(() -> segmentReader.invalidate(s.objectKey()))
+                        .thenCompose(x -> metadata.deleteSegment(streamId, s.firstSeqNum()));
+              }
+              return chain;
+            })
+        .thenCompose(x -> deleteOrphanSegmentObjects("segments/" + streamId + "/"))
+        .thenCompose(x -> metadata.deleteStreamlets(streamId, Long.MAX_VALUE))
+        .thenCompose(x -> metadata.deleteStreamState(streamId));
+  }
+
+  private CompletionStage<Void> deleteOrphanSegmentObjects(String prefix) {
+    return objects
+        .list(prefix, null, 1000)
+        .thenCompose(
+            page -> {
+              CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+              for (ObjectInfo o : page) {
+                chain = chain.thenCompose(x -> objects.delete(o.key()));
+              }
+              if (page.size() < 1000) {
+                return chain;
+              }
+              return chain.thenCompose(x -> deleteOrphanSegmentObjects(prefix));
+            });
+  }
+
+  private CompletionStage<StreamRecord> resolve(
+      String basin, String stream, StreamResolver.Access access) {
+    try {
+      return resolver.resolve(basin, stream, access);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private <R> CompletionStage<R> ask(
+      String streamId,
+      Function<ActorRef<R>, StreamEntity.Command> message,
+      Duration timeout,
+      ErrorCode onTimeout,
+      String timeoutMessage) {
+    return sharding
+        .entityRefFor(StreamEntity.TYPE_KEY, streamId)
+        .<R>ask(message::apply, timeout)
+        .handle(
+            (r, err) -> {
+              if (err == null) {
+                return r;
+              }
+              Throwable cause =
+                  err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                      ? err.getCause()
+                      : err;
+              if (cause instanceof TimeoutException) {
+                throw new S2Exception(onTimeout, timeoutMessage, cause);
+              }
+              throw S2Exception.from(cause);
+            });
+  }
+}

@@ -1,0 +1,56 @@
+package io.millrace.engine;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAccumulator;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters and timers of the data plane, one instance per {@link DataPlane}. The server can expose
+ * {@link #snapshot()} (for example as Prometheus text at {@code /metrics}).
+ */
+public final class EngineMetrics {
+  final LongAdder appends = new LongAdder();
+  final LongAdder appendRejections = new LongAdder();
+  final LongAdder appendFailures = new LongAdder();
+  final LongAdder appendedRecords = new LongAdder();
+  final LongAdder appendedBytes = new LongAdder();
+  final LongAdder chunkWrites = new LongAdder();
+  final LongAdder chunkWriteBytes = new LongAdder();
+  final LongAdder chunkWriteFailures = new LongAdder();
+  final LongAdder chunkWriteNanos = new LongAdder();
+  final LongAccumulator chunkWriteMaxNanos = new LongAccumulator(Math::max, 0);
+  final LongAdder channelIncarnations = new LongAdder();
+  final LongAdder segmentFlushes = new LongAdder();
+  final LongAdder reads = new LongAdder();
+  final LongAdder readRecords = new LongAdder();
+  final LongAdder activations = new LongAdder();
+
+  void recordChunkWrite(long nanos, long bytes) {
+    chunkWrites.increment();
+    chunkWriteBytes.add(bytes);
+    chunkWriteNanos.add(nanos);
+    chunkWriteMaxNanos.accumulate(nanos);
+  }
+
+  /** All counters by name (timers in nanoseconds: total and max). */
+  public Map<String, Long> snapshot() {
+    Map<String, Long> m = new LinkedHashMap<>();
+    m.put("millrace_appends_total", appends.sum());
+    m.put("millrace_append_rejections_total", appendRejections.sum());
+    m.put("millrace_append_failures_total", appendFailures.sum());
+    m.put("millrace_appended_records_total", appendedRecords.sum());
+    m.put("millrace_appended_bytes_total", appendedBytes.sum());
+    m.put("millrace_chunk_writes_total", chunkWrites.sum());
+    m.put("millrace_chunk_write_bytes_total", chunkWriteBytes.sum());
+    m.put("millrace_chunk_write_failures_total", chunkWriteFailures.sum());
+    m.put("millrace_chunk_write_nanos_total", chunkWriteNanos.sum());
+    m.put("millrace_chunk_write_nanos_max", chunkWriteMaxNanos.get());
+    m.put("millrace_channel_incarnations_total", channelIncarnations.sum());
+    m.put("millrace_segment_flushes_total", segmentFlushes.sum());
+    m.put("millrace_reads_total", reads.sum());
+    m.put("millrace_read_records_total", readRecords.sum());
+    m.put("millrace_stream_activations_total", activations.sum());
+    return m;
+  }
+}

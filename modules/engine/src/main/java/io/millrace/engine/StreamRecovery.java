@@ -1,0 +1,272 @@
+package io.millrace.engine;
+
+import io.millrace.core.record.SequencedRecord;
+import io.millrace.core.stream.StreamSequencer;
+import io.millrace.format.StreamSection;
+import io.millrace.format.WalChunkCodec;
+import io.millrace.format.WalObject;
+import io.millrace.metadata.ChannelRecord;
+import io.millrace.metadata.MetadataStore;
+import io.millrace.metadata.SegmentRecord;
+import io.millrace.metadata.StreamStateRecord;
+import io.millrace.metadata.StreamletRecord;
+import io.millrace.objectstore.ObjectAlreadyExistsException;
+import io.millrace.objectstore.ObjectInfo;
+import io.millrace.objectstore.ObjectStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Activation of a stream (architecture section 5): rebuilds its durable state from stream_state,
+ * the segment index and the WAL chunks of the streamlets after the state, sealing the channel of
+ * every streamlet that was not handed off gracefully before trusting its WAL.
+ */
+final class StreamRecovery {
+  private static final Logger log = LoggerFactory.getLogger(StreamRecovery.class);
+  private static final int CHUNK_READ_WINDOW = 16;
+
+  /**
+   * A recovered stream: its durable state, its segments, the durable records after them (in
+   * memory), and the highest epoch any activation has used.
+   */
+  record Recovered(
+      StreamSequencer.State state,
+      List<SegmentRecord> segments,
+      List<SequencedRecord> unflushed,
+      long flushedNextSeqNum,
+      long maxEpoch) {}
+
+  private final ObjectStore objects;
+  private final MetadataStore metadata;
+  private final WalChunkCache chunks;
+
+  StreamRecovery(ObjectStore objects, MetadataStore metadata, WalChunkCache chunks) {
+    this.objects = objects;
+    this.metadata = metadata;
+    this.chunks = chunks;
+  }
+
+  CompletionStage<Recovered> recover(String streamId) {
+    CompletableFuture<Optional<StreamStateRecord>> stateF =
+        metadata.getStreamState(streamId).toCompletableFuture();
+    CompletableFuture<List<SegmentRecord>> segsF =
+        metadata.listSegments(streamId).toCompletableFuture();
+    CompletableFuture<List<StreamletRecord>> letsF =
+        metadata.listStreamlets(streamId).toCompletableFuture();
+    return CompletableFuture.allOf(stateF, segsF, letsF)
+        .thenCompose(
+            v -> {
+              Optional<StreamStateRecord> st = stateF.join();
+              List<SegmentRecord> segments = segsF.join();
+              List<StreamletRecord> streamlets = letsF.join();
+              StreamSequencer.State state =
+                  st.map(
+                          s ->
+                              new StreamSequencer.State(
+                                  s.tailSeqNum(),
+                                  s.tailTimestamp(),
+                                  s.fencingToken(),
+                                  s.trimPoint()))
+                      .orElse(StreamSequencer.State.INITIAL);
+              long stateEpoch = st.map(StreamStateRecord::epoch).orElse(Long.MIN_VALUE);
+              long flushed = st.map(StreamStateRecord::flushedNextSeqNum).orElse(0L);
+              if (!segments.isEmpty()) {
+                flushed = Math.max(flushed, segments.get(segments.size() - 1).lastSeqNum() + 1);
+              }
+              long maxEpoch = st.map(StreamStateRecord::epoch).orElse(0L);
+              for (StreamletRecord s : streamlets) {
+                maxEpoch = Math.max(maxEpoch, s.epoch());
+              }
+              Replay replay = new Replay(streamId, state, flushed);
+              CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+              for (StreamletRecord s : streamlets) {
+                if (s.epoch() < stateEpoch) {
+                  continue;
+                }
+                chain = chain.thenCompose(x -> replayStreamlet(s, replay));
+              }
+              long finalFlushed = flushed;
+              long finalMaxEpoch = maxEpoch;
+              return chain.thenApply(
+                  x -> {
+                    if (finalFlushed > replay.state.nextSeqNum()) {
+                      throw new IllegalStateException(
+                          "stream "
+                              + streamId
+                              + ": segments reach seq num "
+                              + finalFlushed
+                              + " but the WAL only reaches "
+                              + replay.state.nextSeqNum());
+                    }
+                    return new Recovered(
+                        replay.state, segments, replay.kept, finalFlushed, finalMaxEpoch);
+                  });
+            });
+  }
+
+  /** Replay state: records must continue the stream densely. */
+  private static final class Replay {
+    final String streamId;
+    StreamSequencer.State state;
+    final long flushed;
+    final List<SequencedRecord> kept = new ArrayList<>();
+
+    Replay(String streamId, StreamSequencer.State state, long flushed) {
+      this.streamId = streamId;
+      this.state = state;
+      this.flushed = flushed;
+    }
+
+    void apply(long epoch, SequencedRecord r) {
+      if (r.seqNum() < state.nextSeqNum()) {
+        return;
+      }
+      if (r.seqNum() > state.nextSeqNum()) {
+        throw new IllegalStateException(
+            "stream "
+                + streamId
+                + " epoch "
+                + epoch
+                + ": WAL record seq num "
+                + r.seqNum()
+                + " leaves a gap after "
+                + state.nextSeqNum());
+      }
+      state = state.after(r);
+      if (r.seqNum() >= flushed) {
+        kept.add(r);
+      }
+    }
+  }
+
+  private CompletionStage<Void> replayStreamlet(StreamletRecord s, Replay replay) {
+    if (s.sealedNextSeqNum() != null) {
+      long last = s.lastChunkSeq() == null ? s.firstChunkSeq() - 1 : s.lastChunkSeq();
+      return readChunks(s, s.firstChunkSeq(), last, s.sealedNextSeqNum(), true, replay);
+    }
+    return sealChannel(s.channelId())
+        .thenCompose(
+            seal -> {
+              log.info(
+                  "Stream {} epoch {} was not handed off; channel {} is sealed at chunk {}.",
+                  s.streamId(),
+                  s.epoch(),
+                  s.channelId(),
+                  seal);
+              return readChunks(s, s.firstChunkSeq(), seal - 1, Long.MAX_VALUE, false, replay);
+            });
+  }
+
+  /** Reads chunks [from, to] in order, stopping at a seal object. */
+  private CompletionStage<Void> readChunks(
+      StreamletRecord s, long from, long to, long below, boolean mustExist, Replay replay) {
+    if (from > to) {
+      return CompletableFuture.completedFuture(null);
+    }
+    long end = Math.min(to, from + CHUNK_READ_WINDOW - 1);
+    List<CompletableFuture<Optional<byte[]>>> gets = new ArrayList<>();
+    for (long k = from; k <= end; k++) {
+      gets.add(chunks.get(Channel.walKey(s.channelId(), k)).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new))
+        .thenCompose(
+            v -> {
+              for (int i = 0; i < gets.size(); i++) {
+                long k = from + i;
+                Optional<byte[]> data = gets.get(i).join();
+                if (data.isEmpty()) {
+                  if (mustExist) {
+                    throw new IllegalStateException(
+                        "stream "
+                            + s.streamId()
+                            + " epoch "
+                            + s.epoch()
+                            + ": acknowledged WAL chunk "
+                            + k
+                            + " of channel "
+                            + s.channelId()
+                            + " is missing");
+                  }
+                  return CompletableFuture.completedFuture(null);
+                }
+                Optional<StreamSection> section =
+                    WalChunkCodec.decodeSection(data.get(), s.streamId());
+                if (section.isEmpty()) {
+                  if (WalChunkCodec.decode(data.get()) instanceof WalObject.Seal) {
+                    return CompletableFuture.completedFuture(null);
+                  }
+                  continue;
+                }
+                if (section.get().epoch() != s.epoch()) {
+                  continue;
+                }
+                for (SequencedRecord r : section.get().records()) {
+                  if (r.seqNum() < below) {
+                    replay.apply(s.epoch(), r);
+                  }
+                }
+              }
+              return readChunks(s, end + 1, to, below, mustExist, replay);
+            });
+  }
+
+  /** Seals a channel incarnation's WAL at its first missing chunk; returns the seal's chunk seq. */
+  CompletionStage<Long> sealChannel(String channelId) {
+    return metadata
+        .getChannel(channelId)
+        .thenCompose(
+            ch -> {
+              Optional<Long> sealed = ch.map(ChannelRecord::sealChunkSeq);
+              if (sealed.isPresent()) {
+                return CompletableFuture.completedFuture(sealed.get());
+              }
+              return firstMissing(channelId, null, 0)
+                  .thenCompose(m -> writeSeal(channelId, m))
+                  .thenCompose(m -> metadata.sealChannel(channelId, m).thenApply(x -> m));
+            });
+  }
+
+  private CompletionStage<Long> firstMissing(String channelId, String startAfter, long expected) {
+    String prefix = Channel.walPrefix(channelId);
+    return objects
+        .list(prefix, startAfter, 1000)
+        .thenCompose(
+            page -> {
+              long next = expected;
+              for (ObjectInfo o : page) {
+                long seq = Long.parseLong(o.key().substring(prefix.length()));
+                if (seq != next) {
+                  return CompletableFuture.completedFuture(next);
+                }
+                next++;
+              }
+              if (page.size() < 1000) {
+                return CompletableFuture.completedFuture(next);
+              }
+              return firstMissing(channelId, page.get(page.size() - 1).key(), next);
+            });
+  }
+
+  private CompletionStage<Long> writeSeal(String channelId, long m) {
+    return objects
+        .putIfAbsent(Channel.walKey(channelId, m), WalChunkCodec.encodeSeal(channelId, m))
+        .handle(
+            (ok, err) -> {
+              if (err == null) {
+                return CompletableFuture.completedFuture(m);
+              }
+              Throwable cause = err instanceof CompletionException ? err.getCause() : err;
+              if (cause instanceof ObjectAlreadyExistsException) {
+                return writeSeal(channelId, m + 1);
+              }
+              return CompletableFuture.<Long>failedFuture(cause);
+            })
+        .thenCompose(x -> x);
+  }
+}

@@ -1,0 +1,163 @@
+package io.millrace.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import io.millrace.core.config.StorageClass;
+import io.millrace.core.record.SequencedRecord;
+import io.millrace.format.StreamSection;
+import io.millrace.format.WalChunkCodec;
+import io.millrace.format.WalObject;
+import io.millrace.metadata.MetadataStore;
+import io.millrace.metadata.sqlite.SqliteMetadataStore;
+import io.millrace.objectstore.memory.InMemoryObjectStore;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ChannelTest {
+  private ActorTestKit testKit;
+  private InMemoryObjectStore objects;
+  private MetadataStore metadata;
+
+  @BeforeEach
+  void setUp() {
+    testKit = ActorTestKit.create("channel-test");
+    objects = new InMemoryObjectStore();
+    Awaitility.setDefaultTimeout(java.time.Duration.ofSeconds(30));
+    metadata = SqliteMetadataStore.inMemory();
+  }
+
+  @AfterEach
+  void tearDown() {
+    objects.clearFaults();
+    testKit.shutdownTestKit();
+    metadata.close();
+  }
+
+  private ActorRef<Channel.Command> channel(String overrides) {
+    EngineSettings settings =
+        EngineSettings.fromConfig(
+            ConfigFactory.parseString(overrides).withFallback(ConfigFactory.defaultReference()));
+    return testKit.spawn(
+        Channel.create(
+            StorageClass.EXPRESS,
+            "test-node",
+            objects,
+            metadata,
+            settings,
+            new EngineMetrics(),
+            new TestClock(1000),
+            new ChannelLoad(),
+            sc -> {}));
+  }
+
+  private static List<SequencedRecord> records(long first, int n) {
+    return java.util.stream.LongStream.range(first, first + n)
+        .mapToObj(i -> new SequencedRecord(i, 1, List.of(), new byte[10]))
+        .toList();
+  }
+
+  private String register(ActorRef<Channel.Command> ch) {
+    TestProbe<Channel.Registered> reg = testKit.createTestProbe();
+    ch.tell(new Channel.Register("s", reg.getRef()));
+    return reg.receiveMessage().channelId();
+  }
+
+  @Test
+  void appendsArrivingWhileAChunkWriteIsInFlightShareTheNextChunk() {
+    ActorRef<Channel.Command> ch = channel("millrace.engine.channels.flush-interval = 1 h\n");
+    String id = register(ch);
+    TestProbe<Channel.Result> probe = testKit.createTestProbe();
+    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.endsWith("00000000000000000000"));
+    ch.tell(new Channel.Append("a", 1, 0, records(0, 1), 18, probe.getRef()));
+    Awaitility.await().until(() -> gate.heldCount() == 1);
+    ch.tell(new Channel.Append("b", 1, 1, records(0, 2), 36, probe.getRef()));
+    ch.tell(new Channel.Append("c", 1, 2, records(0, 3), 54, probe.getRef()));
+    ch.tell(new Channel.Append("a", 1, 3, records(1, 1), 18, probe.getRef()));
+    probe.expectNoMessage();
+    gate.open();
+
+    assertThat(probe.receiveMessage()).isEqualTo(new Channel.Durable(id, 0, 0));
+    for (int batch = 1; batch <= 3; batch++) {
+      assertThat(probe.receiveMessage()).isEqualTo(new Channel.Durable(id, batch, 1));
+    }
+    WalObject chunk1 = WalChunkCodec.decode(objects.peek(Channel.walKey(id, 1)).orElseThrow());
+    assertThat(((WalObject.Chunk) chunk1).sections())
+        .extracting(StreamSection::streamId)
+        .containsExactly("b", "c", "a");
+    assertThat(((WalObject.Chunk) chunk1).sections().get(2).records())
+        .extracting(SequencedRecord::seqNum)
+        .containsExactly(1L);
+  }
+
+  @Test
+  void aFullChunkIsWrittenWithoutWaitingForTheWriteInFlight() {
+    ActorRef<Channel.Command> ch =
+        channel(
+            "millrace.engine.channels.flush-interval = 1 h\n"
+                + "millrace.engine.channels.chunk-max-bytes = 50\n");
+    String id = register(ch);
+    TestProbe<Channel.Result> probe = testKit.createTestProbe();
+    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.endsWith("00000000000000000000"));
+    ch.tell(new Channel.Append("a", 1, 0, records(0, 1), 18, probe.getRef()));
+    Awaitility.await().until(() -> gate.heldCount() == 1);
+    ch.tell(new Channel.Append("a", 1, 1, records(1, 3), 54, probe.getRef()));
+    Awaitility.await().until(() -> objects.peek(Channel.walKey(id, 1)).isPresent());
+    probe.expectNoMessage();
+    gate.open();
+    assertThat(probe.receiveMessage()).isEqualTo(new Channel.Durable(id, 0, 0));
+    assertThat(probe.receiveMessage()).isEqualTo(new Channel.Durable(id, 1, 1));
+  }
+
+  @Test
+  void aChannelThatGivesUpAcknowledgesAChunkThatLandedAndSealsItsWalAfterIt() {
+    ActorRef<Channel.Command> ch = channel("millrace.engine.channels.write-retries = 0\n");
+    String id = register(ch);
+    TestProbe<Channel.Result> probe = testKit.createTestProbe();
+    objects.failPutsAfterWrite(
+        k -> k.equals(Channel.walKey(id, 0)),
+        1,
+        () -> new io.millrace.objectstore.ObjectStoreException("timed out, but landed"));
+    ch.tell(new Channel.Append("a", 1, 0, records(0, 1), 18, probe.getRef()));
+    assertThat(probe.receiveMessage()).isEqualTo(new Channel.Durable(id, 0, 0));
+    probe.expectTerminated(ch);
+    assertThat(WalChunkCodec.decode(objects.peek(Channel.walKey(id, 1)).orElseThrow()))
+        .isEqualTo(new WalObject.Seal(id, 1));
+  }
+
+  @Test
+  void aChannelThatGivesUpSealsTheChunkThatFailedSoItCanNeverAppear() {
+    ActorRef<Channel.Command> ch = channel("millrace.engine.channels.write-retries = 0\n");
+    String id = register(ch);
+    TestProbe<Channel.Result> probe = testKit.createTestProbe();
+    objects.failPuts(
+        k -> k.equals(Channel.walKey(id, 0)),
+        1,
+        () -> new io.millrace.objectstore.ObjectStoreException("refused"));
+    ch.tell(new Channel.Append("a", 1, 0, records(0, 1), 18, probe.getRef()));
+    Channel.Result r = probe.receiveMessage();
+    assertThat(r).isInstanceOf(Channel.Failed.class);
+    probe.expectTerminated(ch);
+    assertThat(WalChunkCodec.decode(objects.peek(Channel.walKey(id, 0)).orElseThrow()))
+        .isEqualTo(new WalObject.Seal(id, 0));
+  }
+
+  @Test
+  void aSealedWalKillsTheIncarnationAndFailsEveryUnackedAppend() {
+    ActorRef<Channel.Command> ch = channel("");
+    String id = register(ch);
+    TestProbe<Channel.Result> probe = testKit.createTestProbe();
+    objects.seed(Channel.walKey(id, 0), WalChunkCodec.encodeSeal(id, 0));
+    ch.tell(new Channel.Append("a", 1, 0, records(0, 1), 18, probe.getRef()));
+    Channel.Result r = probe.receiveMessage();
+    assertThat(r).isInstanceOf(Channel.Failed.class);
+    assertThat(((Channel.Failed) r).error().code().retryable()).isTrue();
+    probe.expectTerminated(ch);
+  }
+}

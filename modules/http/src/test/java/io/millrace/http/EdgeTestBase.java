@@ -1,0 +1,127 @@
+package io.millrace.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * Starts the edge on a free port over {@link StubServices} once per test class and drives it with
+ * {@link java.net.http.HttpClient} over HTTP/1.1.
+ */
+abstract class EdgeTestBase {
+  /** Request bodies above this are refused in tests (the default is 16 MiB). */
+  static final int TEST_MAX_BODY = 256 * 1024;
+
+  static final ObjectMapper MAPPER = new ObjectMapper();
+  static final StubServices stubs = new StubServices();
+  static final AtomicBoolean ready = new AtomicBoolean(true);
+
+  static ActorSystem<Void> system;
+  static ServerBinding binding;
+  static String base;
+  static HttpClient client;
+
+  @BeforeAll
+  static void startEdge() throws Exception {
+    system =
+        ActorSystem.create(
+            Behaviors.empty(),
+            "edge-test",
+            ConfigFactory.parseString(
+                    "millrace.http.max-request-body-bytes = "
+                        + TEST_MAX_BODY
+                        + "\nmillrace.http.max-drain-bytes = 8m"
+                        + "\nmillrace.http.request-timeout = 3s"
+                        // Pekko's own entity limit is lower than the edge's bound on purpose:
+                        // the edge's bound must be the one that applies.
+                        + "\npekko.http.server.parsing.max-content-length = 100k"
+                        + "\npekko.loglevel = WARNING")
+                .withFallback(ConfigFactory.load()));
+    binding =
+        S2HttpServer.bind(system, new HttpSettings("127.0.0.1", 0), stubs, stubs, stubs, ready::get)
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    base = "http://127.0.0.1:" + binding.localAddress().getPort();
+    client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+  }
+
+  @AfterAll
+  static void stopEdge() throws Exception {
+    binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @BeforeEach
+  void resetStubs() {
+    stubs.reset();
+    ready.set(true);
+  }
+
+  /** Sends a request; {@code headers} are name, value pairs; a null body sends none. */
+  static HttpResponse<byte[]> send(String method, String path, byte[] body, String... headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(Duration.ofSeconds(20))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body));
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  static HttpResponse<byte[]> get(String path, String... headers)
+      throws IOException, InterruptedException {
+    return send("GET", path, null, headers);
+  }
+
+  /** Sends a JSON body with {@code Content-Type: application/json}. */
+  static HttpResponse<byte[]> sendJson(String method, String path, String json, String... headers)
+      throws IOException, InterruptedException {
+    String[] all = new String[headers.length + 2];
+    all[0] = "Content-Type";
+    all[1] = "application/json";
+    System.arraycopy(headers, 0, all, 2, headers.length);
+    return send(method, path, json.getBytes(StandardCharsets.UTF_8), all);
+  }
+
+  static JsonNode json(HttpResponse<byte[]> response) throws IOException {
+    return MAPPER.readTree(response.body());
+  }
+
+  static JsonNode json(String text) throws IOException {
+    return MAPPER.readTree(text);
+  }
+
+  static String contentType(HttpResponse<byte[]> response) {
+    return response.headers().firstValue("content-type").orElse(null);
+  }
+
+  static String text(HttpResponse<byte[]> response) {
+    return new String(response.body(), StandardCharsets.UTF_8);
+  }
+}

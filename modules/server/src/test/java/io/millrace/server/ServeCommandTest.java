@@ -1,0 +1,77 @@
+package io.millrace.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.Config;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServeCommandTest {
+  @TempDir Path tmp;
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    return Main.run(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aDataDirThatCannotBeCreatedStopsTheServerWithAClearMessageAndANonZeroExit()
+      throws Exception {
+    Path file = Files.writeString(tmp.resolve("not-a-directory"), "x");
+
+    int code = run("serve", "--port", "0", "--data-dir", file.resolve("data").toString());
+
+    assertThat(code).isNotZero();
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("Millrace could not start")
+        .contains("Cannot create the data directory")
+        .contains(file.resolve("data").toString());
+    assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("Millrace ready");
+  }
+
+  @Test
+  void aDataDirThatIsAFileIsRefused() throws Exception {
+    Path file = Files.writeString(tmp.resolve("plain-file"), "x");
+
+    int code = run("serve", "--port", "0", "--data-dir", file.toString());
+
+    assertThat(code).isNotZero();
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains(file.toString());
+  }
+
+  @Test
+  void helpListsTheServeOptions() {
+    int code = run("serve", "--help");
+
+    assertThat(code).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("--host")
+        .contains("--port")
+        .contains("--data-dir");
+  }
+
+  @Test
+  void flagsOverrideConfiguredValuesAndTheRestKeepItsDefaults() {
+    Config config = Main.config(null, 0, tmp.resolve("d"));
+    ServerSettings settings = ServerSettings.fromConfig(config);
+
+    assertThat(settings.port()).isZero();
+    assertThat(settings.dataDir()).isEqualTo(tmp.resolve("d"));
+    assertThat(settings.host())
+        .isEqualTo(System.getenv().getOrDefault("MILLRACE_HOST", "127.0.0.1"));
+    assertThat(settings.deletionInterval()).isPositive();
+    assertThat(settings.startTimeout()).isGreaterThan(Duration.ZERO);
+    assertThat(config.getString("pekko.actor.provider")).isEqualTo("cluster");
+  }
+}
