@@ -54,7 +54,11 @@ class CrashRecoveryIT {
   private static final String PIPELINED_JSON = "crash/pipelined/json-base64";
   private static final int KILL_CYCLES = 5;
   private static final int IN_FLIGHT = 4;
-  private static final Duration CYCLE_BUDGET = Duration.ofSeconds(130);
+
+  /** Statuses the S2 error table marks retryable: the outcome of an append is unknown. */
+  private static final Set<Integer> RETRYABLE = Set.of(408, 429, 500, 502, 503, 504);
+
+  private static final Duration CYCLE_BUDGET = Duration.ofSeconds(140);
   private static final ByteString FENCE = ByteString.copyFromUtf8("fence");
   private static final ByteString BATCH = ByteString.copyFromUtf8("batch");
   private static final ByteString INDEX = ByteString.copyFromUtf8("idx");
@@ -119,6 +123,7 @@ class CrashRecoveryIT {
         setup.createStream(BASIN, s, config);
       }
       for (int cycle = 1; cycle <= KILL_CYCLES; cycle++) {
+        long cycleStart = System.nanoTime();
         S2Client client = new S2Client(server.baseUri());
         serial.resync(client);
         AtomicBoolean stop = new AtomicBoolean();
@@ -127,8 +132,11 @@ class CrashRecoveryIT {
                 new Thread(() -> serial.run(client, stop), "serial"),
                 new Thread(() -> pipelinedProto.run(client, stop), "pipelined-proto"),
                 new Thread(() -> pipelinedJson.run(client, stop), "pipelined-json"));
-        writers.forEach(Thread::start);
-        Thread.sleep(800 + random.nextInt(2200));
+        for (Thread w : writers) {
+          w.setUncaughtExceptionHandler((t, e) -> problems.add(t.getName() + " failed: " + e));
+          w.start();
+        }
+        Thread.sleep(1000 + random.nextInt(3000));
         server.kill();
         kills++;
         stop.set(true);
@@ -137,7 +145,10 @@ class CrashRecoveryIT {
           assertThat(w.isAlive()).as("writer %s stopped after the kill", w.getName()).isFalse();
         }
         server = start(jar, logs, cycle);
-        if (Duration.ofNanos(System.nanoTime() - began).compareTo(CYCLE_BUDGET) > 0 && cycle >= 2) {
+        // Stay within the time budget: no new cycle that would end past it (after two kills).
+        long now = System.nanoTime();
+        Duration projected = Duration.ofNanos(now - began + (now - cycleStart));
+        if (cycle >= 2 && projected.compareTo(CYCLE_BUDGET) > 0) {
           break;
         }
       }
@@ -268,7 +279,7 @@ class CrashRecoveryIT {
     }
 
     void resync(S2Client client) throws IOException {
-      long tail = client.checkTail(BASIN, log.stream).getSeqNum();
+      long tail = retrying(() -> client.checkTail(BASIN, log.stream)).getSeqNum();
       if (uncertain == null) {
         if (tail != nextSeq) {
           problems.add(
@@ -316,7 +327,10 @@ class CrashRecoveryIT {
           return;
         }
         if (res.status() != 200) {
-          problems.add(log.stream + ": append answered " + res.status() + " " + res.text());
+          // A retryable error leaves the outcome unknown, like a lost connection; others are wrong.
+          if (!RETRYABLE.contains(res.status())) {
+            problems.add(log.stream + ": append answered " + res.status() + " " + res.text());
+          }
           uncertain = batch;
           return;
         }
@@ -378,8 +392,10 @@ class CrashRecoveryIT {
                       if (error != null) {
                         broken.set(true);
                       } else if (res.status() != 200) {
-                        problems.add(
-                            log.stream + ": append answered " + res.status() + " " + res.text());
+                        if (!RETRYABLE.contains(res.status())) {
+                          problems.add(
+                              log.stream + ": append answered " + res.status() + " " + res.text());
+                        }
                         broken.set(true);
                       } else {
                         batch.ack =
@@ -408,7 +424,8 @@ class CrashRecoveryIT {
       throws IOException {
     List<SequencedRecord> all = new ArrayList<>();
     while (all.size() < tail) {
-      ReadBatch batch = client.readProto(BASIN, stream, all.size(), 1000);
+      long from = all.size();
+      ReadBatch batch = retrying(() -> client.readProto(BASIN, stream, from, 1000));
       if (batch.getRecordsCount() == 0) {
         problems.add(stream + ": empty read at " + all.size() + " below tail " + tail);
         break;
@@ -420,7 +437,7 @@ class CrashRecoveryIT {
 
   private void verify(S2Client client, StreamLog log, String writerToken) throws IOException {
     String s = log.stream;
-    StreamPosition tail = client.checkTail(BASIN, s);
+    StreamPosition tail = retrying(() -> client.checkTail(BASIN, s));
     List<SequencedRecord> records = readAll(client, s, tail.getSeqNum());
     long acked = log.sent.values().stream().filter(b -> b.ack != null).count();
     assertThat(acked)
@@ -570,6 +587,34 @@ class CrashRecoveryIT {
       problems.add(stream + ": the surviving fencing token was refused: " + ok.text());
     } else if (S2Client.parseAck(ok, "probe").getStart().getSeqNum() != tail) {
       problems.add(stream + ": probe append did not land at the tail " + tail);
+    }
+  }
+
+  /** A call that may fail with an I/O error. */
+  interface IoCall<T> {
+    T call() throws IOException;
+  }
+
+  /**
+   * Calls {@code call}, retrying for up to 30 s while the server answers a retryable status (as any
+   * client would, e.g. while streams recover right after a restart).
+   */
+  private static <T> T retrying(IoCall<T> call) throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        return call.call();
+      } catch (S2Client.UnexpectedStatus e) {
+        if (!RETRYABLE.contains(e.status()) || System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
     }
   }
 

@@ -1,0 +1,197 @@
+package io.millrace.metadata.cassandra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import io.millrace.core.config.BasinConfig;
+import io.millrace.metadata.BasinRecord;
+import io.millrace.metadata.CreateResult;
+import io.millrace.metadata.MetadataStoreException;
+import io.millrace.metadata.StreamletRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Cassandra-specific behaviour: several nodes' sessions, schema versions, failures. */
+class CassandraMetadataStoreIT {
+
+  private static final Instant T0 = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+
+  @Test
+  void concurrentBasinCreatesThroughSeparateSessionsHaveExactlyOneCreated() throws Exception {
+    String name = "lwt" + UUID.randomUUID().toString().substring(0, 8);
+    List<CassandraMetadataStore> nodes = openNodes(3);
+    try {
+      List<CompletableFuture<CreateResult<BasinRecord>>> calls = new ArrayList<>();
+      for (int round = 0; round < 3; round++) {
+        for (int n = 0; n < nodes.size(); n++) {
+          BasinRecord mine =
+              new BasinRecord(name, BasinConfig.DEFAULT, T0, null, "node-" + n + "-" + round, 1);
+          calls.add(nodes.get(n).createBasin(mine).toCompletableFuture());
+        }
+      }
+      List<CreateResult<BasinRecord>> results = new ArrayList<>();
+      for (CompletableFuture<CreateResult<BasinRecord>> c : calls) {
+        results.add(c.get(60, TimeUnit.SECONDS));
+      }
+
+      List<BasinRecord> created =
+          results.stream()
+              .filter(r -> r instanceof CreateResult.Created<BasinRecord>)
+              .map(r -> ((CreateResult.Created<BasinRecord>) r).row())
+              .toList();
+      assertThat(created).hasSize(1);
+      assertThat(results)
+          .filteredOn(r -> r instanceof CreateResult.AlreadyExists<BasinRecord>)
+          .extracting(r -> ((CreateResult.AlreadyExists<BasinRecord>) r).existing())
+          .hasSize(8)
+          .containsOnly(created.get(0));
+    } finally {
+      nodes.forEach(CassandraMetadataStore::close);
+    }
+  }
+
+  @Test
+  void concurrentActivationsThroughSeparateSessionsHaveExactlyOneWinner() throws Exception {
+    String streamId = UUID.randomUUID().toString();
+    List<CassandraMetadataStore> nodes = openNodes(3);
+    try {
+      List<StreamletRecord> candidates = new ArrayList<>();
+      List<CompletableFuture<Boolean>> calls = new ArrayList<>();
+      for (int n = 0; n < nodes.size(); n++) {
+        for (int k = 0; k < 3; k++) {
+          StreamletRecord mine =
+              new StreamletRecord(streamId, 2, "ch-" + n + "-" + k, k, null, null);
+          candidates.add(mine);
+          calls.add(nodes.get(n).createStreamlet(mine).toCompletableFuture());
+        }
+      }
+      List<StreamletRecord> winners = new ArrayList<>();
+      for (int i = 0; i < calls.size(); i++) {
+        if (calls.get(i).get(60, TimeUnit.SECONDS)) {
+          winners.add(candidates.get(i));
+        }
+      }
+
+      assertThat(winners).hasSize(1);
+      assertThat(nodes.get(0).listStreamlets(streamId).toCompletableFuture().get())
+          .containsExactly(winners.get(0));
+    } finally {
+      nodes.forEach(CassandraMetadataStore::close);
+    }
+  }
+
+  @Test
+  void applyingTheSchemaAgainAppliesNothingAndRecordsEveryVersionOnce() {
+    CassandraSettings settings = CassandraService.settings();
+    CassandraMetadataStore.open(settings).close();
+
+    assertThat(CassandraMetadataStore.applySchema(settings)).isZero();
+    assertThat(CassandraMetadataStore.applySchema(settings)).isZero();
+    try (CqlSession session = session(settings)) {
+      assertThat(session.execute("SELECT version, name FROM millrace.schema_version").all())
+          .extracting(r -> r.getInt("version") + " " + r.getString("name"))
+          .containsExactly("1 V1__schema.cql");
+      assertThat(
+              session
+                  .execute(
+                      "SELECT table_name FROM system_schema.tables WHERE keyspace_name ="
+                          + " 'millrace'")
+                  .all())
+          .extracting(r -> r.getString("table_name"))
+          .containsExactlyInAnyOrder(
+              "basins",
+              "streams",
+              "stream_state",
+              "streamlets",
+              "segments",
+              "channels",
+              "schema_version");
+    }
+  }
+
+  @Test
+  void aKeyspaceWithANewerSchemaThanThisBuildIsRefusedAtOpenWithoutChangingIt() {
+    CassandraSettings settings = CassandraService.settings().withKeyspace("millrace_future_it");
+    try (CqlSession session = session(settings)) {
+      session.execute(
+          "CREATE KEYSPACE IF NOT EXISTS millrace_future_it WITH replication ="
+              + " {'class': 'SimpleStrategy', 'replication_factor': 1}");
+      session.execute(
+          "CREATE TABLE IF NOT EXISTS millrace_future_it.schema_version"
+              + " (version int PRIMARY KEY, name text, applied_at timestamp)");
+      session.execute(
+          "INSERT INTO millrace_future_it.schema_version (version, name, applied_at)"
+              + " VALUES (99, 'V99__future.cql', toTimestamp(now()))");
+
+      assertThatThrownBy(() -> CassandraMetadataStore.open(settings))
+          .isInstanceOf(MetadataStoreException.class)
+          .hasMessageContaining("schema version 99");
+      assertThat(
+              session
+                  .execute(
+                      "SELECT table_name FROM system_schema.tables WHERE keyspace_name ="
+                          + " 'millrace_future_it'")
+                  .all())
+          .extracting(r -> r.getString("table_name"))
+          .containsExactly("schema_version");
+    }
+  }
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void openingAgainstAnUnreachableNodeFailsWithAClearMessageInsteadOfHanging() {
+    int closedPort = ServiceProcess.freePort();
+    CassandraSettings settings =
+        CassandraSettings.local(closedPort)
+            .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2));
+
+    assertThatThrownBy(() -> CassandraMetadataStore.open(settings))
+        .isInstanceOf(MetadataStoreException.class)
+        .hasMessageContaining("127.0.0.1:" + closedPort);
+    assertThatThrownBy(() -> CassandraMetadataStore.applySchema(settings))
+        .isInstanceOf(MetadataStoreException.class)
+        .hasMessageContaining("127.0.0.1:" + closedPort);
+  }
+
+  @Test
+  void callsOnAClosedStoreFailWithMetadataStoreExceptionAndItIsNotHealthy() throws Exception {
+    CassandraMetadataStore store = CassandraMetadataStore.open(CassandraService.settings());
+    store.close();
+
+    assertThat(store.healthy().toCompletableFuture().get(10, TimeUnit.SECONDS)).isFalse();
+    assertThatThrownBy(() -> store.getBasin("any").toCompletableFuture().get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(MetadataStoreException.class);
+  }
+
+  private static List<CassandraMetadataStore> openNodes(int n) {
+    List<CassandraMetadataStore> nodes = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      nodes.add(CassandraMetadataStore.open(CassandraService.settings()));
+    }
+    return nodes;
+  }
+
+  private static CqlSession session(CassandraSettings settings) {
+    return CqlSession.builder()
+        .addContactPoints(settings.contactPoints())
+        .withLocalDatacenter(settings.localDatacenter())
+        .withConfigLoader(
+            DriverConfigLoader.programmaticBuilder()
+                .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(60))
+                .build())
+        .build();
+  }
+}

@@ -1,0 +1,120 @@
+package io.millrace.metadata.cassandra;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real service (Cassandra or S3Proxy) started once per test JVM by {@code
+ * deploy/services/services.sh} (which resolves it from Maven Central if its cache is empty), on a
+ * free port with a fresh work directory under {@code target/}, and stopped when the JVM exits. If
+ * the JVM dies without its shutdown hooks, the script's owner-pid watchdog stops the service.
+ */
+final class ServiceProcess {
+  private static final long START_LIMIT_SECONDS = 600;
+
+  private final String service;
+  private final Path script;
+  private final Path workDir;
+  private final int port;
+
+  private ServiceProcess(String service, Path script, Path workDir, int port) {
+    this.service = service;
+    this.script = script;
+    this.workDir = workDir;
+    this.port = port;
+  }
+
+  /**
+   * Starts {@code service} (with extra services.sh options) and registers its stop at JVM exit;
+   * fails the caller clearly.
+   */
+  static ServiceProcess start(String service, String... options) {
+    Path script = findScript();
+    int port = freePort();
+    Path workDir =
+        Path.of("target", "services", service + "-" + ProcessHandle.current().pid())
+            .toAbsolutePath();
+    ServiceProcess p = new ServiceProcess(service, script, workDir, port);
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--port",
+                Integer.toString(port),
+                "--owner-pid",
+                Long.toString(ProcessHandle.current().pid())));
+    args.addAll(List.of(options));
+    String out = p.run("start", args.toArray(new String[0]));
+    System.out.println(out.strip());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> p.runQuietly("stop"), "stop-" + service));
+    return p;
+  }
+
+  int port() {
+    return port;
+  }
+
+  private String run(String action, String... args) {
+    List<String> cmd = new ArrayList<>(List.of("bash", script.toString(), action, service));
+    cmd.add("--dir");
+    cmd.add(workDir.toString());
+    cmd.addAll(List.of(args));
+    try {
+      Files.createDirectories(workDir);
+      Path log = workDir.resolveSibling(service + "-" + action + ".log");
+      Process process =
+          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      if (!process.waitFor(START_LIMIT_SECONDS, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new IllegalStateException(
+            "services.sh " + action + " " + service + " did not finish in time");
+      }
+      String output = Files.readString(log, StandardCharsets.UTF_8);
+      if (process.exitValue() != 0) {
+        throw new IllegalStateException(
+            "services.sh " + action + " " + service + " failed:\n" + output);
+      }
+      return output;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run " + cmd, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted running " + cmd, e);
+    }
+  }
+
+  private void runQuietly(String action) {
+    try {
+      run(action);
+    } catch (RuntimeException e) {
+      System.err.println(e.getMessage());
+    }
+  }
+
+  /** deploy/services/services.sh in the first directory upwards from here that has it. */
+  private static Path findScript() {
+    Path dir = Path.of("").toAbsolutePath();
+    while (dir != null) {
+      Path candidate = dir.resolve("deploy/services/services.sh");
+      if (Files.isRegularFile(candidate)) {
+        return candidate;
+      }
+      dir = dir.getParent();
+    }
+    throw new IllegalStateException(
+        "deploy/services/services.sh not found above " + Path.of("").toAbsolutePath());
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free port", e);
+    }
+  }
+}
