@@ -277,6 +277,66 @@ class SessionsTest {
     }
   }
 
+  @Test
+  void anAppendSessionRunsFullDuplexOverCleartextHttp2() throws Exception {
+    ActorSystem<Void> clientSystem = ActorSystem.create(Behaviors.empty(), "h2-session-client");
+    try {
+      var flow =
+          org.apache.pekko.http.javadsl.Http.get(clientSystem)
+              .connectionTo("127.0.0.1")
+              .toPort(port)
+              .http2WithPriorKnowledge();
+      var body =
+          org.apache.pekko.stream.javadsl.Source.<org.apache.pekko.util.ByteString>queue(
+                  8, org.apache.pekko.stream.OverflowStrategy.backpressure())
+              .preMaterialize(clientSystem);
+      var request =
+          org.apache.pekko.http.javadsl.model.HttpRequest.POST(RECORDS)
+              .addHeader(
+                  org.apache.pekko.http.javadsl.model.headers.RawHeader.create("s2-basin", BASIN))
+              .withEntity(
+                  org.apache.pekko.http.javadsl.model.HttpEntities.createChunked(
+                      StreamingSessions.S2S, body.second()));
+      var response =
+          org.apache.pekko.stream.javadsl.Source.single(request)
+              .concat(org.apache.pekko.stream.javadsl.Source.never())
+              .via(flow)
+              .runWith(org.apache.pekko.stream.javadsl.Sink.head(), clientSystem);
+      body.first().offer(org.apache.pekko.util.ByteString.fromArray(frame(input(null, "h2-a"))));
+      var r = response.toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(r.protocol().value()).isEqualTo("HTTP/2.0");
+      assertThat(r.status().intValue()).isEqualTo(200);
+      var acks =
+          r.entity()
+              .getDataBytes()
+              .runWith(org.apache.pekko.stream.javadsl.Sink.queue(), clientSystem);
+      java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+      // The first ack arrives while the request body is still open.
+      while (got.size() < 4 || got.size() < 3 + lengthOf(got.toByteArray())) {
+        got.write(acks.pull().toCompletableFuture().get(20, TimeUnit.SECONDS).get().toArray());
+      }
+      assertThat(ack(got.toByteArray()).getEnd().getSeqNum()).isEqualTo(1);
+      body.first().offer(org.apache.pekko.util.ByteString.fromArray(frame(input(1L, "h2-b"))));
+      body.first().complete();
+      java.io.ByteArrayOutputStream rest = new java.io.ByteArrayOutputStream();
+      for (; ; ) {
+        var next = acks.pull().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        if (next.isEmpty()) {
+          break;
+        }
+        rest.write(next.get().toArray());
+      }
+      assertThat(ack(rest.toByteArray()).getEnd().getSeqNum()).isEqualTo(2);
+    } finally {
+      clientSystem.terminate();
+    }
+    assertThat(bodies()).containsExactly("h2-a", "h2-b");
+  }
+
+  static int lengthOf(byte[] f) {
+    return ((f[0] & 0xFF) << 16) | ((f[1] & 0xFF) << 8) | (f[2] & 0xFF);
+  }
+
   // ------------------------------------------------------------------ S2S read sessions
 
   static s2.v1.ReadBatch batch(byte[] frame) throws Exception {
