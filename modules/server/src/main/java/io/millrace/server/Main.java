@@ -75,6 +75,20 @@ public final class Main implements Runnable {
     Integer port;
 
     @Option(
+        names = "--tls-cert",
+        description =
+            "PEM certificate chain; with --tls-key the port serves TLS with ALPN h2 and http/1.1"
+                + " (millrace.server.tls-cert, MILLRACE_TLS_CERT).")
+    Path tlsCert;
+
+    @Option(
+        names = "--tls-key",
+        description =
+            "PEM PKCS#8 private key (BEGIN PRIVATE KEY) of --tls-cert (millrace.server.tls-key,"
+                + " MILLRACE_TLS_KEY).")
+    Path tlsKey;
+
+    @Option(
         names = "--data-dir",
         description =
             "Directory for metadata.db and objects/ (millrace.server.data-dir, MILLRACE_DATA_DIR;"
@@ -83,7 +97,7 @@ public final class Main implements Runnable {
 
     @Override
     public Integer call() {
-      Config config = config(host, port, dataDir);
+      Config config = config(host, port, dataDir, tlsCert, tlsKey);
       MillraceServer server;
       try {
         server = MillraceServer.start(config, parent.out);
@@ -98,7 +112,18 @@ public final class Main implements Runnable {
 
   /** The configuration with command-line values (when given) over application.conf and env. */
   static Config config(String host, Integer port, Path dataDir) {
+    return config(host, port, dataDir, null, null);
+  }
+
+  /** As {@link #config(String, Integer, Path)}, with the TLS files when given. */
+  static Config config(String host, Integer port, Path dataDir, Path tlsCert, Path tlsKey) {
     Map<String, Object> overrides = new HashMap<>();
+    if (tlsCert != null) {
+      overrides.put("millrace.server.tls-cert", tlsCert.toString());
+    }
+    if (tlsKey != null) {
+      overrides.put("millrace.server.tls-key", tlsKey.toString());
+    }
     if (host != null) {
       overrides.put("millrace.server.host", host);
     }
