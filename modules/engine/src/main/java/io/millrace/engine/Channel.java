@@ -256,7 +256,8 @@ public final class Channel {
     }
 
     private Behavior<Command> onRegister(Register m) {
-      load.streamAssigned();
+      // The stream entity counts itself on the load when it gets the answer (a late answer to an
+      // ask that timed out must not count).
       m.replyTo().tell(new Registered(channelId, ctx.getSelf(), nextChunkSeq, load));
       return Behaviors.same();
     }

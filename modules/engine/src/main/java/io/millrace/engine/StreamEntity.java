@@ -131,6 +131,13 @@ public final class StreamEntity {
   private record StreamletCreated(Channel.Registered registered, long epoch, boolean won)
       implements Command {}
 
+  private record StreamletCreateFailed(Channel.Registered registered, long epoch, Throwable error)
+      implements Command {}
+
+  private record StreamletsReread(
+      Channel.Registered registered, long epoch, Throwable error, List<StreamletRecord> found)
+      implements Command {}
+
   private record StreamletSealed(Throwable error) implements Command {}
 
   private record FlushDone(SegmentRecord segment, StreamSequencer.State state, Throwable error)
@@ -679,6 +686,10 @@ public final class StreamEntity {
               m -> {
                 long epoch = maxEpoch + 1;
                 Channel.Registered reg = m.registered();
+                // The stream counts on the channel only once the entity holds the assignment: a
+                // Registered that arrives after the ask timed out is never counted.
+                reg.load().streamAssigned();
+                assignedLoad = reg.load();
                 ctx.pipeToSelf(
                     deps.metadata()
                         .createStreamlet(
@@ -687,39 +698,60 @@ public final class StreamEntity {
                     (won, err) ->
                         err == null
                             ? new StreamletCreated(reg, epoch, won)
-                            : new ChannelAssignFailed(err));
+                            : new StreamletCreateFailed(reg, epoch, unwrap(err)));
                 return Behaviors.same();
               })
           .onMessage(
-              StreamletCreated.class,
+              StreamletCreateFailed.class,
               m -> {
+                // The insert may have been applied: whatever happens next, never reuse this epoch,
+                // and look whether the row is there (then it is ours).
                 maxEpoch = Math.max(maxEpoch, m.epoch());
-                if (!m.won()) {
-                  m.registered().load().streamReleased();
-                  ctx.getLog()
-                      .warn(
-                          "Stream {} lost the race for epoch {}: another activation owns it;"
-                              + " stopping.",
-                          streamId,
-                          m.epoch());
-                  failStash(ErrorCode.UNAVAILABLE, "stream moved; retry");
-                  return stopNow();
-                }
+                ctx.pipeToSelf(
+                    deps.metadata().listStreamlets(streamId),
+                    (found, err) ->
+                        new StreamletsReread(m.registered(), m.epoch(), m.error(), found));
+                return Behaviors.same();
+              })
+          .onMessage(
+              StreamletsReread.class,
+              m -> {
                 Channel.Registered reg = m.registered();
-                streamlet =
-                    new Streamlet(
-                        m.epoch(), reg.channelId(), reg.channel(), reg.load(), reg.firstChunkSeq());
-                lastDurableChunk = -1;
-                ctx.watchWith(reg.channel(), new ChannelStopped(reg.channelId()));
+                boolean ours =
+                    m.found() != null
+                        && m.found().stream()
+                            .anyMatch(
+                                l ->
+                                    l.epoch() == m.epoch()
+                                        && l.sealedNextSeqNum() == null
+                                        && reg.channelId().equals(l.channelId())
+                                        && l.firstChunkSeq() == reg.firstChunkSeq());
+                if (ours) {
+                  ctx.getLog()
+                      .info(
+                          "Stream {}: creating epoch {} reported {} but the row was written;"
+                              + " it is ours.",
+                          streamId,
+                          m.epoch(),
+                          m.error().toString());
+                  return onStreamletCreated(new StreamletCreated(reg, m.epoch(), true));
+                }
+                if (m.found() != null) {
+                  for (StreamletRecord l : m.found()) {
+                    maxEpoch = Math.max(maxEpoch, l.epoch());
+                  }
+                }
+                releaseAssignedLoad();
                 ctx.getLog()
-                    .debug(
-                        "Stream {} opened epoch {} on channel {} at chunk {}.",
+                    .warn(
+                        "Stream {} could not open epoch {}: {}",
                         streamId,
                         m.epoch(),
-                        reg.channelId(),
-                        reg.firstChunkSeq());
+                        m.error().toString());
+                failStashedAppends(ErrorCode.UNAVAILABLE, "could not open a streamlet; retry");
                 return stash.unstashAll(active());
               })
+          .onMessage(StreamletCreated.class, this::onStreamletCreated)
           .onMessage(
               ChannelAssignFailed.class,
               m -> {
@@ -740,6 +772,44 @@ public final class StreamEntity {
                 return Behaviors.same();
               })
           .build();
+    }
+
+    /** The channel load counted for an assignment that has no streamlet yet. */
+    private ChannelLoad assignedLoad;
+
+    private void releaseAssignedLoad() {
+      if (assignedLoad != null) {
+        assignedLoad.streamReleased();
+        assignedLoad = null;
+      }
+    }
+
+    private Behavior<Command> onStreamletCreated(StreamletCreated m) {
+      maxEpoch = Math.max(maxEpoch, m.epoch());
+      if (!m.won()) {
+        releaseAssignedLoad();
+        ctx.getLog()
+            .warn(
+                "Stream {} lost the race for epoch {}: another activation owns it;" + " stopping.",
+                streamId,
+                m.epoch());
+        failStash(ErrorCode.UNAVAILABLE, "stream moved; retry");
+        return passivateAndStop();
+      }
+      Channel.Registered reg = m.registered();
+      assignedLoad = null; // now held by the streamlet
+      streamlet =
+          new Streamlet(m.epoch(), reg.channelId(), reg.channel(), reg.load(), reg.firstChunkSeq());
+      lastDurableChunk = -1;
+      ctx.watchWith(reg.channel(), new ChannelStopped(reg.channelId()));
+      ctx.getLog()
+          .debug(
+              "Stream {} opened epoch {} on channel {} at chunk {}.",
+              streamId,
+              m.epoch(),
+              reg.channelId(),
+              reg.firstChunkSeq());
+      return stash.unstashAll(active());
     }
 
     // ---------------------------------------------------------------- reads
@@ -1114,6 +1184,7 @@ public final class StreamEntity {
 
     private Behavior<Command> onPostStop() {
       deps.localEntities().remove(streamId, ctx.getSelf());
+      releaseAssignedLoad();
       if (streamlet != null) {
         streamlet.load().streamReleased();
         streamlet = null;

@@ -173,4 +173,68 @@ class DurabilityFindingsTest {
     assertThat(acked(dp.append(BASIN, s, input("next"))).start().seqNum()).isEqualTo(1);
     assertThat(readAll(dp, s)).containsExactly("durable", "next");
   }
+
+  // ---------------------------------------------------------------- finding 5
+
+  @Test
+  void aStreamletCreateThatLandedButReportedAnErrorDoesNotMakeTheStreamLoseARaceAgainstItself() {
+    DataPlane dp = node("");
+    String s = stream("ambiguous-create");
+    String other = stream("same-channel");
+    acked(dp.append(BASIN, other, input("other-0")));
+    java.util.concurrent.atomic.AtomicBoolean once =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    metadata.on(
+        "createStreamlet",
+        inv -> {
+          Object real = inv.proceed().get();
+          if (!once.compareAndSet(false, true)) {
+            return real;
+          }
+          ((CompletionStage<?>) real).toCompletableFuture().join();
+          return java.util.concurrent.CompletableFuture.failedFuture(
+              new IllegalStateException("timed out after the write was applied"));
+        });
+
+    assertThat(acked(dp.append(BASIN, s, input("a"))).start().seqNum()).isEqualTo(0);
+    assertThat(acked(dp.append(BASIN, s, input("b"))).start().seqNum()).isEqualTo(1);
+    // The shared channel is healthy: the other stream keeps appending on it.
+    assertThat(acked(dp.append(BASIN, other, input("other-1"))).start().seqNum()).isEqualTo(1);
+    assertThat(objects.keys()).noneMatch(k -> k.startsWith("wal/") && isSeal(k));
+    nodes.get(0).crash();
+
+    DataPlane after = node("");
+    assertThat(readAll(after, s)).containsExactly("a", "b");
+    assertThat(readAll(after, other)).containsExactly("other-0", "other-1");
+  }
+
+  @Test
+  void aStreamletCreateThatFailedOutrightFailsTheAppendRetryablyAndTheNextOneSucceeds() {
+    DataPlane dp = node("");
+    String s = stream("failed-create");
+    java.util.concurrent.atomic.AtomicBoolean once =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    metadata.on(
+        "createStreamlet",
+        inv ->
+            once.compareAndSet(false, true)
+                ? java.util.concurrent.CompletableFuture.failedFuture(
+                    new IllegalStateException("metadata unreachable"))
+                : inv.proceed().get());
+
+    S2Exception e = failure(dp.append(BASIN, s, input("lost")));
+    assertThat(e.code().retryable()).isTrue();
+    assertThat(acked(dp.append(BASIN, s, input("a"))).start().seqNum()).isEqualTo(0);
+    assertThat(readAll(dp, s)).containsExactly("a");
+  }
+
+  private boolean isSeal(String key) {
+    return objects
+        .peek(key)
+        .map(
+            b ->
+                io.millrace.format.WalChunkCodec.decode(b)
+                    instanceof io.millrace.format.WalObject.Seal)
+        .orElse(false);
+  }
 }
