@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AppendInput, AppendRecord, BatchTransform, Producer } from "@s2-dev/streamstore";
+import { AppendInput, AppendRecord, BatchTransform, Producer, S2 } from "@s2-dev/streamstore";
 import { encodeStream, freshStream, useServer } from "../lib/s2.js";
 
 const ctx = useServer();
@@ -212,6 +212,27 @@ describe("sessions under concurrency and failure", () => {
 			assert.deepEqual(got, ["before"]);
 		});
 	}
+
+	it("S2S sessions with gzip compression send and receive compressed frames", async () => {
+		const s = await freshStream(ctx);
+		const gz = new S2({
+			accessToken: "ignored",
+			endpoints: { account: ctx.url, basin: ctx.url },
+			retry: { maxAttempts: 1 },
+			compression: "gzip",
+		});
+		const stream = gz.basin(s.basinName).stream(s.name, { forceTransport: "s2s" });
+		const session = await stream.appendSession();
+		const big = (i) => `${i}:${"z".repeat(4000)}`;
+		const tickets = [];
+		for (let i = 0; i < 5; i++) tickets.push(await session.submit(AppendInput.create([str(big(i))])));
+		await Promise.all(tickets.map((t) => t.ack()));
+		await session.close();
+		const rs = await stream.readSession({ start: { from: { seqNum: 0 } }, stop: { limits: { count: 5 } } });
+		const got = [];
+		for await (const r of rs) got.push(r.body);
+		assert.deepEqual(got, [0, 1, 2, 3, 4].map(big));
+	});
 
 	it("SSE batches carry seq,count,bytes ids and a new session resumes from Last-Event-ID", async () => {
 		const s = await freshStream(ctx);
