@@ -4,8 +4,9 @@
 // SDK does not expose (event ids, Last-Event-ID resumption).
 
 import assert from "node:assert/strict";
+import { connect, createServer } from "node:net";
 import { describe, it } from "node:test";
-import { AppendInput, AppendRecord, BatchTransform, Producer } from "@s2-dev/streamstore";
+import { AppendInput, AppendRecord, BatchTransform, Producer, S2 } from "@s2-dev/streamstore";
 import { encodeStream, freshStream, useServer } from "../lib/s2.js";
 
 const ctx = useServer();
@@ -210,6 +211,77 @@ describe("sessions under concurrency and failure", () => {
 				new Promise((_, fail) => setTimeout(() => fail(new Error("session did not end within 30 s")), 30_000)),
 			]);
 			assert.deepEqual(got, ["before"]);
+		});
+	}
+
+	it("S2S sessions with gzip compression send and receive compressed frames", async () => {
+		const s = await freshStream(ctx);
+		const gz = new S2({
+			accessToken: "ignored",
+			endpoints: { account: ctx.url, basin: ctx.url },
+			retry: { maxAttempts: 1 },
+			compression: "gzip",
+		});
+		const stream = gz.basin(s.basinName).stream(s.name, { forceTransport: "s2s" });
+		const session = await stream.appendSession();
+		const big = (i) => `${i}:${"z".repeat(4000)}`;
+		const tickets = [];
+		for (let i = 0; i < 5; i++) tickets.push(await session.submit(AppendInput.create([str(big(i))])));
+		await Promise.all(tickets.map((t) => t.ack()));
+		await session.close();
+		const rs = await stream.readSession({ start: { from: { seqNum: 0 } }, stop: { limits: { count: 5 } } });
+		const got = [];
+		for await (const r of rs) got.push(r.body);
+		assert.deepEqual(got, [0, 1, 2, 3, 4].map(big));
+	});
+
+	for (const transport of TRANSPORTS) {
+		it(`an SDK read session (${transport}) resumes without gaps or repeats after its connections are dropped`, async () => {
+			const s = await freshStream(ctx);
+			const target = new URL(ctx.url);
+			const sockets = new Set();
+			const proxy = createServer((client) => {
+				const upstream = connect(Number(target.port), target.hostname);
+				for (const sock of [client, upstream]) {
+					sockets.add(sock);
+					sock.on("error", () => {});
+					sock.on("close", () => {
+						sockets.delete(sock);
+						client.destroy();
+						upstream.destroy();
+					});
+				}
+				client.pipe(upstream);
+				upstream.pipe(client);
+			});
+			await new Promise((r) => proxy.listen(0, "127.0.0.1", r));
+			const via = `http://127.0.0.1:${proxy.address().port}`;
+			const reader = new S2({
+				accessToken: "ignored",
+				endpoints: { account: via, basin: via },
+				retry: { maxAttempts: 20, minBaseDelayMillis: 50 },
+			});
+			try {
+				const rs = await reader
+					.basin(s.basinName)
+					.stream(s.name, { forceTransport: transport })
+					.readSession({ start: { from: { seqNum: 0 } } });
+				const pending = collect(rs, 60, 60_000);
+				for (let round = 0; round < 3; round++) {
+					await s.stream.append(AppendInput.create(Array.from({ length: 20 }, (_, i) => str(`r${round * 20 + i}`))));
+					await new Promise((r) => setTimeout(r, 400));
+					assert.ok(sockets.size > 0, "the reader has a connection to drop");
+					for (const sock of sockets) sock.destroy();
+				}
+				const got = await pending;
+				assert.deepEqual(
+					got.map((r) => [r.seqNum, r.body]),
+					Array.from({ length: 60 }, (_, i) => [i, `r${i}`]),
+				);
+			} finally {
+				for (const sock of sockets) sock.destroy();
+				proxy.close();
+			}
 		});
 	}
 

@@ -9,7 +9,6 @@ import io.millrace.core.api.AppendSessionService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.record.AppendInput;
 import io.millrace.core.record.AppendValidation;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -355,9 +354,5 @@ class StreamingSessions {
         ErrorCode.OTHER.status(),
         JsonCodec.error(
             ErrorCode.OTHER.code(), ("internal error: " + cause.getClass().getSimpleName())));
-  }
-
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -502,6 +502,27 @@ class SessionsTest {
   }
 
   @Test
+  void untilAndByteLimitsApplyToTheWholeSession() throws Exception {
+    appendNow("a", "b", "c", "d", "e"); // timestamps 0, 10, 20, 30, 40
+    List<String> untilLines = sseLines("?seq_num=0&until=25");
+    List<String> bodies = new ArrayList<>();
+    for (String l : untilLines) {
+      if (l.startsWith("data: {")) {
+        MAPPER
+            .readTree(l.substring(6))
+            .get("records")
+            .forEach(r -> bodies.add(r.get("body").asText()));
+      }
+    }
+    assertThat(bodies).containsExactly("a", "b", "c");
+    assertThat(untilLines).contains("data: [DONE]");
+    // 9 metered bytes per record: 20 bytes hold two records.
+    List<String> byteLines = sseLines("?seq_num=0&bytes=20");
+    assertThat(byteLines).contains("id: 1,2,18").contains("data: [DONE]");
+    assertThat(String.join("\n", byteLines)).doesNotContain("\"seq_num\":2");
+  }
+
+  @Test
   void ssePingsCarryTheTailAndWaitBoundsTheIdleGap() throws Exception {
     appendNow("a");
     List<String> lines = sseLines("?seq_num=1&wait=2");
