@@ -262,6 +262,9 @@ public final class StreamEntity {
     private final List<ActorRef<Done>> drainReplies = new ArrayList<>();
     private boolean passivationRequested;
 
+    /** A segment flush succeeded: rotate the streamlet as soon as no append is in flight. */
+    private boolean rotateWanted;
+
     Instance(
         String streamId,
         ActorRef<ClusterSharding.ShardCommand> shard,
@@ -283,12 +286,7 @@ public final class StreamEntity {
 
     Behavior<Command> idle() {
       return Behaviors.receive(Command.class)
-          .onMessage(
-              Erase.class,
-              m -> {
-                m.replyTo().tell(Done.getInstance());
-                return stopNow();
-              })
+          .onMessage(Erase.class, m -> erasing(m.replyTo()))
           .onMessage(
               Shutdown.class,
               m -> {
@@ -308,13 +306,22 @@ public final class StreamEntity {
     private Behavior<Command> loading() {
       deps.metrics().activations.increment();
       ctx.pipeToSelf(
-          new StreamRecovery(deps.objects(), deps.metadata(), deps.walChunks()).recover(streamId),
+          new StreamRecovery(
+                  deps.objects(),
+                  deps.metadata(),
+                  deps.walChunks(),
+                  deps.settings().maxChunkWritesInFlight())
+              .recover(streamId),
           (r, err) -> err == null ? new Loaded(r) : new LoadFailed(unwrap(err)));
       return Behaviors.receive(Command.class)
           .onMessage(Loaded.class, this::onLoaded)
           .onMessage(
               LoadFailed.class,
               m -> {
+                if (m.error() instanceof S2Exception e && e.code() == ErrorCode.STREAM_NOT_FOUND) {
+                  ctx.getLog().debug("Stream {} was erased; it stays erased.", streamId);
+                  return erased();
+                }
                 ctx.getLog()
                     .error("Stream {} could not be activated: {}", streamId, m.error().toString());
                 failStash(ErrorCode.UNAVAILABLE, "stream could not be activated: " + m.error());
@@ -323,13 +330,7 @@ public final class StreamEntity {
                 }
                 return stopNow();
               })
-          .onMessage(
-              Erase.class,
-              m -> {
-                m.replyTo().tell(Done.getInstance());
-                failStash(ErrorCode.STREAM_NOT_FOUND, "stream was deleted");
-                return stopNow();
-              })
+          .onMessage(Erase.class, m -> erasing(m.replyTo()))
           .onAnyMessage(
               m -> {
                 stashOrReject(m);
@@ -435,6 +436,11 @@ public final class StreamEntity {
         stash.stash(original);
         return openStreamlet();
       }
+      if (rotateWanted) {
+        // A segment flush moved the replay start: wait for in-flight appends, then rotate.
+        stashOrReject(original);
+        return firstInFlight() == null ? rotate() : Behaviors.same();
+      }
       long bytes = m.input().meteredSize();
       if (streamlet.load().pendingBytes() + bytes > deps.settings().maxPendingBytes()) {
         sessionFailed(sessionId);
@@ -503,7 +509,10 @@ public final class StreamEntity {
                   + head.batchId);
         }
         onDurable(head, d.chunkSeq());
-        return draining ? continueDraining() : Behaviors.same();
+        if (draining) {
+          return continueDraining();
+        }
+        return rotateWanted && firstInFlight() == null ? rotate() : Behaviors.same();
       }
       Channel.Failed f = (Channel.Failed) res;
       return onStorageFailure(f.error());
@@ -668,6 +677,7 @@ public final class StreamEntity {
         streamlet.load().streamReleased();
         streamlet = null;
         lastDurableChunk = -1;
+        rotateWanted = false;
       }
     }
 
@@ -1050,10 +1060,26 @@ public final class StreamEntity {
     private Behavior<Command> onFlushDone(FlushDone m) {
       applyFlushDone(m);
       if (eraseReply != null) {
-        eraseReply.tell(Done.getInstance());
-        return stopNow();
+        return erasing(eraseReply);
       }
-      return draining ? continueDraining() : Behaviors.same();
+      if (draining) {
+        return continueDraining();
+      }
+      return rotateWanted && firstInFlight() == null ? rotate() : Behaviors.same();
+    }
+
+    /**
+     * Seals the current streamlet at the durable tail so that the next append opens a new one
+     * (epoch + 1) starting at its channel's next chunk: once a later flush records the new epoch in
+     * stream_state, recovery replays only chunks written since, instead of the streamlet's whole
+     * history (architecture section 5).
+     */
+    private Behavior<Command> rotate() {
+      rotateWanted = false;
+      if (streamlet == null) {
+        return Behaviors.same();
+      }
+      return reseal("a segment flush moved its replay start");
     }
 
     private Behavior<Command> applyFlushDone(FlushDone m) {
@@ -1084,6 +1110,7 @@ public final class StreamEntity {
       oldestUnflushedAt = memory.isEmpty() ? -1 : now();
       segments.add(seg);
       flushedNext = seg.lastSeqNum() + 1;
+      rotateWanted = streamlet != null;
       deps.metrics().segmentFlushes.increment();
       ctx.getLog()
           .debug(
@@ -1152,8 +1179,77 @@ public final class StreamEntity {
         eraseReply = m.replyTo();
         return Behaviors.same();
       }
-      m.replyTo().tell(Done.getInstance());
-      return stopNow();
+      return erasing(m.replyTo());
+    }
+
+    private record TombstoneWritten(ActorRef<Done> replyTo, Throwable error) implements Command {}
+
+    /**
+     * Writes the stream's tombstone (after any flush of this entity has landed, so nothing it
+     * writes can follow), then answers the erase. From then on no activation of this stream id
+     * accepts anything: requests that still reach it (resolved before the delete) get {@code
+     * stream_not_found} and write nothing. If the tombstone cannot be written the erase is not
+     * answered (the caller times out and retries).
+     */
+    private Behavior<Command> erasing(ActorRef<Done> replyTo) {
+      failStash(ErrorCode.STREAM_NOT_FOUND, "stream was deleted");
+      ctx.pipeToSelf(
+          deps.metadata().putStreamState(StreamRecovery.tombstone(streamId)),
+          (ok, err) -> new TombstoneWritten(replyTo, err == null ? null : unwrap(err)));
+      return Behaviors.receive(Command.class)
+          .onMessage(
+              TombstoneWritten.class,
+              m -> {
+                if (m.error() != null) {
+                  ctx.getLog()
+                      .warn(
+                          "Stream {}: its tombstone could not be written: {}",
+                          streamId,
+                          m.error().toString());
+                  return passivateAndStop();
+                }
+                m.replyTo().tell(Done.getInstance());
+                return erased();
+              })
+          .onMessage(Erase.class, m -> Behaviors.same())
+          .onMessage(Passivate.class, m -> Behaviors.same())
+          .onAnyMessage(
+              m -> {
+                failRequest(m, ErrorCode.STREAM_NOT_FOUND, "stream was deleted");
+                return Behaviors.same();
+              })
+          .onSignal(PostStop.class, sig -> onPostStop())
+          .build();
+    }
+
+    /** The stream id is erased: every request is answered 404 until the entity passivates. */
+    private Behavior<Command> erased() {
+      failStash(ErrorCode.STREAM_NOT_FOUND, "stream was deleted");
+      if (shard != null && !passivationRequested) {
+        passivationRequested = true;
+        shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+      }
+      return Behaviors.receive(Command.class)
+          .onMessage(Passivate.class, m -> stopNow())
+          .onMessage(
+              Shutdown.class,
+              m -> {
+                m.replyTo().tell(Done.getInstance());
+                return stopNow();
+              })
+          .onMessage(
+              Erase.class,
+              m -> {
+                m.replyTo().tell(Done.getInstance());
+                return Behaviors.same();
+              })
+          .onAnyMessage(
+              m -> {
+                failRequest(m, ErrorCode.STREAM_NOT_FOUND, "stream was deleted");
+                return Behaviors.same();
+              })
+          .onSignal(PostStop.class, sig -> onPostStop())
+          .build();
     }
 
     /**
@@ -1169,6 +1265,7 @@ public final class StreamEntity {
       failStash(ErrorCode.UNAVAILABLE, "stream is restarting; retry");
       return Behaviors.receive(Command.class)
           .onMessage(Passivate.class, m -> stopNow())
+          .onMessage(Erase.class, m -> erasing(m.replyTo()))
           .onAnyMessage(
               m -> {
                 failRequest(m, ErrorCode.UNAVAILABLE, "stream is restarting; retry");
@@ -1244,9 +1341,8 @@ public final class StreamEntity {
         c.replyTo().tell(new TailReply(null, code, message));
       } else if (m instanceof Shutdown s) {
         s.replyTo().tell(Done.getInstance());
-      } else if (m instanceof Erase e) {
-        e.replyTo().tell(Done.getInstance());
       }
+      // An Erase is never answered here: only a written tombstone answers it (the caller retries).
     }
 
     private Duration tickInterval() {
