@@ -174,6 +174,13 @@ public final class StreamEntity {
     long chunkSeq = -1;
     String sessionId;
 
+    /**
+     * A {@code storage} failure decided but not yet released: it is released only once the
+     * streamlet is sealed at the durable tail (so no later recovery can trust the batch's chunk);
+     * if sealing fails it becomes {@code other} (may be durable).
+     */
+    boolean held;
+
     Pending(
         long batchId,
         List<SequencedRecord> records,
@@ -461,7 +468,7 @@ public final class StreamEntity {
 
     /** Replies to the head of the queue while it is decided, in log order. */
     private void releaseReady() {
-      while (!queue.isEmpty() && !queue.peekFirst().inFlight()) {
+      while (!queue.isEmpty() && !queue.peekFirst().inFlight() && !queue.peekFirst().held) {
         Pending p = queue.pollFirst();
         p.replyTo.tell(p.ready);
       }
@@ -548,6 +555,7 @@ public final class StreamEntity {
       for (Pending p : queue) {
         if (p.inFlight()) {
           p.ready = new AppendReply(null, error.code(), error.getMessage());
+          p.held = true;
           sessionFailed(p.sessionId);
           failed++;
         }
@@ -592,17 +600,18 @@ public final class StreamEntity {
               StreamletSealed.class,
               m -> {
                 if (m.error() != null) {
-                  throw new IllegalStateException(
-                      "stream "
-                          + streamId
-                          + " epoch "
-                          + s.epoch()
-                          + ": could not seal streamlet at "
-                          + next
-                          + ": "
-                          + m.error());
+                  mayBeDurable();
+                  ctx.getLog()
+                      .error(
+                          "Stream {} epoch {} could not seal its streamlet at {}; it stops: {}",
+                          streamId,
+                          s.epoch(),
+                          next,
+                          m.error().toString());
+                  return passivateAndStop();
                 }
                 releaseStreamlet();
+                releaseHeld();
                 if (draining) {
                   Behavior<Command> after = continueDraining();
                   return after == Behaviors.<Command>same() ? active() : after;
@@ -620,6 +629,30 @@ public final class StreamEntity {
                 return Behaviors.same();
               })
           .build();
+    }
+
+    /** The streamlet is sealed at the durable tail: held failures are final; release them. */
+    private void releaseHeld() {
+      for (Pending p : queue) {
+        p.held = false;
+      }
+      releaseReady();
+    }
+
+    /** Sealing failed: a failed batch's chunk may still be trusted by a later recovery. */
+    private void mayBeDurable() {
+      for (Pending p : queue) {
+        if (p.held) {
+          p.held = false;
+          p.ready =
+              new AppendReply(
+                  null,
+                  ErrorCode.OTHER,
+                  "the WAL write failed and the stream could not be sealed; the append may be"
+                      + " durable");
+        }
+      }
+      releaseReady();
     }
 
     private void releaseStreamlet() {
@@ -1032,7 +1065,8 @@ public final class StreamEntity {
 
     private Behavior<Command> onErase(Erase m) {
       for (Pending p : queue) {
-        if (p.inFlight()) {
+        if (p.inFlight() || p.held) {
+          p.held = false;
           p.ready = new AppendReply(null, ErrorCode.STREAM_NOT_FOUND, "stream was deleted");
         }
       }
@@ -1052,6 +1086,28 @@ public final class StreamEntity {
       return stopNow();
     }
 
+    /**
+     * Stops through the shard (so that requests meanwhile are buffered for the next activation
+     * rather than lost on a dead entity); until then requests are refused retryably.
+     */
+    private Behavior<Command> passivateAndStop() {
+      if (shard == null) {
+        return stopNow();
+      }
+      passivationRequested = true;
+      shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+      failStash(ErrorCode.UNAVAILABLE, "stream is restarting; retry");
+      return Behaviors.receive(Command.class)
+          .onMessage(Passivate.class, m -> stopNow())
+          .onAnyMessage(
+              m -> {
+                failRequest(m, ErrorCode.UNAVAILABLE, "stream is restarting; retry");
+                return Behaviors.same();
+              })
+          .onSignal(PostStop.class, sig -> onPostStop())
+          .build();
+    }
+
     private Behavior<Command> stopNow() {
       return Behaviors.stopped();
     }
@@ -1064,7 +1120,7 @@ public final class StreamEntity {
       }
       for (Pending p : queue) {
         p.replyTo.tell(
-            p.ready != null
+            p.ready != null && !p.held
                 ? p.ready
                 : new AppendReply(
                     null, ErrorCode.OTHER, "stream stopped; the append may be durable"));
