@@ -198,6 +198,36 @@ class SessionsTest {
   }
 
   @Test
+  void aBatchNearTheOneMebibyteLimitTravelsInOneFrame() throws Exception {
+    String[] bodies = new String[1000];
+    java.util.Arrays.fill(bodies, "q".repeat(1000));
+    byte[] f = frame(input(null, bodies));
+    assertThat(f.length).isGreaterThan(1_000_000);
+    try (RawHttp1 c = appendSession()) {
+      for (int pos = 0; pos < f.length; pos += 65_536) {
+        c.chunk(java.util.Arrays.copyOfRange(f, pos, Math.min(f.length, pos + 65_536)));
+      }
+      c.endBody();
+      c.readHead();
+      assertThat(ack(c.readFrame()).getEnd().getSeqNum()).isEqualTo(1000);
+      assertThat(c.bodyEnded()).isTrue();
+    }
+    assertThat(bodies()).hasSize(1000);
+  }
+
+  @Test
+  void aFrameLongerThanTwoMebibytesIsABadFrame() throws Exception {
+    try (RawHttp1 c = appendSession()) {
+      c.chunk(frame(input(null, "before")));
+      c.chunk(new byte[] {0x20, 0, 1, 0}); // length 2 MiB + 1
+      c.readHead();
+      assertThat(ack(c.readFrame()).getEnd().getSeqNum()).isEqualTo(1);
+      assertThat(terminal(c.readFrame(), 400).get("code").asText()).isEqualTo("bad_frame");
+    }
+    assertThat(bodies()).containsExactly("before");
+  }
+
+  @Test
   void aTerminalFrameFromTheClientIsABadFrame() throws Exception {
     try (RawHttp1 c = appendSession()) {
       c.chunk(new byte[] {0, 0, 3, (byte) 0x80, 1, (byte) 0x90});
