@@ -50,6 +50,9 @@ class SessionsTest {
             ConfigFactory.parseString(
                     "millrace.http.sessions.heartbeat-min = 1s\n"
                         + "millrace.http.sessions.heartbeat-max = 1s\n"
+                        // Sessions outlive the request timeout, which only bounds the time to
+                        // the response head.
+                        + "millrace.http.request-timeout = 2s\n"
                         + "pekko.loglevel = WARNING")
                 .withFallback(ConfigFactory.load()));
     binding =
@@ -142,6 +145,21 @@ class SessionsTest {
       assertThat(c.bodyEnded()).as("the response ends after the client half-closes").isTrue();
     }
     assertThat(bodies()).containsExactly("a", "b", "c");
+  }
+
+  @Test
+  void anAppendSessionLastsLongerThanTheRequestTimeout() throws Exception {
+    try (RawHttp1 c = appendSession()) {
+      c.chunk(frame(input(null, "early")));
+      c.readHead();
+      assertThat(ack(c.readFrame()).getEnd().getSeqNum()).isEqualTo(1);
+      Thread.sleep(8000); // request-timeout 2 s, Pekko's backstop 7 s
+      c.chunk(frame(input(null, "late")));
+      assertThat(ack(c.readFrame()).getEnd().getSeqNum()).isEqualTo(2);
+      c.endBody();
+      assertThat(c.bodyEnded()).isTrue();
+    }
+    assertThat(bodies()).containsExactly("early", "late");
   }
 
   @Test
