@@ -71,7 +71,7 @@ final class StreamRecovery {
    * is beyond any real epoch, its flushed position is impossible).
    */
   static StreamStateRecord tombstone(String streamId) {
-    return new StreamStateRecord(streamId, -1, -1, 0, null, 0, Long.MAX_VALUE);
+    return new StreamStateRecord(streamId, -1, -1, 0, "", 0, Long.MAX_VALUE);
   }
 
   static boolean isTombstone(StreamStateRecord state) {
