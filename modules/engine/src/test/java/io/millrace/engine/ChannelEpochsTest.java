@@ -96,4 +96,28 @@ class ChannelEpochsTest {
     ch.tell(new Channel.Append("s", 4, 1, records(7, 1), 18, current.getRef()));
     assertThat(current.receiveMessage()).isEqualTo(new Channel.Durable(id, 1, 2));
   }
+
+  @Test
+  void aRegistrationNobodyTakesUpDoesNotCountAStreamOnTheChannelsLoad() {
+    ChannelLoad load = new ChannelLoad();
+    ActorRef<Channel.Command> ch =
+        testKit.spawn(
+            Channel.create(
+                StorageClass.EXPRESS,
+                "test-node",
+                objects,
+                metadata,
+                EngineSettings.fromConfig(ConfigFactory.defaultReference()),
+                new EngineMetrics(),
+                new TestClock(1000),
+                load,
+                sc -> {}));
+    // The answer goes to an asker that already timed out: only a stream entity that receives the
+    // answer counts itself (and releases the count on every failure path).
+    TestProbe<Channel.Registered> lateAsker = testKit.createTestProbe();
+    ch.tell(new Channel.Register("s", lateAsker.getRef()));
+    Channel.Registered answer = lateAsker.receiveMessage();
+    assertThat(answer.load()).isSameAs(load);
+    assertThat(load.streams()).isZero();
+  }
 }
