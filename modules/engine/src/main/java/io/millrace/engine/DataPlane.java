@@ -3,6 +3,8 @@ package io.millrace.engine;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
+import io.millrace.core.api.AppendSession;
+import io.millrace.core.api.AppendSessionService;
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.RecordService;
@@ -42,7 +44,7 @@ import org.apache.pekko.cluster.typed.Cluster;
  * over {@link StreamEntity} sharded entities and this node's {@link ChannelSupervisor}, and the
  * erasure of deleted streams' data.
  */
-public final class DataPlane implements RecordService, StreamDataEraser {
+public final class DataPlane implements RecordService, AppendSessionService, StreamDataEraser {
   private final ActorSystem<?> system;
   private final ObjectStore objects;
   private final MetadataStore metadata;
@@ -183,6 +185,45 @@ public final class DataPlane implements RecordService, StreamDataEraser {
             });
   }
 
+  /**
+   * Opens a pipelined append session (spec 6.5): batches reach the stream entity in submission
+   * order, many in flight, outcomes in order; after a failed batch no later batch of the session is
+   * appended.
+   */
+  @Override
+  public AppendSession openAppendSession(String basin, String stream) {
+    return new EngineAppendSession(
+        sessionNode + "#" + sessionIds.incrementAndGet(),
+        () -> {
+          try {
+            checkRunning();
+          } catch (S2Exception e) {
+            return CompletableFuture.failedFuture(e);
+          }
+          return resolver.resolve(basin, stream, StreamResolver.Access.APPEND);
+        },
+        (s, sessionId, input) ->
+            ask(
+                    s.streamId(),
+                    (ActorRef<StreamEntity.AppendReply> r) ->
+                        new StreamEntity.SessionAppend(params(s), input, sessionId, r),
+                    settings.askTimeout(),
+                    ErrorCode.OTHER,
+                    "append timed out; it may have become durable")
+                .thenApply(
+                    r -> {
+                      if (r.errorCode() != null) {
+                        throw new S2Exception(r.errorCode(), r.errorMessage());
+                      }
+                      return r.outcome();
+                    }));
+  }
+
+  private final String sessionNode = java.util.UUID.randomUUID().toString();
+  private final TailPolls tailPolls = new TailPolls(System::currentTimeMillis);
+  private final java.util.concurrent.atomic.AtomicLong sessionIds =
+      new java.util.concurrent.atomic.AtomicLong();
+
   @Override
   public CompletionStage<ReadOutcome> read(String basin, String stream, ReadRequest request) {
     try {
@@ -196,15 +237,24 @@ public final class DataPlane implements RecordService, StreamDataEraser {
             .askTimeout()
             .plusSeconds(request.waitSecs() == null ? 0 : Math.max(0, request.waitSecs()));
     return resolve(basin, stream, StreamResolver.Access.READ)
-        .thenCompose(
-            s ->
-                ask(
-                    s.streamId(),
-                    (ActorRef<StreamEntity.ReadReply> r) ->
-                        new StreamEntity.Read(params(s), request, r),
-                    timeout,
-                    ErrorCode.UNAVAILABLE,
-                    "read timed out; retry"))
+        .thenCompose(s -> tailPolls.read(s.streamId(), request, req -> readEntity(s, req, timeout)))
+        .whenComplete(
+            (o, e) -> {
+              if (o instanceof ReadOutcome.Batch b) {
+                metrics.readRecords.add(b.batch().records().size());
+              }
+            });
+  }
+
+  /** One read of the stream entity: its answer, or its read plan executed here. */
+  private CompletionStage<ReadOutcome> readEntity(
+      StreamRecord s, ReadRequest request, Duration timeout) {
+    return ask(
+            s.streamId(),
+            (ActorRef<StreamEntity.ReadReply> r) -> new StreamEntity.Read(params(s), request, r),
+            timeout,
+            ErrorCode.UNAVAILABLE,
+            "read timed out; retry")
         .thenCompose(
             r -> {
               if (r.errorCode() != null) {
@@ -216,12 +266,6 @@ public final class DataPlane implements RecordService, StreamDataEraser {
               return segmentReader
                   .execute(r.plan(), ReadRules.Collector.forUnary(request))
                   .thenApply(b -> (ReadOutcome) new ReadOutcome.Batch(b));
-            })
-        .whenComplete(
-            (o, e) -> {
-              if (o instanceof ReadOutcome.Batch b) {
-                metrics.readRecords.add(b.batch().records().size());
-              }
             });
   }
 

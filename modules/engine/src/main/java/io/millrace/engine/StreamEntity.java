@@ -74,6 +74,15 @@ public final class StreamEntity {
   public record Append(StreamParams params, AppendInput input, ActorRef<AppendReply> replyTo)
       implements Command, EngineSerializable {}
 
+  /**
+   * Appends a validated batch of an append session. Batches of one session arrive in submission
+   * order; once one of them is rejected or fails, every later batch of the session is answered with
+   * a failure and not appended.
+   */
+  public record SessionAppend(
+      StreamParams params, AppendInput input, String sessionId, ActorRef<AppendReply> replyTo)
+      implements Command, EngineSerializable {}
+
   /** The answer to an append: an outcome, or a failure with its code. */
   public record AppendReply(AppendOutcome outcome, ErrorCode errorCode, String errorMessage)
       implements EngineSerializable {}
@@ -163,6 +172,14 @@ public final class StreamEntity {
     final ActorRef<AppendReply> replyTo;
     AppendReply ready;
     long chunkSeq = -1;
+    String sessionId;
+
+    /**
+     * A {@code storage} failure decided but not yet released: it is released only once the
+     * streamlet is sealed at the durable tail (so no later recovery can trust the batch's chunk);
+     * if sealing fails it becomes {@code other} (may be durable).
+     */
+    boolean held;
 
     Pending(
         long batchId,
@@ -222,6 +239,16 @@ public final class StreamEntity {
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private long nextBatchId;
     private final Map<Long, Waiter> waiters = new LinkedHashMap<>();
+
+    /** Append sessions with a failed batch (most recent 10000): their later batches are dropped. */
+    private final Map<String, Boolean> failedSessions =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 10_000;
+          }
+        };
+
     private long nextWaiterId;
     private long lastActivity;
     private boolean draining;
@@ -336,6 +363,7 @@ public final class StreamEntity {
     private Behavior<Command> active() {
       return Behaviors.receive(Command.class)
           .onMessage(Append.class, this::onAppend)
+          .onMessage(SessionAppend.class, this::onSessionAppend)
           .onMessage(Read.class, this::onRead)
           .onMessage(CheckTail.class, this::onCheckTail)
           .onMessage(ChannelAnswer.class, this::onChannelAnswer)
@@ -351,9 +379,36 @@ public final class StreamEntity {
     }
 
     private Behavior<Command> onAppend(Append m) {
+      return append(m, m, null);
+    }
+
+    private Behavior<Command> onSessionAppend(SessionAppend m) {
+      if (failedSessions.containsKey(m.sessionId())) {
+        enqueueRejection(
+            m.replyTo(),
+            new AppendReply(
+                null,
+                ErrorCode.OTHER,
+                "an earlier batch of this append session failed; batch not appended"));
+        return Behaviors.same();
+      }
+      return append(new Append(m.params(), m.input(), m.replyTo()), m, m.sessionId());
+    }
+
+    private void sessionFailed(String sessionId) {
+      if (sessionId != null) {
+        failedSessions.put(sessionId, Boolean.TRUE);
+      }
+    }
+
+    /**
+     * An append; {@code original} is what gets stashed, {@code sessionId} null outside sessions.
+     */
+    private Behavior<Command> append(Append m, Command original, String sessionId) {
       lastActivity = now();
       params = m.params();
       if (draining) {
+        sessionFailed(sessionId);
         m.replyTo()
             .tell(
                 new AppendReply(
@@ -361,7 +416,7 @@ public final class StreamEntity {
         return Behaviors.same();
       }
       if (streamlet != null && streamlet.load().isDead()) {
-        stash.stash(m);
+        stash.stash(original);
         if (firstInFlight() != null) {
           return onStorageFailure(
               new S2Exception(
@@ -370,11 +425,12 @@ public final class StreamEntity {
         return reseal("its channel " + streamlet.channelId() + " stopped");
       }
       if (streamlet == null) {
-        stash.stash(m);
+        stash.stash(original);
         return openStreamlet();
       }
       long bytes = m.input().meteredSize();
       if (streamlet.load().pendingBytes() + bytes > deps.settings().maxPendingBytes()) {
+        sessionFailed(sessionId);
         enqueueRejection(
             m.replyTo(),
             new AppendReply(null, ErrorCode.UNAVAILABLE, "too many appends pending; retry"));
@@ -384,17 +440,21 @@ public final class StreamEntity {
           sequencer.sequence(m.input(), m.params().mode(), m.params().uncapped(), now());
       if (d instanceof StreamSequencer.Accepted a) {
         long id = nextBatchId++;
-        queue.add(new Pending(id, a.records(), bytes, a.stateAfter(), a.ack(), m.replyTo()));
+        Pending p = new Pending(id, a.records(), bytes, a.stateAfter(), a.ack(), m.replyTo());
+        p.sessionId = sessionId;
+        queue.add(p);
         streamlet
             .channel()
             .tell(
                 new Channel.Append(
                     streamId, streamlet.epoch(), id, a.records(), bytes, channelAdapter));
       } else if (d instanceof StreamSequencer.Rejected rej) {
+        sessionFailed(sessionId);
         deps.metrics().appendRejections.increment();
         enqueueRejection(m.replyTo(), new AppendReply(rej.outcome(), null, null));
       } else {
         S2Exception e = ((StreamSequencer.Invalid) d).error();
+        sessionFailed(sessionId);
         deps.metrics().appendRejections.increment();
         enqueueRejection(m.replyTo(), new AppendReply(null, e.code(), e.getMessage()));
       }
@@ -408,7 +468,7 @@ public final class StreamEntity {
 
     /** Replies to the head of the queue while it is decided, in log order. */
     private void releaseReady() {
-      while (!queue.isEmpty() && !queue.peekFirst().inFlight()) {
+      while (!queue.isEmpty() && !queue.peekFirst().inFlight() && !queue.peekFirst().held) {
         Pending p = queue.pollFirst();
         p.replyTo.tell(p.ready);
       }
@@ -495,6 +555,8 @@ public final class StreamEntity {
       for (Pending p : queue) {
         if (p.inFlight()) {
           p.ready = new AppendReply(null, error.code(), error.getMessage());
+          p.held = true;
+          sessionFailed(p.sessionId);
           failed++;
         }
       }
@@ -538,17 +600,18 @@ public final class StreamEntity {
               StreamletSealed.class,
               m -> {
                 if (m.error() != null) {
-                  throw new IllegalStateException(
-                      "stream "
-                          + streamId
-                          + " epoch "
-                          + s.epoch()
-                          + ": could not seal streamlet at "
-                          + next
-                          + ": "
-                          + m.error());
+                  mayBeDurable();
+                  ctx.getLog()
+                      .error(
+                          "Stream {} epoch {} could not seal its streamlet at {}; it stops: {}",
+                          streamId,
+                          s.epoch(),
+                          next,
+                          m.error().toString());
+                  return passivateAndStop();
                 }
                 releaseStreamlet();
+                releaseHeld();
                 if (draining) {
                   Behavior<Command> after = continueDraining();
                   return after == Behaviors.<Command>same() ? active() : after;
@@ -566,6 +629,30 @@ public final class StreamEntity {
                 return Behaviors.same();
               })
           .build();
+    }
+
+    /** The streamlet is sealed at the durable tail: held failures are final; release them. */
+    private void releaseHeld() {
+      for (Pending p : queue) {
+        p.held = false;
+      }
+      releaseReady();
+    }
+
+    /** Sealing failed: a failed batch's chunk may still be trusted by a later recovery. */
+    private void mayBeDurable() {
+      for (Pending p : queue) {
+        if (p.held) {
+          p.held = false;
+          p.ready =
+              new AppendReply(
+                  null,
+                  ErrorCode.OTHER,
+                  "the WAL write failed and the stream could not be sealed; the append may be"
+                      + " durable");
+        }
+      }
+      releaseReady();
     }
 
     private void releaseStreamlet() {
@@ -978,7 +1065,8 @@ public final class StreamEntity {
 
     private Behavior<Command> onErase(Erase m) {
       for (Pending p : queue) {
-        if (p.inFlight()) {
+        if (p.inFlight() || p.held) {
+          p.held = false;
           p.ready = new AppendReply(null, ErrorCode.STREAM_NOT_FOUND, "stream was deleted");
         }
       }
@@ -998,6 +1086,28 @@ public final class StreamEntity {
       return stopNow();
     }
 
+    /**
+     * Stops through the shard (so that requests meanwhile are buffered for the next activation
+     * rather than lost on a dead entity); until then requests are refused retryably.
+     */
+    private Behavior<Command> passivateAndStop() {
+      if (shard == null) {
+        return stopNow();
+      }
+      passivationRequested = true;
+      shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+      failStash(ErrorCode.UNAVAILABLE, "stream is restarting; retry");
+      return Behaviors.receive(Command.class)
+          .onMessage(Passivate.class, m -> stopNow())
+          .onAnyMessage(
+              m -> {
+                failRequest(m, ErrorCode.UNAVAILABLE, "stream is restarting; retry");
+                return Behaviors.same();
+              })
+          .onSignal(PostStop.class, sig -> onPostStop())
+          .build();
+    }
+
     private Behavior<Command> stopNow() {
       return Behaviors.stopped();
     }
@@ -1010,7 +1120,7 @@ public final class StreamEntity {
       }
       for (Pending p : queue) {
         p.replyTo.tell(
-            p.ready != null
+            p.ready != null && !p.held
                 ? p.ready
                 : new AppendReply(
                     null, ErrorCode.OTHER, "stream stopped; the append may be durable"));
@@ -1039,7 +1149,10 @@ public final class StreamEntity {
       List<Command> keep = new ArrayList<>();
       stash.forEach(
           m -> {
-            if (m instanceof Append) {
+            if (m instanceof SessionAppend sa) {
+              sessionFailed(sa.sessionId());
+            }
+            if (m instanceof Append || m instanceof SessionAppend) {
               failRequest(m, code, message);
             } else {
               keep.add(m);
@@ -1051,6 +1164,8 @@ public final class StreamEntity {
 
     private static void failRequest(Command m, ErrorCode code, String message) {
       if (m instanceof Append a) {
+        a.replyTo().tell(new AppendReply(null, code, message));
+      } else if (m instanceof SessionAppend a) {
         a.replyTo().tell(new AppendReply(null, code, message));
       } else if (m instanceof Read r) {
         r.replyTo().tell(new ReadReply(null, null, code, message));

@@ -164,6 +164,11 @@ class CrossNodeSerializationTest {
                 new AppendInput(
                     List.of(new AppendRecord(99L, List.of(), new byte[] {1, 2})), 5L, "fence"),
                 appendReplies.ref()),
+            new StreamEntity.SessionAppend(
+                params,
+                new AppendInput(List.of(AppendRecord.of(utf8("s"))), null, null),
+                "session-1",
+                appendReplies.ref()),
             new StreamEntity.AppendReply(
                 new AppendOutcome.Appended(new AppendAck(pos, pos, pos)), null, null),
             new StreamEntity.AppendReply(new AppendOutcome.FencingTokenMismatch("t"), null, null),

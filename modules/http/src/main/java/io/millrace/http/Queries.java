@@ -81,6 +81,39 @@ final class Queries {
         start, clamp != null && clamp, cappedCount, cappedBytes, until, cappedWait);
   }
 
+  /**
+   * The parameters of a streaming read session (spec section 6.2): the same checks as a unary read,
+   * but limits apply to the whole session and are not capped, and {@code wait} is not capped.
+   */
+  static ReadSession.Params sessionReadParams(QueryParams q) {
+    Long seqNum = q.u64("seq_num");
+    Long timestamp = q.u64("timestamp");
+    Long tailOffset = q.u64("tail_offset");
+    Boolean clamp = q.bool("clamp");
+    Long count = q.u64("count");
+    Long bytes = q.u64("bytes");
+    Long until = q.u64("until");
+    Long wait = q.u32("wait");
+    int starts =
+        (seqNum != null ? 1 : 0) + (timestamp != null ? 1 : 0) + (tailOffset != null ? 1 : 0);
+    if (starts > 1) {
+      throw S2Exception.invalid("at most one of seq_num, timestamp and tail_offset may be given");
+    }
+    ReadStart start;
+    if (seqNum != null) {
+      start = new ReadStart.SeqNum(seqNum);
+    } else if (timestamp != null) {
+      start = new ReadStart.Timestamp(timestamp);
+      if (until != null && until <= timestamp) {
+        throw S2Exception.invalid(
+            "until (" + until + ") must be greater than the start timestamp (" + timestamp + ")");
+      }
+    } else {
+      start = new ReadStart.TailOffset(tailOffset == null ? 0 : tailOffset);
+    }
+    return new ReadSession.Params(start, clamp != null && clamp, count, bytes, until, wait);
+  }
+
   private static String firstProblem(String a, String b) {
     return a != null ? a : b;
   }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
@@ -23,11 +24,12 @@ import org.slf4j.LoggerFactory;
  * <p>Binding: {@code Http.newServerAt(host, port).bind(handler)} with HTTP/2 enabled serves, on one
  * cleartext port, HTTP/1.1 and HTTP/2 with prior knowledge (the connection preface {@code PRI *
  * HTTP/2.0} is detected per connection), which is what the S2 SDKs use for {@code http://}
- * endpoints (TLS, where Pekko offers ALPN h2, is not configured here). Verified for Pekko HTTP
- * 1.3.0 by {@code TransportTest} with Pekko's own prior-knowledge client. Pekko HTTP keeps {@code
- * %2F} encoded in {@code Uri.path()} and the router splits the path before decoding, so a stream
- * name containing {@code /} arrives as one segment; Pekko does collapse {@code .} and {@code ..}
- * segments (also percent-encoded ones) before the handler sees them. See the module README.
+ * endpoints. With a certificate and key in {@link HttpSettings} the port serves TLS, offering ALPN
+ * h2 and http/1.1. Verified for Pekko HTTP 1.3.0 by {@code TransportTest} with Pekko's own
+ * prior-knowledge client. Pekko HTTP keeps {@code %2F} encoded in {@code Uri.path()} and the router
+ * splits the path before decoding, so a stream name containing {@code /} arrives as one segment;
+ * Pekko does collapse {@code .} and {@code ..} segments (also percent-encoded ones) before the
+ * handler sees them. See the module README.
  *
  * <p>Settings: {@code millrace.http.*} in this module's {@code reference.conf}.
  */
@@ -73,12 +75,23 @@ public final class S2HttpServer {
             basins,
             streams,
             records,
-            new StreamingSessions(),
+            new StreamingSessions(
+                records,
+                SessionSettings.fromConfig(system.settings().config()),
+                Materializer.matFromSystem(system)),
             ready,
             Materializer.matFromSystem(system));
-    return Http.get(system)
-        .newServerAt(settings.host(), settings.port())
-        .withSettings(serverSettings(system.settings().config(), edge))
+    var builder =
+        Http.get(system)
+            .newServerAt(settings.host(), settings.port())
+            .withSettings(serverSettings(system.settings().config(), edge));
+    if (settings.tls()) {
+      builder =
+          builder.enableHttps(
+              ConnectionContext.httpsServer(
+                  Tls.serverContext(settings.tlsCert(), settings.tlsKey())));
+    }
+    return builder
         .bind(handler)
         .whenComplete(
             (binding, failure) -> {
@@ -87,9 +100,11 @@ public final class S2HttpServer {
                     "S2 HTTP edge could not bind {}:{}", settings.host(), settings.port(), failure);
               } else {
                 log.info(
-                    "S2 HTTP edge listening on {} (HTTP/1.1{})",
+                    "S2 HTTP edge listening on {} ({})",
                     binding.localAddress(),
-                    edge.enableHttp2() ? " and h2c" : "");
+                    settings.tls()
+                        ? (edge.enableHttp2() ? "TLS with ALPN h2 and http/1.1" : "TLS, HTTP/1.1")
+                        : (edge.enableHttp2() ? "HTTP/1.1 and h2c" : "HTTP/1.1"));
               }
             });
   }

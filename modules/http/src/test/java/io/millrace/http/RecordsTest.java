@@ -562,29 +562,4 @@ class RecordsTest extends EdgeTestBase {
     assertThat(nf.statusCode()).isEqualTo(404);
     assertThat(json(nf).get("code").asText()).isEqualTo("stream_not_found");
   }
-
-  // ---------------------------------------------------------------------------- sessions
-
-  @Test
-  void streamingSessionsAreNotImplementedYet() throws Exception {
-    HttpResponse<byte[]> s2sAppend =
-        send(
-            "POST",
-            RECORDS,
-            new byte[] {0, 0, 1, 0},
-            "Content-Type",
-            "s2s/proto",
-            "s2-basin",
-            BASIN);
-    HttpResponse<byte[]> s2sRead =
-        send("GET", RECORDS, null, "Content-Type", "s2s/proto", "s2-basin", BASIN);
-    HttpResponse<byte[]> sse =
-        get(RECORDS + "?seq_num=0", "Accept", "text/event-stream", "s2-basin", BASIN);
-    for (HttpResponse<byte[]> r : List.of(s2sAppend, s2sRead, sse)) {
-      assertThat(r.statusCode()).isEqualTo(501);
-      assertThat(contentType(r)).isEqualTo("application/json");
-      assertThat(json(r).get("code").asText()).isEqualTo("not_implemented");
-    }
-    assertThat(stubs.invocations()).isEmpty();
-  }
 }

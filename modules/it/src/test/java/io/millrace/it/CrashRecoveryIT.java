@@ -132,7 +132,10 @@ class CrashRecoveryIT {
                 new Thread(() -> serial.run(client, stop), "serial"),
                 new Thread(() -> pipelinedProto.run(client, stop), "pipelined-proto"),
                 new Thread(() -> pipelinedJson.run(client, stop), "pipelined-json"));
-        writers.forEach(Thread::start);
+        for (Thread w : writers) {
+          w.setUncaughtExceptionHandler((t, e) -> problems.add(t.getName() + " failed: " + e));
+          w.start();
+        }
         Thread.sleep(1000 + random.nextInt(3000));
         server.kill();
         kills++;

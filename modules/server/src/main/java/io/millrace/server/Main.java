@@ -110,6 +110,20 @@ public final class Main implements Runnable {
     Integer port;
 
     @Option(
+        names = "--tls-cert",
+        description =
+            "PEM certificate chain; with --tls-key the port serves TLS with ALPN h2 and http/1.1"
+                + " (millrace.server.tls-cert, MILLRACE_TLS_CERT).")
+    Path tlsCert;
+
+    @Option(
+        names = "--tls-key",
+        description =
+            "PEM PKCS#8 private key (BEGIN PRIVATE KEY) of --tls-cert (millrace.server.tls-key,"
+                + " MILLRACE_TLS_KEY).")
+    Path tlsKey;
+
+    @Option(
         names = "--data-dir",
         description =
             "Directory for metadata.db and objects/ (millrace.server.data-dir, MILLRACE_DATA_DIR;"
@@ -191,6 +205,8 @@ public final class Main implements Runnable {
       put(o, "millrace.server.host", host);
       put(o, "millrace.server.port", port);
       put(o, "millrace.server.data-dir", dataDir == null ? null : dataDir.toString());
+      put(o, "millrace.server.tls-cert", tlsCert == null ? null : tlsCert.toString());
+      put(o, "millrace.server.tls-key", tlsKey == null ? null : tlsKey.toString());
       put(o, "millrace.server.object-store", objectStore);
       put(o, "millrace.server.metadata", metadata);
       put(o, "millrace.server.node-name", nodeName);
@@ -267,10 +283,17 @@ public final class Main implements Runnable {
 
   /** The configuration with command-line values (when given) over application.conf and env. */
   static Config config(String host, Integer port, Path dataDir) {
+    return config(host, port, dataDir, null, null);
+  }
+
+  /** As {@link #config(String, Integer, Path)}, with the TLS files when given. */
+  static Config config(String host, Integer port, Path dataDir, Path tlsCert, Path tlsKey) {
     Map<String, Object> overrides = new HashMap<>();
     put(overrides, "millrace.server.host", host);
     put(overrides, "millrace.server.port", port);
     put(overrides, "millrace.server.data-dir", dataDir == null ? null : dataDir.toString());
+    put(overrides, "millrace.server.tls-cert", tlsCert == null ? null : tlsCert.toString());
+    put(overrides, "millrace.server.tls-key", tlsKey == null ? null : tlsKey.toString());
     return config(overrides, null);
   }
 

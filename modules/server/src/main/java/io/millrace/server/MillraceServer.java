@@ -43,10 +43,13 @@ public final class MillraceServer {
   private final String host;
   private final int port;
 
-  private MillraceServer(ActorSystem<Guardian.Command> system, String host, int port) {
+  private final boolean tls;
+
+  private MillraceServer(ActorSystem<Guardian.Command> system, String host, int port, boolean tls) {
     this.system = system;
     this.host = host;
     this.port = port;
+    this.tls = tls;
   }
 
   /** The port the HTTP edge listens on (the chosen one when configured as 0). */
@@ -54,9 +57,9 @@ public final class MillraceServer {
     return port;
   }
 
-  /** The base URL clients should use, {@code http://host:port}. */
+  /** The base URL clients should use, {@code http://host:port} ({@code https} with TLS). */
   public String baseUrl() {
-    return "http://" + host + ":" + port;
+    return (tls ? "https://" : "http://") + host + ":" + port;
   }
 
   /** Shuts the node down gracefully; completes when the actor system has terminated. */
@@ -157,11 +160,19 @@ public final class MillraceServer {
       watchStores(system, stores, settings.healthCheckInterval(), storesHealthy);
       ServerBinding binding;
       try {
+        HttpSettings http;
+        try {
+          http =
+              new HttpSettings(
+                  settings.host(), settings.port(), settings.tlsCert(), settings.tlsKey());
+        } catch (IllegalArgumentException e) {
+          throw new StartupException("Invalid TLS settings: " + e.getMessage(), e);
+        }
         binding =
             await(
                 S2HttpServer.bind(
                         system,
-                        new HttpSettings(settings.host(), settings.port()),
+                        http,
                         control,
                         control,
                         data,
@@ -169,6 +180,8 @@ public final class MillraceServer {
                     .toCompletableFuture(),
                 timeout,
                 "the HTTP port to be bound");
+      } catch (IllegalArgumentException e) {
+        throw new StartupException("Cannot set up TLS: " + e.getMessage(), e);
       } catch (StartupException e) {
         throw new StartupException(
             "Cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(),
@@ -187,11 +200,16 @@ public final class MillraceServer {
       ready.complete(true);
       int port = binding.localAddress().getPort();
       String clientHost = clientHost(settings.host());
-      MillraceServer server = new MillraceServer(system, clientHost, port);
+      MillraceServer server = new MillraceServer(system, clientHost, port, settings.tls());
       out.println("export S2_ACCOUNT_ENDPOINT=" + server.baseUrl());
       out.println("export S2_BASIN_ENDPOINT=" + server.baseUrl());
       out.println("export S2_ACCESS_TOKEN=ignored");
-      out.println("Millrace ready on http://" + settings.host() + ":" + port);
+      out.println(
+          "Millrace ready on "
+              + (settings.tls() ? "https://" : "http://")
+              + settings.host()
+              + ":"
+              + port);
       out.flush();
       log.info(
           "Millrace node {} is ready on {}:{} ({} object store, {} metadata{}).",

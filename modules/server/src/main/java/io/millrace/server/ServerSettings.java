@@ -14,6 +14,8 @@ import java.util.Locale;
  * @param dataDir holds {@code metadata.db} (SQLite) and {@code objects/} (local object store)
  * @param deletionInterval how often background deletion sweeps for deleted streams and basins
  * @param startTimeout longest wait for the cluster to come up and the data plane to be ready
+ * @param tlsCert PEM certificate chain for TLS, or null for cleartext (HTTP/1.1 and h2c)
+ * @param tlsKey PEM PKCS#8 private key of {@code tlsCert}, or null
  * @param objectStore which object store to use
  * @param metadata which metadata store to use
  * @param nodeName a name for this node in logs ({@code ""}: the cluster address)
@@ -25,6 +27,8 @@ public record ServerSettings(
     Path dataDir,
     Duration deletionInterval,
     Duration startTimeout,
+    Path tlsCert,
+    Path tlsKey,
     ObjectStoreKind objectStore,
     MetadataKind metadata,
     String nodeName,
@@ -46,6 +50,23 @@ public record ServerSettings(
     CASSANDRA
   }
 
+  /** Cleartext embedded settings. */
+  public ServerSettings(
+      String host, int port, Path dataDir, Duration deletionInterval, Duration startTimeout) {
+    this(
+        host,
+        port,
+        dataDir,
+        deletionInterval,
+        startTimeout,
+        null,
+        null,
+        ObjectStoreKind.LOCAL,
+        MetadataKind.SQLITE,
+        "",
+        Duration.ofSeconds(5));
+  }
+
   public static ServerSettings fromConfig(Config root) {
     Config c = root.getConfig("millrace.server");
     return new ServerSettings(
@@ -54,10 +75,16 @@ public record ServerSettings(
         Path.of(c.getString("data-dir")),
         c.getDuration("deletion-interval"),
         c.getDuration("start-timeout"),
+        optionalPath(c, "tls-cert"),
+        optionalPath(c, "tls-key"),
         parse(ObjectStoreKind.class, "object-store", c.getString("object-store")),
         parse(MetadataKind.class, "metadata", c.getString("metadata")),
         c.getString("node-name"),
         c.getDuration("health-check-interval"));
+  }
+
+  private static Path optionalPath(Config c, String key) {
+    return c.hasPath(key) && !c.getString(key).isBlank() ? Path.of(c.getString(key)) : null;
   }
 
   private static <E extends Enum<E>> E parse(Class<E> type, String key, String value) {
@@ -71,6 +98,11 @@ public record ServerSettings(
       throw new StartupException(
           "millrace.server." + key + " is \"" + value + "\"; expected one of " + allowed + ".", e);
     }
+  }
+
+  /** Whether the HTTP edge serves TLS. */
+  public boolean tls() {
+    return tlsCert != null && tlsKey != null;
   }
 
   /** True when a store lives under the data dir, so the node needs (and locks) it. */

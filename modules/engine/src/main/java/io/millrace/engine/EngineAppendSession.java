@@ -1,0 +1,83 @@
+package io.millrace.engine;
+
+import io.millrace.core.S2Exception;
+import io.millrace.core.api.AppendOutcome;
+import io.millrace.core.api.AppendSession;
+import io.millrace.core.record.AppendInput;
+import io.millrace.core.record.AppendValidation;
+import io.millrace.metadata.StreamRecord;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * A pipelined append session of {@link DataPlane}: the stream is resolved once, at the first batch;
+ * each batch is sent to the stream entity as a {@link StreamEntity.SessionAppend} only after the
+ * one before it was sent (one chain of sends), so the entity receives them in submission order
+ * while many are in flight. The entity answers in log order and, once a batch of the session has
+ * failed, fails every later batch of the session without appending it. This side also stops sending
+ * once an outcome was a failure.
+ */
+final class EngineAppendSession implements AppendSession {
+
+  /** Sends one batch of the session to its stream. */
+  interface Sender {
+    CompletionStage<AppendOutcome> send(StreamRecord stream, String sessionId, AppendInput input);
+  }
+
+  private final String sessionId;
+  private final Supplier<CompletionStage<StreamRecord>> resolve;
+  private final Sender sender;
+  private CompletableFuture<StreamRecord> resolved;
+  private CompletableFuture<Void> sent = CompletableFuture.completedFuture(null);
+  private volatile Throwable failure;
+  private volatile AppendOutcome rejection;
+
+  EngineAppendSession(
+      String sessionId, Supplier<CompletionStage<StreamRecord>> resolve, Sender sender) {
+    this.sessionId = sessionId;
+    this.resolve = resolve;
+    this.sender = sender;
+  }
+
+  @Override
+  public synchronized CompletionStage<AppendOutcome> submit(AppendInput input) {
+    try {
+      AppendValidation.validate(input);
+    } catch (S2Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (resolved == null) {
+      resolved = resolve.get().toCompletableFuture();
+    }
+    CompletableFuture<StreamRecord> stream = resolved;
+    CompletableFuture<CompletionStage<AppendOutcome>> sending =
+        sent.thenCompose(x -> stream)
+            .thenApply(
+                s -> {
+                  if (failure != null) {
+                    return CompletableFuture.<AppendOutcome>failedFuture(failure);
+                  }
+                  if (rejection != null) {
+                    return CompletableFuture.completedFuture(rejection);
+                  }
+                  return sender.send(s, sessionId, input);
+                });
+    sent = sending.handle((x, err) -> (Void) null);
+    return sending
+        .thenCompose(f -> f)
+        .whenComplete(
+            (outcome, err) -> {
+              if (err != null) {
+                if (failure == null) {
+                  failure = err;
+                }
+              } else if (!(outcome instanceof AppendOutcome.Appended) && rejection == null) {
+                rejection = outcome;
+              }
+            });
+  }
+
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,376 @@
+package io.millrace.http;
+
+import io.millrace.core.ErrorCode;
+import io.millrace.core.Limits;
+import io.millrace.core.S2Exception;
+import io.millrace.core.api.ReadOutcome;
+import io.millrace.core.api.ReadRequest;
+import io.millrace.core.api.ReadStart;
+import io.millrace.core.api.RecordService;
+import io.millrace.core.record.ReadBatch;
+import io.millrace.core.record.SequencedRecord;
+import io.millrace.core.record.StreamPosition;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
+
+/**
+ * One streaming read session (spec sections 6.2, 6.4, 6.5) over the unary {@link RecordService}:
+ * catch-up reads of at most 1000 records / 1 MiB, then long-polling reads at the tail, whose
+ * batches carry the tail. While idle at the tail it yields a heartbeat with the tail right after
+ * reaching it and then after every long-poll that times out (a random 5 to 15 s by default). Limits
+ * ({@code count}, {@code bytes}, {@code until}) apply to the whole session; {@code wait} bounds the
+ * idle gap at the tail. The session ends normally when a limit is reached, when the idle gap
+ * exceeds {@code wait}, when a bounded session reaches the tail, and when the stream is deleted.
+ * Not thread-safe: one {@link #next()} at a time.
+ */
+final class ReadSession {
+
+  /** What a session yields. */
+  sealed interface Event {}
+
+  /**
+   * Records, with the cumulative record count and metered bytes delivered by the session so far
+   * (including those before a resumption).
+   */
+  record Batch(ReadBatch batch, long totalCount, long totalBytes) implements Event {}
+
+  /** Nothing new; the stream's tail. */
+  record Heartbeat(StreamPosition tail) implements Event {}
+
+  /** The parameters of a session, as given by the client (no caps applied). */
+  record Params(ReadStart start, boolean clamp, Long count, Long bytes, Long until, Long waitSecs) {
+
+    /** Whether the session may follow the tail (spec 6.2: no limits at all, or wait > 0). */
+    boolean canFollow() {
+      return (count == null && bytes == null && until == null)
+          || (waitSecs != null && waitSecs > 0);
+    }
+
+    /**
+     * Applies an SSE {@code Last-Event-ID: seq,count,bytes}: restart after seq and reduce the
+     * limits (saturating at 0). Returns the already delivered totals in {@code totals}.
+     */
+    Params resume(String lastEventId, long[] totals) {
+      if (lastEventId == null || lastEventId.isBlank()) {
+        return this;
+      }
+      String[] parts = lastEventId.trim().split(",");
+      try {
+        if (parts.length != 3) {
+          throw new NumberFormatException("expected seq_num,count,bytes");
+        }
+        long seq = Long.parseUnsignedLong(parts[0].trim());
+        long c = Long.parseUnsignedLong(parts[1].trim());
+        long b = Long.parseUnsignedLong(parts[2].trim());
+        if (seq < 0 || c < 0 || b < 0) {
+          throw new NumberFormatException("out of range");
+        }
+        totals[0] = c;
+        totals[1] = b;
+        return new Params(
+            new ReadStart.SeqNum(seq == Long.MAX_VALUE ? seq : seq + 1),
+            clamp,
+            count == null ? null : Math.max(0, count - c),
+            bytes == null ? null : Math.max(0, bytes - b),
+            until,
+            waitSecs);
+      } catch (NumberFormatException e) {
+        throw new S2Exception(
+            ErrorCode.BAD_HEADER, "invalid Last-Event-ID '" + lastEventId + "': " + e.getMessage());
+      }
+    }
+  }
+
+  /** Timing of heartbeats (each long-poll waits a random time in [min, max] seconds). */
+  record Timing(int heartbeatMinSecs, int heartbeatMaxSecs) {
+    static final Timing DEFAULT = new Timing(5, 15);
+
+    int nextHeartbeatSecs() {
+      if (heartbeatMaxSecs <= heartbeatMinSecs) {
+        return Math.max(1, heartbeatMinSecs);
+      }
+      return Math.max(
+          1, ThreadLocalRandom.current().nextInt(heartbeatMinSecs, heartbeatMaxSecs + 1));
+    }
+  }
+
+  private final RecordService records;
+  private final String basin;
+  private final String stream;
+  private final Params params;
+  private final Timing timing;
+  private final LongSupplier clock;
+
+  private ReadStart start;
+  private boolean first = true;
+  private Long remainingCount;
+  private Long remainingBytes;
+  private long totalCount;
+  private long totalBytes;
+  private boolean atTail;
+  private long idleDeadline = Long.MAX_VALUE;
+  private boolean checkTailNext;
+  private StreamPosition pendingHeartbeat;
+  private boolean ended;
+  private boolean retriedAhead;
+
+  ReadSession(
+      RecordService records,
+      String basin,
+      String stream,
+      Params params,
+      long[] resumedTotals,
+      Timing timing,
+      LongSupplier clock) {
+    this.records = records;
+    this.basin = basin;
+    this.stream = stream;
+    this.params = params;
+    this.timing = timing;
+    this.clock = clock;
+    this.start = params.start() == null ? new ReadStart.TailOffset(0) : params.start();
+    this.remainingCount = params.count();
+    this.remainingBytes = params.bytes();
+    this.totalCount = resumedTotals[0];
+    this.totalBytes = resumedTotals[1];
+  }
+
+  /**
+   * The pre-flight check, before the response starts: completes with null when the session may
+   * start, with a {@link ReadOutcome.RangeNotSatisfiable} for a 416, or exceptionally (404 and the
+   * like).
+   */
+  CompletionStage<ReadOutcome.RangeNotSatisfiable> open() {
+    return records
+        .checkTail(basin, stream)
+        .thenApply(
+            tail -> {
+              Long next = null;
+              if (start instanceof ReadStart.SeqNum s) {
+                if (s.seqNum() > tail.seqNum()) {
+                  if (!params.clamp()) {
+                    return new ReadOutcome.RangeNotSatisfiable(tail);
+                  }
+                  next = tail.seqNum();
+                } else {
+                  next = s.seqNum();
+                }
+              } else if (start instanceof ReadStart.Timestamp t) {
+                if (t.timestamp() > tail.timestamp() && tail.seqNum() > 0 && !params.clamp()) {
+                  return new ReadOutcome.RangeNotSatisfiable(tail);
+                }
+                if (tail.seqNum() == 0 || t.timestamp() > tail.timestamp()) {
+                  next = tail.seqNum();
+                }
+              } else {
+                next = Math.max(0, tail.seqNum() - ((ReadStart.TailOffset) start).offset());
+              }
+              if (next != null) {
+                start = new ReadStart.SeqNum(next);
+                if (next >= tail.seqNum()) {
+                  if (!params.canFollow()) {
+                    return new ReadOutcome.RangeNotSatisfiable(tail);
+                  }
+                  reachTail(tail);
+                }
+              }
+              return null;
+            });
+  }
+
+  /** The next event, or empty once the session has ended normally. */
+  CompletionStage<Optional<Event>> next() {
+    if (pendingHeartbeat != null) {
+      StreamPosition tail = pendingHeartbeat;
+      pendingHeartbeat = null;
+      return done(new Heartbeat(tail));
+    }
+    if (ended || limitReached()) {
+      ended = true;
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    if (checkTailNext) {
+      checkTailNext = false;
+      return records
+          .checkTail(basin, stream)
+          .handle(
+              (tail, err) -> {
+                if (err != null) {
+                  return endOrFail(err);
+                }
+                long next = ((ReadStart.SeqNum) start).seqNum();
+                if (next >= tail.seqNum()) {
+                  if (!params.canFollow()) {
+                    ended = true;
+                    return CompletableFuture.<Optional<Event>>completedFuture(Optional.empty());
+                  }
+                  reachTail(tail);
+                }
+                return next();
+              })
+          .thenCompose(x -> x);
+    }
+    if (atTail && clock.getAsLong() >= idleDeadline) {
+      ended = true;
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    int reqCount =
+        (int)
+            Math.min(
+                remainingCount == null ? Long.MAX_VALUE : remainingCount, Limits.MAX_BATCH_RECORDS);
+    long reqBytes =
+        Math.min(
+            remainingBytes == null ? Long.MAX_VALUE : remainingBytes,
+            (long) Limits.MAX_BATCH_METERED_BYTES);
+    Integer wait = null;
+    if (params.canFollow()) {
+      long w = timing.nextHeartbeatSecs();
+      if (idleDeadline != Long.MAX_VALUE) {
+        long left = (idleDeadline - clock.getAsLong() + 999) / 1000;
+        w = Math.max(1, Math.min(w, left));
+      }
+      wait = (int) w;
+    }
+    boolean wasFirst = first;
+    first = false;
+    ReadRequest request =
+        new ReadRequest(
+            start, wasFirst && params.clamp(), (long) reqCount, reqBytes, params.until(), wait);
+    return records
+        .read(basin, stream, request)
+        .handle(
+            (outcome, err) -> {
+              if (err != null) {
+                return endOrFail(err);
+              }
+              return onOutcome(outcome, reqCount);
+            })
+        .thenCompose(x -> x);
+  }
+
+  private CompletionStage<Optional<Event>> onOutcome(ReadOutcome outcome, int reqCount) {
+    if (outcome instanceof ReadOutcome.RangeNotSatisfiable) {
+      // Only a session that cannot follow reads without waiting: it is at the tail.
+      ended = true;
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    ReadBatch batch = ((ReadOutcome.Batch) outcome).batch();
+    List<SequencedRecord> recs = batch.records();
+    if (recs.isEmpty()) {
+      if (batch.tail() != null) {
+        // A live batch cut entirely by until.
+        ended = true;
+        return CompletableFuture.completedFuture(Optional.empty());
+      }
+      // A long-poll that timed out, or a catch-up read stopped by until: ask the tail.
+      return records
+          .checkTail(basin, stream)
+          .handle(
+              (tail, err) -> {
+                if (err != null) {
+                  return endOrFail(err);
+                }
+                long next = nextSeqNum();
+                if (next < 0 || next < tail.seqNum()) {
+                  // Records exist past the position but none came back: either they arrived
+                  // just after a long-poll ended (read again, once), or until or the byte limit
+                  // stops the session.
+                  if (retriedAhead || (next < 0 && params.until() != null)) {
+                    ended = true;
+                    return CompletableFuture.<Optional<Event>>completedFuture(Optional.empty());
+                  }
+                  retriedAhead = true;
+                  return next();
+                }
+                if (!atTail) {
+                  if (!params.canFollow()) {
+                    ended = true;
+                    return CompletableFuture.<Optional<Event>>completedFuture(Optional.empty());
+                  }
+                  reachTail(tail);
+                  pendingHeartbeat = null;
+                } else if (clock.getAsLong() >= idleDeadline) {
+                  ended = true;
+                  return CompletableFuture.<Optional<Event>>completedFuture(Optional.empty());
+                }
+                return done(new Heartbeat(tail));
+              })
+          .thenCompose(x -> x);
+    }
+    retriedAhead = false;
+    long bytes = 0;
+    for (SequencedRecord r : recs) {
+      bytes += r.meteredSize();
+    }
+    SequencedRecord last = recs.get(recs.size() - 1);
+    start = new ReadStart.SeqNum(last.seqNum() + 1);
+    totalCount += recs.size();
+    totalBytes += bytes;
+    if (remainingCount != null) {
+      remainingCount = Math.max(0, remainingCount - recs.size());
+    }
+    if (remainingBytes != null) {
+      remainingBytes = Math.max(0, remainingBytes - bytes);
+    }
+    if (batch.tail() != null) {
+      atTail = true;
+      armIdleDeadline();
+    } else {
+      atTail = false;
+      if (recs.size() < reqCount) {
+        checkTailNext = true;
+      }
+    }
+    return done(new Batch(batch, totalCount, totalBytes));
+  }
+
+  private long nextSeqNum() {
+    return start instanceof ReadStart.SeqNum s ? s.seqNum() : -1;
+  }
+
+  private void reachTail(StreamPosition tail) {
+    if (!atTail) {
+      atTail = true;
+      armIdleDeadline();
+      pendingHeartbeat = tail;
+    }
+  }
+
+  private void armIdleDeadline() {
+    if (params.waitSecs() != null) {
+      long w = params.waitSecs();
+      idleDeadline = clock.getAsLong() + Math.min(w, Long.MAX_VALUE / 2000) * 1000;
+    }
+  }
+
+  private boolean limitReached() {
+    return (remainingCount != null && remainingCount <= 0)
+        || (remainingBytes != null && remainingBytes <= 0);
+  }
+
+  /** A deleted stream ends the session normally; other failures fail it. */
+  private CompletionStage<Optional<Event>> endOrFail(Throwable err) {
+    Throwable cause = err;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof S2Exception s
+        && (s.code() == ErrorCode.STREAM_NOT_FOUND
+            || s.code() == ErrorCode.STREAM_DELETION_PENDING
+            || s.code() == ErrorCode.BASIN_NOT_FOUND
+            || s.code() == ErrorCode.BASIN_DELETION_PENDING)) {
+      ended = true;
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return CompletableFuture.failedFuture(cause);
+  }
+
+  private static CompletionStage<Optional<Event>> done(Event e) {
+    return CompletableFuture.completedFuture(Optional.of(e));
+  }
+}

@@ -1,0 +1,42 @@
+package io.millrace.http;
+
+import io.millrace.core.api.AppendOutcome;
+import io.millrace.core.api.AppendSession;
+import io.millrace.core.api.RecordService;
+import io.millrace.core.record.AppendInput;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * An {@link AppendSession} over a plain {@link RecordService}: each batch is sent once the one
+ * before it has been acked, so order holds without help from the service and nothing after a failed
+ * batch is appended. Used when the record service offers no pipelined sessions.
+ */
+final class SequentialAppendSession implements AppendSession {
+  private final RecordService records;
+  private final String basin;
+  private final String stream;
+  private CompletableFuture<AppendOutcome> last = CompletableFuture.completedFuture(null);
+
+  SequentialAppendSession(RecordService records, String basin, String stream) {
+    this.records = records;
+    this.basin = basin;
+    this.stream = stream;
+  }
+
+  @Override
+  public synchronized CompletionStage<AppendOutcome> submit(AppendInput input) {
+    last =
+        last.thenCompose(
+            previous -> {
+              if (previous != null && !(previous instanceof AppendOutcome.Appended)) {
+                return CompletableFuture.completedFuture(previous);
+              }
+              return records.append(basin, stream, input);
+            });
+    return last;
+  }
+
+  @Override
+  public void close() {}
+}
