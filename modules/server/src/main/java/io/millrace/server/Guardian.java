@@ -10,8 +10,10 @@ import org.apache.pekko.cluster.typed.SelfUp;
 import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
- * The root actor of the server's actor system. In embedded mode it makes the node join itself,
- * forming a one-node cluster, and completes {@code up} once this member is Up.
+ * The root actor of the server's actor system. Without seed nodes (embedded mode) it makes the node
+ * join itself, forming a one-node cluster; with seed nodes configured ({@code
+ * pekko.cluster.seed-nodes}) Pekko joins them on its own. It completes {@code up} once this member
+ * is Up.
  */
 public final class Guardian {
   private Guardian() {}
@@ -22,16 +24,31 @@ public final class Guardian {
   private record SelfIsUp(SelfUp event) implements Command {}
 
   public static Behavior<Command> create(CompletableFuture<Void> up) {
+    return create(up, true);
+  }
+
+  /**
+   * @param selfJoin true to join this node itself (no seed nodes configured)
+   */
+  public static Behavior<Command> create(CompletableFuture<Void> up, boolean selfJoin) {
     return Behaviors.setup(
         ctx -> {
           Cluster cluster = Cluster.get(ctx.getSystem());
           ActorRef<SelfUp> adapter = ctx.messageAdapter(SelfUp.class, SelfIsUp::new);
           cluster.subscriptions().tell(Subscribe.create(adapter, SelfUp.class));
-          cluster.manager().tell(Join.create(cluster.selfMember().address()));
-          ctx.getLog()
-              .info(
-                  "Node {} is joining itself as a one-node cluster.",
-                  cluster.selfMember().address());
+          if (selfJoin) {
+            cluster.manager().tell(Join.create(cluster.selfMember().address()));
+            ctx.getLog()
+                .info(
+                    "Node {} is joining itself as a one-node cluster.",
+                    cluster.selfMember().address());
+          } else {
+            ctx.getLog()
+                .info(
+                    "Node {} is joining the cluster through its seed nodes {}.",
+                    cluster.selfMember().address(),
+                    ctx.getSystem().settings().config().getStringList("pekko.cluster.seed-nodes"));
+          }
           return Behaviors.receive(Command.class)
               .onMessage(
                   SelfIsUp.class,

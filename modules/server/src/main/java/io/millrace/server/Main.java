@@ -1,10 +1,15 @@
 package io.millrace.server;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -12,15 +17,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code millrace} command line. {@code serve} runs a node on embedded defaults; every option
- * can also be set by a configuration key or environment variable (docs/configuration.md).
+ * The {@code millrace} command line. {@code serve} runs a node, on embedded defaults unless flags
+ * or a {@code --config} file select S3, Cassandra and seed nodes; {@code schema} applies the
+ * Cassandra schema. Every option can also be set by a configuration key (docs/configuration.md).
  */
 @Command(
     name = "millrace",
     mixinStandardHelpOptions = true,
     version = "Millrace 0.1.0",
     description = "A durable stream store that speaks the S2 v1 API.",
-    subcommands = {Main.Serve.class})
+    subcommands = {Main.Serve.class, Main.Schema.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -56,12 +62,41 @@ public final class Main implements Runnable {
     spec.commandLine().usage(out);
   }
 
-  /** {@code millrace serve}: one node with a local data directory, until SIGTERM. */
+  /** Options shared by {@code serve} and {@code schema}: a config file and store selection. */
+  static class StoreOptions {
+    @Option(
+        names = "--config",
+        paramLabel = "FILE",
+        description =
+            "A HOCON file layered over the defaults (flags still win); any key of"
+                + " docs/configuration.md.")
+    Path configFile;
+
+    @Option(
+        names = "--cassandra-contact-points",
+        paramLabel = "HOST:PORT[,...]",
+        split = ",",
+        description =
+            "Cassandra nodes to contact first (millrace.metadata.cassandra.contact-points;"
+                + " 127.0.0.1:9042).")
+    List<String> cassandraContactPoints;
+
+    void addTo(Map<String, Object> overrides) {
+      if (cassandraContactPoints != null) {
+        overrides.put("millrace.metadata.cassandra.contact-points", cassandraContactPoints);
+      }
+    }
+  }
+
+  /** {@code millrace serve}: one node, embedded by default, a cluster member when configured. */
   @Command(
       name = "serve",
       mixinStandardHelpOptions = true,
-      description = "Run a Millrace node on embedded defaults (SQLite + local directory).")
-  static final class Serve implements Callable<Integer> {
+      description =
+          "Run a Millrace node: on embedded defaults (SQLite + local directory, one-node cluster),"
+              + " or as a cluster member (S3 + Cassandra, seed nodes) when flags or --config say"
+              + " so.")
+  static final class Serve extends StoreOptions implements Callable<Integer> {
     @CommandLine.ParentCommand Main parent;
 
     @Option(
@@ -95,11 +130,67 @@ public final class Main implements Runnable {
                 + " ./data).")
     Path dataDir;
 
+    @Option(
+        names = "--object-store",
+        paramLabel = "local|s3",
+        description =
+            "Object store: local directory or S3 bucket (millrace.server.object-store,"
+                + " MILLRACE_OBJECT_STORE; local).")
+    String objectStore;
+
+    @Option(
+        names = "--metadata",
+        paramLabel = "sqlite|cassandra",
+        description = "Metadata store (millrace.server.metadata, MILLRACE_METADATA; sqlite).")
+    String metadata;
+
+    @Option(names = "--s3-bucket", description = "S3 bucket (millrace.objectstore.s3.bucket).")
+    String s3Bucket;
+
+    @Option(
+        names = "--s3-endpoint",
+        paramLabel = "URL",
+        description =
+            "S3 endpoint override for S3-compatible servers; turns on path-style addressing"
+                + " (millrace.objectstore.s3.endpoint).")
+    String s3Endpoint;
+
+    @Option(
+        names = "--seed-nodes",
+        paramLabel = "HOST:PORT[,...]",
+        split = ",",
+        description =
+            "Cluster seed nodes (their --cluster-host:--cluster-port, or full"
+                + " pekko://millrace@host:port addresses); without them the node forms a one-node"
+                + " cluster (pekko.cluster.seed-nodes).")
+    List<String> seedNodes;
+
+    @Option(
+        names = "--cluster-host",
+        description =
+            "Host the cluster transport binds to and advertises"
+                + " (pekko.remote.artery.canonical.hostname, MILLRACE_CLUSTER_HOST; 127.0.0.1).")
+    String clusterHost;
+
+    @Option(
+        names = "--cluster-port",
+        description =
+            "Cluster transport port, 0 = a free one (pekko.remote.artery.canonical.port,"
+                + " MILLRACE_CLUSTER_PORT; 0).")
+    Integer clusterPort;
+
+    @Option(
+        names = "--node-name",
+        description =
+            "A name for this node in logs (millrace.server.node-name, MILLRACE_NODE_NAME).")
+    String nodeName;
+
     @Override
     public Integer call() {
-      Config config = config(host, port, dataDir, tlsCert, tlsKey);
+      Config config;
       MillraceServer server;
       try {
+        config = config(overrides(), configFile);
         server = MillraceServer.start(config, parent.out);
       } catch (StartupException e) {
         parent.err.println("Millrace could not start: " + e.getMessage());
@@ -108,6 +199,86 @@ public final class Main implements Runnable {
       server.whenTerminated().toCompletableFuture().join();
       return 0;
     }
+
+    Map<String, Object> overrides() {
+      Map<String, Object> o = new HashMap<>();
+      put(o, "millrace.server.host", host);
+      put(o, "millrace.server.port", port);
+      put(o, "millrace.server.data-dir", dataDir == null ? null : dataDir.toString());
+      put(o, "millrace.server.tls-cert", tlsCert == null ? null : tlsCert.toString());
+      put(o, "millrace.server.tls-key", tlsKey == null ? null : tlsKey.toString());
+      put(o, "millrace.server.object-store", objectStore);
+      put(o, "millrace.server.metadata", metadata);
+      put(o, "millrace.server.node-name", nodeName);
+      put(o, "millrace.objectstore.s3.bucket", s3Bucket);
+      if (s3Endpoint != null) {
+        o.put("millrace.objectstore.s3.endpoint", s3Endpoint);
+        o.put("millrace.objectstore.s3.path-style", true);
+      }
+      put(o, "pekko.remote.artery.canonical.hostname", clusterHost);
+      put(o, "pekko.remote.artery.canonical.port", clusterPort);
+      if (seedNodes != null) {
+        o.put("pekko.cluster.seed-nodes", seedNodeAddresses(seedNodes));
+      }
+      addTo(o);
+      return o;
+    }
+  }
+
+  /** {@code millrace schema}: creates or upgrades the Cassandra keyspace and tables, then exits. */
+  @Command(
+      name = "schema",
+      mixinStandardHelpOptions = true,
+      description =
+          "Create or upgrade the Cassandra keyspace and tables (millrace.metadata.cassandra.*)"
+              + " and exit. Idempotent; `serve --metadata cassandra` does the same at start.")
+  static final class Schema extends StoreOptions implements Callable<Integer> {
+    @CommandLine.ParentCommand Main parent;
+
+    @Override
+    public Integer call() {
+      try {
+        Map<String, Object> o = new HashMap<>();
+        addTo(o);
+        io.millrace.metadata.cassandra.CassandraSettings settings =
+            Stores.cassandraSettings(config(o, configFile));
+        int applied = io.millrace.metadata.cassandra.CassandraMetadataStore.applySchema(settings);
+        parent.out.println(
+            "Schema of keyspace "
+                + settings.keyspace()
+                + " at "
+                + settings.contactPointsText()
+                + " is up to date ("
+                + applied
+                + " schema file(s) applied now).");
+        return 0;
+      } catch (StartupException e) {
+        parent.err.println("Millrace schema failed: " + e.getMessage());
+        return 1;
+      } catch (RuntimeException e) {
+        parent.err.println("Millrace schema failed: " + Stores.oneLine(e));
+        return 1;
+      }
+    }
+  }
+
+  private static void put(Map<String, Object> overrides, String key, Object value) {
+    if (value != null) {
+      overrides.put(key, value);
+    }
+  }
+
+  /** Seed node addresses: {@code host:port} becomes {@code pekko://millrace@host:port}. */
+  static List<String> seedNodeAddresses(List<String> seeds) {
+    List<String> out = new ArrayList<>();
+    for (String s : seeds) {
+      String t = s.trim();
+      if (t.isEmpty()) {
+        continue;
+      }
+      out.add(t.startsWith("pekko://") ? t : "pekko://millrace@" + t);
+    }
+    return out;
   }
 
   /** The configuration with command-line values (when given) over application.conf and env. */
@@ -118,22 +289,42 @@ public final class Main implements Runnable {
   /** As {@link #config(String, Integer, Path)}, with the TLS files when given. */
   static Config config(String host, Integer port, Path dataDir, Path tlsCert, Path tlsKey) {
     Map<String, Object> overrides = new HashMap<>();
-    if (tlsCert != null) {
-      overrides.put("millrace.server.tls-cert", tlsCert.toString());
-    }
-    if (tlsKey != null) {
-      overrides.put("millrace.server.tls-key", tlsKey.toString());
-    }
-    if (host != null) {
-      overrides.put("millrace.server.host", host);
-    }
-    if (port != null) {
-      overrides.put("millrace.server.port", port);
-    }
-    if (dataDir != null) {
-      overrides.put("millrace.server.data-dir", dataDir.toString());
-    }
+    put(overrides, "millrace.server.host", host);
+    put(overrides, "millrace.server.port", port);
+    put(overrides, "millrace.server.data-dir", dataDir == null ? null : dataDir.toString());
+    put(overrides, "millrace.server.tls-cert", tlsCert == null ? null : tlsCert.toString());
+    put(overrides, "millrace.server.tls-key", tlsKey == null ? null : tlsKey.toString());
+    return config(overrides, null);
+  }
+
+  /**
+   * The configuration: {@code overrides} (command-line flags) over {@code configFile} (when given)
+   * over JVM system properties, environment variables, application.conf and reference.conf.
+   */
+  static Config config(Map<String, Object> overrides, Path configFile) {
     ConfigFactory.invalidateCaches();
-    return ConfigFactory.parseMap(overrides).withFallback(ConfigFactory.load()).resolve();
+    Config file = ConfigFactory.empty();
+    if (configFile != null) {
+      if (!Files.isReadable(configFile)) {
+        throw new StartupException(
+            "The config file " + configFile.toAbsolutePath() + " cannot be read.");
+      }
+      try {
+        file =
+            ConfigFactory.parseFile(
+                configFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+      } catch (ConfigException e) {
+        throw new StartupException(
+            "The config file " + configFile.toAbsolutePath() + " is invalid: " + e.getMessage(), e);
+      }
+    }
+    try {
+      return ConfigFactory.parseMap(overrides)
+          .withFallback(file)
+          .withFallback(ConfigFactory.load())
+          .resolve();
+    } catch (ConfigException e) {
+      throw new StartupException("Invalid configuration: " + e.getMessage(), e);
+    }
   }
 }

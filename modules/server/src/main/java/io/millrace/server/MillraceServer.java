@@ -7,9 +7,7 @@ import io.millrace.engine.control.ControlPlane;
 import io.millrace.http.HttpSettings;
 import io.millrace.http.S2HttpServer;
 import io.millrace.metadata.MetadataStore;
-import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import io.millrace.objectstore.ObjectStore;
-import io.millrace.objectstore.local.LocalDirectoryObjectStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -22,18 +20,21 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Millrace node in embedded mode: a one-node Pekko cluster, SQLite metadata and a local
- * directory object store under the data dir, the control plane, the data plane and the S2 HTTP
- * edge. {@link #start} returns once the node is ready; {@link #stop} (or SIGTERM, through Pekko
- * CoordinatedShutdown) unbinds, drains, flushes and closes everything.
+ * A running Millrace node: a Pekko cluster member (a one-node cluster in embedded mode, or joined
+ * through seed nodes), its metadata store (SQLite under the data dir, or Cassandra) and object
+ * store (a local directory under the data dir, or an S3 bucket), the control plane, the data plane
+ * and the S2 HTTP edge. {@link #start} returns once the node is ready; {@link #stop} (or SIGTERM,
+ * through Pekko CoordinatedShutdown) unbinds, drains, flushes and closes everything.
  */
 public final class MillraceServer {
   private static final Logger log = LoggerFactory.getLogger(MillraceServer.class);
@@ -81,36 +82,38 @@ public final class MillraceServer {
    */
   public static MillraceServer start(Config config, PrintStream out) {
     ServerSettings settings = ServerSettings.fromConfig(config);
-    prepareDataDir(settings.dataDir());
     Duration timeout = settings.startTimeout();
-    DataDirLock lock = DataDirLock.acquire(settings.dataDir());
+    DataDirLock lock = null;
+    if (settings.usesDataDir()) {
+      prepareDataDir(settings.dataDir());
+      lock = DataDirLock.acquire(settings.dataDir());
+    }
+    final DataDirLock heldLock = lock;
+    Runnable releaseLock =
+        () -> {
+          if (heldLock != null) {
+            heldLock.close();
+          }
+        };
 
-    MetadataStore metadata;
+    Stores stores;
     try {
-      metadata = openMetadata(settings.metadataFile());
+      stores = Stores.open(settings, config);
     } catch (RuntimeException e) {
-      lock.close();
+      releaseLock.run();
       throw e;
     }
-    ObjectStore objects;
-    try {
-      objects = new LocalDirectoryObjectStore(settings.objectsDir());
-    } catch (RuntimeException e) {
-      metadata.close();
-      lock.close();
-      throw new StartupException(
-          "Cannot open the object store at " + settings.objectsDir().toAbsolutePath() + ": " + e,
-          e);
-    }
+    ObjectStore objects = stores.objects;
+    MetadataStore metadata = stores.metadata;
+    boolean selfJoin = config.getStringList("pekko.cluster.seed-nodes").isEmpty();
 
     CompletableFuture<Void> up = new CompletableFuture<>();
     ActorSystem<Guardian.Command> system;
     try {
-      system = ActorSystem.create(Guardian.create(up), "millrace", config);
+      system = ActorSystem.create(Guardian.create(up, selfJoin), "millrace", config);
     } catch (RuntimeException e) {
-      objects.close();
-      metadata.close();
-      lock.close();
+      stores.close();
+      releaseLock.run();
       throw new StartupException("Cannot start the actor system: " + e.getMessage(), e);
     }
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
@@ -118,15 +121,17 @@ public final class MillraceServer {
         CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
         "millrace-close-stores",
         () -> {
-          objects.close();
-          metadata.close();
-          lock.close();
+          stores.close();
+          releaseLock.run();
           log.info("Closed the metadata store and the object store.");
           return CompletableFuture.completedFuture(Done.getInstance());
         });
 
     try {
-      await(up, timeout, "the one-node cluster to come up");
+      await(
+          up,
+          timeout,
+          selfJoin ? "the one-node cluster to come up" : "this node to join the cluster as Up");
 
       Clock clock = Clock.systemUTC();
       ControlPlane control = new ControlPlane(metadata, clock);
@@ -151,6 +156,8 @@ public final class MillraceServer {
       control.startBackgroundDeletion(data, settings.deletionInterval());
 
       CompletableFuture<Boolean> ready = new CompletableFuture<>();
+      AtomicBoolean storesHealthy = new AtomicBoolean(true);
+      watchStores(system, stores, settings.healthCheckInterval(), storesHealthy);
       ServerBinding binding;
       try {
         HttpSettings http;
@@ -169,7 +176,7 @@ public final class MillraceServer {
                         control,
                         control,
                         data,
-                        () -> ready.isDone() && data.isReady())
+                        () -> ready.isDone() && data.isReady() && storesHealthy.get())
                     .toCompletableFuture(),
                 timeout,
                 "the HTTP port to be bound");
@@ -205,10 +212,15 @@ public final class MillraceServer {
               + port);
       out.flush();
       log.info(
-          "Millrace is ready on {}:{} with data in {}.",
+          "Millrace node {} is ready on {}:{} ({} object store, {} metadata{}).",
+          settings.nodeName().isEmpty()
+              ? Cluster.get(system).selfMember().address()
+              : settings.nodeName(),
           settings.host(),
           port,
-          settings.dataDir().toAbsolutePath());
+          settings.objectStore().name().toLowerCase(java.util.Locale.ROOT),
+          settings.metadata().name().toLowerCase(java.util.Locale.ROOT),
+          settings.usesDataDir() ? ", data in " + settings.dataDir().toAbsolutePath() : "");
       return server;
     } catch (RuntimeException e) {
       try {
@@ -251,13 +263,39 @@ public final class MillraceServer {
     return e.getMessage() == null ? kind : kind + ": " + e.getMessage();
   }
 
-  private static MetadataStore openMetadata(Path file) {
-    try {
-      return SqliteMetadataStore.open(file);
-    } catch (RuntimeException e) {
-      throw new StartupException(
-          "Cannot open the metadata database " + file.toAbsolutePath() + ": " + e.getMessage(), e);
-    }
+  /**
+   * Re-checks every {@code interval} that both stores answer and keeps {@code healthy} up to date
+   * (readiness, GET /health, is false while they do not). Logs each change.
+   */
+  private static void watchStores(
+      ActorSystem<?> system, Stores stores, Duration interval, AtomicBoolean healthy) {
+    AtomicBoolean checking = new AtomicBoolean();
+    system
+        .scheduler()
+        .scheduleWithFixedDelay(
+            interval,
+            interval,
+            () -> {
+              if (!checking.compareAndSet(false, true)) {
+                return;
+              }
+              stores
+                  .healthy(interval.multipliedBy(2))
+                  .whenComplete(
+                      (ok, t) -> {
+                        boolean now = t == null && Boolean.TRUE.equals(ok);
+                        boolean before = healthy.getAndSet(now);
+                        if (before && !now) {
+                          log.warn(
+                              "The metadata store or the object store does not answer; this node"
+                                  + " reports not ready until they do.");
+                        } else if (!before && now) {
+                          log.info("The metadata store and the object store answer again.");
+                        }
+                        checking.set(false);
+                      });
+            },
+            system.executionContext());
   }
 
   private static void waitUntilReady(DataPlane data, Duration timeout) {

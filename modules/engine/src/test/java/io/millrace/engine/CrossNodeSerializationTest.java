@@ -1,0 +1,211 @@
+package io.millrace.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.millrace.core.ErrorCode;
+import io.millrace.core.api.AppendOutcome;
+import io.millrace.core.api.ReadOutcome;
+import io.millrace.core.api.ReadRequest;
+import io.millrace.core.api.ReadStart;
+import io.millrace.core.config.StorageClass;
+import io.millrace.core.config.StreamConfig;
+import io.millrace.core.config.TimestampingMode;
+import io.millrace.core.record.AppendAck;
+import io.millrace.core.record.AppendInput;
+import io.millrace.core.record.AppendRecord;
+import io.millrace.core.record.Header;
+import io.millrace.core.record.ReadBatch;
+import io.millrace.core.record.SequencedRecord;
+import io.millrace.core.record.StreamPosition;
+import io.millrace.core.stream.ReadRules;
+import io.millrace.metadata.MetadataStore;
+import io.millrace.metadata.SegmentRecord;
+import io.millrace.metadata.sqlite.SqliteMetadataStore;
+import io.millrace.objectstore.memory.InMemoryObjectStore;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.jackson.JacksonCborSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every message that crosses nodes (sharded stream-entity commands and their replies) is serialized
+ * with Jackson CBOR and survives the round trip. The data plane runs with {@code
+ * pekko.actor.serialize-messages = on}, so every message it sends is serialized and deserialized
+ * even on one node; only the node-local messages (channels, the entity's own pipe-to-self and timer
+ * messages) are exempt.
+ */
+class CrossNodeSerializationTest {
+  private static final String BASIN = "ser-basin";
+  private static final String LOCAL_ONLY =
+      "pekko.actor.no-serialization-verification-needed-class-prefix = [\n"
+          + "  \"org.apache.pekko.\",\n"
+          + "  \"io.millrace.engine.Channel$\",\n"
+          + "  \"io.millrace.engine.ChannelSupervisor$\",\n"
+          + "  \"io.millrace.engine.StreamEntity$Loaded\",\n"
+          + "  \"io.millrace.engine.StreamEntity$LoadFailed\",\n"
+          + "  \"io.millrace.engine.StreamEntity$ChannelAnswer\",\n"
+          + "  \"io.millrace.engine.StreamEntity$ChannelStopped\",\n"
+          + "  \"io.millrace.engine.StreamEntity$ChannelAssigned\",\n"
+          + "  \"io.millrace.engine.StreamEntity$ChannelAssignFailed\",\n"
+          + "  \"io.millrace.engine.StreamEntity$StreamletCreated\",\n"
+          + "  \"io.millrace.engine.StreamEntity$StreamletSealed\",\n"
+          + "  \"io.millrace.engine.StreamEntity$FlushDone\",\n"
+          + "  \"io.millrace.engine.StreamEntity$Tick\",\n"
+          + "  \"io.millrace.engine.StreamEntity$WaitExpired\"\n"
+          + "]\n"
+          + "pekko.actor.serialize-messages = on\n";
+
+  private InMemoryObjectStore objects;
+  private MetadataStore metadata;
+  private TestResolver resolver;
+  private EngineNode node;
+
+  @BeforeEach
+  void setUp() {
+    objects = new InMemoryObjectStore();
+    metadata = SqliteMetadataStore.inMemory();
+    resolver = new TestResolver();
+    node =
+        new EngineNode(LOCAL_ONLY, objects, metadata, resolver, new TestClock(1_700_000_000_000L));
+  }
+
+  @AfterEach
+  void tearDown() {
+    node.close();
+    metadata.close();
+  }
+
+  private static <T> T await(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("did not complete normally: " + e, e);
+    }
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void appendReadAndCheckTailWorkWhenEveryMessageIsSerialized() {
+    resolver.create(BASIN, "s", StreamConfig.EMPTY);
+    DataPlane dp = node.dataPlane;
+    AppendInput input =
+        new AppendInput(
+            List.of(
+                new AppendRecord(null, List.of(new Header(utf8("h"), utf8("v"))), utf8("one")),
+                AppendRecord.of(new byte[] {0, (byte) 0xff, 7})),
+            0L,
+            null);
+
+    AppendOutcome outcome = await(dp.append(BASIN, "s", input));
+    assertThat(outcome).isInstanceOf(AppendOutcome.Appended.class);
+    AppendAck ack = ((AppendOutcome.Appended) outcome).ack();
+    assertThat(ack.start().seqNum()).isZero();
+    assertThat(ack.end().seqNum()).isEqualTo(2);
+
+    AppendOutcome mismatch =
+        await(
+            dp.append(BASIN, "s", new AppendInput(List.of(AppendRecord.of(utf8("x"))), 0L, null)));
+    assertThat(mismatch).isEqualTo(new AppendOutcome.SeqNumMismatch(2));
+
+    ReadOutcome read =
+        await(
+            dp.read(
+                BASIN,
+                "s",
+                new ReadRequest(new ReadStart.SeqNum(0), false, null, null, null, null)));
+    assertThat(read).isInstanceOf(ReadOutcome.Batch.class);
+    List<SequencedRecord> records = ((ReadOutcome.Batch) read).batch().records();
+    assertThat(records).extracting(SequencedRecord::seqNum).containsExactly(0L, 1L);
+    assertThat(records.get(0).body()).isEqualTo(utf8("one"));
+    assertThat(records.get(0).headers()).containsExactly(new Header(utf8("h"), utf8("v")));
+    assertThat(records.get(1).body()).isEqualTo(new byte[] {0, (byte) 0xff, 7});
+
+    ReadOutcome past =
+        await(
+            dp.read(
+                BASIN,
+                "s",
+                new ReadRequest(new ReadStart.SeqNum(9), false, null, null, null, null)));
+    assertThat(past).isInstanceOf(ReadOutcome.RangeNotSatisfiable.class);
+
+    StreamPosition tail = await(dp.checkTail(BASIN, "s"));
+    assertThat(tail.seqNum()).isEqualTo(2);
+  }
+
+  @Test
+  void everyCrossNodeMessageTypeRoundTripsThroughJacksonCbor() {
+    SerializationTestKit kit = node.testKit.serializationTestKit();
+    TestProbe<StreamEntity.AppendReply> appendReplies = node.testKit.createTestProbe();
+    TestProbe<StreamEntity.ReadReply> readReplies = node.testKit.createTestProbe();
+    TestProbe<StreamEntity.TailReply> tailReplies = node.testKit.createTestProbe();
+    TestProbe<Done> done = node.testKit.createTestProbe();
+    StreamEntity.StreamParams params =
+        new StreamEntity.StreamParams(StorageClass.EXPRESS, TimestampingMode.CLIENT_PREFER, true);
+    SequencedRecord rec =
+        new SequencedRecord(5, 1234, List.of(new Header(utf8("k"), utf8("v"))), utf8("body"));
+    StreamPosition pos = new StreamPosition(6, 1234);
+
+    List<Object> messages =
+        List.of(
+            params,
+            new StreamEntity.Append(
+                params,
+                new AppendInput(
+                    List.of(new AppendRecord(99L, List.of(), new byte[] {1, 2})), 5L, "fence"),
+                appendReplies.ref()),
+            new StreamEntity.SessionAppend(
+                params,
+                new AppendInput(List.of(AppendRecord.of(utf8("s"))), null, null),
+                "session-1",
+                appendReplies.ref()),
+            new StreamEntity.AppendReply(
+                new AppendOutcome.Appended(new AppendAck(pos, pos, pos)), null, null),
+            new StreamEntity.AppendReply(new AppendOutcome.FencingTokenMismatch("t"), null, null),
+            new StreamEntity.AppendReply(null, ErrorCode.STORAGE, "failed"),
+            new StreamEntity.Read(
+                params,
+                new ReadRequest(new ReadStart.Timestamp(77), true, 10L, 1000L, 2000L, 5),
+                readReplies.ref()),
+            new StreamEntity.Read(
+                params,
+                new ReadRequest(new ReadStart.TailOffset(3), false, null, null, null, null),
+                readReplies.ref()),
+            new StreamEntity.ReadReply(
+                new ReadOutcome.Batch(new ReadBatch(List.of(rec), pos)), null, null, null),
+            new StreamEntity.ReadReply(new ReadOutcome.RangeNotSatisfiable(pos), null, null, null),
+            new StreamEntity.ReadReply(
+                null,
+                new ReadPlan(
+                    new ReadRules.CatchUp(0L, null, 0),
+                    List.of(new SegmentRecord("id", 0, 4, 10, 20, "segments/id/0-4", 512)),
+                    List.of(rec),
+                    pos),
+                null,
+                null),
+            new StreamEntity.CheckTail(params, tailReplies.ref()),
+            new StreamEntity.TailReply(pos, null, null),
+            new StreamEntity.Passivate(),
+            new StreamEntity.Shutdown(done.ref()),
+            new StreamEntity.Erase(done.ref()));
+
+    for (Object m : messages) {
+      assertThat(
+              SerializationExtension.get(node.testKit.system().classicSystem())
+                  .findSerializerFor(m))
+          .as("serializer of %s", m.getClass().getSimpleName())
+          .isInstanceOf(JacksonCborSerializer.class);
+      kit.verifySerialization(m, true);
+    }
+  }
+}

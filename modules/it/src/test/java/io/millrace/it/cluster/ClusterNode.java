@@ -1,0 +1,170 @@
+package io.millrace.it.cluster;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One Millrace node of the test cluster: the built jar as its own JVM, {@code serve --config FILE
+ * --object-store s3 --metadata cassandra --seed-nodes ...}, output in a log file. {@link #launch}
+ * returns at once; {@link #awaitReady} waits for {@code GET /health} 200.
+ */
+final class ClusterNode implements AutoCloseable {
+  final int index;
+  final int httpPort;
+  final int clusterPort;
+  private final Process process;
+  private final Path logFile;
+
+  private ClusterNode(int index, int httpPort, int clusterPort, Process process, Path logFile) {
+    this.index = index;
+    this.httpPort = httpPort;
+    this.clusterPort = clusterPort;
+    this.process = process;
+    this.logFile = logFile;
+  }
+
+  static ClusterNode launch(
+      Path jar, Path config, int index, int httpPort, int clusterPort, String seeds, Path logDir) {
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(
+          "server jar not found at " + jar.toAbsolutePath() + "; build it with mvn -B package");
+    }
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(
+        List.of(
+            "-Xmx256m",
+            "-XX:+UseSerialGC",
+            "-jar",
+            jar.toAbsolutePath().toString(),
+            "serve",
+            "--config",
+            config.toAbsolutePath().toString(),
+            "--object-store",
+            "s3",
+            "--metadata",
+            "cassandra",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            Integer.toString(httpPort),
+            "--cluster-host",
+            "127.0.0.1",
+            "--cluster-port",
+            Integer.toString(clusterPort),
+            "--seed-nodes",
+            seeds,
+            "--node-name",
+            "node-" + index));
+    Path log = logDir.resolve("cluster-node-" + index + ".log");
+    try {
+      Files.createDirectories(logDir);
+      Process p =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .start();
+      return new ClusterNode(index, httpPort, clusterPort, p, log);
+    } catch (IOException e) {
+      throw new IllegalStateException("could not start " + cmd, e);
+    }
+  }
+
+  URI baseUri() {
+    return URI.create("http://127.0.0.1:" + httpPort);
+  }
+
+  /** The node's cluster address, as the engine records it in the channels table. */
+  String clusterAddress() {
+    return "pekko://millrace@127.0.0.1:" + clusterPort;
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Waits until {@code GET /health} answers 200; fails with the log's end if it does not. */
+  void awaitReady(Duration timeout) {
+    HttpClient client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(1))
+            .build();
+    HttpRequest health =
+        HttpRequest.newBuilder(baseUri().resolve("/health")).timeout(Duration.ofSeconds(2)).build();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "node " + index + " exited with " + process.exitValue() + ":\n" + logTail());
+      }
+      try {
+        if (client.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "node " + index + " not ready within " + timeout + ":\n" + logTail());
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+  }
+
+  /** SIGKILL, and waits until the process is gone. */
+  void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The end of the node's log, for failure messages. */
+  String logTail() {
+    try {
+      String text = Files.readString(logFile, StandardCharsets.UTF_8);
+      return text.substring(Math.max(0, text.length() - 4000));
+    } catch (IOException e) {
+      return "(no log at " + logFile + ")";
+    }
+  }
+
+  /** SIGTERM (graceful), SIGKILL after 20 s. */
+  @Override
+  public void close() {
+    if (!process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        kill();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      kill();
+    }
+  }
+}
