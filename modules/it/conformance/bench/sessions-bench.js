@@ -23,7 +23,7 @@ const opt = (name, dflt) => {
 };
 const batches = Number(opt("batches", 300));
 const inflight = Number(opt("inflight", 12));
-const rates = String(opt("rates", "1,10,50")).split(",").map(Number);
+const rates = String(opt("rates", "1,10,50")).split(",").filter((r) => r !== "" && r !== "none").map(Number);
 const rateSecs = Number(opt("secs", 10));
 const idle = Number(opt("idle", 200));
 const settleSecs = Number(opt("settle", 5));
@@ -157,6 +157,7 @@ if (pid !== undefined) {
 	const heap0 = heapUsedKiB();
 	const sessions = [];
 	const loops = [];
+	let ended = 0;
 	for (let i = 0; i < idle; i++) {
 		const rs = await stream.readSession({ start: { from: { tailOffset: 0 } } });
 		sessions.push(rs);
@@ -165,6 +166,7 @@ if (pid !== undefined) {
 				for await (const _ of rs) {
 				}
 			} catch {}
+			ended++;
 		})());
 	}
 	await sleep(settleSecs * 1000);
@@ -172,7 +174,7 @@ if (pid !== undefined) {
 	const heap1 = heapUsedKiB();
 	const per = (a, b) => `${(((b - a) * 1024) / idle / 1024).toFixed(1)} KiB`;
 	console.log(
-		`3. ${idle} idle S2S read sessions following the tail: server RSS ${(rss0 / 1024).toFixed(0)} -> ${(rss1 / 1024).toFixed(0)} MiB ` +
+		`3. ${idle} idle S2S read sessions following the tail (${idle - ended} still open at the second reading): server RSS ${(rss0 / 1024).toFixed(0)} -> ${(rss1 / 1024).toFixed(0)} MiB ` +
 			`(${per(rss0, rss1)} per session)` +
 			(heap0 !== undefined && heap1 !== undefined
 				? `; heap used after full GC ${(heap0 / 1024).toFixed(1)} -> ${(heap1 / 1024).toFixed(1)} MiB (${per(heap0, heap1)} per session)`
