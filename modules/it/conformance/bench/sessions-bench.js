@@ -1,82 +1,185 @@
-// Session benchmark: S2S append-session throughput and ack latency (pipelined), catch-up read
-// session throughput, and live tail latency with several tailing readers (S2S and SSE).
-// Usage: node sessions-bench.js http://127.0.0.1:PORT [batches] [readers]
+// Streaming-sessions benchmark (the measurements the streaming-sessions issue asks for):
+//  1. one S2S append session into one stream, ~1 MiB batches of 1 KiB records, pipelined:
+//     MiB/s (metered bytes) and per-batch ack latency p50/p99 (submit to ack);
+//  2. append-to-tailing-reader latency: one S2S read session follows the tail while one S2S
+//     append session is paced at 1, 10 and 50 MiB/s (1 KiB records, a batch every 10 ms):
+//     p50/p99 from the submit call to the reader receiving the record, and the achieved rate;
+//  3. memory per idle read session: K idle S2S read sessions follow the tail of a stream with no
+//     appends; the server's RSS (/proc/<pid>/status VmRSS) and, if jcmd works, its heap used after
+//     a full GC are read before and after, after a settle; reports (after - before) / K.
+// Usage:
+//   node bench/sessions-bench.js URL [--pid PID] [--batches 300] [--inflight 12]
+//        [--rates 1,10,50] [--secs 10] [--idle 200] [--settle 5]
+// Without --pid, part 3 is skipped.
 import { S2, AppendInput, AppendRecord } from "@s2-dev/streamstore";
+import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 
-const url = process.argv[2] ?? "http://127.0.0.1:8080";
-const batches = Number(process.argv[3] ?? 2000);
-const readers = Number(process.argv[4] ?? 4);
+const args = process.argv.slice(2);
+const url = args[0] ?? "http://127.0.0.1:18600";
+const opt = (name, dflt) => {
+	const i = args.indexOf(`--${name}`);
+	return i >= 0 ? args[i + 1] : dflt;
+};
+const batches = Number(opt("batches", 300));
+const inflight = Number(opt("inflight", 12));
+const rates = String(opt("rates", "1,10,50")).split(",").filter((r) => r !== "" && r !== "none").map(Number);
+const rateSecs = Number(opt("secs", 10));
+const idle = Number(opt("idle", 200));
+const settleSecs = Number(opt("settle", 5));
+const pid = opt("pid", undefined);
+
+const MiB = 1024 * 1024;
+const RECORD_METERED = 1024; // 8 bytes of per-record overhead + 1016-byte body, no headers
+const BODY_LEN = RECORD_METERED - 8;
+const RECORDS_PER_BATCH = 1000; // the per-batch record limit; 1000 x 1024 B = 1,024,000 B <= 1 MiB
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs, p) => {
+	const s = Float64Array.from(xs).sort();
+	return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const ms = (x) => `${x.toFixed(1)} ms`;
+// A 1016-byte body that starts with the send time (performance.now(), same process as the reader).
+const pad = "x".repeat(BODY_LEN);
+const body = (sentAt) => {
+	const head = `${sentAt.toFixed(3)};`;
+	return head + pad.slice(head.length);
+};
+
 const s2 = new S2({ accessToken: "ignored", endpoints: { account: url, basin: url } });
 const basinName = `bench-${Date.now().toString(16)}`;
 await s2.basins.create({ basin: basinName });
 const basin = s2.basin(basinName);
-await basin.streams.create({ stream: "bench" });
-const stream = basin.stream("bench", { forceTransport: "s2s" });
-
-const pct = (xs, p) => {
-	const s = [...xs].sort((a, b) => a - b);
-	return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+const open = async (name) => {
+	await basin.streams.create({ stream: name });
+	return basin.stream(name, { forceTransport: "s2s" });
 };
-const fmt = (ms) => `${ms.toFixed(2)} ms`;
-const body = "b".repeat(1000);
-const perBatch = 100;
 
-// 1. Append session throughput, pipelined.
+// 1. Append session throughput with ~1 MiB batches, at most `inflight` batches unacknowledged.
 {
+	const stream = await open("throughput");
 	const session = await stream.appendSession();
+	const records = Array.from({ length: RECORDS_PER_BATCH }, () => AppendRecord.string({ body: pad }));
 	const lat = [];
+	const pending = new Set();
 	const t0 = performance.now();
-	const acks = [];
 	for (let i = 0; i < batches; i++) {
+		while (pending.size >= inflight) await Promise.race(pending);
 		const sent = performance.now();
-		const ticket = await session.submit(AppendInput.create(Array.from({ length: perBatch }, () => AppendRecord.string({ body }))));
-		acks.push(ticket.ack().then(() => lat.push(performance.now() - sent)));
+		const ticket = await session.submit(AppendInput.create(records));
+		const p = ticket.ack().then(() => {
+			lat.push(performance.now() - sent);
+			pending.delete(p);
+		});
+		pending.add(p);
 	}
-	await Promise.all(acks);
+	await Promise.all(pending);
+	const secs = (performance.now() - t0) / 1000;
 	await session.close();
-	const secs = (performance.now() - t0) / 1000;
-	const records = batches * perBatch;
-	const mib = (records * (8 + body.length)) / (1024 * 1024);
-	console.log(`append session: ${batches} batches x ${perBatch} records x 1000 B in ${secs.toFixed(1)} s: ` +
-		`${Math.round(records / secs)} records/s, ${(mib / secs).toFixed(1)} MiB/s; ack latency p50 ${fmt(pct(lat, 50))} p99 ${fmt(pct(lat, 99))}`);
+	const mib = (batches * RECORDS_PER_BATCH * RECORD_METERED) / MiB;
+	console.log(
+		`1. append session: ${batches} batches x ${RECORDS_PER_BATCH} records x ${RECORD_METERED} B metered ` +
+			`(${mib.toFixed(0)} MiB, <= ${inflight} batches in flight) in ${secs.toFixed(1)} s: ` +
+			`${(mib / secs).toFixed(1)} MiB/s; ack latency p50 ${ms(pct(lat, 50))} p99 ${ms(pct(lat, 99))}`,
+	);
 }
 
-// 2. Catch-up read session throughput.
-{
-	const total = batches * perBatch;
-	const t0 = performance.now();
-	const rs = await stream.readSession({ start: { from: { seqNum: 0 } }, stop: { limits: { count: total } } });
-	let n = 0;
-	for await (const _ of rs) n++;
-	const secs = (performance.now() - t0) / 1000;
-	const mib = (n * (8 + body.length)) / (1024 * 1024);
-	console.log(`catch-up read session: ${n} records in ${secs.toFixed(1)} s: ${Math.round(n / secs)} records/s, ${(mib / secs).toFixed(1)} MiB/s`);
-}
-
-// 3. Live tail latency: readers follow the tail while one writer appends 1 record every 20 ms.
-for (const transport of ["s2s", "fetch"]) {
-	const tail = (await stream.checkTail()).tail.seqNum;
-	const sentAt = new Map();
+// 2. Append-to-tailing-reader latency at paced rates.
+for (const rate of rates) {
+	const stream = await open(`tail-${rate}`);
 	const lat = [];
-	const count = 200;
-	const followers = [];
-	for (let r = 0; r < readers; r++) {
-		const rs = await basin.stream("bench", { forceTransport: transport }).readSession({ start: { from: { seqNum: tail } }, stop: { limits: { count }, waitSecs: 30 } });
-		followers.push((async () => {
-			for await (const rec of rs) {
-				const t = sentAt.get(rec.body);
-				if (t !== undefined) lat.push(performance.now() - t);
-			}
+	let received = 0;
+	const rs = await stream.readSession({ start: { from: { tailOffset: 0 } } });
+	let stopReader = false;
+	const reader = (async () => {
+		for await (const rec of rs) {
+			const now = performance.now();
+			const sentAt = Number(rec.body.slice(0, rec.body.indexOf(";")));
+			lat.push(now - sentAt);
+			received++;
+			if (stopReader) break;
+		}
+	})();
+	await sleep(300);
+	const session = await stream.appendSession();
+	const tickMs = 10;
+	const recordsPerSec = (rate * MiB) / RECORD_METERED;
+	const total = Math.round(recordsPerSec * rateSecs);
+	const pending = new Set();
+	let sentRecords = 0;
+	const t0 = performance.now();
+	while (sentRecords < total) {
+		const elapsed = performance.now() - t0;
+		const due = Math.min(total, Math.floor((recordsPerSec * elapsed) / 1000) + 1);
+		let n = Math.min(due - sentRecords, RECORDS_PER_BATCH);
+		if (n > 0) {
+			const sentAt = performance.now();
+			const b = body(sentAt);
+			const recs = Array.from({ length: n }, () => AppendRecord.string({ body: b }));
+			const ticket = await session.submit(AppendInput.create(recs));
+			const p = ticket.ack().then(() => pending.delete(p));
+			pending.add(p);
+			sentRecords += n;
+		}
+		const next = t0 + (Math.floor((performance.now() - t0) / tickMs) + 1) * tickMs;
+		await sleep(Math.max(0, next - performance.now()));
+	}
+	await Promise.all(pending);
+	const sendSecs = (performance.now() - t0) / 1000;
+	const deadline = performance.now() + 10_000;
+	while (received < total && performance.now() < deadline) await sleep(20);
+	stopReader = true;
+	await session.close();
+	await rs.cancel?.().catch(() => {});
+	await Promise.race([reader.catch(() => {}), sleep(500)]);
+	const achieved = (sentRecords * RECORD_METERED) / MiB / sendSecs;
+	console.log(
+		`2. tail latency at ${rate} MiB/s target: achieved ${achieved.toFixed(1)} MiB/s over ${sendSecs.toFixed(1)} s, ` +
+			`${received}/${total} records received; submit-to-reader latency p50 ${ms(pct(lat, 50))} p99 ${ms(pct(lat, 99))}`,
+	);
+}
+
+// 3. Memory per idle read session.
+if (pid !== undefined) {
+	const rssKiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
+	const heapUsedKiB = () => {
+		try {
+			execFileSync("jcmd", [pid, "GC.run"], { stdio: "pipe" });
+			const out = execFileSync("jcmd", [pid, "GC.heap_info"], { stdio: "pipe" }).toString();
+			return Number(/used (\d+)K/.exec(out)[1]);
+		} catch {
+			return undefined;
+		}
+	};
+	const stream = await open("idle");
+	await sleep(settleSecs * 1000);
+	const rss0 = rssKiB();
+	const heap0 = heapUsedKiB();
+	const sessions = [];
+	const loops = [];
+	let ended = 0;
+	for (let i = 0; i < idle; i++) {
+		const rs = await stream.readSession({ start: { from: { tailOffset: 0 } } });
+		sessions.push(rs);
+		loops.push((async () => {
+			try {
+				for await (const _ of rs) {
+				}
+			} catch {}
+			ended++;
 		})());
 	}
-	await new Promise((r) => setTimeout(r, 500));
-	for (let i = 0; i < count; i++) {
-		const b = `live-${transport}-${i}`;
-		sentAt.set(b, performance.now());
-		await stream.append(AppendInput.create([AppendRecord.string({ body: b })]));
-		await new Promise((r) => setTimeout(r, 20));
-	}
-	await Promise.all(followers);
-	console.log(`live tail (${transport}, ${readers} readers): ${lat.length} deliveries, append-send to reader latency p50 ${fmt(pct(lat, 50))} p99 ${fmt(pct(lat, 99))}`);
+	await sleep(settleSecs * 1000);
+	const rss1 = rssKiB();
+	const heap1 = heapUsedKiB();
+	const per = (a, b) => `${(((b - a) * 1024) / idle / 1024).toFixed(1)} KiB`;
+	console.log(
+		`3. ${idle} idle S2S read sessions following the tail (${idle - ended} still open at the second reading): server RSS ${(rss0 / 1024).toFixed(0)} -> ${(rss1 / 1024).toFixed(0)} MiB ` +
+			`(${per(rss0, rss1)} per session)` +
+			(heap0 !== undefined && heap1 !== undefined
+				? `; heap used after full GC ${(heap0 / 1024).toFixed(1)} -> ${(heap1 / 1024).toFixed(1)} MiB (${per(heap0, heap1)} per session)`
+				: "; heap: jcmd unavailable"),
+	);
+	for (const rs of sessions) await rs.cancel?.().catch(() => {});
 }
 process.exit(0);
