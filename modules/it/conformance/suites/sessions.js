@@ -181,18 +181,20 @@ describe("sessions under concurrency and failure", () => {
 		);
 	});
 
-	it("an S2S read session idle at the tail stays open past the SDK's 20 s timeout thanks to heartbeats", async () => {
-		const s = await streamFor("s2s");
-		const rs = await s.handle.readSession({ start: { from: { seqNum: 0 } } });
-		const pending = collect(rs, 1, 40_000);
-		await new Promise((r) => setTimeout(r, 22_000));
-		await s.handle.append(AppendInput.create([str("after-idle")]));
-		const got = await pending;
-		assert.deepEqual(
-			got.map((r) => r.body),
-			["after-idle"],
-		);
-	});
+	for (const transport of TRANSPORTS) {
+		it(`a read session (${transport}) idle at the tail outlives the SDK's 20-25 s silence timeout thanks to heartbeats`, async () => {
+			const s = await streamFor(transport);
+			const rs = await s.handle.readSession({ start: { from: { seqNum: 0 } } });
+			const pending = collect(rs, 1, 45_000);
+			await new Promise((r) => setTimeout(r, 27_000));
+			await s.handle.append(AppendInput.create([str("after-idle")]));
+			const got = await pending;
+			assert.deepEqual(
+				got.map((r) => r.body),
+				["after-idle"],
+			);
+		});
+	}
 
 	for (const transport of TRANSPORTS) {
 		it(`a following read session (${transport}) ends cleanly when its stream is deleted`, async () => {

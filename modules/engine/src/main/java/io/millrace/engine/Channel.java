@@ -256,7 +256,8 @@ public final class Channel {
     }
 
     private Behavior<Command> onRegister(Register m) {
-      load.streamAssigned();
+      // The stream entity counts itself on the load when it gets the answer (a late answer to an
+      // ask that timed out must not count).
       m.replyTo().tell(new Registered(channelId, ctx.getSelf(), nextChunkSeq, load));
       return Behaviors.same();
     }
@@ -310,23 +311,41 @@ public final class Channel {
       openBytes = 0;
       openId++;
       flushTimerArmed = false;
-      Map<String, List<SequencedRecord>> byStream = new LinkedHashMap<>();
+      // A chunk holds one epoch per stream. If an older activation's appends are still here when a
+      // newer one of the same stream appends (the old owner died, the new one took over), the
+      // older epoch's appends fail: its owner is gone and recovery would not trust them anyway.
       Map<String, Long> epochs = new LinkedHashMap<>();
       for (Append a : appends) {
-        Long prev = epochs.putIfAbsent(a.streamId(), a.epoch());
-        if (prev != null && prev != a.epoch()) {
-          throw new IllegalStateException(
-              "channel "
-                  + channelId
-                  + " chunk "
-                  + seq
-                  + " got stream "
-                  + a.streamId()
-                  + " in epochs "
-                  + prev
-                  + " and "
-                  + a.epoch());
+        epochs.merge(a.streamId(), a.epoch(), Math::max);
+      }
+      List<Append> kept = new ArrayList<>(appends.size());
+      for (Append a : appends) {
+        if (a.epoch() < epochs.get(a.streamId())) {
+          LOG.warn(
+              "Channel {} chunk {}: stream {} epoch {} was superseded by epoch {}; its batch {}"
+                  + " fails.",
+              channelId,
+              seq,
+              a.streamId(),
+              a.epoch(),
+              epochs.get(a.streamId()),
+              a.batchId());
+          a.replyTo()
+              .tell(
+                  new Failed(
+                      channelId,
+                      a.batchId(),
+                      new S2Exception(
+                          ErrorCode.STORAGE, "stream moved to a newer activation; retry")));
+          bytes -= a.bytes();
+          load.addPending(-a.bytes());
+        } else {
+          kept.add(a);
         }
+      }
+      appends = kept;
+      Map<String, List<SequencedRecord>> byStream = new LinkedHashMap<>();
+      for (Append a : appends) {
         byStream.computeIfAbsent(a.streamId(), k -> new ArrayList<>()).addAll(a.records());
       }
       List<StreamSection> sections = new ArrayList<>(byStream.size());

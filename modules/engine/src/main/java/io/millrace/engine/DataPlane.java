@@ -296,8 +296,9 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
   }
 
   /**
-   * Stops the stream's entity (without sealing: the stream is gone) and deletes its segments
-   * (objects and rows), streamlets and stream state. Idempotent.
+   * Stops the stream's entity (without sealing: the stream is gone), which leaves a tombstone in
+   * stream_state so that the id is never activated again, and deletes its segments (objects and
+   * rows) and streamlets. Idempotent.
    */
   @Override
   public CompletionStage<Void> erase(String streamId) {
@@ -321,8 +322,8 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
               return chain;
             })
         .thenCompose(x -> deleteOrphanSegmentObjects("segments/" + streamId + "/"))
-        .thenCompose(x -> metadata.deleteStreamlets(streamId, Long.MAX_VALUE))
-        .thenCompose(x -> metadata.deleteStreamState(streamId));
+        // The stream_state row stays: it is the tombstone the entity wrote (never reactivated).
+        .thenCompose(x -> metadata.deleteStreamlets(streamId, Long.MAX_VALUE));
   }
 
   private CompletionStage<Void> deleteOrphanSegmentObjects(String prefix) {

@@ -4,8 +4,9 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Erases a deleted stream's data: stops its entity, deletes its segments, segment index rows,
- * streamlets and stream state. Idempotent: safe to call again after a crash part way. Implemented
- * by the data plane; called by the control plane's background deletion.
+ * streamlets; its stream state becomes a tombstone (the id is never activated again). Idempotent:
+ * safe to call again after a crash part way. Implemented by the data plane; called by the control
+ * plane's background deletion.
  */
 public interface StreamDataEraser {
   CompletionStage<Void> erase(String streamId);

@@ -131,6 +131,13 @@ public final class StreamEntity {
   private record StreamletCreated(Channel.Registered registered, long epoch, boolean won)
       implements Command {}
 
+  private record StreamletCreateFailed(Channel.Registered registered, long epoch, Throwable error)
+      implements Command {}
+
+  private record StreamletsReread(
+      Channel.Registered registered, long epoch, Throwable error, List<StreamletRecord> found)
+      implements Command {}
+
   private record StreamletSealed(Throwable error) implements Command {}
 
   private record FlushDone(SegmentRecord segment, StreamSequencer.State state, Throwable error)
@@ -255,6 +262,9 @@ public final class StreamEntity {
     private final List<ActorRef<Done>> drainReplies = new ArrayList<>();
     private boolean passivationRequested;
 
+    /** A segment flush succeeded: rotate the streamlet as soon as no append is in flight. */
+    private boolean rotateWanted;
+
     Instance(
         String streamId,
         ActorRef<ClusterSharding.ShardCommand> shard,
@@ -276,12 +286,7 @@ public final class StreamEntity {
 
     Behavior<Command> idle() {
       return Behaviors.receive(Command.class)
-          .onMessage(
-              Erase.class,
-              m -> {
-                m.replyTo().tell(Done.getInstance());
-                return stopNow();
-              })
+          .onMessage(Erase.class, m -> erasing(m.replyTo()))
           .onMessage(
               Shutdown.class,
               m -> {
@@ -301,13 +306,22 @@ public final class StreamEntity {
     private Behavior<Command> loading() {
       deps.metrics().activations.increment();
       ctx.pipeToSelf(
-          new StreamRecovery(deps.objects(), deps.metadata(), deps.walChunks()).recover(streamId),
+          new StreamRecovery(
+                  deps.objects(),
+                  deps.metadata(),
+                  deps.walChunks(),
+                  deps.settings().maxChunkWritesInFlight())
+              .recover(streamId),
           (r, err) -> err == null ? new Loaded(r) : new LoadFailed(unwrap(err)));
       return Behaviors.receive(Command.class)
           .onMessage(Loaded.class, this::onLoaded)
           .onMessage(
               LoadFailed.class,
               m -> {
+                if (m.error() instanceof S2Exception e && e.code() == ErrorCode.STREAM_NOT_FOUND) {
+                  ctx.getLog().debug("Stream {} was erased; it stays erased.", streamId);
+                  return erased();
+                }
                 ctx.getLog()
                     .error("Stream {} could not be activated: {}", streamId, m.error().toString());
                 failStash(ErrorCode.UNAVAILABLE, "stream could not be activated: " + m.error());
@@ -316,13 +330,7 @@ public final class StreamEntity {
                 }
                 return stopNow();
               })
-          .onMessage(
-              Erase.class,
-              m -> {
-                m.replyTo().tell(Done.getInstance());
-                failStash(ErrorCode.STREAM_NOT_FOUND, "stream was deleted");
-                return stopNow();
-              })
+          .onMessage(Erase.class, m -> erasing(m.replyTo()))
           .onAnyMessage(
               m -> {
                 stashOrReject(m);
@@ -428,6 +436,11 @@ public final class StreamEntity {
         stash.stash(original);
         return openStreamlet();
       }
+      if (rotateWanted) {
+        // A segment flush moved the replay start: wait for in-flight appends, then rotate.
+        stashOrReject(original);
+        return firstInFlight() == null ? rotate() : Behaviors.same();
+      }
       long bytes = m.input().meteredSize();
       if (streamlet.load().pendingBytes() + bytes > deps.settings().maxPendingBytes()) {
         sessionFailed(sessionId);
@@ -496,7 +509,10 @@ public final class StreamEntity {
                   + head.batchId);
         }
         onDurable(head, d.chunkSeq());
-        return draining ? continueDraining() : Behaviors.same();
+        if (draining) {
+          return continueDraining();
+        }
+        return rotateWanted && firstInFlight() == null ? rotate() : Behaviors.same();
       }
       Channel.Failed f = (Channel.Failed) res;
       return onStorageFailure(f.error());
@@ -661,6 +677,7 @@ public final class StreamEntity {
         streamlet.load().streamReleased();
         streamlet = null;
         lastDurableChunk = -1;
+        rotateWanted = false;
       }
     }
 
@@ -679,6 +696,10 @@ public final class StreamEntity {
               m -> {
                 long epoch = maxEpoch + 1;
                 Channel.Registered reg = m.registered();
+                // The stream counts on the channel only once the entity holds the assignment: a
+                // Registered that arrives after the ask timed out is never counted.
+                reg.load().streamAssigned();
+                assignedLoad = reg.load();
                 ctx.pipeToSelf(
                     deps.metadata()
                         .createStreamlet(
@@ -687,39 +708,60 @@ public final class StreamEntity {
                     (won, err) ->
                         err == null
                             ? new StreamletCreated(reg, epoch, won)
-                            : new ChannelAssignFailed(err));
+                            : new StreamletCreateFailed(reg, epoch, unwrap(err)));
                 return Behaviors.same();
               })
           .onMessage(
-              StreamletCreated.class,
+              StreamletCreateFailed.class,
               m -> {
+                // The insert may have been applied: whatever happens next, never reuse this epoch,
+                // and look whether the row is there (then it is ours).
                 maxEpoch = Math.max(maxEpoch, m.epoch());
-                if (!m.won()) {
-                  m.registered().load().streamReleased();
-                  ctx.getLog()
-                      .warn(
-                          "Stream {} lost the race for epoch {}: another activation owns it;"
-                              + " stopping.",
-                          streamId,
-                          m.epoch());
-                  failStash(ErrorCode.UNAVAILABLE, "stream moved; retry");
-                  return stopNow();
-                }
+                ctx.pipeToSelf(
+                    deps.metadata().listStreamlets(streamId),
+                    (found, err) ->
+                        new StreamletsReread(m.registered(), m.epoch(), m.error(), found));
+                return Behaviors.same();
+              })
+          .onMessage(
+              StreamletsReread.class,
+              m -> {
                 Channel.Registered reg = m.registered();
-                streamlet =
-                    new Streamlet(
-                        m.epoch(), reg.channelId(), reg.channel(), reg.load(), reg.firstChunkSeq());
-                lastDurableChunk = -1;
-                ctx.watchWith(reg.channel(), new ChannelStopped(reg.channelId()));
+                boolean ours =
+                    m.found() != null
+                        && m.found().stream()
+                            .anyMatch(
+                                l ->
+                                    l.epoch() == m.epoch()
+                                        && l.sealedNextSeqNum() == null
+                                        && reg.channelId().equals(l.channelId())
+                                        && l.firstChunkSeq() == reg.firstChunkSeq());
+                if (ours) {
+                  ctx.getLog()
+                      .info(
+                          "Stream {}: creating epoch {} reported {} but the row was written;"
+                              + " it is ours.",
+                          streamId,
+                          m.epoch(),
+                          m.error().toString());
+                  return onStreamletCreated(new StreamletCreated(reg, m.epoch(), true));
+                }
+                if (m.found() != null) {
+                  for (StreamletRecord l : m.found()) {
+                    maxEpoch = Math.max(maxEpoch, l.epoch());
+                  }
+                }
+                releaseAssignedLoad();
                 ctx.getLog()
-                    .debug(
-                        "Stream {} opened epoch {} on channel {} at chunk {}.",
+                    .warn(
+                        "Stream {} could not open epoch {}: {}",
                         streamId,
                         m.epoch(),
-                        reg.channelId(),
-                        reg.firstChunkSeq());
+                        m.error().toString());
+                failStashedAppends(ErrorCode.UNAVAILABLE, "could not open a streamlet; retry");
                 return stash.unstashAll(active());
               })
+          .onMessage(StreamletCreated.class, this::onStreamletCreated)
           .onMessage(
               ChannelAssignFailed.class,
               m -> {
@@ -740,6 +782,44 @@ public final class StreamEntity {
                 return Behaviors.same();
               })
           .build();
+    }
+
+    /** The channel load counted for an assignment that has no streamlet yet. */
+    private ChannelLoad assignedLoad;
+
+    private void releaseAssignedLoad() {
+      if (assignedLoad != null) {
+        assignedLoad.streamReleased();
+        assignedLoad = null;
+      }
+    }
+
+    private Behavior<Command> onStreamletCreated(StreamletCreated m) {
+      maxEpoch = Math.max(maxEpoch, m.epoch());
+      if (!m.won()) {
+        releaseAssignedLoad();
+        ctx.getLog()
+            .warn(
+                "Stream {} lost the race for epoch {}: another activation owns it;" + " stopping.",
+                streamId,
+                m.epoch());
+        failStash(ErrorCode.UNAVAILABLE, "stream moved; retry");
+        return passivateAndStop();
+      }
+      Channel.Registered reg = m.registered();
+      assignedLoad = null; // now held by the streamlet
+      streamlet =
+          new Streamlet(m.epoch(), reg.channelId(), reg.channel(), reg.load(), reg.firstChunkSeq());
+      lastDurableChunk = -1;
+      ctx.watchWith(reg.channel(), new ChannelStopped(reg.channelId()));
+      ctx.getLog()
+          .debug(
+              "Stream {} opened epoch {} on channel {} at chunk {}.",
+              streamId,
+              m.epoch(),
+              reg.channelId(),
+              reg.firstChunkSeq());
+      return stash.unstashAll(active());
     }
 
     // ---------------------------------------------------------------- reads
@@ -980,10 +1060,26 @@ public final class StreamEntity {
     private Behavior<Command> onFlushDone(FlushDone m) {
       applyFlushDone(m);
       if (eraseReply != null) {
-        eraseReply.tell(Done.getInstance());
-        return stopNow();
+        return erasing(eraseReply);
       }
-      return draining ? continueDraining() : Behaviors.same();
+      if (draining) {
+        return continueDraining();
+      }
+      return rotateWanted && firstInFlight() == null ? rotate() : Behaviors.same();
+    }
+
+    /**
+     * Seals the current streamlet at the durable tail so that the next append opens a new one
+     * (epoch + 1) starting at its channel's next chunk: once a later flush records the new epoch in
+     * stream_state, recovery replays only chunks written since, instead of the streamlet's whole
+     * history (architecture section 5).
+     */
+    private Behavior<Command> rotate() {
+      rotateWanted = false;
+      if (streamlet == null) {
+        return Behaviors.same();
+      }
+      return reseal("a segment flush moved its replay start");
     }
 
     private Behavior<Command> applyFlushDone(FlushDone m) {
@@ -1014,6 +1110,7 @@ public final class StreamEntity {
       oldestUnflushedAt = memory.isEmpty() ? -1 : now();
       segments.add(seg);
       flushedNext = seg.lastSeqNum() + 1;
+      rotateWanted = streamlet != null;
       deps.metrics().segmentFlushes.increment();
       ctx.getLog()
           .debug(
@@ -1082,8 +1179,77 @@ public final class StreamEntity {
         eraseReply = m.replyTo();
         return Behaviors.same();
       }
-      m.replyTo().tell(Done.getInstance());
-      return stopNow();
+      return erasing(m.replyTo());
+    }
+
+    private record TombstoneWritten(ActorRef<Done> replyTo, Throwable error) implements Command {}
+
+    /**
+     * Writes the stream's tombstone (after any flush of this entity has landed, so nothing it
+     * writes can follow), then answers the erase. From then on no activation of this stream id
+     * accepts anything: requests that still reach it (resolved before the delete) get {@code
+     * stream_not_found} and write nothing. If the tombstone cannot be written the erase is not
+     * answered (the caller times out and retries).
+     */
+    private Behavior<Command> erasing(ActorRef<Done> replyTo) {
+      failStash(ErrorCode.STREAM_NOT_FOUND, "stream was deleted");
+      ctx.pipeToSelf(
+          deps.metadata().putStreamState(StreamRecovery.tombstone(streamId)),
+          (ok, err) -> new TombstoneWritten(replyTo, err == null ? null : unwrap(err)));
+      return Behaviors.receive(Command.class)
+          .onMessage(
+              TombstoneWritten.class,
+              m -> {
+                if (m.error() != null) {
+                  ctx.getLog()
+                      .warn(
+                          "Stream {}: its tombstone could not be written: {}",
+                          streamId,
+                          m.error().toString());
+                  return passivateAndStop();
+                }
+                m.replyTo().tell(Done.getInstance());
+                return erased();
+              })
+          .onMessage(Erase.class, m -> Behaviors.same())
+          .onMessage(Passivate.class, m -> Behaviors.same())
+          .onAnyMessage(
+              m -> {
+                failRequest(m, ErrorCode.STREAM_NOT_FOUND, "stream was deleted");
+                return Behaviors.same();
+              })
+          .onSignal(PostStop.class, sig -> onPostStop())
+          .build();
+    }
+
+    /** The stream id is erased: every request is answered 404 until the entity passivates. */
+    private Behavior<Command> erased() {
+      failStash(ErrorCode.STREAM_NOT_FOUND, "stream was deleted");
+      if (shard != null && !passivationRequested) {
+        passivationRequested = true;
+        shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+      }
+      return Behaviors.receive(Command.class)
+          .onMessage(Passivate.class, m -> stopNow())
+          .onMessage(
+              Shutdown.class,
+              m -> {
+                m.replyTo().tell(Done.getInstance());
+                return stopNow();
+              })
+          .onMessage(
+              Erase.class,
+              m -> {
+                m.replyTo().tell(Done.getInstance());
+                return Behaviors.same();
+              })
+          .onAnyMessage(
+              m -> {
+                failRequest(m, ErrorCode.STREAM_NOT_FOUND, "stream was deleted");
+                return Behaviors.same();
+              })
+          .onSignal(PostStop.class, sig -> onPostStop())
+          .build();
     }
 
     /**
@@ -1099,6 +1265,7 @@ public final class StreamEntity {
       failStash(ErrorCode.UNAVAILABLE, "stream is restarting; retry");
       return Behaviors.receive(Command.class)
           .onMessage(Passivate.class, m -> stopNow())
+          .onMessage(Erase.class, m -> erasing(m.replyTo()))
           .onAnyMessage(
               m -> {
                 failRequest(m, ErrorCode.UNAVAILABLE, "stream is restarting; retry");
@@ -1114,6 +1281,7 @@ public final class StreamEntity {
 
     private Behavior<Command> onPostStop() {
       deps.localEntities().remove(streamId, ctx.getSelf());
+      releaseAssignedLoad();
       if (streamlet != null) {
         streamlet.load().streamReleased();
         streamlet = null;
@@ -1173,9 +1341,8 @@ public final class StreamEntity {
         c.replyTo().tell(new TailReply(null, code, message));
       } else if (m instanceof Shutdown s) {
         s.replyTo().tell(Done.getInstance());
-      } else if (m instanceof Erase e) {
-        e.replyTo().tell(Done.getInstance());
       }
+      // An Erase is never answered here: only a written tombstone answers it (the caller retries).
     }
 
     private Duration tickInterval() {

@@ -1,5 +1,7 @@
 package io.millrace.engine;
 
+import io.millrace.core.ErrorCode;
+import io.millrace.core.S2Exception;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.stream.StreamSequencer;
 import io.millrace.format.StreamSection;
@@ -45,11 +47,35 @@ final class StreamRecovery {
   private final ObjectStore objects;
   private final MetadataStore metadata;
   private final WalChunkCache chunks;
+  private final int maxChunkWritesInFlight;
 
-  StreamRecovery(ObjectStore objects, MetadataStore metadata, WalChunkCache chunks) {
+  /**
+   * {@code maxChunkWritesInFlight} bounds how far below a streamlet's first chunk its channel may
+   * still have had unwritten chunks (a channel closes a chunk only while fewer writes are in
+   * flight, and acknowledges in order), so the channel's first missing chunk is searched from
+   * there.
+   */
+  StreamRecovery(
+      ObjectStore objects,
+      MetadataStore metadata,
+      WalChunkCache chunks,
+      int maxChunkWritesInFlight) {
     this.objects = objects;
     this.metadata = metadata;
     this.chunks = chunks;
+    this.maxChunkWritesInFlight = maxChunkWritesInFlight;
+  }
+
+  /**
+   * The stream_state row an erase leaves behind: an id with it is never activated again (its epoch
+   * is beyond any real epoch, its flushed position is impossible).
+   */
+  static StreamStateRecord tombstone(String streamId) {
+    return new StreamStateRecord(streamId, -1, -1, 0, "", 0, Long.MAX_VALUE);
+  }
+
+  static boolean isTombstone(StreamStateRecord state) {
+    return state.epoch() == Long.MAX_VALUE && state.flushedNextSeqNum() == -1;
   }
 
   CompletionStage<Recovered> recover(String streamId) {
@@ -63,6 +89,10 @@ final class StreamRecovery {
         .thenCompose(
             v -> {
               Optional<StreamStateRecord> st = stateF.join();
+              if (st.isPresent() && isTombstone(st.get())) {
+                return CompletableFuture.failedFuture(
+                    new S2Exception(ErrorCode.STREAM_NOT_FOUND, "stream was deleted"));
+              }
               List<SegmentRecord> segments = segsF.join();
               List<StreamletRecord> streamlets = letsF.join();
               StreamSequencer.State state =
@@ -89,7 +119,17 @@ final class StreamRecovery {
                 if (s.epoch() < stateEpoch) {
                   continue;
                 }
-                chain = chain.thenCompose(x -> replayStreamlet(s, replay));
+                chain =
+                    chain.thenCompose(
+                        x -> {
+                          // A sealed streamlet whose records all lie below the recovered tail
+                          // (they are in segments) adds nothing: its chunks are not read.
+                          if (s.sealedNextSeqNum() != null
+                              && s.sealedNextSeqNum() <= replay.state.nextSeqNum()) {
+                            return CompletableFuture.completedFuture(null);
+                          }
+                          return replayStreamlet(s, replay);
+                        });
               }
               long finalFlushed = flushed;
               long finalMaxEpoch = maxEpoch;
@@ -150,7 +190,7 @@ final class StreamRecovery {
       long last = s.lastChunkSeq() == null ? s.firstChunkSeq() - 1 : s.lastChunkSeq();
       return readChunks(s, s.firstChunkSeq(), last, s.sealedNextSeqNum(), true, replay);
     }
-    return sealChannel(s.channelId())
+    return sealChannel(s.channelId(), Math.max(0, s.firstChunkSeq() - maxChunkWritesInFlight))
         .thenCompose(
             seal -> {
               log.info(
@@ -216,8 +256,16 @@ final class StreamRecovery {
             });
   }
 
-  /** Seals a channel incarnation's WAL at its first missing chunk; returns the seal's chunk seq. */
-  CompletionStage<Long> sealChannel(String channelId) {
+  /**
+   * Seals a channel incarnation's WAL at its first missing chunk, searched from {@code fromChunk}
+   * (every chunk below it is known to be written); returns the seal's chunk seq. One seal per
+   * channel runs at a time on a node.
+   */
+  CompletionStage<Long> sealChannel(String channelId, long fromChunk) {
+    return chunks.sealOnce(channelId, () -> doSealChannel(channelId, fromChunk));
+  }
+
+  private CompletionStage<Long> doSealChannel(String channelId, long fromChunk) {
     return metadata
         .getChannel(channelId)
         .thenCompose(
@@ -226,7 +274,8 @@ final class StreamRecovery {
               if (sealed.isPresent()) {
                 return CompletableFuture.completedFuture(sealed.get());
               }
-              return firstMissing(channelId, null, 0)
+              String startAfter = fromChunk == 0 ? null : Channel.walKey(channelId, fromChunk - 1);
+              return firstMissing(channelId, startAfter, fromChunk)
                   .thenCompose(m -> writeSeal(channelId, m))
                   .thenCompose(m -> metadata.sealChannel(channelId, m).thenApply(x -> m));
             });

@@ -5,17 +5,20 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.millrace.objectstore.ObjectStore;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
- * A short-lived node-wide cache of WAL chunk bytes for activations: after a crash, every stream of
- * a dead channel reads the same chunks, and concurrent reads of one chunk share one GET. Only
- * present objects are kept (a WAL key never changes once written).
+ * Node-wide single-flight state for activations. WAL chunk bytes are cached for a short while:
+ * after a crash every stream of a dead channel reads the same chunks, and concurrent reads of one
+ * chunk share one GET (a WAL key never changes once written; absent chunks are not cached). Sealing
+ * a dead channel incarnation is shared too: every stream of the channel that recovers on this node
+ * at the same time waits for one seal instead of listing the WAL itself.
  */
 final class WalChunkCache {
   private final ObjectStore objects;
   private final AsyncCache<String, byte[]> cache;
+  private final AsyncCache<String, Long> seals;
 
   WalChunkCache(ObjectStore objects, long maxBytes) {
     this.objects = objects;
@@ -25,19 +28,27 @@ final class WalChunkCache {
             .<String, byte[]>weigher((k, v) -> v.length + k.length())
             .expireAfterAccess(Duration.ofSeconds(60))
             .buildAsync();
+    this.seals =
+        Caffeine.newBuilder()
+            .maximumSize(10_000)
+            .expireAfterWrite(Duration.ofMinutes(10))
+            .buildAsync();
   }
 
+  /** The chunk's bytes, or empty if absent; concurrent calls for one key share one GET. */
   CompletionStage<Optional<byte[]>> get(String key) {
-    CompletableFuture<byte[]> cached = cache.getIfPresent(key);
-    if (cached != null) {
-      return cached.thenApply(Optional::of);
-    }
-    return objects
-        .get(key)
-        .thenApply(
-            found -> {
-              found.ifPresent(b -> cache.put(key, CompletableFuture.completedFuture(b)));
-              return found;
-            });
+    return cache
+        .get(
+            key,
+            (k, executor) -> objects.get(k).thenApply(o -> o.orElse(null)).toCompletableFuture())
+        .thenApply(Optional::ofNullable);
+  }
+
+  /**
+   * The seal chunk seq of a channel incarnation: {@code seal} runs at most once at a time per
+   * channel on this node (a failed seal is forgotten, so the next caller tries again).
+   */
+  CompletionStage<Long> sealOnce(String channelId, Supplier<CompletionStage<Long>> seal) {
+    return seals.get(channelId, (k, executor) -> seal.get().toCompletableFuture());
   }
 }

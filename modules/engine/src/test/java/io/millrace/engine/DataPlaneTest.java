@@ -587,7 +587,8 @@ class DataPlaneTest {
     await(dp.erase(id));
     assertThat(await(metadata.listSegments(id))).isEmpty();
     assertThat(await(metadata.listStreamlets(id))).isEmpty();
-    assertThat(await(metadata.getStreamState(id))).isEmpty();
+    assertThat(await(metadata.getStreamState(id)))
+        .hasValueSatisfying(st -> assertThat(StreamRecovery.isTombstone(st)).isTrue());
     assertThat(objects.keys()).noneMatch(k -> k.startsWith("segments/" + id + "/"));
   }
 

@@ -173,4 +173,161 @@ class DurabilityFindingsTest {
     assertThat(acked(dp.append(BASIN, s, input("next"))).start().seqNum()).isEqualTo(1);
     assertThat(readAll(dp, s)).containsExactly("durable", "next");
   }
+
+  // ---------------------------------------------------------------- finding 5
+
+  @Test
+  void aStreamletCreateThatLandedButReportedAnErrorDoesNotMakeTheStreamLoseARaceAgainstItself() {
+    DataPlane dp = node("");
+    String s = stream("ambiguous-create");
+    String other = stream("same-channel");
+    acked(dp.append(BASIN, other, input("other-0")));
+    java.util.concurrent.atomic.AtomicBoolean once =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    metadata.on(
+        "createStreamlet",
+        inv -> {
+          Object real = inv.proceed().get();
+          if (!once.compareAndSet(false, true)) {
+            return real;
+          }
+          ((CompletionStage<?>) real).toCompletableFuture().join();
+          return java.util.concurrent.CompletableFuture.failedFuture(
+              new IllegalStateException("timed out after the write was applied"));
+        });
+
+    assertThat(acked(dp.append(BASIN, s, input("a"))).start().seqNum()).isEqualTo(0);
+    assertThat(acked(dp.append(BASIN, s, input("b"))).start().seqNum()).isEqualTo(1);
+    // The shared channel is healthy: the other stream keeps appending on it.
+    assertThat(acked(dp.append(BASIN, other, input("other-1"))).start().seqNum()).isEqualTo(1);
+    assertThat(objects.keys()).noneMatch(k -> k.startsWith("wal/") && isSeal(k));
+    nodes.get(0).crash();
+
+    DataPlane after = node("");
+    assertThat(readAll(after, s)).containsExactly("a", "b");
+    assertThat(readAll(after, other)).containsExactly("other-0", "other-1");
+  }
+
+  @Test
+  void aStreamletCreateThatFailedOutrightFailsTheAppendRetryablyAndTheNextOneSucceeds() {
+    DataPlane dp = node("");
+    String s = stream("failed-create");
+    java.util.concurrent.atomic.AtomicBoolean once =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    metadata.on(
+        "createStreamlet",
+        inv ->
+            once.compareAndSet(false, true)
+                ? java.util.concurrent.CompletableFuture.failedFuture(
+                    new IllegalStateException("metadata unreachable"))
+                : inv.proceed().get());
+
+    S2Exception e = failure(dp.append(BASIN, s, input("lost")));
+    assertThat(e.code().retryable()).isTrue();
+    assertThat(acked(dp.append(BASIN, s, input("a"))).start().seqNum()).isEqualTo(0);
+    assertThat(readAll(dp, s)).containsExactly("a");
+  }
+
+  // ---------------------------------------------------------------- finding 1
+
+  @Test
+  void anActivationAfterACrashReadsOnlyTheWalChunksWrittenSinceTheLastSegmentFlush() {
+    String overrides = "millrace.engine.segments.flush-age = 1 s\n";
+    DataPlane dp = node(overrides);
+    String s = stream("long-lived");
+    String id = idOf(s);
+    List<String> expected = new ArrayList<>();
+    int rounds = 3;
+    for (int round = 0; round < rounds; round++) {
+      for (int i = 0; i < 10; i++) {
+        String body = "r" + round + "-" + i;
+        acked(dp.append(BASIN, s, input(body)));
+        expected.add(body);
+      }
+      long tail = expected.size();
+      clock.advance(2_000);
+      Awaitility.await()
+          .until(
+              () ->
+                  await(realMetadata.getStreamState(id))
+                      .map(st -> st.flushedNextSeqNum() == tail)
+                      .orElse(false));
+    }
+    // After the last flush the streamlet rotates: its WAL chunks are no longer needed.
+    Awaitility.await()
+        .until(
+            () ->
+                await(realMetadata.listStreamlets(id)).stream()
+                    .allMatch(l -> l.sealedNextSeqNum() != null));
+    for (int i = 0; i < 3; i++) {
+      String body = "unflushed-" + i;
+      acked(dp.append(BASIN, s, input(body)));
+      expected.add(body);
+    }
+    nodes.get(0).crash();
+
+    java.util.Set<String> walGets = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    objects.blockGets(
+        k -> {
+          if (k.startsWith("wal/")) {
+            walGets.add(k);
+          }
+          return false;
+        });
+    DataPlane after = node(overrides);
+    assertThat(readAll(after, s)).containsExactlyElementsOf(expected);
+    // Each acked append above was its own chunk: only the 3 written after the last flush are read.
+    assertThat(walGets).hasSize(3);
+    assertThat(walGets).allSatisfy(k -> assertThat(chunkSeq(k)).isGreaterThanOrEqualTo(30));
+  }
+
+  // ---------------------------------------------------------------- finding 3
+
+  @Test
+  void anAppendThatReachesAnErasedStreamIsNotFoundAndWritesNothing() {
+    DataPlane dp = node("");
+    String s = stream("erased");
+    String id = idOf(s);
+    acked(dp.append(BASIN, s, input("before")));
+    await(dp.erase(id));
+    java.util.Set<String> keysAfterErase = new java.util.HashSet<>(objects.keys());
+
+    // The resolver still maps the name to the id (a cache that has not seen the delete).
+    assertThat(failure(dp.append(BASIN, s, input("after"))).code())
+        .isEqualTo(ErrorCode.STREAM_NOT_FOUND);
+    assertThat(
+            failure(
+                    dp.read(
+                        BASIN,
+                        s,
+                        new ReadRequest(new ReadStart.SeqNum(0), false, null, null, null, null)))
+                .code())
+        .isEqualTo(ErrorCode.STREAM_NOT_FOUND);
+    assertThat(failure(dp.checkTail(BASIN, s)).code()).isEqualTo(ErrorCode.STREAM_NOT_FOUND);
+    assertThat(await(realMetadata.listStreamlets(id))).isEmpty();
+    assertThat(await(realMetadata.listSegments(id))).isEmpty();
+    assertThat(objects.keys()).containsExactlyInAnyOrderElementsOf(keysAfterErase);
+
+    // Still so on another node after a restart, and erasing again is fine.
+    nodes.get(0).crash();
+    DataPlane after = node("");
+    assertThat(failure(after.append(BASIN, s, input("later"))).code())
+        .isEqualTo(ErrorCode.STREAM_NOT_FOUND);
+    await(after.erase(id));
+    assertThat(await(realMetadata.listStreamlets(id))).isEmpty();
+  }
+
+  private static long chunkSeq(String walKey) {
+    return Long.parseLong(walKey.substring(walKey.lastIndexOf('/') + 1));
+  }
+
+  private boolean isSeal(String key) {
+    return objects
+        .peek(key)
+        .map(
+            b ->
+                io.millrace.format.WalChunkCodec.decode(b)
+                    instanceof io.millrace.format.WalObject.Seal)
+        .orElse(false);
+  }
 }

@@ -50,6 +50,9 @@ class SessionsTest {
             ConfigFactory.parseString(
                     "millrace.http.sessions.heartbeat-min = 1s\n"
                         + "millrace.http.sessions.heartbeat-max = 1s\n"
+                        // Sessions outlive the request timeout, which only bounds the time to
+                        // the response head.
+                        + "millrace.http.request-timeout = 2s\n"
                         + "pekko.loglevel = WARNING")
                 .withFallback(ConfigFactory.load()));
     binding =
@@ -145,6 +148,21 @@ class SessionsTest {
   }
 
   @Test
+  void anAppendSessionLastsLongerThanTheRequestTimeout() throws Exception {
+    try (RawHttp1 c = appendSession()) {
+      c.chunk(frame(input(null, "early")));
+      c.readHead();
+      assertThat(ack(c.readFrame()).getEnd().getSeqNum()).isEqualTo(1);
+      Thread.sleep(8000); // request-timeout 2 s, Pekko's backstop 7 s
+      c.chunk(frame(input(null, "late")));
+      assertThat(ack(c.readFrame()).getEnd().getSeqNum()).isEqualTo(2);
+      c.endBody();
+      assertThat(c.bodyEnded()).isTrue();
+    }
+    assertThat(bodies()).containsExactly("early", "late");
+  }
+
+  @Test
   void pipelinedBatchesAreAckedInOrderWithFramesSplitAcrossChunks() throws Exception {
     java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
     for (int i = 0; i < 20; i++) {
@@ -195,6 +213,36 @@ class SessionsTest {
       assertThat(c.bodyEnded()).isTrue();
     }
     assertThat(bodies()).containsExactly("good");
+  }
+
+  @Test
+  void aBatchNearTheOneMebibyteLimitTravelsInOneFrame() throws Exception {
+    String[] bodies = new String[1000];
+    java.util.Arrays.fill(bodies, "q".repeat(1000));
+    byte[] f = frame(input(null, bodies));
+    assertThat(f.length).isGreaterThan(1_000_000);
+    try (RawHttp1 c = appendSession()) {
+      for (int pos = 0; pos < f.length; pos += 65_536) {
+        c.chunk(java.util.Arrays.copyOfRange(f, pos, Math.min(f.length, pos + 65_536)));
+      }
+      c.endBody();
+      c.readHead();
+      assertThat(ack(c.readFrame()).getEnd().getSeqNum()).isEqualTo(1000);
+      assertThat(c.bodyEnded()).isTrue();
+    }
+    assertThat(bodies()).hasSize(1000);
+  }
+
+  @Test
+  void aFrameLongerThanTwoMebibytesIsABadFrame() throws Exception {
+    try (RawHttp1 c = appendSession()) {
+      c.chunk(frame(input(null, "before")));
+      c.chunk(new byte[] {0x20, 0, 1, 0}); // length 2 MiB + 1
+      c.readHead();
+      assertThat(ack(c.readFrame()).getEnd().getSeqNum()).isEqualTo(1);
+      assertThat(terminal(c.readFrame(), 400).get("code").asText()).isEqualTo("bad_frame");
+    }
+    assertThat(bodies()).containsExactly("before");
   }
 
   @Test
