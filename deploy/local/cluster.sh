@@ -21,6 +21,9 @@
 #   MILLRACE_CLUSTER_JAVA_OPTS   JVM options of each node [-Xmx384m -XX:+UseSerialGC]
 #   MILLRACE_JAR                 the server jar [modules/server/target/millrace.jar]
 #
+# `start` saves these in WORK/cluster.env; later commands on the same WORK use the saved values
+# unless the environment sets them.
+#
 # Each node runs `java -jar millrace.jar serve --config WORK/cluster.conf --object-store s3
 # --metadata cassandra --seed-nodes <all nodes> --cluster-port P --port H --node-name node-N`;
 # WORK/cluster.conf holds the S3 and Cassandra settings (edit it to change any key of
@@ -31,12 +34,17 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SERVICES="$ROOT/deploy/services/services.sh"
 WORK="${MILLRACE_CLUSTER_DIR:-$HERE/work}"
-NODES="${MILLRACE_CLUSTER_NODES:-3}"
-HTTP_PORT="${MILLRACE_CLUSTER_HTTP_PORT:-8081}"
-PEKKO_PORT="${MILLRACE_CLUSTER_PEKKO_PORT:-25521}"
-CASSANDRA_PORT="${MILLRACE_CLUSTER_CASSANDRA_PORT:-9042}"
-S3_PORT="${MILLRACE_CLUSTER_S3_PORT:-9090}"
-BUCKET="${MILLRACE_CLUSTER_BUCKET:-millrace}"
+# The layout chosen at the last start, so later commands find the same ports (the environment wins).
+SAVED_NODES=""; SAVED_HTTP_PORT=""; SAVED_PEKKO_PORT=""; SAVED_CASSANDRA_PORT=""; SAVED_S3_PORT=""
+SAVED_BUCKET=""
+# shellcheck disable=SC1091
+[ -f "$WORK/cluster.env" ] && . "$WORK/cluster.env"
+NODES="${MILLRACE_CLUSTER_NODES:-${SAVED_NODES:-3}}"
+HTTP_PORT="${MILLRACE_CLUSTER_HTTP_PORT:-${SAVED_HTTP_PORT:-8081}}"
+PEKKO_PORT="${MILLRACE_CLUSTER_PEKKO_PORT:-${SAVED_PEKKO_PORT:-25521}}"
+CASSANDRA_PORT="${MILLRACE_CLUSTER_CASSANDRA_PORT:-${SAVED_CASSANDRA_PORT:-9042}}"
+S3_PORT="${MILLRACE_CLUSTER_S3_PORT:-${SAVED_S3_PORT:-9090}}"
+BUCKET="${MILLRACE_CLUSTER_BUCKET:-${SAVED_BUCKET:-millrace}}"
 TIMEOUT="${MILLRACE_CLUSTER_TIMEOUT:-180}"
 JAVA_OPTS="${MILLRACE_CLUSTER_JAVA_OPTS:--Xmx384m -XX:+UseSerialGC}"
 JAR="${MILLRACE_JAR:-$ROOT/modules/server/target/millrace.jar}"
@@ -172,6 +180,14 @@ do_start() {
   bash "$SERVICES" start s3proxy --dir "$WORK/s3proxy" --port "$S3_PORT"
   bash "$SERVICES" start cassandra --dir "$WORK/cassandra" --port "$CASSANDRA_PORT"
   write_config
+  cat >"$WORK/cluster.env" <<SAVED
+SAVED_NODES=$NODES
+SAVED_HTTP_PORT=$HTTP_PORT
+SAVED_PEKKO_PORT=$PEKKO_PORT
+SAVED_CASSANDRA_PORT=$CASSANDRA_PORT
+SAVED_S3_PORT=$S3_PORT
+SAVED_BUCKET=$BUCKET
+SAVED
   create_bucket
   local n all=""
   for n in $(seq 1 "$NODES"); do launch_node "$n"; all="$all $n"; done
