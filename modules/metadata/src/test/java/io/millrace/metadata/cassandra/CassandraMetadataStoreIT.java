@@ -102,7 +102,7 @@ class CassandraMetadataStoreIT {
     try (CqlSession session = session(settings)) {
       assertThat(session.execute("SELECT version, name FROM millrace.schema_version").all())
           .extracting(r -> r.getInt("version") + " " + r.getString("name"))
-          .containsExactly("1 V1__schema.cql");
+          .containsExactlyInAnyOrder("1 V1__schema.cql", "2 V2__streamlet_latest_epoch.cql");
       assertThat(
               session
                   .execute(
