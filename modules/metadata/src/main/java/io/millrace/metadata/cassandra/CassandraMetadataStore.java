@@ -491,11 +491,13 @@ public final class CassandraMetadataStore implements MetadataStore {
                 return CompletableFuture.completedFuture(true);
               }
               Row row = rs.one();
-              if (row == null || row.isNull("epoch") || row.isNull("flushed_next_seq_num")) {
+              Long storedEpoch = resultLong(row, "epoch");
+              Long storedFlushed = resultLong(row, "flushed_next_seq_num");
+              if (storedEpoch == null || storedFlushed == null) {
                 return putStreamStateAttempt(s, null, attempt + 1); // the row was deleted
               }
-              long epoch = row.getLong("epoch");
-              long flushed = row.getLong("flushed_next_seq_num");
+              long epoch = storedEpoch;
+              long flushed = storedFlushed;
               if (epoch > s.epoch() || (epoch == s.epoch() && flushed > s.flushedNextSeqNum())) {
                 return CompletableFuture.completedFuture(false);
               }
@@ -621,13 +623,16 @@ public final class CassandraMetadataStore implements MetadataStore {
                 return CompletableFuture.completedFuture(true);
               }
               Row row = rs.one();
+              // A refused transaction returns the columns of its conditions (none for a missing
+              // partition).
               boolean alreadyOurs =
                   row != null
-                      && Long.valueOf(epoch).equals(nullableLong(row, "latest_epoch"))
+                      && Long.valueOf(epoch).equals(resultLong(row, "latest_epoch"))
+                      && row.getColumnDefinitions().contains("channel_id")
                       && !row.isNull("channel_id")
                       && Long.valueOf(sealedNextSeqNum)
-                          .equals(nullableLong(row, "sealed_next_seq_num"))
-                      && Long.valueOf(lastChunkSeq).equals(nullableLong(row, "last_chunk_seq"));
+                          .equals(resultLong(row, "sealed_next_seq_num"))
+                      && Long.valueOf(lastChunkSeq).equals(resultLong(row, "last_chunk_seq"));
               return CompletableFuture.completedFuture(alreadyOurs);
             })
         .thenCompose(Function.identity());
@@ -635,7 +640,17 @@ public final class CassandraMetadataStore implements MetadataStore {
 
   @Override
   public CompletionStage<List<StreamletRecord>> listStreamlets(String streamId) {
-    return all(q.listStreamlets.bind(streamId), CassandraMetadataStore::streamletRow);
+    // A partition whose rows were all deleted still holds its static latest_epoch: Cassandra
+    // returns it as one row without a clustering key, which is no streamlet.
+    return mapped(
+        exec(() -> q.listStreamlets.bind(streamId))
+            .thenCompose(CassandraMetadataStore::allRows)
+            .thenApply(
+                rows ->
+                    rows.stream()
+                        .filter(r -> !r.isNull("epoch"))
+                        .map(CassandraMetadataStore::streamletRow)
+                        .toList()));
   }
 
   @Override
@@ -795,6 +810,14 @@ public final class CassandraMetadataStore implements MetadataStore {
         r.getString("storage_class"),
         r.getInstant("started_at"),
         nullableLong(r, "seal_chunk_seq"));
+  }
+
+  /** A column of a refused transaction's result row: null if absent from the row, or null. */
+  private static Long resultLong(Row r, String column) {
+    if (r == null || !r.getColumnDefinitions().contains(column)) {
+      return null;
+    }
+    return nullableLong(r, column);
   }
 
   private static Long nullableLong(Row r, String column) {
