@@ -56,6 +56,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * state, seals its streamlet at the durable tail, and opens a new streamlet (epoch + 1) for the
  * next append. It keeps durable unflushed records in memory, flushes them into segments, hands out
  * read plans and completes long-polling reads.
+ *
+ * <p>Its metadata writes (segment, stream state, streamlet create and seal) are fenced: when the
+ * store refuses one, a newer activation of the stream exists (split brain, a lost handoff, a pause
+ * past failure detection) and this instance is superseded. It then fails what it holds retryably
+ * and stops, so that the next request activates a fresh instance that recovers from storage.
  */
 public final class StreamEntity {
   private StreamEntity() {}
@@ -138,9 +143,15 @@ public final class StreamEntity {
       Channel.Registered registered, long epoch, Throwable error, List<StreamletRecord> found)
       implements Command {}
 
-  private record StreamletSealed(Throwable error) implements Command {}
+  /** A seal's outcome: applied, refused (a newer activation exists), or failed ({@code error}). */
+  private record StreamletSealed(boolean applied, Throwable error) implements Command {}
 
-  private record FlushDone(SegmentRecord segment, StreamSequencer.State state, Throwable error)
+  /**
+   * A segment flush's outcome: {@code refused} names the metadata write that a newer activation
+   * refused (null if every write applied), {@code error} a failure.
+   */
+  private record FlushDone(
+      SegmentRecord segment, StreamSequencer.State state, String refused, Throwable error)
       implements Command {}
 
   private record Tick() implements Command {}
@@ -610,7 +621,7 @@ public final class StreamEntity {
               why);
       ctx.pipeToSelf(
           deps.metadata().sealStreamlet(streamId, s.epoch(), next, lastChunk),
-          (ok, err) -> new StreamletSealed(err));
+          (ok, err) -> new StreamletSealed(err == null && ok, err == null ? null : unwrap(err)));
       return Behaviors.receive(Command.class)
           .onMessage(
               StreamletSealed.class,
@@ -625,6 +636,9 @@ public final class StreamEntity {
                           next,
                           m.error().toString());
                   return passivateAndStop();
+                }
+                if (!m.applied()) {
+                  return superseded("sealing epoch " + s.epoch() + " at seq num " + next);
                 }
                 releaseStreamlet();
                 releaseHeld();
@@ -797,14 +811,7 @@ public final class StreamEntity {
     private Behavior<Command> onStreamletCreated(StreamletCreated m) {
       maxEpoch = Math.max(maxEpoch, m.epoch());
       if (!m.won()) {
-        releaseAssignedLoad();
-        ctx.getLog()
-            .warn(
-                "Stream {} lost the race for epoch {}: another activation owns it;" + " stopping.",
-                streamId,
-                m.epoch());
-        failStash(ErrorCode.UNAVAILABLE, "stream moved; retry");
-        return passivateAndStop();
+        return superseded("creating epoch " + m.epoch());
       }
       Channel.Registered reg = m.registered();
       assignedLoad = null; // now held by the streamlet
@@ -1049,18 +1056,36 @@ public final class StreamEntity {
                     return CompletableFuture.<Void>failedFuture(cause);
                   })
               .thenCompose(x -> x);
-      ctx.pipeToSelf(
+      CompletionStage<String> writes =
           put.thenCompose(x -> metadata.addSegment(seg))
-              .thenCompose(x -> metadata.putStreamState(row))
-              // Streamlets before the state's epoch hold only flushed records: recovery skips them.
-              .thenCompose(x -> metadata.deleteStreamlets(streamId, epoch)),
-          (ok, err) -> new FlushDone(seg, state, err == null ? null : unwrap(err)));
+              .thenCompose(
+                  added ->
+                      !added
+                          ? CompletableFuture.completedFuture("adding segment " + key)
+                          : metadata
+                              .putStreamState(row)
+                              .thenCompose(
+                                  written ->
+                                      !written
+                                          ? CompletableFuture.completedFuture(
+                                              "writing the stream state at epoch " + epoch)
+                                          // Streamlets before the state's epoch hold only flushed
+                                          // records: recovery skips them.
+                                          : metadata
+                                              .deleteStreamlets(streamId, epoch)
+                                              .thenApply(x -> (String) null)));
+      ctx.pipeToSelf(
+          writes,
+          (refused, err) -> new FlushDone(seg, state, refused, err == null ? null : unwrap(err)));
     }
 
     private Behavior<Command> onFlushDone(FlushDone m) {
-      applyFlushDone(m);
+      Behavior<Command> next = applyFlushDone(m);
       if (eraseReply != null) {
         return erasing(eraseReply);
+      }
+      if (next != Behaviors.<Command>same()) {
+        return next;
       }
       if (draining) {
         return continueDraining();
@@ -1084,6 +1109,10 @@ public final class StreamEntity {
 
     private Behavior<Command> applyFlushDone(FlushDone m) {
       flushing = false;
+      if (m.refused() != null) {
+        // An erase in progress wins: the stream is gone anyway and its tombstone is written next.
+        return eraseReply != null ? Behaviors.same() : superseded(m.refused());
+      }
       if (m.error() != null) {
         ctx.getLog()
             .warn(
@@ -1182,7 +1211,8 @@ public final class StreamEntity {
       return erasing(m.replyTo());
     }
 
-    private record TombstoneWritten(ActorRef<Done> replyTo, Throwable error) implements Command {}
+    private record TombstoneWritten(ActorRef<Done> replyTo, boolean applied, Throwable error)
+        implements Command {}
 
     /**
      * Writes the stream's tombstone (after any flush of this entity has landed, so nothing it
@@ -1195,17 +1225,18 @@ public final class StreamEntity {
       failStash(ErrorCode.STREAM_NOT_FOUND, "stream was deleted");
       ctx.pipeToSelf(
           deps.metadata().putStreamState(StreamRecovery.tombstone(streamId)),
-          (ok, err) -> new TombstoneWritten(replyTo, err == null ? null : unwrap(err)));
+          (ok, err) ->
+              new TombstoneWritten(replyTo, err == null && ok, err == null ? null : unwrap(err)));
       return Behaviors.receive(Command.class)
           .onMessage(
               TombstoneWritten.class,
               m -> {
-                if (m.error() != null) {
+                if (m.error() != null || !m.applied()) {
                   ctx.getLog()
                       .warn(
                           "Stream {}: its tombstone could not be written: {}",
                           streamId,
-                          m.error().toString());
+                          m.error() != null ? m.error().toString() : "the store refused it");
                   return passivateAndStop();
                 }
                 m.replyTo().tell(Done.getInstance());
@@ -1250,6 +1281,56 @@ public final class StreamEntity {
               })
           .onSignal(PostStop.class, sig -> onPostStop())
           .build();
+    }
+
+    /**
+     * A metadata write was refused: a newer activation of the stream exists and this instance's
+     * view is stale. Appends it never sent fail with {@code unavailable} (no side effect); appends
+     * in flight or failed but unsealed fail with {@code other}, because their records may be
+     * durable and visible to the newer owner (both are retryable; nothing is acked that is not
+     * durable). Waiting reads fail with {@code unavailable}. Then it stops; the next request
+     * activates a fresh instance that recovers from storage.
+     */
+    private Behavior<Command> superseded(String refused) {
+      long epoch = streamlet != null ? streamlet.epoch() : maxEpoch;
+      ctx.getLog()
+          .warn(
+              "Stream {} epoch {} is superseded by a newer activation ({} was refused); it fails"
+                  + " its pending appends and stops.",
+              streamId,
+              epoch,
+              refused);
+      int failed = 0;
+      for (Pending p : queue) {
+        if (p.inFlight() || p.held) {
+          p.held = false;
+          p.ready =
+              new AppendReply(
+                  null,
+                  ErrorCode.OTHER,
+                  "the stream moved to a newer owner; the append may be durable");
+          sessionFailed(p.sessionId);
+          failed++;
+        }
+      }
+      deps.metrics().appendFailures.add(failed);
+      releaseReady();
+      for (Map.Entry<Long, Waiter> e : waiters.entrySet()) {
+        timers.cancel("wait-" + e.getKey());
+        e.getValue()
+            .replyTo()
+            .tell(new ReadReply(null, null, ErrorCode.UNAVAILABLE, "stream moved; retry"));
+      }
+      waiters.clear();
+      releaseStreamlet();
+      releaseAssignedLoad();
+      failStash(ErrorCode.UNAVAILABLE, "stream moved; retry");
+      for (ActorRef<Done> r : drainReplies) {
+        r.tell(Done.getInstance());
+      }
+      drainReplies.clear();
+      timers.cancel("tick");
+      return passivateAndStop();
     }
 
     /**

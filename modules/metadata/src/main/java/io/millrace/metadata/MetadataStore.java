@@ -13,6 +13,12 @@ import java.util.concurrent.CompletionStage;
  * two concurrent writers at most one wins. Failures of the store itself complete the stage
  * exceptionally with {@link MetadataStoreException}. List calls return rows in name order, strictly
  * after {@code startAfter}, starting with {@code prefix}, at most {@code limit}.
+ *
+ * <p>Fenced writes of a stream's owner ({@link #putStreamState}, {@link #createStreamlet}, {@link
+ * #sealStreamlet}, {@link #addSegment}) are conditional too: they complete with {@code true} when
+ * applied (or when an identical earlier write is found: a retry is harmless) and {@code false} when
+ * refused because a newer activation of the stream superseded the writer's view. A writer that sees
+ * {@code false} must stop acting as the stream's owner; a later activation recovers from storage.
  */
 public interface MetadataStore extends AutoCloseable {
 
@@ -48,17 +54,33 @@ public interface MetadataStore extends AutoCloseable {
 
   CompletionStage<Optional<StreamStateRecord>> getStreamState(String streamId);
 
-  CompletionStage<Void> putStreamState(StreamStateRecord state);
+  /**
+   * Writes the row unless that would regress it: applied only if there is no row, or the stored
+   * epoch is lower, or the stored epoch is equal and its flushed next seq num is not higher. The
+   * erase tombstone (epoch {@code Long.MAX_VALUE}) can thus only be replaced by itself.
+   *
+   * @return true if written (or already equal), false if refused
+   */
+  CompletionStage<Boolean> putStreamState(StreamStateRecord state);
 
   CompletionStage<Void> deleteStreamState(String streamId);
 
   // ---- streamlets (one per activation of a stream) ----
 
-  /** Inserts the streamlet if (stream id, epoch) is absent; false if another activation won. */
+  /**
+   * Inserts the streamlet only if its epoch is higher than every epoch ever created for the stream
+   * (also those whose rows {@link #deleteStreamlets} removed since); false if another activation
+   * won that epoch or a higher one exists.
+   */
   CompletionStage<Boolean> createStreamlet(StreamletRecord streamlet);
 
-  /** Records the sealed tail and last chunk of a streamlet at graceful handoff. */
-  CompletionStage<Void> sealStreamlet(
+  /**
+   * Records the sealed tail and last chunk of a streamlet (handoff, rotation). Applied only if the
+   * streamlet exists, is unsealed, and no higher epoch was ever created for the stream; true also
+   * if it is already sealed with exactly these values (a retry). False otherwise: the writer is
+   * superseded (or the streamlet is gone) and the row stays as it was.
+   */
+  CompletionStage<Boolean> sealStreamlet(
       String streamId, long epoch, long sealedNextSeqNum, long lastChunkSeq);
 
   /** All streamlets of a stream, by epoch ascending. */
@@ -69,7 +91,11 @@ public interface MetadataStore extends AutoCloseable {
 
   // ---- segment index ----
 
-  CompletionStage<Void> addSegment(SegmentRecord segment);
+  /**
+   * Inserts the segment if no row has its (stream id, first seq num); true also if an identical row
+   * is there (a retry), false if a different one is (another owner flushed from that seq num).
+   */
+  CompletionStage<Boolean> addSegment(SegmentRecord segment);
 
   /** Segments of a stream by first seq num ascending. */
   CompletionStage<List<SegmentRecord>> listSegments(String streamId);

@@ -418,7 +418,7 @@ public abstract class MetadataStoreContractTest {
     assertThat(await(store.getStreamState(id))).isEmpty();
 
     StreamStateRecord first = new StreamStateRecord(id, 10, 9, 1_700_000_000_000L, null, 0, 1);
-    await(store.putStreamState(first));
+    assertThat(await(store.putStreamState(first))).isTrue();
     assertThat(await(store.getStreamState(id))).contains(first);
 
     StreamStateRecord second =
@@ -430,7 +430,7 @@ public abstract class MetadataStoreContractTest {
             "fence-\u00e9",
             3_000_000_000L,
             2);
-    await(store.putStreamState(second));
+    assertThat(await(store.putStreamState(second))).isTrue();
     assertThat(await(store.getStreamState(id))).contains(second);
 
     await(store.deleteStreamState(id));
@@ -468,7 +468,7 @@ public abstract class MetadataStoreContractTest {
   void streamletsAreListedByEpochAndCanBeSealedAndDeletedBelowAnEpoch() {
     String id = UUID.randomUUID().toString();
     String other = UUID.randomUUID().toString();
-    for (long epoch : new long[] {3, 1, 4_000_000_000L, 2}) {
+    for (long epoch : new long[] {1, 2, 3, 4_000_000_000L}) {
       assertThat(
               await(
                   store.createStreamlet(
@@ -481,9 +481,17 @@ public abstract class MetadataStoreContractTest {
         .extracting(StreamletRecord::epoch)
         .containsExactly(1L, 2L, 3L, 4_000_000_000L);
 
-    await(store.sealStreamlet(id, 2, 5_000_000_000L, 3_000_000_000L));
-    assertThat(await(store.listStreamlets(id)).get(1))
-        .isEqualTo(new StreamletRecord(id, 2, ns + "ch-2", 20, 5_000_000_000L, 3_000_000_000L));
+    assertThat(await(store.sealStreamlet(id, 4_000_000_000L, 5_000_000_000L, 3_000_000_000L)))
+        .isTrue();
+    assertThat(await(store.listStreamlets(id)).get(3))
+        .isEqualTo(
+            new StreamletRecord(
+                id,
+                4_000_000_000L,
+                ns + "ch-4000000000",
+                40_000_000_000L,
+                5_000_000_000L,
+                3_000_000_000L));
 
     await(store.deleteStreamlets(id, 3));
     assertThat(await(store.listStreamlets(id)))
@@ -491,6 +499,192 @@ public abstract class MetadataStoreContractTest {
         .containsExactly(3L, 4_000_000_000L);
     assertThat(await(store.listStreamlets(other))).hasSize(1);
     assertThat(await(store.listStreamlets(UUID.randomUUID().toString()))).isEmpty();
+  }
+
+  // ---------------------------------------------------------------- fenced owner writes
+
+  @Test
+  void streamStateIsNeverRegressedToALowerEpochOrALowerFlushedPosition() {
+    String id = UUID.randomUUID().toString();
+    StreamStateRecord e2at50 = new StreamStateRecord(id, 50, 50, 5, "f2", 0, 2);
+    assertThat(await(store.putStreamState(e2at50))).isTrue();
+
+    StreamStateRecord olderEpoch = new StreamStateRecord(id, 90, 90, 9, "f1", 0, 1);
+    assertThat(await(store.putStreamState(olderEpoch))).isFalse();
+    StreamStateRecord sameEpochBehind = new StreamStateRecord(id, 40, 45, 4, "f2", 0, 2);
+    assertThat(await(store.putStreamState(sameEpochBehind))).isFalse();
+    assertThat(await(store.getStreamState(id))).contains(e2at50);
+
+    assertThat(await(store.putStreamState(e2at50))).as("a retried write").isTrue();
+    StreamStateRecord sameEpochAhead = new StreamStateRecord(id, 60, 61, 6, "f2", 3, 2);
+    assertThat(await(store.putStreamState(sameEpochAhead))).isTrue();
+    StreamStateRecord newerEpochBehind = new StreamStateRecord(id, 55, 61, 6, "f3", 3, 3);
+    assertThat(await(store.putStreamState(newerEpochBehind))).isTrue();
+    assertThat(await(store.getStreamState(id))).contains(newerEpochBehind);
+  }
+
+  @Test
+  void anEraseTombstoneIsReplacedByNothingButItself() {
+    String id = UUID.randomUUID().toString();
+    StreamStateRecord tombstone = new StreamStateRecord(id, -1, -1, 0, "", 0, Long.MAX_VALUE);
+    assertThat(await(store.putStreamState(new StreamStateRecord(id, 7, 7, 1, null, 0, 4))))
+        .isTrue();
+    assertThat(await(store.putStreamState(tombstone))).isTrue();
+
+    assertThat(await(store.putStreamState(new StreamStateRecord(id, 9, 9, 1, null, 0, 5))))
+        .isFalse();
+    assertThat(await(store.putStreamState(tombstone))).isTrue();
+    assertThat(await(store.getStreamState(id))).contains(tombstone);
+  }
+
+  @Test
+  void aStreamletBelowTheHighestEpochEverCreatedIsRefusedEvenAfterItsRowsWereDeleted() {
+    String id = UUID.randomUUID().toString();
+    assertThat(await(store.createStreamlet(new StreamletRecord(id, 3, ns + "a", 0, null, null))))
+        .isTrue();
+    assertThat(await(store.createStreamlet(new StreamletRecord(id, 2, ns + "z", 0, null, null))))
+        .as("a zombie rotating to a lower epoch")
+        .isFalse();
+
+    assertThat(await(store.createStreamlet(new StreamletRecord(id, 5, ns + "b", 4, null, null))))
+        .isTrue();
+    await(store.deleteStreamlets(id, Long.MAX_VALUE));
+    assertThat(await(store.createStreamlet(new StreamletRecord(id, 4, ns + "z", 0, null, null))))
+        .isFalse();
+    assertThat(await(store.createStreamlet(new StreamletRecord(id, 5, ns + "z", 0, null, null))))
+        .isFalse();
+    assertThat(await(store.listStreamlets(id))).isEmpty();
+
+    StreamletRecord next = new StreamletRecord(id, 6, ns + "c", 9, null, null);
+    assertThat(await(store.createStreamlet(next))).isTrue();
+    assertThat(await(store.listStreamlets(id))).containsExactly(next);
+  }
+
+  @Test
+  void aStreamletIsSealedOnlyWhileUnsealedAndNoHigherEpochExistsAndARetryIsHarmless() {
+    String id = UUID.randomUUID().toString();
+    StreamletRecord one = new StreamletRecord(id, 1, ns + "a", 0, null, null);
+    assertThat(await(store.createStreamlet(one))).isTrue();
+
+    assertThat(await(store.sealStreamlet(id, 1, 10, 3))).isTrue();
+    assertThat(await(store.sealStreamlet(id, 1, 10, 3))).as("a retry").isTrue();
+    assertThat(await(store.sealStreamlet(id, 1, 12, 4))).as("other values").isFalse();
+    StreamletRecord sealedOne = new StreamletRecord(id, 1, ns + "a", 0, 10L, 3L);
+    assertThat(await(store.listStreamlets(id))).containsExactly(sealedOne);
+
+    StreamletRecord two = new StreamletRecord(id, 2, ns + "b", 5, null, null);
+    StreamletRecord three = new StreamletRecord(id, 3, ns + "c", 9, null, null);
+    assertThat(await(store.createStreamlet(two))).isTrue();
+    assertThat(await(store.createStreamlet(three))).isTrue();
+    assertThat(await(store.sealStreamlet(id, 2, 20, 8)))
+        .as("a superseded owner sealing late")
+        .isFalse();
+    assertThat(await(store.sealStreamlet(id, 1, 10, 3)))
+        .as("a retry after a higher epoch appeared")
+        .isFalse();
+    assertThat(await(store.listStreamlets(id))).containsExactly(sealedOne, two, three);
+  }
+
+  @Test
+  void aMissingStreamletIsNotSealedAndNoRowAppears() {
+    String id = UUID.randomUUID().toString();
+    assertThat(await(store.sealStreamlet(id, 1, 10, 3))).isFalse();
+    assertThat(await(store.listStreamlets(id))).isEmpty();
+
+    assertThat(await(store.createStreamlet(new StreamletRecord(id, 2, ns + "a", 0, null, null))))
+        .isTrue();
+    await(store.deleteStreamlets(id, Long.MAX_VALUE));
+    assertThat(await(store.sealStreamlet(id, 2, 10, 3))).isFalse();
+    assertThat(await(store.listStreamlets(id))).isEmpty();
+  }
+
+  @Test
+  void aSegmentIsAddedOnceAndAnIdenticalRetrySucceedsButADifferentRowIsRefused() {
+    String id = UUID.randomUUID().toString();
+    SegmentRecord mine = segment(id, 100, 199);
+    assertThat(await(store.addSegment(mine))).isTrue();
+    assertThat(await(store.addSegment(mine))).isTrue();
+
+    assertThat(await(store.addSegment(segment(id, 100, 149)))).isFalse();
+    assertThat(await(store.listSegments(id))).containsExactly(mine);
+  }
+
+  @Test
+  void anOlderOwnerRacingANewerOneNeverOverwritesItsStreamState() throws Exception {
+    for (int round = 0; round < 10; round++) {
+      String id = UUID.randomUUID().toString();
+      StreamStateRecord base = new StreamStateRecord(id, 10, 10, 1, null, 0, 1);
+      assertThat(await(store.putStreamState(base))).isTrue();
+      StreamStateRecord older = new StreamStateRecord(id, 100, 100, 2, "old", 0, 1);
+      StreamStateRecord newer = new StreamStateRecord(id, 50, 50, 3, "new", 0, 2);
+
+      List<Boolean> results = concurrently(2, i -> store.putStreamState(i == 0 ? older : newer));
+
+      assertThat(results.get(1)).as("the newer epoch always applies").isTrue();
+      assertThat(await(store.getStreamState(id))).contains(newer);
+    }
+  }
+
+  @Test
+  void racingActivationsAtDifferentEpochsCreateExactlyTheRowsTheyReportAndTheHighestWins()
+      throws Exception {
+    for (int round = 0; round < 5; round++) {
+      String id = UUID.randomUUID().toString();
+      List<Boolean> results =
+          concurrently(
+              6,
+              i ->
+                  store.createStreamlet(
+                      new StreamletRecord(id, i + 1, ns + "ch-" + i, i, null, null)));
+
+      assertThat(results.get(5)).as("the highest epoch").isTrue();
+      List<Long> created = new ArrayList<>();
+      for (int i = 0; i < results.size(); i++) {
+        if (results.get(i)) {
+          created.add(i + 1L);
+        }
+      }
+      assertThat(await(store.listStreamlets(id)))
+          .extracting(StreamletRecord::epoch)
+          .containsExactlyElementsOf(created);
+    }
+  }
+
+  @Test
+  void aLateSealOfASupersededEpochRacingTheNextActivationNeverLandsAfterIt() throws Exception {
+    for (int round = 0; round < 10; round++) {
+      String id = UUID.randomUUID().toString();
+      assertThat(await(store.createStreamlet(new StreamletRecord(id, 1, ns + "a", 0, null, null))))
+          .isTrue();
+
+      List<Boolean> results =
+          concurrently(
+              2,
+              i ->
+                  i == 0
+                      ? store.sealStreamlet(id, 1, 42, 7)
+                      : store.createStreamlet(new StreamletRecord(id, 2, ns + "b", 8, null, null)));
+
+      assertThat(results.get(1)).isTrue();
+      StreamletRecord first = await(store.listStreamlets(id)).get(0);
+      assertThat(first.sealedNextSeqNum() != null).isEqualTo(results.get(0));
+      // Once epoch 2 exists, the seal of epoch 1 is refused for good.
+      assertThat(await(store.sealStreamlet(id, 1, 42, 7))).isFalse();
+    }
+  }
+
+  @Test
+  void twoOwnersFlushingFromTheSameSeqNumRecordExactlyOneSegment() throws Exception {
+    for (int round = 0; round < 10; round++) {
+      String id = UUID.randomUUID().toString();
+      SegmentRecord a = segment(id, 0, 99);
+      SegmentRecord b = segment(id, 0, 149);
+
+      List<Boolean> results = concurrently(2, i -> store.addSegment(i == 0 ? a : b));
+
+      assertThat(results).containsExactlyInAnyOrder(true, false);
+      assertThat(await(store.listSegments(id))).containsExactly(results.get(0) ? a : b);
+    }
   }
 
   // ---------------------------------------------------------------- segments
@@ -506,9 +700,9 @@ public abstract class MetadataStoreContractTest {
             segment(id, big, (1L << 32) + 10),
             segment(id, (1L << 32) + 11, (1L << 40)));
     for (int i : new int[] {2, 0, 3, 1}) {
-      await(store.addSegment(ordered.get(i)));
+      assertThat(await(store.addSegment(ordered.get(i)))).isTrue();
     }
-    await(store.addSegment(segment(UUID.randomUUID().toString(), 0, 1)));
+    assertThat(await(store.addSegment(segment(UUID.randomUUID().toString(), 0, 1)))).isTrue();
 
     assertThat(await(store.listSegments(id))).containsExactlyElementsOf(ordered);
 

@@ -105,7 +105,7 @@ final class ConflictingMetadataStore implements MetadataStore {
   }
 
   @Override
-  public CompletionStage<Void> putStreamState(StreamStateRecord state) {
+  public CompletionStage<Boolean> putStreamState(StreamStateRecord state) {
     return delegate.putStreamState(state);
   }
 
@@ -120,7 +120,7 @@ final class ConflictingMetadataStore implements MetadataStore {
   }
 
   @Override
-  public CompletionStage<Void> sealStreamlet(
+  public CompletionStage<Boolean> sealStreamlet(
       String streamId, long epoch, long sealedNextSeqNum, long lastChunkSeq) {
     return delegate.sealStreamlet(streamId, epoch, sealedNextSeqNum, lastChunkSeq);
   }
@@ -136,7 +136,7 @@ final class ConflictingMetadataStore implements MetadataStore {
   }
 
   @Override
-  public CompletionStage<Void> addSegment(SegmentRecord segment) {
+  public CompletionStage<Boolean> addSegment(SegmentRecord segment) {
     return delegate.addSegment(segment);
   }
 

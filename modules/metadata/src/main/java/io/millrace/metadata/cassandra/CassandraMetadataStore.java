@@ -49,12 +49,14 @@ import org.slf4j.LoggerFactory;
  * not yet recorded in its {@code schema_version} table.
  *
  * <p>Conditional writes are lightweight transactions: creates are {@code INSERT ... IF NOT EXISTS},
- * version-checked updates and deletes use {@code IF version = ?}, and seals {@code IF EXISTS} (so a
- * seal never creates a row). The Paxos phase runs at the configured serial consistency. When
- * Cassandra cannot tell whether a lightweight transaction was applied (a CAS write timeout), the
- * store resolves the outcome itself: it retries the transaction and compares the row it finds with
- * the one it wrote (for version checks, after a serial read). Rows of {@code stream_state}, {@code
- * segments} and {@code channels} are upserted.
+ * version-checked updates and deletes use {@code IF version = ?}, and a channel seal {@code IF
+ * EXISTS} (so a seal never creates a row). The fenced owner writes are conditional too: a streamlet
+ * is created and sealed against the partition's static {@code latest_epoch}, a segment is inserted
+ * {@code IF NOT EXISTS}, and stream state is a compare-and-set loop on {@code (epoch,
+ * flushed_next_seq_num)}. The Paxos phase runs at the configured serial consistency. When Cassandra
+ * cannot tell whether a lightweight transaction was applied (a CAS write timeout), the store
+ * resolves the outcome itself: it retries the transaction and compares the row it finds with the
+ * one it wrote (for version checks, after a serial read). Rows of {@code channels} are upserted.
  *
  * <p>Every driver failure (unreachable nodes, timeouts, unavailable replicas) and every stored
  * value it cannot read completes the stage with {@link MetadataStoreException}; callers may retry.
@@ -64,7 +66,8 @@ import org.slf4j.LoggerFactory;
 public final class CassandraMetadataStore implements MetadataStore {
 
   /** Schema migrations in order; version n is the n-th entry. Never edit a released one. */
-  static final List<String> MIGRATIONS = List.of("V1__schema.cql");
+  static final List<String> MIGRATIONS =
+      List.of("V1__schema.cql", "V2__streamlet_latest_epoch.cql");
 
   /** The single implicit account that partitions {@code basins}. */
   static final String ACCOUNT = "default";
@@ -72,6 +75,9 @@ public final class CassandraMetadataStore implements MetadataStore {
   private static final Logger log = LoggerFactory.getLogger(CassandraMetadataStore.class);
   private static final Duration SCHEMA_TIMEOUT = Duration.ofSeconds(60);
   private static final int CAS_ATTEMPTS = 4;
+
+  /** Bound of a compare-and-set loop; every refused step means another writer moved first. */
+  private static final int CAS_LOOP_ATTEMPTS = 16;
 
   private final CassandraSettings settings;
   private final CqlSession session;
@@ -426,17 +432,78 @@ public final class CassandraMetadataStore implements MetadataStore {
   }
 
   @Override
-  public CompletionStage<Void> putStreamState(StreamStateRecord s) {
-    return write(
-        () ->
-            q.putStreamState.bind(
-                s.streamId(),
-                s.flushedNextSeqNum(),
-                s.tailSeqNum(),
-                s.tailTimestamp(),
-                s.fencingToken(),
-                s.trimPoint(),
-                s.epoch()));
+  public CompletionStage<Boolean> putStreamState(StreamStateRecord s) {
+    return mapped(putStreamStateAttempt(s, null, 1));
+  }
+
+  /**
+   * One step of the compare-and-set loop: with {@code seen} null, insert if absent (a refused
+   * insert returns the stored row); else update if the stored row still has {@code seen}'s epoch
+   * and flushed position. A step that is refused because another writer moved the row is repeated
+   * with the row it returns; an uncertain one starts again from the insert (our own write, if
+   * applied, then reads as equal and is written again).
+   */
+  private CompletionStage<Boolean> putStreamStateAttempt(
+      StreamStateRecord s, long[] seen, int attempt) {
+    if (attempt > CAS_LOOP_ATTEMPTS) {
+      return CompletableFuture.failedFuture(
+          new MetadataStoreException(
+              "stream state of "
+                  + s.streamId()
+                  + " kept changing under "
+                  + CAS_LOOP_ATTEMPTS
+                  + " compare-and-set attempts",
+              null));
+    }
+    Supplier<BoundStatement> statement =
+        seen == null
+            ? () ->
+                q.insertStreamState.bind(
+                    s.streamId(),
+                    s.flushedNextSeqNum(),
+                    s.tailSeqNum(),
+                    s.tailTimestamp(),
+                    s.fencingToken(),
+                    s.trimPoint(),
+                    s.epoch())
+            : () ->
+                q.updateStreamState.bind(
+                    s.flushedNextSeqNum(),
+                    s.tailSeqNum(),
+                    s.tailTimestamp(),
+                    s.fencingToken(),
+                    s.trimPoint(),
+                    s.epoch(),
+                    s.streamId(),
+                    seen[0],
+                    seen[1]);
+    return exec(statement)
+        .<CompletionStage<Boolean>>handle(
+            (rs, t) -> {
+              if (t != null) {
+                if (isCasUncertain(t)) {
+                  log.debug("Stream state CAS outcome unknown, trying again: {}", s, t);
+                  return putStreamStateAttempt(s, null, attempt + 1);
+                }
+                return CompletableFuture.failedFuture(t);
+              }
+              if (rs.wasApplied()) {
+                return CompletableFuture.completedFuture(true);
+              }
+              Row row = rs.one();
+              Long storedEpoch = resultLong(row, "epoch");
+              Long storedFlushed = resultLong(row, "flushed_next_seq_num");
+              if (storedEpoch == null || storedFlushed == null) {
+                return putStreamStateAttempt(s, null, attempt + 1); // the row was deleted
+              }
+              long epoch = storedEpoch;
+              long flushed = storedFlushed;
+              if (epoch > s.epoch() || (epoch == s.epoch() && flushed > s.flushedNextSeqNum())) {
+                return CompletableFuture.completedFuture(false);
+              }
+              return putStreamStateAttempt(s, new long[] {epoch, flushed}, attempt + 1);
+            })
+        .thenCompose(Function.identity());
   }
 
   @Override
@@ -448,30 +515,142 @@ public final class CassandraMetadataStore implements MetadataStore {
 
   @Override
   public CompletionStage<Boolean> createStreamlet(StreamletRecord s) {
-    return create(
-            () ->
-                q.insertStreamlet.bind(
-                    s.streamId(),
-                    s.epoch(),
-                    s.channelId(),
-                    s.firstChunkSeq(),
-                    s.sealedNextSeqNum(),
-                    s.lastChunkSeq()),
-            s,
-            CassandraMetadataStore::streamletRow)
-        .thenApply(r -> r instanceof CreateResult.Created<StreamletRecord>);
+    return mapped(createStreamletAttempt(s, 1, false));
+  }
+
+  /**
+   * Reads the partition's highest epoch (static {@code latest_epoch}, or the highest row for a
+   * partition written before schema version 2) at serial consistency; refuses an epoch at or below
+   * it; else creates the row and raises {@code latest_epoch} in one lightweight transaction that
+   * holds only if {@code latest_epoch} is still what was read and the row is absent. A refused
+   * transaction (another activation moved first) is decided again from a new read; an uncertain one
+   * too, where finding exactly our row at the top means ours was applied.
+   */
+  private CompletionStage<Boolean> createStreamletAttempt(
+      StreamletRecord s, int attempt, boolean unsure) {
+    if (attempt > CAS_LOOP_ATTEMPTS) {
+      return CompletableFuture.failedFuture(
+          new MetadataStoreException(
+              "streamlets of "
+                  + s.streamId()
+                  + " kept changing under "
+                  + CAS_LOOP_ATTEMPTS
+                  + " compare-and-set attempts",
+              null));
+    }
+    return exec(() -> q.latestStreamlet.bind(s.streamId()).setConsistencyLevel(serial))
+        .thenCompose(
+            rs -> {
+              Row top = rs.one();
+              Long latest = top == null ? null : nullableLong(top, "latest_epoch");
+              Long highestRow = top == null ? null : nullableLong(top, "epoch");
+              long highest =
+                  Math.max(
+                      latest == null ? Long.MIN_VALUE : latest,
+                      highestRow == null ? Long.MIN_VALUE : highestRow);
+              if ((latest != null || highestRow != null) && highest >= s.epoch()) {
+                boolean ours =
+                    unsure
+                        && highestRow != null
+                        && highestRow == s.epoch()
+                        && streamletRow(top).equals(s);
+                return CompletableFuture.completedFuture(ours);
+              }
+              Supplier<BoundStatement> create =
+                  latest == null
+                      ? () ->
+                          q.createFirstStreamlet.bind(
+                              s.epoch(),
+                              s.channelId(),
+                              s.firstChunkSeq(),
+                              s.sealedNextSeqNum(),
+                              s.lastChunkSeq(),
+                              s.streamId(),
+                              s.epoch())
+                      : () ->
+                          q.createNextStreamlet.bind(
+                              s.epoch(),
+                              s.channelId(),
+                              s.firstChunkSeq(),
+                              s.sealedNextSeqNum(),
+                              s.lastChunkSeq(),
+                              s.streamId(),
+                              s.epoch(),
+                              latest);
+              return exec(create)
+                  .<CompletionStage<Boolean>>handle(
+                      (applied, t) -> {
+                        if (t == null) {
+                          return applied.wasApplied()
+                              ? CompletableFuture.completedFuture(true)
+                              : createStreamletAttempt(s, attempt + 1, unsure);
+                        }
+                        if (isCasUncertain(t)) {
+                          log.debug("Streamlet create outcome unknown, reading back: {}", s, t);
+                          return createStreamletAttempt(s, attempt + 1, true);
+                        }
+                        return CompletableFuture.failedFuture(t);
+                      })
+                  .thenCompose(Function.identity());
+            });
   }
 
   @Override
-  public CompletionStage<Void> sealStreamlet(
+  public CompletionStage<Boolean> sealStreamlet(
       String streamId, long epoch, long sealedNextSeqNum, long lastChunkSeq) {
-    return idempotentCas(
-        () -> q.sealStreamlet.bind(sealedNextSeqNum, lastChunkSeq, streamId, epoch));
+    return mapped(sealStreamletAttempt(streamId, epoch, sealedNextSeqNum, lastChunkSeq, 1));
+  }
+
+  /**
+   * Seals {@code IF latest_epoch = epoch AND channel_id != null} (no higher epoch was created, the
+   * row exists) {@code AND} both seal columns are null. When refused, the returned columns tell
+   * whether the row is already sealed with exactly these values by an earlier attempt (true). An
+   * uncertain outcome is repeated: the repetition applies or finds our values.
+   */
+  private CompletionStage<Boolean> sealStreamletAttempt(
+      String streamId, long epoch, long sealedNextSeqNum, long lastChunkSeq, int attempt) {
+    return exec(() -> q.sealStreamlet.bind(sealedNextSeqNum, lastChunkSeq, streamId, epoch, epoch))
+        .<CompletionStage<Boolean>>handle(
+            (rs, t) -> {
+              if (t != null) {
+                if (isCasUncertain(t) && attempt < CAS_ATTEMPTS) {
+                  return sealStreamletAttempt(
+                      streamId, epoch, sealedNextSeqNum, lastChunkSeq, attempt + 1);
+                }
+                return CompletableFuture.failedFuture(t);
+              }
+              if (rs.wasApplied()) {
+                return CompletableFuture.completedFuture(true);
+              }
+              Row row = rs.one();
+              // A refused transaction returns the columns of its conditions (none for a missing
+              // partition).
+              boolean alreadyOurs =
+                  row != null
+                      && Long.valueOf(epoch).equals(resultLong(row, "latest_epoch"))
+                      && row.getColumnDefinitions().contains("channel_id")
+                      && !row.isNull("channel_id")
+                      && Long.valueOf(sealedNextSeqNum)
+                          .equals(resultLong(row, "sealed_next_seq_num"))
+                      && Long.valueOf(lastChunkSeq).equals(resultLong(row, "last_chunk_seq"));
+              return CompletableFuture.completedFuture(alreadyOurs);
+            })
+        .thenCompose(Function.identity());
   }
 
   @Override
   public CompletionStage<List<StreamletRecord>> listStreamlets(String streamId) {
-    return all(q.listStreamlets.bind(streamId), CassandraMetadataStore::streamletRow);
+    // A partition whose rows were all deleted still holds its static latest_epoch: Cassandra
+    // returns it as one row without a clustering key, which is no streamlet.
+    return mapped(
+        exec(() -> q.listStreamlets.bind(streamId))
+            .thenCompose(CassandraMetadataStore::allRows)
+            .thenApply(
+                rows ->
+                    rows.stream()
+                        .filter(r -> !r.isNull("epoch"))
+                        .map(CassandraMetadataStore::streamletRow)
+                        .toList()));
   }
 
   @Override
@@ -482,32 +661,29 @@ public final class CassandraMetadataStore implements MetadataStore {
   // ---------------------------------------------------------------- segments
 
   @Override
-  public CompletionStage<Void> addSegment(SegmentRecord s) {
-    return write(
-        () ->
-            q.addSegment.bind(
-                s.streamId(),
-                s.firstSeqNum(),
-                s.lastSeqNum(),
-                s.firstTimestamp(),
-                s.lastTimestamp(),
-                s.objectKey(),
-                s.bytes()));
+  public CompletionStage<Boolean> addSegment(SegmentRecord s) {
+    return create(
+            () ->
+                q.addSegment.bind(
+                    s.streamId(),
+                    s.firstSeqNum(),
+                    s.lastSeqNum(),
+                    s.firstTimestamp(),
+                    s.lastTimestamp(),
+                    s.objectKey(),
+                    s.bytes()),
+            s,
+            CassandraMetadataStore::segmentRow)
+        .thenApply(
+            r ->
+                r instanceof CreateResult.Created<SegmentRecord>
+                    || (r instanceof CreateResult.AlreadyExists<SegmentRecord> a
+                        && a.existing().equals(s)));
   }
 
   @Override
   public CompletionStage<List<SegmentRecord>> listSegments(String streamId) {
-    return all(
-        q.listSegments.bind(streamId),
-        r ->
-            new SegmentRecord(
-                r.getString("stream_id"),
-                r.getLong("first_seq_num"),
-                r.getLong("last_seq_num"),
-                r.getLong("first_timestamp"),
-                r.getLong("last_timestamp"),
-                r.getString("object_key"),
-                r.getLong("bytes")));
+    return all(q.listSegments.bind(streamId), CassandraMetadataStore::segmentRow);
   }
 
   @Override
@@ -616,6 +792,17 @@ public final class CassandraMetadataStore implements MetadataStore {
         nullableLong(r, "last_chunk_seq"));
   }
 
+  private static SegmentRecord segmentRow(Row r) {
+    return new SegmentRecord(
+        r.getString("stream_id"),
+        r.getLong("first_seq_num"),
+        r.getLong("last_seq_num"),
+        r.getLong("first_timestamp"),
+        r.getLong("last_timestamp"),
+        r.getString("object_key"),
+        r.getLong("bytes"));
+  }
+
   private static ChannelRecord channelRow(Row r) {
     return new ChannelRecord(
         r.getString("channel_id"),
@@ -623,6 +810,14 @@ public final class CassandraMetadataStore implements MetadataStore {
         r.getString("storage_class"),
         r.getInstant("started_at"),
         nullableLong(r, "seal_chunk_seq"));
+  }
+
+  /** A column of a refused transaction's result row: null if absent from the row, or null. */
+  private static Long resultLong(Row r, String column) {
+    if (r == null || !r.getColumnDefinitions().contains(column)) {
+      return null;
+    }
+    return nullableLong(r, column);
   }
 
   private static Long nullableLong(Row r, String column) {
@@ -934,9 +1129,9 @@ public final class CassandraMetadataStore implements MetadataStore {
       PreparedStatement updateStream,
       PreparedStatement deleteStream,
       PreparedStatement getStreamState,
-      PreparedStatement putStreamState,
+      PreparedStatement insertStreamState,
       PreparedStatement deleteStreamState,
-      PreparedStatement insertStreamlet,
+      PreparedStatement createFirstStreamlet,
       PreparedStatement sealStreamlet,
       PreparedStatement listStreamlets,
       PreparedStatement deleteStreamlets,
@@ -948,12 +1143,20 @@ public final class CassandraMetadataStore implements MetadataStore {
       PreparedStatement listChannels,
       PreparedStatement sealChannel,
       PreparedStatement deleteChannel,
-      PreparedStatement health) {
+      PreparedStatement health,
+      PreparedStatement updateStreamState,
+      PreparedStatement createNextStreamlet,
+      PreparedStatement latestStreamlet) {
 
     static CompletionStage<Statements> prepare(CqlSession session, String ks) {
       String basinCols = "account, name, config, created_at, deleted_at, create_token, version";
       String streamCols =
           "basin, name, stream_id, config, created_at, deleted_at, create_token, cipher, version";
+      String createStreamlet =
+          "UPDATE "
+              + ks
+              + ".streamlets SET latest_epoch = ?, channel_id = ?, first_chunk_seq = ?,"
+              + " sealed_next_seq_num = ?, last_chunk_seq = ? WHERE stream_id = ? AND epoch = ?";
       List<String> cql =
           List.of(
               "INSERT INTO "
@@ -986,24 +1189,21 @@ public final class CassandraMetadataStore implements MetadataStore {
                   + ks
                   + ".stream_state (stream_id, flushed_next_seq_num,"
                   + " tail_seq_num, tail_timestamp, fencing_token, trim_point, epoch)"
-                  + " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  + " VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS",
               "DELETE FROM " + ks + ".stream_state WHERE stream_id = ?",
-              "INSERT INTO "
-                  + ks
-                  + ".streamlets (stream_id, epoch, channel_id, first_chunk_seq,"
-                  + " sealed_next_seq_num, last_chunk_seq) VALUES (?, ?, ?, ?, ?, ?)"
-                  + " IF NOT EXISTS",
+              createStreamlet + " IF latest_epoch = null AND channel_id = null",
               "UPDATE "
                   + ks
                   + ".streamlets SET sealed_next_seq_num = ?, last_chunk_seq = ?"
-                  + " WHERE stream_id = ? AND epoch = ? IF EXISTS",
+                  + " WHERE stream_id = ? AND epoch = ? IF latest_epoch = ? AND channel_id != null"
+                  + " AND sealed_next_seq_num = null AND last_chunk_seq = null",
               "SELECT * FROM " + ks + ".streamlets WHERE stream_id = ?",
               "DELETE FROM " + ks + ".streamlets WHERE stream_id = ? AND epoch < ?",
               "INSERT INTO "
                   + ks
                   + ".segments (stream_id, first_seq_num, last_seq_num,"
                   + " first_timestamp, last_timestamp, object_key, bytes)"
-                  + " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  + " VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS",
               "SELECT * FROM " + ks + ".segments WHERE stream_id = ?",
               "DELETE FROM " + ks + ".segments WHERE stream_id = ? AND first_seq_num = ?",
               "INSERT INTO "
@@ -1014,7 +1214,17 @@ public final class CassandraMetadataStore implements MetadataStore {
               "SELECT * FROM " + ks + ".channels",
               "UPDATE " + ks + ".channels SET seal_chunk_seq = ? WHERE channel_id = ? IF EXISTS",
               "DELETE FROM " + ks + ".channels WHERE channel_id = ?",
-              "SELECT release_version FROM system.local");
+              "SELECT release_version FROM system.local",
+              "UPDATE "
+                  + ks
+                  + ".stream_state SET flushed_next_seq_num = ?, tail_seq_num = ?,"
+                  + " tail_timestamp = ?, fencing_token = ?, trim_point = ?, epoch = ?"
+                  + " WHERE stream_id = ? IF epoch = ? AND flushed_next_seq_num = ?",
+              createStreamlet + " IF latest_epoch = ? AND channel_id = null",
+              "SELECT latest_epoch, stream_id, epoch, channel_id, first_chunk_seq,"
+                  + " sealed_next_seq_num, last_chunk_seq FROM "
+                  + ks
+                  + ".streamlets WHERE stream_id = ? ORDER BY epoch DESC LIMIT 1");
       List<String> listCql = new ArrayList<>();
       for (String table : List.of("basins WHERE account = ?", "streams WHERE basin = ?")) {
         String base = "SELECT * FROM " + ks + "." + table;
@@ -1043,7 +1253,7 @@ public final class CassandraMetadataStore implements MetadataStore {
                     p.get(0), p.get(1), basins, p.get(2), p.get(3), p.get(4), p.get(5), streams,
                     p.get(6), p.get(7), p.get(8), p.get(9), p.get(10), p.get(11), p.get(12),
                     p.get(13), p.get(14), p.get(15), p.get(16), p.get(17), p.get(18), p.get(19),
-                    p.get(20), p.get(21), p.get(22), p.get(23));
+                    p.get(20), p.get(21), p.get(22), p.get(23), p.get(24), p.get(25), p.get(26));
               });
     }
   }

@@ -53,14 +53,16 @@ import org.sqlite.SQLiteConfig;
  * {@link ConfigCodec} JSON. Every {@link SQLException} (and an unreadable stored value) completes
  * the stage with {@link MetadataStoreException}.
  *
- * <p>Write semantics beyond the port's Javadoc: {@code putStreamState}, {@code addSegment} and
- * {@code putChannel} replace an existing row with the same key; {@code sealStreamlet} and {@code
- * sealChannel} on a missing row change nothing; deletes of missing rows succeed.
+ * <p>Write semantics beyond the port's Javadoc: {@code putChannel} replaces an existing row with
+ * the same key; {@code sealChannel} on a missing row changes nothing; deletes of missing rows
+ * succeed. The fenced owner writes ({@code putStreamState}, {@code createStreamlet}, {@code
+ * sealStreamlet}, {@code addSegment}) read and write in one {@code BEGIN IMMEDIATE} transaction;
+ * the highest streamlet epoch ever created per stream is kept in {@code streamlet_epochs}.
  */
 public final class SqliteMetadataStore implements MetadataStore {
 
   /** Schema migrations in order; version n is the n-th entry. Never edit a released one. */
-  static final List<String> MIGRATIONS = List.of("V1__schema.sql");
+  static final List<String> MIGRATIONS = List.of("V1__schema.sql", "V2__streamlet_epochs.sql");
 
   private static final Logger log = LoggerFactory.getLogger(SqliteMetadataStore.class);
   private static final AtomicInteger STORE_IDS = new AtomicInteger();
@@ -552,11 +554,25 @@ public final class SqliteMetadataStore implements MetadataStore {
   }
 
   @Override
-  public CompletionStage<Void> putStreamState(StreamStateRecord s) {
+  public CompletionStage<Boolean> putStreamState(StreamStateRecord s) {
     Objects.requireNonNull(s, "state");
     return write(
         "put stream state " + s.streamId(),
         c -> {
+          try (PreparedStatement read =
+              c.prepareStatement(
+                  "SELECT epoch, flushed_next_seq_num FROM stream_state WHERE stream_id = ?")) {
+            read.setString(1, s.streamId());
+            try (ResultSet rs = read.executeQuery()) {
+              if (rs.next()) {
+                long epoch = rs.getLong(1);
+                long flushed = rs.getLong(2);
+                if (epoch > s.epoch() || (epoch == s.epoch() && flushed > s.flushedNextSeqNum())) {
+                  return false;
+                }
+              }
+            }
+          }
           try (PreparedStatement ps =
               c.prepareStatement(
                   "INSERT OR REPLACE INTO stream_state(stream_id, flushed_next_seq_num,"
@@ -570,7 +586,7 @@ public final class SqliteMetadataStore implements MetadataStore {
             ps.setLong(6, s.trimPoint());
             ps.setLong(7, s.epoch());
             ps.executeUpdate();
-            return null;
+            return true;
           }
         });
   }
@@ -590,6 +606,10 @@ public final class SqliteMetadataStore implements MetadataStore {
     return write(
         "create streamlet " + s.streamId() + " epoch " + s.epoch(),
         c -> {
+          Long latest = latestEpoch(c, s.streamId());
+          if (latest != null && latest >= s.epoch()) {
+            return false;
+          }
           try (PreparedStatement ps =
               c.prepareStatement(
                   "INSERT INTO streamlets(stream_id, epoch, channel_id, first_chunk_seq,"
@@ -601,17 +621,61 @@ public final class SqliteMetadataStore implements MetadataStore {
             ps.setLong(4, s.firstChunkSeq());
             setLong(ps, 5, s.sealedNextSeqNum());
             setLong(ps, 6, s.lastChunkSeq());
-            return ps.executeUpdate() == 1;
+            if (ps.executeUpdate() != 1) {
+              return false;
+            }
           }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT OR REPLACE INTO streamlet_epochs(stream_id, latest_epoch)"
+                      + " VALUES (?, ?)")) {
+            ps.setString(1, s.streamId());
+            ps.setLong(2, s.epoch());
+            ps.executeUpdate();
+          }
+          return true;
         });
   }
 
+  /** The highest streamlet epoch ever created for the stream, null if none. */
+  private static Long latestEpoch(Connection c, String streamId) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT latest_epoch FROM streamlet_epochs WHERE stream_id = ?")) {
+      ps.setString(1, streamId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : null;
+      }
+    }
+  }
+
   @Override
-  public CompletionStage<Void> sealStreamlet(
+  public CompletionStage<Boolean> sealStreamlet(
       String streamId, long epoch, long sealedNextSeqNum, long lastChunkSeq) {
     return write(
         "seal streamlet " + streamId + " epoch " + epoch,
         c -> {
+          Long latest = latestEpoch(c, streamId);
+          if (latest == null || latest > epoch) {
+            return false;
+          }
+          try (PreparedStatement read =
+              c.prepareStatement(
+                  "SELECT sealed_next_seq_num, last_chunk_seq FROM streamlets"
+                      + " WHERE stream_id = ? AND epoch = ?")) {
+            read.setString(1, streamId);
+            read.setLong(2, epoch);
+            try (ResultSet rs = read.executeQuery()) {
+              if (!rs.next()) {
+                return false;
+              }
+              Long sealed = getLong(rs, 1);
+              Long last = getLong(rs, 2);
+              if (sealed != null || last != null) {
+                return Objects.equals(sealed, sealedNextSeqNum)
+                    && Objects.equals(last, lastChunkSeq);
+              }
+            }
+          }
           try (PreparedStatement ps =
               c.prepareStatement(
                   "UPDATE streamlets SET sealed_next_seq_num = ?, last_chunk_seq = ?"
@@ -620,8 +684,7 @@ public final class SqliteMetadataStore implements MetadataStore {
             ps.setLong(2, lastChunkSeq);
             ps.setString(3, streamId);
             ps.setLong(4, epoch);
-            ps.executeUpdate();
-            return null;
+            return ps.executeUpdate() == 1;
           }
         });
   }
@@ -672,16 +735,17 @@ public final class SqliteMetadataStore implements MetadataStore {
   // ---------------------------------------------------------------- segments
 
   @Override
-  public CompletionStage<Void> addSegment(SegmentRecord s) {
+  public CompletionStage<Boolean> addSegment(SegmentRecord s) {
     Objects.requireNonNull(s, "segment");
     return write(
         "add segment " + s.objectKey(),
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "INSERT OR REPLACE INTO segments(stream_id, first_seq_num, last_seq_num,"
+                  "INSERT INTO segments(stream_id, first_seq_num, last_seq_num,"
                       + " first_timestamp, last_timestamp, object_key, bytes)"
-                      + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                      + " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                      + " ON CONFLICT(stream_id, first_seq_num) DO NOTHING")) {
             ps.setString(1, s.streamId());
             ps.setLong(2, s.firstSeqNum());
             ps.setLong(3, s.lastSeqNum());
@@ -689,8 +753,20 @@ public final class SqliteMetadataStore implements MetadataStore {
             ps.setLong(5, s.lastTimestamp());
             ps.setString(6, s.objectKey());
             ps.setLong(7, s.bytes());
-            ps.executeUpdate();
-            return null;
+            if (ps.executeUpdate() == 1) {
+              return true;
+            }
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT stream_id, first_seq_num, last_seq_num, first_timestamp,"
+                      + " last_timestamp, object_key, bytes FROM segments"
+                      + " WHERE stream_id = ? AND first_seq_num = ?")) {
+            ps.setString(1, s.streamId());
+            ps.setLong(2, s.firstSeqNum());
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() && segmentRow(rs).equals(s);
+            }
           }
         });
   }
@@ -709,20 +785,23 @@ public final class SqliteMetadataStore implements MetadataStore {
             List<SegmentRecord> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
-                out.add(
-                    new SegmentRecord(
-                        rs.getString(1),
-                        rs.getLong(2),
-                        rs.getLong(3),
-                        rs.getLong(4),
-                        rs.getLong(5),
-                        rs.getString(6),
-                        rs.getLong(7)));
+                out.add(segmentRow(rs));
               }
             }
             return out;
           }
         });
+  }
+
+  private static SegmentRecord segmentRow(ResultSet rs) throws SQLException {
+    return new SegmentRecord(
+        rs.getString(1),
+        rs.getLong(2),
+        rs.getLong(3),
+        rs.getLong(4),
+        rs.getLong(5),
+        rs.getString(6),
+        rs.getLong(7));
   }
 
   @Override

@@ -10,14 +10,18 @@ import io.millrace.core.config.BasinConfig;
 import io.millrace.metadata.BasinRecord;
 import io.millrace.metadata.CreateResult;
 import io.millrace.metadata.MetadataStoreException;
+import io.millrace.metadata.SegmentRecord;
+import io.millrace.metadata.StreamStateRecord;
 import io.millrace.metadata.StreamletRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -102,7 +106,7 @@ class CassandraMetadataStoreIT {
     try (CqlSession session = session(settings)) {
       assertThat(session.execute("SELECT version, name FROM millrace.schema_version").all())
           .extracting(r -> r.getInt("version") + " " + r.getString("name"))
-          .containsExactly("1 V1__schema.cql");
+          .containsExactlyInAnyOrder("1 V1__schema.cql", "2 V2__streamlet_latest_epoch.cql");
       assertThat(
               session
                   .execute(
@@ -174,6 +178,110 @@ class CassandraMetadataStoreIT {
     assertThatThrownBy(() -> store.getBasin("any").toCompletableFuture().get(10, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
         .hasCauseInstanceOf(MetadataStoreException.class);
+  }
+
+  @Test
+  void aSupersededOwnerOnOneNodeCannotSealOrRotateAfterAnotherNodeActivatedAbove()
+      throws Exception {
+    String id = UUID.randomUUID().toString();
+    List<CassandraMetadataStore> nodes = openNodes(2);
+    try {
+      CassandraMetadataStore old = nodes.get(0);
+      CassandraMetadataStore next = nodes.get(1);
+      assertThat(join(old.createStreamlet(new StreamletRecord(id, 1, "ch-old", 0, null, null))))
+          .isTrue();
+      assertThat(join(next.createStreamlet(new StreamletRecord(id, 2, "ch-new", 0, null, null))))
+          .isTrue();
+      assertThat(join(next.createStreamlet(new StreamletRecord(id, 3, "ch-new", 4, null, null))))
+          .isTrue();
+      join(next.deleteStreamlets(id, 3));
+
+      assertThat(join(old.sealStreamlet(id, 1, 10, 2))).isFalse();
+      assertThat(join(old.createStreamlet(new StreamletRecord(id, 2, "ch-old", 3, null, null))))
+          .isFalse();
+      assertThat(join(old.listStreamlets(id)))
+          .containsExactly(new StreamletRecord(id, 3, "ch-new", 4, null, null));
+    } finally {
+      nodes.forEach(CassandraMetadataStore::close);
+    }
+  }
+
+  @Test
+  void aStreamletsPartitionWrittenBeforeSchemaVersion2IsFencedByItsHighestRow() {
+    CassandraSettings settings = CassandraService.settings();
+    String id = UUID.randomUUID().toString();
+    try (CassandraMetadataStore store = CassandraMetadataStore.open(settings);
+        CqlSession session = session(settings)) {
+      // What a version-1 build wrote: rows without the static latest_epoch.
+      session.execute(
+          "INSERT INTO millrace.streamlets (stream_id, epoch, channel_id, first_chunk_seq)"
+              + " VALUES (?, 4, 'ch-v1', 0)",
+          id);
+
+      assertThat(join(store.createStreamlet(new StreamletRecord(id, 3, "ch-z", 0, null, null))))
+          .isFalse();
+      assertThat(join(store.sealStreamlet(id, 4, 10, 2)))
+          .as("a seal without the fence is refused; the next activation recovers it")
+          .isFalse();
+      assertThat(join(store.createStreamlet(new StreamletRecord(id, 5, "ch-b", 1, null, null))))
+          .isTrue();
+      assertThat(join(store.sealStreamlet(id, 5, 10, 2))).isTrue();
+      assertThat(join(store.listStreamlets(id)))
+          .containsExactly(
+              new StreamletRecord(id, 4, "ch-v1", 0, null, null),
+              new StreamletRecord(id, 5, "ch-b", 1, 10L, 2L));
+    }
+  }
+
+  @Test
+  void fencedOwnerWritesApplyAndTheirLatencyIsReported() {
+    int n = 40;
+    long[][] nanos = new long[4][n];
+    String id = UUID.randomUUID().toString();
+    try (CassandraMetadataStore store = CassandraMetadataStore.open(CassandraService.settings())) {
+      for (int i = 0; i < n; i++) {
+        long epoch = i + 1;
+        long first = i * 10L;
+        long t0 = System.nanoTime();
+        assertThat(join(store.createStreamlet(new StreamletRecord(id, epoch, "ch", i, null, null))))
+            .isTrue();
+        long t1 = System.nanoTime();
+        assertThat(
+                join(store.addSegment(new SegmentRecord(id, first, first + 9, 1, 2, "k" + i, 9))))
+            .isTrue();
+        long t2 = System.nanoTime();
+        assertThat(
+                join(
+                    store.putStreamState(
+                        new StreamStateRecord(id, first + 10, first + 10, 2, null, 0, epoch))))
+            .isTrue();
+        long t3 = System.nanoTime();
+        assertThat(join(store.sealStreamlet(id, epoch, first + 10, i))).isTrue();
+        long t4 = System.nanoTime();
+        nanos[0][i] = t1 - t0;
+        nanos[1][i] = t2 - t1;
+        nanos[2][i] = t3 - t2;
+        nanos[3][i] = t4 - t3;
+      }
+    }
+    String[] names = {"createStreamlet", "addSegment", "putStreamState", "sealStreamlet"};
+    StringBuilder report = new StringBuilder("Fenced owner writes on one local Cassandra node,");
+    report.append(" median / max of ").append(n).append(" calls in ms:");
+    for (int k = 0; k < names.length; k++) {
+      long[] sorted = nanos[k].clone();
+      Arrays.sort(sorted);
+      report.append(
+          String.format(" %s %.2f / %.2f;", names[k], sorted[n / 2] / 1e6, sorted[n - 1] / 1e6));
+    }
+    System.out.println(report);
+  }
+
+  private static <T> T join(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("metadata call did not complete normally: " + e, e);
+    }
   }
 
   private static List<CassandraMetadataStore> openNodes(int n) {

@@ -97,7 +97,7 @@ class SqliteMetadataStoreTest {
           applied.add(rs.getInt(1) + ":" + rs.getString(2));
         }
       }
-      assertThat(applied).containsExactly("1:V1__schema.sql");
+      assertThat(applied).containsExactly("1:V1__schema.sql", "2:V2__streamlet_epochs.sql");
       List<String> tables = new ArrayList<>();
       try (ResultSet rs =
           s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
@@ -112,6 +112,7 @@ class SqliteMetadataStoreTest {
               "schema_version",
               "segments",
               "stream_state",
+              "streamlet_epochs",
               "streamlets",
               "streams");
     }
@@ -163,7 +164,7 @@ class SqliteMetadataStoreTest {
   @Test
   void aMissingRowCannotBeSealed() {
     try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
-      join(store.sealStreamlet("id", 1, 10, 3));
+      assertThat(join(store.sealStreamlet("id", 1, 10, 3))).isFalse();
       join(store.sealChannel("ch", 3));
 
       assertThat(join(store.listStreamlets("id"))).isEmpty();

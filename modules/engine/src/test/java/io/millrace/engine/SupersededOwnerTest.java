@@ -1,0 +1,277 @@
+package io.millrace.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.millrace.core.ErrorCode;
+import io.millrace.core.S2Exception;
+import io.millrace.core.api.AppendOutcome;
+import io.millrace.core.api.ReadOutcome;
+import io.millrace.core.api.ReadRequest;
+import io.millrace.core.api.ReadStart;
+import io.millrace.core.config.StreamConfig;
+import io.millrace.core.record.AppendAck;
+import io.millrace.core.record.AppendInput;
+import io.millrace.core.record.AppendRecord;
+import io.millrace.core.record.SequencedRecord;
+import io.millrace.metadata.MetadataStore;
+import io.millrace.metadata.StreamletRecord;
+import io.millrace.metadata.sqlite.SqliteMetadataStore;
+import io.millrace.objectstore.memory.InMemoryObjectStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Split brain over shared storage (review finding 2): two nodes, each its own one-node cluster over
+ * the same object store and metadata store, both run an entity for the same stream. The one that
+ * activated first is superseded by the second; its late metadata writes must be refused and it must
+ * stop, so that a third activation recovers exactly the acknowledged records of both.
+ */
+class SupersededOwnerTest {
+  private static final String BASIN = "test-basin";
+  private static final String OVERRIDES = "millrace.engine.segments.flush-age = 1 s\n";
+
+  private InMemoryObjectStore objects;
+  private MetadataStore realMetadata;
+  private TestResolver resolver;
+  private final List<EngineNode> nodes = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
+    objects = new InMemoryObjectStore();
+    realMetadata = SqliteMetadataStore.inMemory();
+    resolver = new TestResolver();
+  }
+
+  @AfterEach
+  void tearDown() {
+    for (EngineNode n : nodes) {
+      n.close();
+    }
+    realMetadata.close();
+  }
+
+  /** A node with its own clock (segment flushes by age happen only when the test advances it). */
+  private Node node() {
+    Recording metadata = new Recording(realMetadata);
+    TestClock clock = new TestClock(1_700_000_000_000L);
+    EngineNode n = new EngineNode(OVERRIDES, objects, metadata.faulty.store, resolver, clock);
+    nodes.add(n);
+    return new Node(n, n.dataPlane, clock, metadata);
+  }
+
+  private record Node(EngineNode engine, DataPlane dp, TestClock clock, Recording metadata) {}
+
+  /** The node's metadata, recording the outcome of every fenced owner write it makes. */
+  private static final class Recording {
+    final FaultyMetadata faulty;
+    final List<String> fencedWrites = new CopyOnWriteArrayList<>();
+
+    Recording(MetadataStore real) {
+      faulty = new FaultyMetadata(real);
+      for (String method :
+          List.of("addSegment", "putStreamState", "createStreamlet", "sealStreamlet")) {
+        faulty.on(
+            method,
+            inv -> {
+              @SuppressWarnings("unchecked")
+              CompletionStage<Boolean> stage = (CompletionStage<Boolean>) inv.proceed().get();
+              return stage.thenApply(
+                  applied -> {
+                    fencedWrites.add(method + (applied ? " applied" : " refused"));
+                    return applied;
+                  });
+            });
+      }
+    }
+  }
+
+  @Test
+  void aSupersededOwnerFlushingLateIsRefusedStopsAndNoAckedRecordIsLostOrDuplicated() {
+    resolver.create(BASIN, "split", StreamConfig.EMPTY);
+    String id = idOf("split");
+    Node old = node();
+    assertThat(acked(old.dp().append(BASIN, "split", input("a0"))).start().seqNum()).isZero();
+    assertThat(acked(old.dp().append(BASIN, "split", input("a1"))).start().seqNum()).isEqualTo(1);
+
+    // A second owner activates (the first is paused, partitioned, or its handoff timed out).
+    Node next = node();
+    assertThat(acked(next.dp().append(BASIN, "split", input("b0"))).start().seqNum()).isEqualTo(2);
+    assertThat(acked(next.dp().append(BASIN, "split", input("b1"))).start().seqNum()).isEqualTo(3);
+    next.clock().advance(2_000);
+    awaitSegments(id, "0-3");
+    assertThat(acked(next.dp().append(BASIN, "split", input("b2"))).start().seqNum()).isEqualTo(4);
+    next.clock().advance(2_000);
+    awaitSegments(id, "0-3", "4-4");
+    Awaitility.await()
+        .until(() -> await(realMetadata.listStreamlets(id)).stream().allMatch(l -> l.epoch() >= 3));
+
+    // The old owner stops gracefully: it flushes a0..a1 from seq num 0 and would seal epoch 1.
+    old.metadata().fencedWrites.clear();
+    await(old.dp().stop());
+
+    assertThat(old.metadata().fencedWrites)
+        .as("its first fenced write is refused and it makes no other")
+        .containsExactly("addSegment refused");
+    assertThat(segmentRanges(id)).containsExactly("0-3", "4-4");
+    assertThat(await(realMetadata.getStreamState(id)).orElseThrow().epoch()).isEqualTo(3);
+
+    next.engine().crash();
+    Node third = node();
+    assertThat(readAll(third.dp(), "split")).containsExactly("a0", "a1", "b0", "b1", "b2");
+  }
+
+  @Test
+  void aSupersededOwnerAppendingAgainIsRefusedRetryablyAndNeverReopensAnOlderEpoch() {
+    resolver.create(BASIN, "zombie", StreamConfig.EMPTY);
+    String id = idOf("zombie");
+    Node old = node();
+    assertThat(acked(old.dp().append(BASIN, "zombie", input("a0"))).start().seqNum()).isZero();
+
+    Node next = node();
+    assertThat(acked(next.dp().append(BASIN, "zombie", input("b0"))).start().seqNum()).isEqualTo(1);
+    next.clock().advance(2_000);
+    awaitSegments(id, "0-1");
+    assertThat(acked(next.dp().append(BASIN, "zombie", input("b1"))).start().seqNum()).isEqualTo(2);
+    next.clock().advance(2_000);
+    awaitSegments(id, "0-1", "2-2");
+    // The new owner's flushes deleted the streamlets of epochs 1 and 2: only the fence remains.
+    Awaitility.await()
+        .until(
+            () ->
+                await(realMetadata.listStreamlets(id)).stream()
+                    .map(StreamletRecord::epoch)
+                    .toList()
+                    .equals(List.of(3L)));
+
+    // The old owner still believes it owns epoch 1; its channel was sealed by the new owner.
+    old.metadata().fencedWrites.clear();
+    S2Exception refused = failure(old.dp().append(BASIN, "zombie", input("late")));
+    assertThat(refused.code().retryable()).isTrue();
+    assertThat(old.metadata().fencedWrites).startsWith("sealStreamlet refused");
+    assertThat(old.metadata().fencedWrites).doesNotContain("createStreamlet applied");
+
+    // The client retries; a fresh activation on the old node recovers and appends after b1.
+    AppendAck ack = appendRetrying(old.dp(), "zombie", "late");
+    assertThat(ack.start().seqNum()).isEqualTo(3);
+    assertThat(await(realMetadata.listStreamlets(id)).stream().map(StreamletRecord::epoch).toList())
+        .as("the fresh activation opened an epoch above the new owner's")
+        .allMatch(e -> e >= 3)
+        .contains(4L);
+
+    old.engine().crash();
+    next.engine().crash();
+    Node third = node();
+    assertThat(readAll(third.dp(), "zombie")).containsExactly("a0", "b0", "b1", "late");
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Waits until the segment index of the stream is exactly these ranges ("first-last"). */
+  private void awaitSegments(String id, String... ranges) {
+    Awaitility.await().until(() -> segmentRanges(id).equals(List.of(ranges)));
+  }
+
+  private List<String> segmentRanges(String id) {
+    return await(realMetadata.listSegments(id)).stream()
+        .map(s -> s.firstSeqNum() + "-" + s.lastSeqNum())
+        .toList();
+  }
+
+  private String idOf(String name) {
+    return resolver
+        .resolve(BASIN, name, StreamResolver.Access.READ)
+        .toCompletableFuture()
+        .join()
+        .streamId();
+  }
+
+  private static AppendInput input(String body) {
+    return new AppendInput(
+        List.of(new AppendRecord(null, List.of(), body.getBytes(StandardCharsets.UTF_8))),
+        null,
+        null);
+  }
+
+  private static <T> T await(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("did not complete normally: " + e, e);
+    }
+  }
+
+  private static S2Exception failure(CompletionStage<?> stage) {
+    try {
+      stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      return S2Exception.from(e.getCause());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("expected a failure");
+  }
+
+  private static AppendAck acked(CompletionStage<AppendOutcome> stage) {
+    AppendOutcome o = await(stage);
+    assertThat(o).isInstanceOf(AppendOutcome.Appended.class);
+    return ((AppendOutcome.Appended) o).ack();
+  }
+
+  /** Appends like a client: retries while the stream answers that it is restarting. */
+  private static AppendAck appendRetrying(DataPlane dp, String stream, String body) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        AppendOutcome o =
+            dp.append(BASIN, stream, input(body)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertThat(o).isInstanceOf(AppendOutcome.Appended.class);
+        return ((AppendOutcome.Appended) o).ack();
+      } catch (ExecutionException e) {
+        S2Exception cause = S2Exception.from(e.getCause());
+        if (cause.code() != ErrorCode.UNAVAILABLE || System.nanoTime() > deadline) {
+          throw new AssertionError("append failed: " + cause, cause);
+        }
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private static List<String> readAll(DataPlane dp, String stream) {
+    // A stream that is (re)activating refuses requests retryably for a moment: retry like a client.
+    Awaitility.await()
+        .until(
+            () ->
+                dp.checkTail(BASIN, stream)
+                    .toCompletableFuture()
+                    .handle((t, e) -> t != null)
+                    .get());
+    long tail = await(dp.checkTail(BASIN, stream)).seqNum();
+    List<String> all = new ArrayList<>();
+    long next = 0;
+    while (next < tail) {
+      ReadOutcome o =
+          await(
+              dp.read(
+                  BASIN,
+                  stream,
+                  new ReadRequest(new ReadStart.SeqNum(next), false, null, null, null, null)));
+      List<SequencedRecord> page = ((ReadOutcome.Batch) o).batch().records();
+      assertThat(page).isNotEmpty();
+      page.forEach(r -> all.add(new String(r.body(), StandardCharsets.UTF_8)));
+      next = page.get(page.size() - 1).seqNum() + 1;
+    }
+    return all;
+  }
+}
