@@ -31,7 +31,7 @@ public record ManagementSettings(
   public record ContactPoint(String host, int port) {
     @Override
     public String toString() {
-      return host + ":" + port;
+      return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
   }
 
