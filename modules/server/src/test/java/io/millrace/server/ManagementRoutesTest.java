@@ -82,7 +82,7 @@ class ManagementRoutesTest {
   }
 
   @Test
-  void metricsArePrometheusTextThatCountsAppends() throws Exception {
+  void metricsArePrometheusTextThatCountsAppendsAndTheShardsShowTheStream() throws Exception {
     server = start("0");
     send("POST", "/v1/basins", null, "{\"basin\":\"metrics-basin\"}");
     send("POST", "/v1/streams", "metrics-basin", "{\"stream\":\"s\"}");
@@ -95,6 +95,7 @@ class ManagementRoutesTest {
     assertThat(appended.statusCode()).isEqualTo(200);
 
     HttpResponse<String> metrics = get(management("/metrics"));
+    HttpResponse<String> shards = get(management("/cluster/shards/millrace-stream"));
 
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.headers().firstValue("Content-Type").orElse(""))
@@ -109,6 +110,8 @@ class ManagementRoutesTest {
             "millrace_cluster_members{status=\"Up\"} 1",
             "millrace_cluster_self_up 1")
         .anyMatch(l -> l.startsWith("jvm_memory_heap_used_bytes "));
+    assertThat(shards.statusCode()).isEqualTo(200);
+    assertThat(shards.body()).contains("\"numEntities\":1");
   }
 
   private HttpResponse<String> send(String method, String path, String basin, String json)
