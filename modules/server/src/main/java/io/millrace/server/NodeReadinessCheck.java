@@ -10,7 +10,9 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
  * The readiness check behind the management route {@code /health/ready}: {@link Readiness} of this
  * node (Up member, started, data plane ready, stores answering). Pekko Management creates it from
  * {@code pekko.management.health-checks.readiness-checks.millrace-node}. When the node is not ready
- * the check fails with the reasons, which the route returns in its 503 body.
+ * the check fails with the reasons, so that Pekko's route answers 500 with them in the body ({@code
+ * Health Check Failed: ... not ready: ...}; a plain {@code false} would also answer 500, with no
+ * reason). The reasons are logged once each time they change, not on every probe.
  */
 public final class NodeReadinessCheck implements Supplier<CompletionStage<Boolean>> {
   private final NodeStatus status;
@@ -22,7 +24,7 @@ public final class NodeReadinessCheck implements Supplier<CompletionStage<Boolea
 
   @Override
   public CompletionStage<Boolean> get() {
-    Readiness readiness = status.readiness();
+    Readiness readiness = status.probeReadiness();
     if (readiness.ready()) {
       return CompletableFuture.completedFuture(true);
     }

@@ -22,6 +22,7 @@ import org.apache.pekko.cluster.typed.Cluster;
  * /health/ready} and {@code /metrics} read it.
  */
 public final class NodeStatus implements Extension {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NodeStatus.class);
   private static final ExtensionId<NodeStatus> ID =
       new ExtensionId<>() {
         @Override
@@ -60,6 +61,8 @@ public final class NodeStatus implements Extension {
 
   private final ActorSystem<?> system;
   private final AtomicBoolean storesHealthy = new AtomicBoolean(true);
+  private final java.util.concurrent.atomic.AtomicReference<List<String>> lastProbeReasons =
+      new java.util.concurrent.atomic.AtomicReference<>(List.of());
   private volatile boolean started;
   private volatile DataPlane data;
 
@@ -94,6 +97,27 @@ public final class NodeStatus implements Extension {
   public Readiness readiness() {
     DataPlane d = data;
     return Readiness.of(memberStatus(), started, d != null && d.isReady(), storesHealthy.get());
+  }
+
+  /**
+   * Readiness as a probe of {@code /health/ready} sees it; logs the reasons once each time they
+   * change (not on every probe).
+   */
+  Readiness probeReadiness() {
+    Readiness r = readiness();
+    List<String> before = lastProbeReasons.getAndSet(r.reasons());
+    if (!before.equals(r.reasons())) {
+      if (r.ready()) {
+        log.info(
+            "Node {} reports ready on /health/ready.", Cluster.get(system).selfMember().address());
+      } else {
+        log.info(
+            "Node {} reports not ready on /health/ready: {}.",
+            Cluster.get(system).selfMember().address(),
+            String.join("; ", r.reasons()));
+      }
+    }
+    return r;
   }
 
   /** The node's metrics in the Prometheus text format. */

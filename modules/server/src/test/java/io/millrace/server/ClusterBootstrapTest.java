@@ -68,22 +68,23 @@ class ClusterBootstrapTest {
             + ",127.0.0.1:"
             + managementPorts[2];
     long begin = System.nanoTime();
-    for (int i = 0; i < 3; i++) {
-      Map<String, Object> o = new HashMap<>();
-      o.put("millrace.server.port", 0);
-      o.put("millrace.server.data-dir", tmp.resolve("node-" + (i + 1)).toString());
-      o.put("millrace.server.node-name", "node-" + (i + 1));
-      o.put("millrace.server.management.port", managementPorts[i]);
-      o.put("millrace.server.bootstrap.contact-points", contactPoints);
-      var config = Main.config(o, null);
-      assertThat(config.getStringList("pekko.cluster.seed-nodes")).isEmpty();
-      nodes.add(
-          CompletableFuture.supplyAsync(
-              () ->
-                  MillraceServer.start(
-                      config,
-                      new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))));
-    }
+    startNode(1, managementPorts[0], contactPoints);
+    startNode(2, managementPorts[1], contactPoints);
+
+    // All three contact points are required: two nodes alone must not form a cluster, and they
+    // report not ready on the management port while they wait.
+    String first = "http://127.0.0.1:" + managementPorts[0];
+    HttpResponse<String> waiting =
+        Awaitility.await("node 1's management port")
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(200))
+            .ignoreExceptions()
+            .until(() -> get(first + "/health/ready"), r -> r.statusCode() != 404);
+    assertThat(waiting.statusCode()).isEqualTo(500);
+    assertThat(waiting.body()).contains("not ready: this node is not an Up member of the cluster");
+    assertThat(json.readTree(get(first + "/cluster/members").body()).get("members")).isEmpty();
+
+    startNode(3, managementPorts[2], contactPoints);
     List<MillraceServer> servers = new ArrayList<>();
     for (CompletableFuture<MillraceServer> node : nodes) {
       servers.add(node.get(90, TimeUnit.SECONDS));
@@ -108,7 +109,26 @@ class ClusterBootstrapTest {
     }
     assertThat(selfNodes).hasSize(3);
     System.out.println(
-        "Three nodes formed a cluster by bootstrap and were ready after " + startedMillis + " ms.");
+        "Three nodes formed a cluster by bootstrap and were ready after "
+            + startedMillis
+            + " ms (the third started once the first two reported not ready).");
+  }
+
+  private void startNode(int n, int managementPort, String contactPoints) {
+    Map<String, Object> o = new HashMap<>();
+    o.put("millrace.server.port", 0);
+    o.put("millrace.server.data-dir", tmp.resolve("node-" + n).toString());
+    o.put("millrace.server.node-name", "node-" + n);
+    o.put("millrace.server.management.port", managementPort);
+    o.put("millrace.server.bootstrap.contact-points", contactPoints);
+    var config = Main.config(o, null);
+    assertThat(config.getStringList("pekko.cluster.seed-nodes")).isEmpty();
+    nodes.add(
+        CompletableFuture.supplyAsync(
+            () ->
+                MillraceServer.start(
+                    config,
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))));
   }
 
   /** The node's view of the members, once it sees three, all Up. */
