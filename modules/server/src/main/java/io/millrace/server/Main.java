@@ -94,8 +94,8 @@ public final class Main implements Runnable {
       mixinStandardHelpOptions = true,
       description =
           "Run a Millrace node: on embedded defaults (SQLite + local directory, one-node cluster),"
-              + " or as a cluster member (S3 + Cassandra, seed nodes) when flags or --config say"
-              + " so.")
+              + " or as a cluster member (S3 + Cassandra, seed nodes or cluster bootstrap) when"
+              + " flags or --config say so.")
   static final class Serve extends StoreOptions implements Callable<Integer> {
     @CommandLine.ParentCommand Main parent;
 
@@ -180,6 +180,40 @@ public final class Main implements Runnable {
     Integer clusterPort;
 
     @Option(
+        names = "--management-port",
+        paramLabel = "PORT|off",
+        description =
+            "Management port: /cluster/members, /cluster/shards/<type>, /health/alive,"
+                + " /health/ready, /metrics; 0 = a free one (millrace.server.management.port,"
+                + " MILLRACE_MANAGEMENT_PORT; off).")
+    String managementPort;
+
+    @Option(
+        names = "--management-host",
+        description =
+            "Host the management port binds to and advertises to cluster bootstrap"
+                + " (millrace.server.management.host, MILLRACE_MANAGEMENT_HOST; the cluster host).")
+    String managementHost;
+
+    @Option(
+        names = "--bootstrap-contact-points",
+        paramLabel = "HOST:MGMTPORT[,...]",
+        split = ",",
+        description =
+            "Join by Pekko cluster bootstrap with config discovery of these nodes' management"
+                + " ports instead of seed nodes; needs --management-port, excludes --seed-nodes"
+                + " (millrace.server.bootstrap.contact-points).")
+    List<String> bootstrapContactPoints;
+
+    @Option(
+        names = "--bootstrap-required-contact-points",
+        paramLabel = "N",
+        description =
+            "Contact points that must answer before a new cluster is formed, 0 = all of them"
+                + " (millrace.server.bootstrap.required-contact-points; 0).")
+    Integer bootstrapRequiredContactPoints;
+
+    @Option(
         names = "--node-name",
         description =
             "A name for this node in logs (millrace.server.node-name, MILLRACE_NODE_NAME).")
@@ -191,6 +225,11 @@ public final class Main implements Runnable {
       MillraceServer server;
       try {
         config = config(overrides(), configFile);
+        java.util.Optional<String> usage = ManagementSettings.usageError(config);
+        if (usage.isPresent()) {
+          parent.err.println("Millrace cannot start: " + usage.get());
+          return 2;
+        }
         server = MillraceServer.start(config, parent.out);
       } catch (StartupException e) {
         parent.err.println("Millrace could not start: " + e.getMessage());
@@ -220,6 +259,12 @@ public final class Main implements Runnable {
       if (seedNodes != null) {
         o.put("pekko.cluster.seed-nodes", seedNodeAddresses(seedNodes));
       }
+      put(o, "millrace.server.management.port", managementPort);
+      put(o, "millrace.server.management.host", managementHost);
+      if (bootstrapContactPoints != null) {
+        o.put("millrace.server.bootstrap.contact-points", bootstrapContactPoints);
+      }
+      put(o, "millrace.server.bootstrap.required-contact-points", bootstrapRequiredContactPoints);
       addTo(o);
       return o;
     }

@@ -26,15 +26,19 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.Uri;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A running Millrace node: a Pekko cluster member (a one-node cluster in embedded mode, or joined
- * through seed nodes), its metadata store (SQLite under the data dir, or Cassandra) and object
- * store (a local directory under the data dir, or an S3 bucket), the control plane, the data plane
- * and the S2 HTTP edge. {@link #start} returns once the node is ready; {@link #stop} (or SIGTERM,
- * through Pekko CoordinatedShutdown) unbinds, drains, flushes and closes everything.
+ * through seed nodes or by cluster bootstrap), its management port when configured, its metadata
+ * store (SQLite under the data dir, or Cassandra) and object store (a local directory under the
+ * data dir, or an S3 bucket), the control plane, the data plane and the S2 HTTP edge. {@link
+ * #start} returns once the node is ready; {@link #stop} (or SIGTERM, through Pekko
+ * CoordinatedShutdown) unbinds, drains, flushes and closes everything.
  */
 public final class MillraceServer {
   private static final Logger log = LoggerFactory.getLogger(MillraceServer.class);
@@ -44,12 +48,29 @@ public final class MillraceServer {
   private final int port;
 
   private final boolean tls;
+  private final int managementPort;
 
-  private MillraceServer(ActorSystem<Guardian.Command> system, String host, int port, boolean tls) {
+  private MillraceServer(
+      ActorSystem<Guardian.Command> system,
+      String host,
+      int port,
+      boolean tls,
+      int managementPort) {
     this.system = system;
     this.host = host;
     this.port = port;
     this.tls = tls;
+    this.managementPort = managementPort;
+  }
+
+  /** The management port (the chosen one when configured as 0), or -1 when it is off. */
+  public int managementPort() {
+    return managementPort;
+  }
+
+  /** This node's readiness, as {@code GET /health} and {@code /health/ready} report it. */
+  public Readiness readiness() {
+    return NodeStatus.get(system).readiness();
   }
 
   /** The port the HTTP edge listens on (the chosen one when configured as 0). */
@@ -80,8 +101,14 @@ public final class MillraceServer {
    *
    * @throws StartupException with an operator-facing message if anything prevents the start
    */
-  public static MillraceServer start(Config config, PrintStream out) {
-    ServerSettings settings = ServerSettings.fromConfig(config);
+  public static MillraceServer start(Config baseConfig, PrintStream out) {
+    ServerSettings settings = ServerSettings.fromConfig(baseConfig);
+    ManagementSettings management = ManagementSettings.fromConfig(baseConfig);
+    java.util.Optional<String> usage = ManagementSettings.usageError(baseConfig);
+    if (usage.isPresent()) {
+      throw new StartupException(usage.get());
+    }
+    Config config = management.pekkoConfig().withFallback(baseConfig);
     Duration timeout = settings.startTimeout();
     DataDirLock lock = null;
     if (settings.usesDataDir()) {
@@ -105,12 +132,17 @@ public final class MillraceServer {
     }
     ObjectStore objects = stores.objects;
     MetadataStore metadata = stores.metadata;
-    boolean selfJoin = config.getStringList("pekko.cluster.seed-nodes").isEmpty();
+    Guardian.JoinMode joinMode =
+        management.bootstrap()
+            ? Guardian.JoinMode.BOOTSTRAP
+            : config.getStringList("pekko.cluster.seed-nodes").isEmpty()
+                ? Guardian.JoinMode.SELF
+                : Guardian.JoinMode.SEED_NODES;
 
     CompletableFuture<Void> up = new CompletableFuture<>();
     ActorSystem<Guardian.Command> system;
     try {
-      system = ActorSystem.create(Guardian.create(up, selfJoin), "millrace", config);
+      system = ActorSystem.create(Guardian.create(up, joinMode), "millrace", config);
     } catch (RuntimeException e) {
       stores.close();
       releaseLock.run();
@@ -127,11 +159,27 @@ public final class MillraceServer {
           return CompletableFuture.completedFuture(Done.getInstance());
         });
 
+    NodeStatus status = NodeStatus.get(system);
+
     try {
+      int managementPort = -1;
+      if (management.enabled()) {
+        managementPort = startManagement(system, management, timeout);
+      }
+      if (management.bootstrap()) {
+        ClusterBootstrap.get(system).start();
+      }
       await(
           up,
           timeout,
-          selfJoin ? "the one-node cluster to come up" : "this node to join the cluster as Up");
+          switch (joinMode) {
+            case SELF -> "the one-node cluster to come up";
+            case SEED_NODES -> "this node to join the cluster as Up";
+            case BOOTSTRAP ->
+                "cluster bootstrap to form or join the cluster (contact points "
+                    + management.contactPoints()
+                    + ")";
+          });
 
       Clock clock = Clock.systemUTC();
       ControlPlane control = new ControlPlane(metadata, clock);
@@ -154,10 +202,9 @@ public final class MillraceServer {
             return data.stop().thenApply(v -> Done.getInstance());
           });
       control.startBackgroundDeletion(data, settings.deletionInterval());
+      status.dataPlane(data);
 
-      CompletableFuture<Boolean> ready = new CompletableFuture<>();
-      AtomicBoolean storesHealthy = new AtomicBoolean(true);
-      watchStores(system, stores, settings.healthCheckInterval(), storesHealthy);
+      watchStores(system, stores, settings.healthCheckInterval(), status.storesHealthy());
       ServerBinding binding;
       try {
         HttpSettings http;
@@ -171,12 +218,7 @@ public final class MillraceServer {
         binding =
             await(
                 S2HttpServer.bind(
-                        system,
-                        http,
-                        control,
-                        control,
-                        data,
-                        () -> ready.isDone() && data.isReady() && storesHealthy.get())
+                        system, http, control, control, data, () -> status.readiness().ready())
                     .toCompletableFuture(),
                 timeout,
                 "the HTTP port to be bound");
@@ -197,10 +239,11 @@ public final class MillraceServer {
           () -> binding.terminate(Duration.ofSeconds(5)).thenApply(x -> Done.getInstance()));
 
       waitUntilReady(data, timeout);
-      ready.complete(true);
+      status.started();
       int port = binding.localAddress().getPort();
       String clientHost = clientHost(settings.host());
-      MillraceServer server = new MillraceServer(system, clientHost, port, settings.tls());
+      MillraceServer server =
+          new MillraceServer(system, clientHost, port, settings.tls(), managementPort);
       out.println("export S2_ACCOUNT_ENDPOINT=" + server.baseUrl());
       out.println("export S2_BASIN_ENDPOINT=" + server.baseUrl());
       out.println("export S2_ACCESS_TOKEN=ignored");
@@ -236,6 +279,40 @@ public final class MillraceServer {
       }
       throw new StartupException("Millrace could not start: " + e, e);
     }
+  }
+
+  /**
+   * Binds the management port (Pekko Management: cluster, health and metrics routes) and stops it
+   * last at shutdown, so that {@code /health/ready} answers 503 while the node drains. Returns the
+   * bound port.
+   */
+  private static int startManagement(
+      ActorSystem<?> system, ManagementSettings management, Duration timeout) {
+    PekkoManagement pekkoManagement = PekkoManagement.get(system);
+    Uri uri;
+    try {
+      uri =
+          await(
+              pekkoManagement.start().toCompletableFuture(),
+              timeout,
+              "the management port to be bound");
+    } catch (StartupException e) {
+      throw new StartupException(
+          "Cannot listen on the management port "
+              + management.host()
+              + ":"
+              + management.port()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "millrace-stop-management",
+            () -> pekkoManagement.stop());
+    log.info("Management routes (/cluster/members, /health/ready, /metrics) are on {}.", uri);
+    return uri.port();
   }
 
   /** Creates the data dir and its objects dir and checks that files can be written there. */
