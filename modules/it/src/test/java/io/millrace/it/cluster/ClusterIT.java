@@ -129,6 +129,9 @@ class ClusterIT {
 
   @AfterAll
   static void stopCluster() {
+    if (metadata != null) {
+      metadata.close();
+    }
     for (ClusterNode n : nodes) {
       n.resume();
       n.close();
@@ -442,7 +445,7 @@ class ClusterIT {
   void aJoiningNodeTakesOverStreamsWhileWritersAppendAndNoAcknowledgedRecordIsLostOrDuplicated()
       throws Exception {
     assertThat(members).as("members before the new node joins").hasSize(2);
-    int streamCount = 24;
+    int streamCount = 16;
     List<S2Client> via =
         new CopyOnWriteArrayList<>(members.stream().map(ClusterIT::client).toList());
     List<Writer> writers = new ArrayList<>();
@@ -471,7 +474,7 @@ class ClusterIT {
           .until(() -> hostedBy(writers, joined, moved));
       long firstMoveMillis = (System.nanoTime() - joinAt) / 1_000_000;
       // Let further rebalancing rounds (every 2 s) happen under load.
-      sleep(8000);
+      sleep(5000);
       hostedBy(writers, joined, moved);
       System.out.printf(
           "Rebalance: node %d was ready %d ms after it was started; the first stream was hosted"
@@ -752,22 +755,31 @@ class ClusterIT {
     return attempts.stream().filter(a -> a.seqNum() != null && a.sentNanos() > since).count();
   }
 
+  private static CassandraMetadataStore metadata;
+
+  /** The test's own connection to the cluster's Cassandra metadata, opened on first use. */
+  private static synchronized CassandraMetadataStore metadata() {
+    if (metadata == null) {
+      metadata = CassandraMetadataStore.open(CassandraSettings.local(services.cassandraPort));
+    }
+    return metadata;
+  }
+
   /** The node whose channel the stream's latest streamlet uses (from the Cassandra metadata). */
   private static ClusterNode hostOf(String stream) {
-    try (CassandraMetadataStore metadata =
-        CassandraMetadataStore.open(CassandraSettings.local(services.cassandraPort))) {
+    try {
       StreamRecord s =
-          metadata
+          metadata()
               .getStream(BASIN, stream)
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS)
               .orElseThrow();
       List<StreamletRecord> streamlets =
-          metadata.listStreamlets(s.streamId()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+          metadata().listStreamlets(s.streamId()).toCompletableFuture().get(30, TimeUnit.SECONDS);
       assertThat(streamlets).as("streamlets of %s", stream).isNotEmpty();
       String channelId = streamlets.get(streamlets.size() - 1).channelId();
       List<ChannelRecord> channels =
-          metadata.listChannels().toCompletableFuture().get(30, TimeUnit.SECONDS);
+          metadata().listChannels().toCompletableFuture().get(30, TimeUnit.SECONDS);
       String node =
           channels.stream()
               .filter(c -> c.channelId().equals(channelId))
