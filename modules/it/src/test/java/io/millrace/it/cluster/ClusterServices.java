@@ -98,6 +98,36 @@ final class ClusterServices {
             .strip());
   }
 
+  /** Stops Cassandra (SIGTERM); its data stays in its work directory. */
+  void stopCassandra() {
+    System.out.println(
+        run(findScript(), "cassandra", workDir("cassandra"), "stop", List.of()).strip());
+  }
+
+  /** Starts Cassandra again on the same ports over the same data, after {@link #stopCassandra}. */
+  void startCassandra() {
+    Path yaml = workDir("cassandra").resolve("conf/cassandra.yaml");
+    String storagePort;
+    try {
+      storagePort =
+          Files.readAllLines(yaml).stream()
+              .filter(l -> l.startsWith("storage_port:"))
+              .map(l -> l.substring("storage_port:".length()).strip())
+              .findFirst()
+              .orElseThrow(() -> new IllegalStateException("no storage_port in " + yaml));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + yaml, e);
+    }
+    System.out.println(
+        run(
+                findScript(),
+                "cassandra",
+                workDir("cassandra"),
+                "start",
+                startArgs(cassandraPort, "--storage-port", storagePort))
+            .strip());
+  }
+
   private static Path workDir(String service) {
     return Path.of("target", "services", "cluster-" + service + "-" + ProcessHandle.current().pid())
         .toAbsolutePath();
