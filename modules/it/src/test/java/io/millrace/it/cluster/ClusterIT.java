@@ -681,13 +681,14 @@ class ClusterIT {
   }
 
   /**
-   * Writers append to four streams through every member; the service is stopped for 10 s and
-   * started again on the same port over the same data. Every failed append must have failed with a
-   * retryable status and an S2 error code, within the client's request timeout; every member's
-   * {@code GET /health} answers 503 while the service is down and 200 again afterwards; appends are
-   * acknowledged again by themselves; nothing acknowledged is lost. With {@code mustFail}, appends
-   * sent while it is down must fail (every append writes to the object store; steady appends need
-   * no metadata write, so Cassandra's absence may go unnoticed by some).
+   * Writers append to four streams through every member; the service is stopped until every member
+   * has noticed (4 to 15 s) and started again on the same port over the same data. Every failed
+   * append must have failed with a retryable status and an S2 error code, within the client's
+   * request timeout; every member's {@code GET /health} answers 503 while the service is down and
+   * 200 again afterwards; appends are acknowledged again by themselves; nothing acknowledged is
+   * lost. With {@code mustFail}, appends sent while it is down must fail (every append writes to
+   * the object store; steady appends need no metadata write, so Cassandra's absence may go
+   * unnoticed by some).
    */
   private static void serviceRestartMidRun(
       String service, String prefix, boolean mustFail, Runnable stopService, Runnable startService)
@@ -711,8 +712,12 @@ class ClusterIT {
       sleep(2000);
       stoppedAt = System.nanoTime();
       stopService.run();
-      long outageEnd = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (System.nanoTime() < outageEnd) {
+      // Down until every member has noticed (its health check runs every 2 s) and for at least
+      // 4 s, at most 15 s.
+      long minEnd = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+      long maxEnd = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      while (System.nanoTime() < maxEnd
+          && (System.nanoTime() < minEnd || healthDuringOutage.size() < members.size())) {
         for (ClusterNode m : members) {
           int status = m.health();
           if (status != 200) {
