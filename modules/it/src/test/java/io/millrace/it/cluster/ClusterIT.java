@@ -49,10 +49,25 @@ import s2.v1.SequencedRecord;
 
 /**
  * Three Millrace nodes (the built jar, each its own JVM) form a cluster over a real S3Proxy bucket
- * and a real Cassandra. Appends sent through every node to one stream land in one gapless order
- * that every node reads back identically; and when the node hosting a stream is killed with SIGKILL
- * while a writer appends, the stream accepts appends again on the survivors, and every acknowledged
- * record is there exactly once with the seq num it was acknowledged with.
+ * and a real Cassandra; the tests run in order on that one cluster, each leaving it as the next
+ * expects:
+ *
+ * <ol>
+ *   <li>appends sent through every node to one stream land in one gapless order that every node
+ *       reads back identically;
+ *   <li>the node hosting a stream is killed with SIGKILL while a writer appends: the stream accepts
+ *       appends again on the survivors (two nodes remain);
+ *   <li>a fourth node joins while writers append to 16 streams: some streams move to it, and the
+ *       longest pause between acks is printed;
+ *   <li>a stream's host is stopped with SIGSTOP until the others have taken the stream over, then
+ *       resumed: it acknowledges nothing its successor does not have (two nodes remain);
+ *   <li>S3Proxy, then Cassandra, is stopped and started again while writers append: appends fail
+ *       with retryable errors, {@code GET /health} answers 503, and appends succeed again by
+ *       themselves.
+ * </ol>
+ *
+ * <p>In every test every acknowledged record is read back, through every member, exactly once at
+ * the seq num it was acknowledged with, and no seq num is acknowledged twice.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
