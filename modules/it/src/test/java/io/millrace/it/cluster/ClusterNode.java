@@ -19,6 +19,12 @@ import java.util.concurrent.TimeUnit;
  * returns at once; {@link #awaitReady} waits for {@code GET /health} 200.
  */
 final class ClusterNode implements AutoCloseable {
+  private static final HttpClient HEALTH_CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(1))
+          .build();
+
   final int index;
   final int httpPort;
   final int clusterPort;
@@ -180,15 +186,10 @@ final class ClusterNode implements AutoCloseable {
 
   /** The status {@code GET /health} answers now, or -1 if the node does not answer in 2 s. */
   int health() {
-    HttpClient client =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(1))
-            .build();
     HttpRequest health =
         HttpRequest.newBuilder(baseUri().resolve("/health")).timeout(Duration.ofSeconds(2)).build();
     try {
-      return client.send(health, HttpResponse.BodyHandlers.discarding()).statusCode();
+      return HEALTH_CLIENT.send(health, HttpResponse.BodyHandlers.discarding()).statusCode();
     } catch (IOException e) {
       return -1;
     } catch (InterruptedException e) {
