@@ -1,6 +1,7 @@
 package io.millrace.it.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.millrace.it.S2Client;
@@ -11,6 +12,7 @@ import io.millrace.metadata.StreamletRecord;
 import io.millrace.metadata.cassandra.CassandraMetadataStore;
 import io.millrace.metadata.cassandra.CassandraSettings;
 import java.io.IOException;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +20,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -25,6 +32,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -40,10 +49,25 @@ import s2.v1.SequencedRecord;
 
 /**
  * Three Millrace nodes (the built jar, each its own JVM) form a cluster over a real S3Proxy bucket
- * and a real Cassandra. Appends sent through every node to one stream land in one gapless order
- * that every node reads back identically; and when the node hosting a stream is killed with SIGKILL
- * while a writer appends, the stream accepts appends again on the survivors, and every acknowledged
- * record is there exactly once with the seq num it was acknowledged with.
+ * and a real Cassandra; the tests run in order on that one cluster, each leaving it as the next
+ * expects:
+ *
+ * <ol>
+ *   <li>appends sent through every node to one stream land in one gapless order that every node
+ *       reads back identically;
+ *   <li>the node hosting a stream is killed with SIGKILL while a writer appends: the stream accepts
+ *       appends again on the survivors (two nodes remain);
+ *   <li>a fourth node joins while writers append to 16 streams: some streams move to it, and the
+ *       longest pause between acks is printed;
+ *   <li>a stream's host is stopped with SIGSTOP until the others have taken the stream over, then
+ *       resumed: it acknowledges nothing its successor does not have (two nodes remain);
+ *   <li>S3Proxy, then Cassandra, is stopped and started again while writers append: appends fail
+ *       with retryable errors, {@code GET /health} answers 503, and appends succeed again by
+ *       themselves.
+ * </ol>
+ *
+ * <p>In every test every acknowledged record is read back, through every member, exactly once at
+ * the seq num it was acknowledged with, and no seq num is acknowledged twice.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
@@ -55,48 +79,78 @@ class ClusterIT {
   private static final Duration FAILOVER_LIMIT = Duration.ofSeconds(90);
 
   private static ClusterServices services;
+
+  /** Every node started, in start order (node N at index N - 1), whether or not it still runs. */
   private static final List<ClusterNode> nodes = new ArrayList<>();
+
+  /** The client of each node, in the order of {@link #nodes}. */
   private static final List<S2Client> clients = new ArrayList<>();
+
+  /** The nodes that are members of the cluster now (killed and downed nodes removed). */
+  private static final List<ClusterNode> members = new CopyOnWriteArrayList<>();
+
+  private static Path logDir;
+  private static Path config;
+  private static String seeds;
 
   @BeforeAll
   static void startCluster() throws IOException {
     services = ClusterServices.get();
-    Path logDir = Path.of(System.getProperty("millrace.it.logs", "target/it-logs"));
+    logDir = Path.of(System.getProperty("millrace.it.logs", "target/it-logs"));
     Files.createDirectories(logDir);
-    Path config = logDir.resolve("cluster-node.conf");
+    config = logDir.resolve("cluster-node.conf");
     Files.writeString(
         config,
         services.nodeConfig()
             + "pekko.cluster.split-brain-resolver.stable-after = 5s\n"
+            // Shards move to a joining node within seconds rather than every 10 s.
+            + "pekko.cluster.sharding.rebalance-interval = 2s\n"
+            + "millrace.server.health-check-interval = 2s\n"
             + "millrace.engine.ask-timeout = 5s\n");
     int[] clusterPorts = new int[NODES];
-    StringBuilder seeds = new StringBuilder();
+    StringBuilder seedList = new StringBuilder();
     for (int i = 0; i < NODES; i++) {
       clusterPorts[i] = ServerProcess.freePort();
-      seeds.append(i == 0 ? "" : ",").append("127.0.0.1:").append(clusterPorts[i]);
+      seedList.append(i == 0 ? "" : ",").append("127.0.0.1:").append(clusterPorts[i]);
     }
-    Path jar = ServerProcess.defaultJar();
+    seeds = seedList.toString();
     for (int i = 0; i < NODES; i++) {
-      nodes.add(
-          ClusterNode.launch(
-              jar,
-              config,
-              i + 1,
-              ServerProcess.freePort(),
-              clusterPorts[i],
-              seeds.toString(),
-              logDir));
+      launchNode(clusterPorts[i]);
     }
     for (ClusterNode n : nodes) {
       n.awaitReady(NODE_READY_TIMEOUT);
-      clients.add(new S2Client(n.baseUri()));
+      members.add(n);
     }
     clients.get(0).createBasin(BASIN, null);
   }
 
+  /** Starts the next node (joining through the seed nodes); returns at once. */
+  private static ClusterNode launchNode(int clusterPort) {
+    ClusterNode node =
+        ClusterNode.launch(
+            ServerProcess.defaultJar(),
+            config,
+            nodes.size() + 1,
+            ServerProcess.freePort(),
+            clusterPort,
+            seeds,
+            logDir);
+    nodes.add(node);
+    clients.add(new S2Client(node.baseUri()));
+    return node;
+  }
+
+  private static S2Client client(ClusterNode node) {
+    return clients.get(nodes.indexOf(node));
+  }
+
   @AfterAll
   static void stopCluster() {
+    if (metadata != null) {
+      metadata.close();
+    }
     for (ClusterNode n : nodes) {
+      n.resume();
       n.close();
     }
   }
@@ -181,8 +235,28 @@ class ClusterIT {
     }
   }
 
-  /** One append attempt of the failover writer. */
-  private record Attempt(String body, long sentNanos, long doneNanos, Long seqNum, String error) {}
+  /**
+   * One append attempt: the record body sent, when it was sent and answered, and the seq num it was
+   * acknowledged with, or else the HTTP status (-1: no answer) and the error.
+   */
+  private record Attempt(
+      String body, long sentNanos, long doneNanos, Long seqNum, int status, String error) {
+    static Attempt of(String body, long sentNanos, Callable<AppendAck> append) {
+      try {
+        AppendAck ack = append.call();
+        return new Attempt(
+            body, sentNanos, System.nanoTime(), ack.getStart().getSeqNum(), 200, null);
+      } catch (S2Client.UnexpectedStatus e) {
+        return new Attempt(body, sentNanos, System.nanoTime(), null, e.status(), e.getMessage());
+      } catch (Exception e) {
+        return new Attempt(body, sentNanos, System.nanoTime(), null, -1, e.toString());
+      }
+    }
+
+    boolean acked() {
+      return seqNum != null;
+    }
+  }
 
   @Test
   @Order(2)
@@ -194,8 +268,8 @@ class ClusterIT {
     long warmUpSeq =
         clients.get(0).appendProto(BASIN, stream, one("warm-up")).getStart().getSeqNum();
     ClusterNode host = hostOf(stream);
-    ClusterNode entry = nodes.stream().filter(n -> n != host).findFirst().orElseThrow();
-    S2Client writerClient = clients.get(nodes.indexOf(entry));
+    ClusterNode entry = members.stream().filter(n -> n != host).findFirst().orElseThrow();
+    S2Client writerClient = client(entry);
     System.out.printf(
         "Failover test: stream %s is hosted by node %d; the writer appends through node %d.%n",
         stream, host.index, entry.index);
@@ -208,13 +282,13 @@ class ClusterIT {
             () -> {
               for (int k = 0; !stop.get(); k++) {
                 String body = "c-" + k;
-                long sent = System.nanoTime();
-                try {
-                  AppendAck ack = writerClient.appendProto(BASIN, stream, one(body));
-                  attempts.add(
-                      new Attempt(body, sent, System.nanoTime(), ack.getStart().getSeqNum(), null));
-                } catch (S2Client.UnexpectedStatus | IOException e) {
-                  attempts.add(new Attempt(body, sent, System.nanoTime(), null, e.toString()));
+                Attempt a =
+                    Attempt.of(
+                        body,
+                        System.nanoTime(),
+                        () -> writerClient.appendProto(BASIN, stream, one(body)));
+                attempts.add(a);
+                if (!a.acked()) {
                   sleep(100);
                 }
               }
@@ -225,6 +299,7 @@ class ClusterIT {
       sleep(3000);
       killedAt[0] = System.nanoTime();
       host.kill();
+      members.remove(host);
       long deadline = killedAt[0] + FAILOVER_LIMIT.toNanos();
       while (successesAfter(attempts, killedAt[0]) < 20 && System.nanoTime() < deadline) {
         sleep(100);
@@ -259,11 +334,8 @@ class ClusterIT {
         acked.put(a.body(), a.seqNum());
       }
     }
-    for (ClusterNode survivor : nodes) {
-      if (survivor == host) {
-        continue;
-      }
-      List<SequencedRecord> records = readAll(clients.get(nodes.indexOf(survivor)), stream);
+    for (ClusterNode survivor : members) {
+      List<SequencedRecord> records = readAll(client(survivor), stream);
       assertGaplessAndUnique(records);
       for (Map.Entry<String, Long> e : acked.entrySet()) {
         assertThat(e.getValue()).as("seq num of %s", e.getKey()).isLessThan(records.size());
@@ -276,26 +348,504 @@ class ClusterIT {
     }
   }
 
+  /**
+   * Appends one record at a time to one stream until stopped, each through the next of {@code via}
+   * (which may grow while it runs), and keeps every attempt. After a failure it waits 100 ms.
+   */
+  private static final class Writer {
+    final String stream;
+    final List<Attempt> attempts = new CopyOnWriteArrayList<>();
+    private final List<S2Client> via;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final Thread thread;
+
+    Writer(String stream, List<S2Client> via) {
+      this.stream = stream;
+      this.via = via;
+      this.thread = new Thread(this::run, "writer-" + stream);
+    }
+
+    Writer start() {
+      thread.start();
+      return this;
+    }
+
+    private void run() {
+      for (int k = 0; !stop.get(); k++) {
+        S2Client c = via.get(k % via.size());
+        String body = stream + "-" + k;
+        Attempt a =
+            Attempt.of(body, System.nanoTime(), () -> c.appendProto(BASIN, stream, one(body)));
+        attempts.add(a);
+        if (!a.acked()) {
+          sleep(100);
+        }
+      }
+    }
+
+    void stop() throws InterruptedException {
+      stop.set(true);
+      thread.join(60_000);
+      assertThat(thread.isAlive()).as("writer of %s stopped", stream).isFalse();
+    }
+
+    long ackedSentAfter(long nanos) {
+      return attempts.stream().filter(a -> a.acked() && a.sentNanos() > nanos).count();
+    }
+
+    /**
+     * The longest time between two consecutive acknowledgements (in answer order) among those
+     * answered after {@code from}, counting from the last one before it.
+     */
+    long longestAckGapMillis(long from) {
+      List<Long> done =
+          attempts.stream().filter(Attempt::acked).map(Attempt::doneNanos).sorted().toList();
+      long longest = 0;
+      for (int i = 1; i < done.size(); i++) {
+        if (done.get(i) > from) {
+          longest = Math.max(longest, done.get(i) - done.get(i - 1));
+        }
+      }
+      return longest / 1_000_000;
+    }
+  }
+
+  /**
+   * Reads {@code stream} back through every member and checks that it is gapless, that no body
+   * appears twice, and that every acknowledged record is at the seq num it was acknowledged with;
+   * and that no seq num was acknowledged twice. Returns the number of records.
+   */
+  private static int assertEveryAckIsInTheStream(String stream, List<Attempt> attempts)
+      throws IOException {
+    Map<Long, String> bySeq = new HashMap<>();
+    for (Attempt a : attempts) {
+      if (a.acked()) {
+        String earlier = bySeq.put(a.seqNum(), a.body());
+        assertThat(earlier)
+            .as(
+                "seq num %d of %s acknowledged for %s and %s",
+                a.seqNum(), stream, earlier, a.body())
+            .isNull();
+      }
+    }
+    List<SequencedRecord> first = null;
+    for (ClusterNode member : members) {
+      List<SequencedRecord> records = readAll(client(member), stream);
+      assertGaplessAndUnique(records);
+      for (Map.Entry<Long, String> e : bySeq.entrySet()) {
+        assertThat(e.getKey())
+            .as("acknowledged seq num of %s within the tail of %s", e.getValue(), stream)
+            .isLessThan(records.size());
+        assertThat(records.get(e.getKey().intValue()).getBody().toStringUtf8())
+            .as(
+                "record of %s acknowledged at seq num %d, read through node %d",
+                stream, e.getKey(), member.index)
+            .isEqualTo(e.getValue());
+      }
+      if (first == null) {
+        first = records;
+      } else {
+        assertThat(records).as("%s read through node %d", stream, member.index).isEqualTo(first);
+      }
+    }
+    return first == null ? 0 : first.size();
+  }
+
+  private static long percentile(List<Long> values, double p) {
+    List<Long> sorted = values.stream().sorted().toList();
+    return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1));
+  }
+
+  @Test
+  @Order(3)
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void aJoiningNodeTakesOverStreamsWhileWritersAppendAndNoAcknowledgedRecordIsLostOrDuplicated()
+      throws Exception {
+    assertThat(members).as("members before the new node joins").hasSize(2);
+    int streamCount = 16;
+    List<S2Client> via =
+        new CopyOnWriteArrayList<>(members.stream().map(ClusterIT::client).toList());
+    List<Writer> writers = new ArrayList<>();
+    for (int i = 0; i < streamCount; i++) {
+      String stream = "rebalance-" + i;
+      via.get(i % via.size()).createStream(BASIN, stream, null);
+      writers.add(new Writer(stream, via).start());
+    }
+    ClusterNode joined;
+    long joinAt;
+    Set<String> moved = new TreeSet<>();
+    try {
+      await("every writer's first ack")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> writers.stream().allMatch(w -> w.ackedSentAfter(0) > 0));
+      sleep(2000);
+      joinAt = System.nanoTime();
+      joined = launchNode(ServerProcess.freePort());
+      joined.awaitReady(NODE_READY_TIMEOUT);
+      members.add(joined);
+      via.add(client(joined));
+      long readyMillis = (System.nanoTime() - joinAt) / 1_000_000;
+      await("a stream hosted by the joined node " + joined.index)
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofSeconds(1))
+          .until(() -> hostedBy(writers, joined, moved));
+      long firstMoveMillis = (System.nanoTime() - joinAt) / 1_000_000;
+      // Let further rebalancing rounds (every 2 s) happen under load.
+      sleep(5000);
+      hostedBy(writers, joined, moved);
+      System.out.printf(
+          "Rebalance: node %d was ready %d ms after it was started; the first stream was hosted"
+              + " on it %d ms after the start.%n",
+          joined.index, readyMillis, firstMoveMillis);
+    } finally {
+      for (Writer w : writers) {
+        w.stop();
+      }
+    }
+
+    List<Long> movedPauses = new ArrayList<>();
+    List<Long> otherPauses = new ArrayList<>();
+    long acked = 0;
+    long failed = 0;
+    for (Writer w : writers) {
+      (moved.contains(w.stream) ? movedPauses : otherPauses).add(w.longestAckGapMillis(joinAt));
+      acked += w.attempts.stream().filter(Attempt::acked).count();
+      failed += w.attempts.stream().filter(a -> !a.acked()).count();
+    }
+    System.out.printf(
+        "Rebalance: %d of %d streams moved to node %d (%s); longest pause between acks per moved"
+            + " stream: max %d ms, p50 %d ms; streams that did not move: max %d ms, p50 %d ms;"
+            + " %d appends acknowledged, %d failed.%n",
+        moved.size(),
+        streamCount,
+        joined.index,
+        moved,
+        movedPauses.isEmpty() ? 0 : percentile(movedPauses, 1.0),
+        movedPauses.isEmpty() ? 0 : percentile(movedPauses, 0.5),
+        otherPauses.isEmpty() ? 0 : percentile(otherPauses, 1.0),
+        otherPauses.isEmpty() ? 0 : percentile(otherPauses, 0.5),
+        acked,
+        failed);
+    assertThat(moved).as("streams hosted by the joined node %d", joined.index).isNotEmpty();
+    for (Writer w : writers) {
+      assertThat(w.ackedSentAfter(joinAt))
+          .as("appends to %s acknowledged after node %d started", w.stream, joined.index)
+          .isPositive();
+      assertEveryAckIsInTheStream(w.stream, w.attempts);
+    }
+  }
+
+  /** Adds the writers' streams hosted by {@code node} now to {@code moved}; true if any is. */
+  private static boolean hostedBy(List<Writer> writers, ClusterNode node, Set<String> moved) {
+    for (Writer w : writers) {
+      if (hostOf(w.stream) == node) {
+        moved.add(w.stream);
+      }
+    }
+    return !moved.isEmpty();
+  }
+
+  @Test
+  @Order(4)
+  @Timeout(value = 300, unit = TimeUnit.SECONDS)
+  void aNodePausedPastFailureDetectionAndResumedNeverAcknowledgesAnAppendItsSuccessorDoesNotHave()
+      throws Exception {
+    assertThat(members).as("members before the pause").hasSize(3);
+    String stream = "paused";
+    client(members.get(0)).createStream(BASIN, stream, null);
+    Attempt warmUp =
+        Attempt.of(
+            "warm-up",
+            System.nanoTime(),
+            () -> client(members.get(0)).appendProto(BASIN, stream, one("warm-up")));
+    assertThat(warmUp.error()).as("warm-up append").isNull();
+    ClusterNode paused = hostOf(stream);
+    List<ClusterNode> others = members.stream().filter(n -> n != paused).toList();
+    System.out.printf(
+        "Pause test: stream %s is hosted by node %d (pid %d); the other writer appends through"
+            + " nodes %s.%n",
+        stream, paused.index, paused.pid(), others.stream().map(n -> n.index).toList());
+
+    // Through the paused node: one request every 500 ms without waiting for the answer, each
+    // allowed 240 s, so every answer it gives after it resumes is collected.
+    S2Client direct = client(paused);
+    List<CompletableFuture<Attempt>> directAttempts = new CopyOnWriteArrayList<>();
+    AtomicBoolean stopDirect = new AtomicBoolean();
+    Thread directWriter =
+        new Thread(
+            () -> {
+              for (int k = 0; !stopDirect.get(); k++) {
+                String body = "direct-" + k;
+                long sent = System.nanoTime();
+                HttpRequest request =
+                    HttpRequest.newBuilder(
+                            direct.appendProtoRequest(BASIN, stream, one(body)), (n, v) -> true)
+                        .timeout(Duration.ofSeconds(240))
+                        .build();
+                directAttempts.add(
+                    direct
+                        .sendAsync(request)
+                        .handle(
+                            (res, err) ->
+                                Attempt.of(
+                                    body,
+                                    sent,
+                                    () -> {
+                                      if (err != null) {
+                                        throw new IOException(err);
+                                      }
+                                      return S2Client.parseAck(res, "append " + body);
+                                    })));
+                sleep(500);
+              }
+            },
+            "direct-writer");
+    Writer survivors =
+        new Writer(
+            stream, new CopyOnWriteArrayList<>(others.stream().map(ClusterIT::client).toList()));
+    directWriter.start();
+    survivors.start();
+    long pausedAt;
+    long resumedAt;
+    try {
+      sleep(3000);
+      pausedAt = System.nanoTime();
+      paused.pause();
+      members.remove(paused);
+      await("appends through the other nodes while node " + paused.index + " is stopped")
+          .atMost(Duration.ofSeconds(120))
+          .until(() -> survivors.ackedSentAfter(pausedAt) >= 10);
+      long takeoverMillis =
+          survivors.attempts.stream()
+                  .filter(a -> a.acked() && a.sentNanos() > pausedAt)
+                  .mapToLong(Attempt::doneNanos)
+                  .min()
+                  .orElseThrow()
+              - pausedAt;
+      System.out.printf(
+          "Pause test: the stream accepted appends through the other nodes %d ms after node %d"
+              + " was stopped.%n",
+          takeoverMillis / 1_000_000, paused.index);
+      resumedAt = System.nanoTime();
+      paused.resume();
+      sleep(10_000);
+    } finally {
+      paused.resume();
+      stopDirect.set(true);
+      directWriter.join(10_000);
+      survivors.stop();
+    }
+    List<Attempt> directResults = new ArrayList<>();
+    for (CompletableFuture<Attempt> f : directAttempts) {
+      directResults.add(f.get(300, TimeUnit.SECONDS));
+    }
+    Integer exit = paused.awaitExit(Duration.ofSeconds(30));
+    int health = exit == null ? paused.health() : -1;
+    long directAcked = directResults.stream().filter(Attempt::acked).count();
+    long directAckedAfterPause =
+        directResults.stream().filter(a -> a.acked() && a.doneNanos() > pausedAt).count();
+    Map<String, Long> directFailures = new TreeMap<>();
+    for (Attempt a : directResults) {
+      if (!a.acked() && a.sentNanos() > pausedAt) {
+        directFailures.merge(a.status() + " " + errorCode(a), 1L, Long::sum);
+      }
+    }
+    System.out.printf(
+        "Pause test: through node %d %d appends were sent, %d acknowledged (%d answered after the"
+            + " pause began); failures after the pause: %s. Node %d after resuming: %s.%n",
+        paused.index,
+        directResults.size(),
+        directAcked,
+        directAckedAfterPause,
+        directFailures,
+        paused.index,
+        exit != null
+            ? "exited with status " + exit
+            : "still running 40 s after SIGCONT, GET /health answers " + health);
+    List<Attempt> all = new ArrayList<>(survivors.attempts);
+    all.addAll(directResults);
+    all.add(warmUp);
+    int records = assertEveryAckIsInTheStream(stream, all);
+    System.out.printf(
+        "Pause test: %d records in %s; %d acknowledged through the other nodes.%n",
+        records, stream, survivors.attempts.stream().filter(Attempt::acked).count());
+    assertThat(survivors.ackedSentAfter(resumedAt))
+        .as("appends through the other nodes acknowledged after node %d resumed", paused.index)
+        .isPositive();
+    if (exit == null) {
+      paused.close();
+    }
+  }
+
+  @Test
+  @Order(5)
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void anObjectStoreRestartFailsAppendsWithRetryableErrorsUntilItIsBackAndLosesNothingAcknowledged()
+      throws Exception {
+    serviceRestartMidRun(
+        "S3Proxy", "s3-outage-", true, services::stopS3Proxy, services::startS3Proxy);
+  }
+
+  @Test
+  @Order(6)
+  @Timeout(value = 300, unit = TimeUnit.SECONDS)
+  void aMetadataStoreRestartFailsAppendsOnlyWithRetryableErrorsAndLosesNothingAcknowledged()
+      throws Exception {
+    serviceRestartMidRun(
+        "Cassandra", "cassandra-outage-", false, services::stopCassandra, services::startCassandra);
+  }
+
+  /**
+   * Writers append to four streams through every member; the service is stopped until every member
+   * has noticed (4 to 15 s) and started again on the same port over the same data. Every failed
+   * append must have failed with a retryable status and an S2 error code, within the client's
+   * request timeout; every member's {@code GET /health} answers 503 while the service is down and
+   * 200 again afterwards; appends are acknowledged again by themselves; nothing acknowledged is
+   * lost. With {@code mustFail}, appends sent while it is down must fail (every append writes to
+   * the object store; steady appends need no metadata write, so Cassandra's absence may go
+   * unnoticed by some).
+   */
+  private static void serviceRestartMidRun(
+      String service, String prefix, boolean mustFail, Runnable stopService, Runnable startService)
+      throws Exception {
+    List<S2Client> via =
+        new CopyOnWriteArrayList<>(members.stream().map(ClusterIT::client).toList());
+    List<Writer> writers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      String stream = prefix + i;
+      via.get(i % via.size()).createStream(BASIN, stream, null);
+      writers.add(new Writer(stream, via).start());
+    }
+    long stoppedAt;
+    long startedAt;
+    long backAt;
+    Map<Integer, Integer> healthDuringOutage = new ConcurrentHashMap<>();
+    try {
+      await("every writer's first ack")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> writers.stream().allMatch(w -> w.ackedSentAfter(0) > 0));
+      sleep(2000);
+      stoppedAt = System.nanoTime();
+      stopService.run();
+      // Down until every member has noticed (its health check runs every 2 s) and for at least
+      // 4 s, at most 15 s.
+      long minEnd = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+      long maxEnd = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      while (System.nanoTime() < maxEnd
+          && (System.nanoTime() < minEnd || healthDuringOutage.size() < members.size())) {
+        for (ClusterNode m : members) {
+          int status = m.health();
+          if (status != 200) {
+            healthDuringOutage.put(m.index, status);
+          }
+        }
+        sleep(500);
+      }
+      startedAt = System.nanoTime();
+      startService.run();
+      backAt = System.nanoTime();
+      await("appends acknowledged again after " + service + " is back")
+          .atMost(Duration.ofSeconds(150))
+          .until(() -> writers.stream().allMatch(w -> w.ackedSentAfter(backAt) >= 5));
+      await("every member ready again")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> members.stream().allMatch(m -> m.health() == 200));
+    } finally {
+      for (Writer w : writers) {
+        w.stop();
+      }
+    }
+
+    Map<String, Long> failuresByStatus = new TreeMap<>();
+    long longestFailureMillis = 0;
+    long firstAckAfterBack = Long.MAX_VALUE;
+    for (Writer w : writers) {
+      for (Attempt a : w.attempts) {
+        if (!a.acked()) {
+          failuresByStatus.merge(a.status() + " " + errorCode(a), 1L, Long::sum);
+          longestFailureMillis =
+              Math.max(longestFailureMillis, (a.doneNanos() - a.sentNanos()) / 1_000_000);
+        } else if (a.sentNanos() > backAt) {
+          firstAckAfterBack = Math.min(firstAckAfterBack, a.doneNanos());
+        }
+      }
+    }
+    long acked = writers.stream().mapToLong(w -> w.ackedSentAfter(0)).sum();
+    System.out.printf(
+        "%s restart: stopped for %d ms, then %d ms to start; appends acknowledged: %d; failed"
+            + " appends by HTTP status and code: %s (longest failure answered in %d ms);"
+            + " /health of the members while it was stopped: %s; first append acknowledged %d ms"
+            + " after it was back.%n",
+        service,
+        (startedAt - stoppedAt) / 1_000_000,
+        (backAt - startedAt) / 1_000_000,
+        acked,
+        failuresByStatus,
+        longestFailureMillis,
+        healthDuringOutage,
+        (firstAckAfterBack - backAt) / 1_000_000);
+    List<Attempt> failures =
+        writers.stream().flatMap(w -> w.attempts.stream()).filter(a -> !a.acked()).toList();
+    if (mustFail) {
+      assertThat(failures).as("appends that failed while %s was stopped", service).isNotEmpty();
+    }
+    for (Attempt a : failures) {
+      assertThat(a.status())
+          .as("status of a failed append (retryable): %s", a.error())
+          .isIn(408, 500, 502, 503, 504);
+      assertThat(a.error()).as("an S2 error code in the body").contains("\"code\"");
+    }
+    assertThat(healthDuringOutage)
+        .as("GET /health answers of the members while %s was stopped", service)
+        .hasSize(members.size())
+        .allSatisfy((node, status) -> assertThat(status).isEqualTo(503));
+    for (Writer w : writers) {
+      assertEveryAckIsInTheStream(w.stream, w.attempts);
+    }
+  }
+
+  /**
+   * The S2 error code and message of a failed attempt (from its JSON body), or the exception's
+   * class if there was no answer.
+   */
+  private static String errorCode(Attempt a) {
+    Matcher m =
+        Pattern.compile("\"code\":\"([^\"]*)\",\"message\":\"([^\"]*)\"").matcher(a.error());
+    if (m.find()) {
+      return m.group(1) + " (" + m.group(2) + ")";
+    }
+    return a.error().replaceAll("^([^:]*).*", "$1").replaceAll(".*[.$]", "");
+  }
+
   private static long successesAfter(List<Attempt> attempts, long since) {
     return attempts.stream().filter(a -> a.seqNum() != null && a.sentNanos() > since).count();
   }
 
+  private static CassandraMetadataStore metadata;
+
+  /** The test's own connection to the cluster's Cassandra metadata, opened on first use. */
+  private static synchronized CassandraMetadataStore metadata() {
+    if (metadata == null) {
+      metadata = CassandraMetadataStore.open(CassandraSettings.local(services.cassandraPort));
+    }
+    return metadata;
+  }
+
   /** The node whose channel the stream's latest streamlet uses (from the Cassandra metadata). */
   private static ClusterNode hostOf(String stream) {
-    try (CassandraMetadataStore metadata =
-        CassandraMetadataStore.open(CassandraSettings.local(services.cassandraPort))) {
+    try {
       StreamRecord s =
-          metadata
+          metadata()
               .getStream(BASIN, stream)
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS)
               .orElseThrow();
       List<StreamletRecord> streamlets =
-          metadata.listStreamlets(s.streamId()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+          metadata().listStreamlets(s.streamId()).toCompletableFuture().get(30, TimeUnit.SECONDS);
       assertThat(streamlets).as("streamlets of %s", stream).isNotEmpty();
       String channelId = streamlets.get(streamlets.size() - 1).channelId();
       List<ChannelRecord> channels =
-          metadata.listChannels().toCompletableFuture().get(30, TimeUnit.SECONDS);
+          metadata().listChannels().toCompletableFuture().get(30, TimeUnit.SECONDS);
       String node =
           channels.stream()
               .filter(c -> c.channelId().equals(channelId))

@@ -19,6 +19,12 @@ import java.util.concurrent.TimeUnit;
  * returns at once; {@link #awaitReady} waits for {@code GET /health} 200.
  */
 final class ClusterNode implements AutoCloseable {
+  private static final HttpClient HEALTH_CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(1))
+          .build();
+
   final int index;
   final int httpPort;
   final int clusterPort;
@@ -128,6 +134,76 @@ final class ClusterNode implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted", e);
       }
+    }
+  }
+
+  /** The node's operating-system process id. */
+  long pid() {
+    return process.pid();
+  }
+
+  /**
+   * SIGSTOP: the JVM stops on the spot (no thread runs, sockets stay open) until {@link #resume}.
+   */
+  void pause() {
+    signal("STOP");
+  }
+
+  /** SIGCONT after {@link #pause}. */
+  void resume() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    if (!process.isAlive()) {
+      return;
+    }
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || (kill.exitValue() != 0 && process.isAlive())) {
+        throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run kill -" + name, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** Waits up to {@code timeout} for the process to exit; its exit status, or null if it runs. */
+  Integer awaitExit(Duration timeout) {
+    try {
+      if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        return process.exitValue();
+      }
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** The status {@code GET /health} answers now, or -1 if the node does not answer in 2 s. */
+  int health() {
+    HttpRequest health =
+        HttpRequest.newBuilder(baseUri().resolve("/health")).timeout(Duration.ofSeconds(2)).build();
+    try {
+      return HEALTH_CLIENT.send(health, HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** The whole log of the node so far. */
+  String log() {
+    try {
+      return Files.readString(logFile, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
     }
   }
 

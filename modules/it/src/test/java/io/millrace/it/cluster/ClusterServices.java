@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
  * Real Cassandra 5.0.9 and S3Proxy 4.1.0 for the cluster tests, started once per test JVM by {@code
  * deploy/services/services.sh} on free ports with fresh work directories under {@code target/}, and
  * stopped when the JVM exits (the script's owner-pid watchdog stops them if the JVM dies without
- * its shutdown hooks). The bucket and the Cassandra schema are created here.
+ * its shutdown hooks). The bucket and the Cassandra schema are created here. S3Proxy keeps its
+ * objects in files (the {@code filesystem} backend), so {@link #stopS3Proxy} and {@link
+ * #startS3Proxy} restart it on the same port with the same objects.
  */
 final class ClusterServices {
   static final String BUCKET = "cluster-it";
@@ -39,7 +41,7 @@ final class ClusterServices {
   /** Starts both services on first use and creates the bucket. */
   static synchronized ClusterServices get() {
     if (instance == null) {
-      int s3 = start("s3proxy", "--backend", "transient");
+      int s3 = start("s3proxy", "--backend", "filesystem");
       int cassandra = start("cassandra");
       S3Settings settings =
           S3Settings.of(BUCKET)
@@ -79,12 +81,59 @@ final class ClusterServices {
         + "\"]\n";
   }
 
-  private static int start(String service, String... options) {
-    Path script = findScript();
-    int port = freePort();
-    Path workDir =
-        Path.of("target", "services", "cluster-" + service + "-" + ProcessHandle.current().pid())
-            .toAbsolutePath();
+  /** Stops S3Proxy (SIGTERM); its objects stay in its work directory. */
+  void stopS3Proxy() {
+    System.out.println(run(findScript(), "s3proxy", workDir("s3proxy"), "stop", List.of()).strip());
+  }
+
+  /** Starts S3Proxy again on the same port over the same objects, after {@link #stopS3Proxy}. */
+  void startS3Proxy() {
+    System.out.println(
+        run(
+                findScript(),
+                "s3proxy",
+                workDir("s3proxy"),
+                "start",
+                startArgs(s3Port, "--backend", "filesystem"))
+            .strip());
+  }
+
+  /** Stops Cassandra (SIGTERM); its data stays in its work directory. */
+  void stopCassandra() {
+    System.out.println(
+        run(findScript(), "cassandra", workDir("cassandra"), "stop", List.of()).strip());
+  }
+
+  /** Starts Cassandra again on the same ports over the same data, after {@link #stopCassandra}. */
+  void startCassandra() {
+    Path yaml = workDir("cassandra").resolve("conf/cassandra.yaml");
+    String storagePort;
+    try {
+      storagePort =
+          Files.readAllLines(yaml).stream()
+              .filter(l -> l.startsWith("storage_port:"))
+              .map(l -> l.substring("storage_port:".length()).strip())
+              .findFirst()
+              .orElseThrow(() -> new IllegalStateException("no storage_port in " + yaml));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + yaml, e);
+    }
+    System.out.println(
+        run(
+                findScript(),
+                "cassandra",
+                workDir("cassandra"),
+                "start",
+                startArgs(cassandraPort, "--storage-port", storagePort))
+            .strip());
+  }
+
+  private static Path workDir(String service) {
+    return Path.of("target", "services", "cluster-" + service + "-" + ProcessHandle.current().pid())
+        .toAbsolutePath();
+  }
+
+  private static List<String> startArgs(int port, String... options) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -93,6 +142,14 @@ final class ClusterServices {
                 "--owner-pid",
                 Long.toString(ProcessHandle.current().pid())));
     args.addAll(List.of(options));
+    return args;
+  }
+
+  private static int start(String service, String... options) {
+    Path script = findScript();
+    int port = freePort();
+    Path workDir = workDir(service);
+    List<String> args = startArgs(port, options);
     System.out.println(run(script, service, workDir, "start", args).strip());
     Runtime.getRuntime()
         .addShutdownHook(
