@@ -1,17 +1,13 @@
 package io.millrace.engine;
 
+import static io.millrace.engine.ChannelFixture.records;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
 import io.millrace.core.ErrorCode;
-import io.millrace.core.config.StorageClass;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.format.WalChunkCodec;
 import io.millrace.format.WalObject;
-import io.millrace.metadata.MetadataStore;
-import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
-import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -22,51 +18,28 @@ import org.junit.jupiter.api.Test;
 
 /** A channel whose open chunk gets two activations (epochs) of one stream. */
 class ChannelEpochsTest {
+  private ChannelFixture fx;
   private ActorTestKit testKit;
   private InMemoryObjectStore objects;
-  private MetadataStore metadata;
 
   @BeforeEach
   void setUp() {
-    testKit = ActorTestKit.create("channel-epochs-test");
-    objects = new InMemoryObjectStore();
-    Awaitility.setDefaultTimeout(java.time.Duration.ofSeconds(30));
-    metadata = SqliteMetadataStore.inMemory();
+    fx = new ChannelFixture("channel-epochs-test");
+    testKit = fx.testKit;
+    objects = fx.objects;
   }
 
   @AfterEach
   void tearDown() {
-    objects.clearFaults();
-    testKit.shutdownTestKit();
-    metadata.close();
-  }
-
-  private static List<SequencedRecord> records(long first, int n) {
-    return java.util.stream.LongStream.range(first, first + n)
-        .mapToObj(i -> new SequencedRecord(i, 1, List.of(), new byte[10]))
-        .toList();
+    fx.close();
   }
 
   @Test
   void aChunkWithTwoEpochsOfOneStreamFailsTheOlderEpochsAppendsAndKeepsTheChannelAlive() {
     ChannelLoad load = new ChannelLoad();
     ActorRef<Channel.Command> ch =
-        testKit.spawn(
-            Channel.create(
-                StorageClass.EXPRESS,
-                "test-node",
-                objects,
-                metadata,
-                EngineSettings.fromConfig(
-                    ConfigFactory.parseString("millrace.engine.channels.flush-interval = 1 h\n")
-                        .withFallback(ConfigFactory.defaultReference())),
-                new EngineMetrics(),
-                new TestClock(1000),
-                load,
-                sc -> {}));
-    TestProbe<Channel.Registered> reg = testKit.createTestProbe();
-    ch.tell(new Channel.Register("s", reg.getRef()));
-    String id = reg.receiveMessage().channelId();
+        fx.channel("millrace.engine.channels.flush-interval = 1 h\n", load);
+    String id = fx.register(ch, "s");
     TestProbe<Channel.Result> old = testKit.createTestProbe();
     TestProbe<Channel.Result> current = testKit.createTestProbe();
     InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.equals(Channel.walKey(id, 0)));
@@ -100,18 +73,7 @@ class ChannelEpochsTest {
   @Test
   void aRegistrationNobodyTakesUpDoesNotCountAStreamOnTheChannelsLoad() {
     ChannelLoad load = new ChannelLoad();
-    ActorRef<Channel.Command> ch =
-        testKit.spawn(
-            Channel.create(
-                StorageClass.EXPRESS,
-                "test-node",
-                objects,
-                metadata,
-                EngineSettings.fromConfig(ConfigFactory.defaultReference()),
-                new EngineMetrics(),
-                new TestClock(1000),
-                load,
-                sc -> {}));
+    ActorRef<Channel.Command> ch = fx.channel("", load);
     // The answer goes to an asker that already timed out: only a stream entity that receives the
     // answer counts itself (and releases the count on every failure path).
     TestProbe<Channel.Registered> lateAsker = testKit.createTestProbe();

@@ -1,17 +1,13 @@
 package io.millrace.engine;
 
+import static io.millrace.engine.ChannelFixture.records;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
-import io.millrace.core.config.StorageClass;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.format.StreamSection;
 import io.millrace.format.WalChunkCodec;
 import io.millrace.format.WalObject;
-import io.millrace.metadata.MetadataStore;
-import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
-import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -21,52 +17,28 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class ChannelTest {
+  private ChannelFixture fx;
   private ActorTestKit testKit;
   private InMemoryObjectStore objects;
-  private MetadataStore metadata;
 
   @BeforeEach
   void setUp() {
-    testKit = ActorTestKit.create("channel-test");
-    objects = new InMemoryObjectStore();
-    Awaitility.setDefaultTimeout(java.time.Duration.ofSeconds(30));
-    metadata = SqliteMetadataStore.inMemory();
+    fx = new ChannelFixture("channel-test");
+    testKit = fx.testKit;
+    objects = fx.objects;
   }
 
   @AfterEach
   void tearDown() {
-    objects.clearFaults();
-    testKit.shutdownTestKit();
-    metadata.close();
+    fx.close();
   }
 
   private ActorRef<Channel.Command> channel(String overrides) {
-    EngineSettings settings =
-        EngineSettings.fromConfig(
-            ConfigFactory.parseString(overrides).withFallback(ConfigFactory.defaultReference()));
-    return testKit.spawn(
-        Channel.create(
-            StorageClass.EXPRESS,
-            "test-node",
-            objects,
-            metadata,
-            settings,
-            new EngineMetrics(),
-            new TestClock(1000),
-            new ChannelLoad(),
-            sc -> {}));
-  }
-
-  private static List<SequencedRecord> records(long first, int n) {
-    return java.util.stream.LongStream.range(first, first + n)
-        .mapToObj(i -> new SequencedRecord(i, 1, List.of(), new byte[10]))
-        .toList();
+    return fx.channel(overrides, new ChannelLoad());
   }
 
   private String register(ActorRef<Channel.Command> ch) {
-    TestProbe<Channel.Registered> reg = testKit.createTestProbe();
-    ch.tell(new Channel.Register("s", reg.getRef()));
-    return reg.receiveMessage().channelId();
+    return fx.register(ch, "s");
   }
 
   @Test

@@ -1,5 +1,16 @@
 package io.millrace.engine;
 
+import static io.millrace.engine.DataPlaneFixture.BASIN;
+import static io.millrace.engine.DataPlaneFixture.START_MS;
+import static io.millrace.engine.DataPlaneFixture.acked;
+import static io.millrace.engine.DataPlaneFixture.await;
+import static io.millrace.engine.DataPlaneFixture.body;
+import static io.millrace.engine.DataPlaneFixture.failure;
+import static io.millrace.engine.DataPlaneFixture.fromSeq;
+import static io.millrace.engine.DataPlaneFixture.input;
+import static io.millrace.engine.DataPlaneFixture.readAll;
+import static io.millrace.engine.DataPlaneFixture.rec;
+import static io.millrace.engine.DataPlaneFixture.records;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.core.ErrorCode;
@@ -13,7 +24,6 @@ import io.millrace.core.config.Timestamping;
 import io.millrace.core.config.TimestampingMode;
 import io.millrace.core.record.AppendAck;
 import io.millrace.core.record.AppendInput;
-import io.millrace.core.record.AppendRecord;
 import io.millrace.core.record.CommandRecords;
 import io.millrace.core.record.Header;
 import io.millrace.core.record.ReadBatch;
@@ -22,15 +32,12 @@ import io.millrace.core.record.StreamPosition;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.StreamRecord;
 import io.millrace.metadata.StreamletRecord;
-import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import io.millrace.objectstore.ObjectStoreException;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -38,31 +45,26 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class DataPlaneTest {
-  private static final String BASIN = "test-basin";
-  private static final long START_MS = 1_700_000_000_000L;
-
+  private DataPlaneFixture fx;
   private InMemoryObjectStore objects;
   private MetadataStore metadata;
   private TestResolver resolver;
   private TestClock clock;
-  private final List<EngineNode> nodes = new ArrayList<>();
+  private List<EngineNode> nodes;
 
   @BeforeEach
   void setUp() {
-    objects = new InMemoryObjectStore();
-    Awaitility.setDefaultTimeout(java.time.Duration.ofSeconds(30));
-    metadata = SqliteMetadataStore.inMemory();
-    resolver = new TestResolver();
+    fx = new DataPlaneFixture();
+    objects = fx.objects;
+    metadata = fx.metadata;
+    resolver = fx.resolver;
+    nodes = fx.nodes();
     clock = new TestClock(START_MS);
   }
 
   @AfterEach
   void tearDown() {
-    objects.clearFaults();
-    for (EngineNode n : nodes) {
-      n.close();
-    }
-    metadata.close();
+    fx.close();
   }
 
   private DataPlane node() {
@@ -70,89 +72,15 @@ class DataPlaneTest {
   }
 
   private DataPlane node(String overrides) {
-    EngineNode n = new EngineNode(overrides, objects, metadata, resolver, clock);
-    nodes.add(n);
-    return n.dataPlane;
+    return fx.start(overrides, clock).dataPlane;
   }
 
   private String stream(String name) {
-    resolver.create(BASIN, name, StreamConfig.EMPTY);
-    return name;
+    return fx.stream(name);
   }
 
   private String stream(String name, TimestampingMode mode, boolean uncapped) {
-    resolver.create(
-        BASIN, name, new StreamConfig(null, null, new Timestamping(mode, uncapped), null));
-    return name;
-  }
-
-  private static AppendRecord rec(String body) {
-    return new AppendRecord(null, List.of(), body.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static AppendRecord rec(Long ts, String header, String body) {
-    return new AppendRecord(
-        ts,
-        List.of(
-            new Header(
-                header.getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8))),
-        body.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static AppendInput input(AppendRecord... records) {
-    return new AppendInput(List.of(records), null, null);
-  }
-
-  private static <T> T await(CompletionStage<T> stage) {
-    try {
-      return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("did not complete normally: " + e, e);
-    }
-  }
-
-  private static S2Exception failure(CompletionStage<?> stage) {
-    try {
-      stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      return S2Exception.from(e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a failure");
-  }
-
-  private static AppendAck acked(CompletionStage<AppendOutcome> stage) {
-    AppendOutcome o = await(stage);
-    assertThat(o).isInstanceOf(AppendOutcome.Appended.class);
-    return ((AppendOutcome.Appended) o).ack();
-  }
-
-  private static ReadRequest fromSeq(long seq) {
-    return new ReadRequest(new ReadStart.SeqNum(seq), false, null, null, null, null);
-  }
-
-  private static List<SequencedRecord> records(ReadOutcome o) {
-    assertThat(o).isInstanceOf(ReadOutcome.Batch.class);
-    return ((ReadOutcome.Batch) o).batch().records();
-  }
-
-  /** Reads everything from seq 0 in unary pages. */
-  private static List<SequencedRecord> readAll(DataPlane dp, String stream) {
-    List<SequencedRecord> all = new ArrayList<>();
-    long tail = await(dp.checkTail(BASIN, stream)).seqNum();
-    long next = 0;
-    while (next < tail) {
-      List<SequencedRecord> page = records(await(dp.read(BASIN, stream, fromSeq(next))));
-      assertThat(page).isNotEmpty();
-      all.addAll(page);
-      next = page.get(page.size() - 1).seqNum() + 1;
-    }
-    return all;
-  }
-
-  private static String body(SequencedRecord r) {
-    return new String(r.body(), StandardCharsets.UTF_8);
+    return fx.stream(name, new StreamConfig(null, null, new Timestamping(mode, uncapped), null));
   }
 
   @Test
@@ -246,7 +174,7 @@ class DataPlaneTest {
     assertThat(acked(b).start().seqNum()).isEqualTo(1);
     assertThat(acked(c).start().seqNum()).isEqualTo(0);
     assertThat(readAll(dp, s))
-        .extracting(DataPlaneTest::body)
+        .extracting(DataPlaneFixture::body)
         .containsExactly("in chunk 0", "in chunk 1");
   }
 
@@ -316,7 +244,9 @@ class DataPlaneTest {
 
     AppendAck after = acked(dp.append(BASIN, s, input(rec("after"))));
     assertThat(after.start().seqNum()).isEqualTo(1);
-    assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactly("before", "after");
+    assertThat(readAll(dp, s))
+        .extracting(DataPlaneFixture::body)
+        .containsExactly("before", "after");
   }
 
   @Test
@@ -337,7 +267,9 @@ class DataPlaneTest {
     }
     AppendAck next = acked(dp.append(BASIN, s, new AppendInput(List.of(rec("next")), 1L, null)));
     assertThat(next.start().seqNum()).isEqualTo(1);
-    assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactly("durable", "next");
+    assertThat(readAll(dp, s))
+        .extracting(DataPlaneFixture::body)
+        .containsExactly("durable", "next");
   }
 
   @Test
@@ -348,7 +280,7 @@ class DataPlaneTest {
         k -> k.startsWith("wal/"), 1, () -> new ObjectStoreException("timed out after landing"));
     assertThat(acked(dp.append(BASIN, s, input(rec("once")))).start().seqNum()).isEqualTo(0);
     assertThat(acked(dp.append(BASIN, s, input(rec("twice")))).start().seqNum()).isEqualTo(1);
-    assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactly("once", "twice");
+    assertThat(readAll(dp, s)).extracting(DataPlaneFixture::body).containsExactly("once", "twice");
   }
 
   @Test
@@ -389,7 +321,7 @@ class DataPlaneTest {
             });
     assertThat(await(metadata.getStreamState(id)))
         .hasValueSatisfying(st -> assertThat(st.flushedNextSeqNum()).isEqualTo(2));
-    assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactly("a", "b");
+    assertThat(readAll(dp, s)).extracting(DataPlaneFixture::body).containsExactly("a", "b");
     assertThat(acked(dp.append(BASIN, s, input(rec("c")))).start().seqNum()).isEqualTo(2);
   }
 
@@ -425,7 +357,7 @@ class DataPlaneTest {
                 .start()
                 .seqNum())
         .isEqualTo(21);
-    assertThat(readAll(after, t)).extracting(DataPlaneTest::body).containsExactly("t0", "t1");
+    assertThat(readAll(after, t)).extracting(DataPlaneFixture::body).containsExactly("t0", "t1");
     nodes.get(1).crash();
 
     DataPlane third = node();
@@ -447,7 +379,7 @@ class DataPlaneTest {
     nodes.get(0).crash();
 
     DataPlane after = node();
-    assertThat(readAll(after, s)).extracting(DataPlaneTest::body).containsExactly("a", "b");
+    assertThat(readAll(after, s)).extracting(DataPlaneFixture::body).containsExactly("a", "b");
     assertThat(acked(after.append(BASIN, s, input(rec("c")))).start().seqNum()).isEqualTo(2);
   }
 
@@ -464,14 +396,16 @@ class DataPlaneTest {
 
     // A new owner takes over while the old node still runs: it seals the old channel's WAL.
     DataPlane owner = node();
-    assertThat(readAll(owner, s)).extracting(DataPlaneTest::body).containsExactly("acked");
+    assertThat(readAll(owner, s)).extracting(DataPlaneFixture::body).containsExactly("acked");
 
     gate.open();
     S2Exception e = failure(late);
     assertThat(e.code()).isEqualTo(ErrorCode.STORAGE);
-    assertThat(readAll(owner, s)).extracting(DataPlaneTest::body).containsExactly("acked");
+    assertThat(readAll(owner, s)).extracting(DataPlaneFixture::body).containsExactly("acked");
     assertThat(acked(owner.append(BASIN, s, input(rec("next")))).start().seqNum()).isEqualTo(1);
-    assertThat(readAll(owner, s)).extracting(DataPlaneTest::body).containsExactly("acked", "next");
+    assertThat(readAll(owner, s))
+        .extracting(DataPlaneFixture::body)
+        .containsExactly("acked", "next");
   }
 
   @Test
@@ -493,7 +427,9 @@ class DataPlaneTest {
     acked(dp.append(BASIN, s, input(rec("record-30"))));
     List<String> expected =
         java.util.stream.IntStream.range(0, 31).mapToObj(i -> "record-" + i).toList();
-    assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactlyElementsOf(expected);
+    assertThat(readAll(dp, s))
+        .extracting(DataPlaneFixture::body)
+        .containsExactlyElementsOf(expected);
     List<SequencedRecord> fromMiddle = records(await(dp.read(BASIN, s, fromSeq(7))));
     assertThat(fromMiddle.get(0).seqNum()).isEqualTo(7);
     assertThat(fromMiddle).hasSize(24);
@@ -510,7 +446,7 @@ class DataPlaneTest {
 
     DataPlane after = node("millrace.engine.segments.flush-bytes = 100\n");
     assertThat(readAll(after, s))
-        .extracting(DataPlaneTest::body)
+        .extracting(DataPlaneFixture::body)
         .containsExactlyElementsOf(expected);
     assertThat(acked(after.append(BASIN, s, input(rec("more")))).start().seqNum()).isEqualTo(31);
   }
@@ -526,7 +462,7 @@ class DataPlaneTest {
     assertThat(poll.toCompletableFuture()).isNotDone();
     acked(dp.append(BASIN, s, input(rec("new"), rec("newer"))));
     ReadBatch batch = ((ReadOutcome.Batch) await(poll)).batch();
-    assertThat(batch.records()).extracting(DataPlaneTest::body).containsExactly("new", "newer");
+    assertThat(batch.records()).extracting(DataPlaneFixture::body).containsExactly("new", "newer");
     assertThat(batch.tail()).isEqualTo(await(dp.checkTail(BASIN, s)));
   }
 

@@ -11,8 +11,6 @@ import io.millrace.core.config.StreamConfig;
 import io.millrace.core.record.AppendInput;
 import io.millrace.core.record.AppendRecord;
 import io.millrace.core.record.SequencedRecord;
-import io.millrace.metadata.MetadataStore;
-import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import io.millrace.objectstore.ObjectStoreException;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
 import java.nio.charset.StandardCharsets;
@@ -36,31 +34,24 @@ import org.junit.jupiter.api.Test;
  */
 class FaultHistoryTest {
   private static final String BASIN = "history-basin";
-  private final List<EngineNode> nodes = new ArrayList<>();
-  private final InMemoryObjectStore objects = new InMemoryObjectStore();
-  private final MetadataStore metadata = SqliteMetadataStore.inMemory();
-  private final TestResolver resolver = new TestResolver();
+  private final DataPlaneFixture fx = new DataPlaneFixture();
+  private final InMemoryObjectStore objects = fx.objects;
+  private final List<EngineNode> nodes = fx.nodes();
+  private final TestResolver resolver = fx.resolver;
   private final TestClock clock = new TestClock(1_000_000);
 
   @AfterEach
   void tearDown() {
-    objects.clearFaults();
-    nodes.forEach(EngineNode::close);
-    metadata.close();
+    fx.close();
   }
 
   private DataPlane node() {
-    EngineNode n =
-        new EngineNode(
+    return fx.start(
             "millrace.engine.channels.write-retries = 1\n"
                 + "millrace.engine.channels.write-retry-backoff = 1 ms\n"
                 + "millrace.engine.segments.flush-bytes = 2000\n",
-            objects,
-            metadata,
-            resolver,
-            clock);
-    nodes.add(n);
-    return n.dataPlane;
+            clock)
+        .dataPlane;
   }
 
   private record Sent(String stream, String body, CompletionStage<AppendOutcome> outcome) {}

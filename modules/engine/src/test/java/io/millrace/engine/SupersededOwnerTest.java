@@ -1,25 +1,22 @@
 package io.millrace.engine;
 
+import static io.millrace.engine.DataPlaneFixture.BASIN;
+import static io.millrace.engine.DataPlaneFixture.START_MS;
+import static io.millrace.engine.DataPlaneFixture.acked;
+import static io.millrace.engine.DataPlaneFixture.await;
+import static io.millrace.engine.DataPlaneFixture.failure;
+import static io.millrace.engine.DataPlaneFixture.input;
+import static io.millrace.engine.DataPlaneFixture.readAllBodiesOnceAnswering;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
-import io.millrace.core.api.ReadOutcome;
-import io.millrace.core.api.ReadRequest;
-import io.millrace.core.api.ReadStart;
 import io.millrace.core.config.StreamConfig;
 import io.millrace.core.record.AppendAck;
-import io.millrace.core.record.AppendInput;
-import io.millrace.core.record.AppendRecord;
-import io.millrace.core.record.SequencedRecord;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.StreamletRecord;
-import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,36 +34,31 @@ import org.junit.jupiter.api.Test;
  * stop, so that a third activation recovers exactly the acknowledged records of both.
  */
 class SupersededOwnerTest {
-  private static final String BASIN = "test-basin";
   private static final String OVERRIDES = "millrace.engine.segments.flush-age = 1 s\n";
 
+  private DataPlaneFixture fx;
   private InMemoryObjectStore objects;
   private MetadataStore realMetadata;
   private TestResolver resolver;
-  private final List<EngineNode> nodes = new ArrayList<>();
 
   @BeforeEach
   void setUp() {
-    Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
-    objects = new InMemoryObjectStore();
-    realMetadata = SqliteMetadataStore.inMemory();
-    resolver = new TestResolver();
+    fx = new DataPlaneFixture();
+    objects = fx.objects;
+    realMetadata = fx.metadata;
+    resolver = fx.resolver;
   }
 
   @AfterEach
   void tearDown() {
-    for (EngineNode n : nodes) {
-      n.close();
-    }
-    realMetadata.close();
+    fx.close();
   }
 
   /** A node with its own clock (segment flushes by age happen only when the test advances it). */
   private Node node() {
     Recording metadata = new Recording(realMetadata);
-    TestClock clock = new TestClock(1_700_000_000_000L);
-    EngineNode n = new EngineNode(OVERRIDES, objects, metadata.faulty.store, resolver, clock);
-    nodes.add(n);
+    TestClock clock = new TestClock(START_MS);
+    EngineNode n = fx.start(OVERRIDES, metadata.faulty.store, clock);
     return new Node(n, n.dataPlane, clock, metadata);
   }
 
@@ -189,43 +181,7 @@ class SupersededOwnerTest {
   }
 
   private String idOf(String name) {
-    return resolver
-        .resolve(BASIN, name, StreamResolver.Access.READ)
-        .toCompletableFuture()
-        .join()
-        .streamId();
-  }
-
-  private static AppendInput input(String body) {
-    return new AppendInput(
-        List.of(new AppendRecord(null, List.of(), body.getBytes(StandardCharsets.UTF_8))),
-        null,
-        null);
-  }
-
-  private static <T> T await(CompletionStage<T> stage) {
-    try {
-      return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("did not complete normally: " + e, e);
-    }
-  }
-
-  private static S2Exception failure(CompletionStage<?> stage) {
-    try {
-      stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return S2Exception.from(e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a failure");
-  }
-
-  private static AppendAck acked(CompletionStage<AppendOutcome> stage) {
-    AppendOutcome o = await(stage);
-    assertThat(o).isInstanceOf(AppendOutcome.Appended.class);
-    return ((AppendOutcome.Appended) o).ack();
+    return fx.idOf(name);
   }
 
   /** Appends like a client: retries while the stream answers that it is restarting. */
@@ -249,29 +205,6 @@ class SupersededOwnerTest {
   }
 
   private static List<String> readAll(DataPlane dp, String stream) {
-    // A stream that is (re)activating refuses requests retryably for a moment: retry like a client.
-    Awaitility.await()
-        .until(
-            () ->
-                dp.checkTail(BASIN, stream)
-                    .toCompletableFuture()
-                    .handle((t, e) -> t != null)
-                    .get());
-    long tail = await(dp.checkTail(BASIN, stream)).seqNum();
-    List<String> all = new ArrayList<>();
-    long next = 0;
-    while (next < tail) {
-      ReadOutcome o =
-          await(
-              dp.read(
-                  BASIN,
-                  stream,
-                  new ReadRequest(new ReadStart.SeqNum(next), false, null, null, null, null)));
-      List<SequencedRecord> page = ((ReadOutcome.Batch) o).batch().records();
-      assertThat(page).isNotEmpty();
-      page.forEach(r -> all.add(new String(r.body(), StandardCharsets.UTF_8)));
-      next = page.get(page.size() - 1).seqNum() + 1;
-    }
-    return all;
+    return readAllBodiesOnceAnswering(dp, stream);
   }
 }
