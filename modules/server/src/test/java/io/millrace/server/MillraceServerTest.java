@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,30 +17,24 @@ import org.junit.jupiter.api.io.TempDir;
 class MillraceServerTest {
   @TempDir Path dataDir;
 
-  private final HttpClient http =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final EmbeddedServer node = new EmbeddedServer();
   private MillraceServer server;
 
   @AfterEach
   void stop() throws Exception {
-    if (server != null) {
-      server.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    }
+    node.close();
   }
 
   private MillraceServer start(ByteArrayOutputStream out) {
-    return MillraceServer.start(
-        Main.config("127.0.0.1", 0, dataDir), new PrintStream(out, true, StandardCharsets.UTF_8));
+    return node.start(Main.config("127.0.0.1", 0, dataDir), out);
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-    return http.send(
-        request.header("Authorization", "Bearer ignored").build(),
-        HttpResponse.BodyHandlers.ofString());
+    return node.send(request);
   }
 
   private URI uri(String path) {
-    return URI.create(server.baseUrl() + path);
+    return node.uri(path);
   }
 
   @Test
@@ -89,7 +80,7 @@ class MillraceServerTest {
                     HttpRequest.BodyPublishers.ofString(
                         "{\"records\":[{\"body\":\"first order\"}]}")));
     assertThat(appended.statusCode()).isEqualTo(200);
-    server.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    node.stop();
 
     server = start(new ByteArrayOutputStream());
 
@@ -125,8 +116,7 @@ class MillraceServerTest {
     server = start(new ByteArrayOutputStream());
     URI health = uri("/health");
 
-    server.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    server = null;
+    node.stop();
 
     assertThatThrownBy(() -> send(HttpRequest.newBuilder(health).GET()))
         .isInstanceOf(ConnectException.class);
