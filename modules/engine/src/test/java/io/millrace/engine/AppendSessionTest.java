@@ -26,15 +26,11 @@ import org.junit.jupiter.api.Test;
 
 /** Pipelined append sessions of the data plane: order, in-flight batches, poisoning. */
 class AppendSessionTest {
-
-  private DataPlaneFixture fx;
-  private TestResolver resolver;
+  private final DataPlaneFixture fx = new DataPlaneFixture();
   private EngineNode node;
 
   @BeforeEach
   void setUp() {
-    fx = new DataPlaneFixture();
-    resolver = fx.resolver;
     node = fx.start("", new TestClock(START_MS));
   }
 
@@ -71,7 +67,7 @@ class AppendSessionTest {
 
   @Test
   void manyBatchesInFlightAreAppendedAndAckedInSubmissionOrder() throws Exception {
-    resolver.create(BASIN, "s", StreamConfig.EMPTY);
+    fx.resolver.create(BASIN, "s", StreamConfig.EMPTY);
     AppendSession session = node.dataPlane.openAppendSession(BASIN, "s");
     List<CompletionStage<AppendOutcome>> outcomes = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
@@ -92,7 +88,7 @@ class AppendSessionTest {
 
   @Test
   void afterARejectedBatchNoLaterBatchOfTheSessionIsAppended() throws Exception {
-    resolver.create(BASIN, "s", StreamConfig.EMPTY);
+    fx.resolver.create(BASIN, "s", StreamConfig.EMPTY);
     AppendSession session = node.dataPlane.openAppendSession(BASIN, "s");
     CompletionStage<AppendOutcome> first = session.submit(batch(0L, "one"));
     CompletionStage<AppendOutcome> mismatch = session.submit(batch(42L, "two"));

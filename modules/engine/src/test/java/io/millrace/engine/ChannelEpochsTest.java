@@ -8,26 +8,15 @@ import io.millrace.core.record.SequencedRecord;
 import io.millrace.format.WalChunkCodec;
 import io.millrace.format.WalObject;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** A channel whose open chunk gets two activations (epochs) of one stream. */
 class ChannelEpochsTest {
-  private ChannelFixture fx;
-  private ActorTestKit testKit;
-  private InMemoryObjectStore objects;
-
-  @BeforeEach
-  void setUp() {
-    fx = new ChannelFixture("channel-epochs-test");
-    testKit = fx.testKit;
-    objects = fx.objects;
-  }
+  private final ChannelFixture fx = new ChannelFixture("channel-epochs-test");
 
   @AfterEach
   void tearDown() {
@@ -40,9 +29,9 @@ class ChannelEpochsTest {
     ActorRef<Channel.Command> ch =
         fx.channel("millrace.engine.channels.flush-interval = 1 h\n", load);
     String id = fx.register(ch, "s");
-    TestProbe<Channel.Result> old = testKit.createTestProbe();
-    TestProbe<Channel.Result> current = testKit.createTestProbe();
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.equals(Channel.walKey(id, 0)));
+    TestProbe<Channel.Result> old = fx.testKit.createTestProbe();
+    TestProbe<Channel.Result> current = fx.testKit.createTestProbe();
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.equals(Channel.walKey(id, 0)));
     ch.tell(new Channel.Append("other", 1, 0, records(0, 1), 18, current.getRef()));
     Awaitility.await().until(() -> gate.heldCount() == 1);
     // The open chunk (1) gets the dead owner's append (epoch 3) and the new owner's (epoch 4).
@@ -56,7 +45,7 @@ class ChannelEpochsTest {
     assertThat(((Channel.Failed) failed).error().code()).isEqualTo(ErrorCode.STORAGE);
     assertThat(current.receiveMessage()).isEqualTo(new Channel.Durable(id, 0, 0));
     assertThat(current.receiveMessage()).isEqualTo(new Channel.Durable(id, 0, 1));
-    WalObject chunk1 = WalChunkCodec.decode(objects.peek(Channel.walKey(id, 1)).orElseThrow());
+    WalObject chunk1 = WalChunkCodec.decode(fx.objects.peek(Channel.walKey(id, 1)).orElseThrow());
     assertThat(((WalObject.Chunk) chunk1).sections())
         .singleElement()
         .satisfies(
@@ -76,7 +65,7 @@ class ChannelEpochsTest {
     ActorRef<Channel.Command> ch = fx.channel("", load);
     // The answer goes to an asker that already timed out: only a stream entity that receives the
     // answer counts itself (and releases the count on every failure path).
-    TestProbe<Channel.Registered> lateAsker = testKit.createTestProbe();
+    TestProbe<Channel.Registered> lateAsker = fx.testKit.createTestProbe();
     ch.tell(new Channel.Register("s", lateAsker.getRef()));
     Channel.Registered answer = lateAsker.receiveMessage();
     assertThat(answer.load()).isSameAs(load);

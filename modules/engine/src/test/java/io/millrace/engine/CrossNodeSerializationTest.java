@@ -60,14 +60,11 @@ class CrossNodeSerializationTest {
           + "]\n"
           + "pekko.actor.serialize-messages = on\n";
 
-  private DataPlaneFixture fx;
-  private TestResolver resolver;
+  private final DataPlaneFixture fx = new DataPlaneFixture();
   private EngineNode node;
 
   @BeforeEach
   void setUp() {
-    fx = new DataPlaneFixture();
-    resolver = fx.resolver;
     node = fx.start(LOCAL_ONLY, new TestClock(START_MS));
   }
 
@@ -82,7 +79,7 @@ class CrossNodeSerializationTest {
 
   @Test
   void appendReadAndCheckTailWorkWhenEveryMessageIsSerialized() {
-    resolver.create(BASIN, "s", StreamConfig.EMPTY);
+    fx.resolver.create(BASIN, "s", StreamConfig.EMPTY);
     DataPlane dp = node.dataPlane;
     AppendInput input =
         new AppendInput(

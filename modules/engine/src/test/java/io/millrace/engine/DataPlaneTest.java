@@ -29,7 +29,6 @@ import io.millrace.core.record.Header;
 import io.millrace.core.record.ReadBatch;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
-import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.StreamRecord;
 import io.millrace.metadata.StreamletRecord;
 import io.millrace.objectstore.ObjectStoreException;
@@ -41,26 +40,11 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class DataPlaneTest {
-  private DataPlaneFixture fx;
-  private InMemoryObjectStore objects;
-  private MetadataStore metadata;
-  private TestResolver resolver;
-  private TestClock clock;
-  private List<EngineNode> nodes;
-
-  @BeforeEach
-  void setUp() {
-    fx = new DataPlaneFixture();
-    objects = fx.objects;
-    metadata = fx.metadata;
-    resolver = fx.resolver;
-    nodes = fx.nodes();
-    clock = new TestClock(START_MS);
-  }
+  private final DataPlaneFixture fx = new DataPlaneFixture();
+  private final TestClock clock = new TestClock(START_MS);
 
   @AfterEach
   void tearDown() {
@@ -131,7 +115,7 @@ class DataPlaneTest {
     DataPlane dp = node();
     String s = stream("conditional");
     acked(dp.append(BASIN, s, input(rec("first"))));
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.startsWith("wal/"));
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     CompletionStage<AppendOutcome> held = dp.append(BASIN, s, input(rec("held")));
     CompletionStage<AppendOutcome> stale =
         dp.append(BASIN, s, new AppendInput(List.of(rec("stale")), 1L, null));
@@ -158,13 +142,14 @@ class DataPlaneTest {
     String s = stream("chunk-order");
     String t = stream("chunk-order-other");
     String firstChunk = "/" + String.format("%020d", 0);
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.endsWith(firstChunk));
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.endsWith(firstChunk));
     CompletionStage<AppendOutcome> a = dp.append(BASIN, s, input(rec("in chunk 0")));
     Awaitility.await().until(() -> gate.heldCount() == 1);
     CompletionStage<AppendOutcome> b = dp.append(BASIN, s, input(rec("in chunk 1")));
     CompletionStage<AppendOutcome> c = dp.append(BASIN, t, input(rec("other stream")));
     String secondChunk = "/" + String.format("%020d", 1);
-    Awaitility.await().until(() -> objects.keys().stream().anyMatch(k -> k.endsWith(secondChunk)));
+    Awaitility.await()
+        .until(() -> fx.objects.keys().stream().anyMatch(k -> k.endsWith(secondChunk)));
     Thread.sleep(100);
     assertThat(b.toCompletableFuture()).isNotDone();
     assertThat(c.toCompletableFuture()).isNotDone();
@@ -233,7 +218,7 @@ class DataPlaneTest {
     String s = stream("failing");
     acked(dp.append(BASIN, s, input(rec("before"))));
     InMemoryObjectStore.Fault fault =
-        objects.failPuts(
+        fx.objects.failPuts(
             k -> k.startsWith("wal/"),
             Integer.MAX_VALUE,
             () -> new ObjectStoreException("disk on fire"));
@@ -254,7 +239,7 @@ class DataPlaneTest {
     DataPlane dp = node("millrace.engine.channels.write-retries = 0\n");
     String s = stream("cascade");
     acked(dp.append(BASIN, s, input(rec("durable"))));
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.startsWith("wal/"));
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     List<CompletionStage<AppendOutcome>> inFlight = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       inFlight.add(dp.append(BASIN, s, input(rec("doomed" + i))));
@@ -276,7 +261,7 @@ class DataPlaneTest {
   void aChunkWriteThatLandedButReportedAnErrorIsAckedOnce() {
     DataPlane dp = node();
     String s = stream("ambiguous");
-    objects.failPutsAfterWrite(
+    fx.objects.failPutsAfterWrite(
         k -> k.startsWith("wal/"), 1, () -> new ObjectStoreException("timed out after landing"));
     assertThat(acked(dp.append(BASIN, s, input(rec("once")))).start().seqNum()).isEqualTo(0);
     assertThat(acked(dp.append(BASIN, s, input(rec("twice")))).start().seqNum()).isEqualTo(1);
@@ -287,7 +272,7 @@ class DataPlaneTest {
   void appendsBeyondThePendingByteBoundAreRefusedRetryablyInLogOrder() {
     DataPlane dp = node("millrace.engine.channels.max-pending-bytes = 100\n");
     String s = stream("bounded");
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.startsWith("wal/"));
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     CompletionStage<AppendOutcome> first = dp.append(BASIN, s, input(rec("x".repeat(60))));
     Awaitility.await().until(() -> gate.heldCount() == 1);
     CompletionStage<AppendOutcome> second = dp.append(BASIN, s, input(rec("y".repeat(60))));
@@ -306,7 +291,7 @@ class DataPlaneTest {
     String s = stream("sleepy");
     acked(dp.append(BASIN, s, input(rec("a"), rec("b"))));
     String id =
-        resolver
+        fx.resolver
             .resolve(BASIN, s, StreamResolver.Access.READ)
             .toCompletableFuture()
             .join()
@@ -316,10 +301,10 @@ class DataPlaneTest {
         .atMost(Duration.ofSeconds(20))
         .until(
             () -> {
-              List<StreamletRecord> lets = await(metadata.listStreamlets(id));
+              List<StreamletRecord> lets = await(fx.metadata.listStreamlets(id));
               return !lets.isEmpty() && lets.get(lets.size() - 1).sealedNextSeqNum() != null;
             });
-    assertThat(await(metadata.getStreamState(id)))
+    assertThat(await(fx.metadata.getStreamState(id)))
         .hasValueSatisfying(st -> assertThat(st.flushedNextSeqNum()).isEqualTo(2));
     assertThat(readAll(dp, s)).extracting(DataPlaneFixture::body).containsExactly("a", "b");
     assertThat(acked(dp.append(BASIN, s, input(rec("c")))).start().seqNum()).isEqualTo(2);
@@ -344,7 +329,7 @@ class DataPlaneTest {
     acked(dp.append(BASIN, s, input(CommandRecords.fence("survivor"))));
     acked(dp.append(BASIN, t, input(rec("t0"), rec("t1"))));
     StreamPosition tail = await(dp.checkTail(BASIN, s));
-    nodes.get(0).crash();
+    fx.nodes().get(0).crash();
 
     DataPlane after = node();
     List<SequencedRecord> read = readAll(after, s);
@@ -358,7 +343,7 @@ class DataPlaneTest {
                 .seqNum())
         .isEqualTo(21);
     assertThat(readAll(after, t)).extracting(DataPlaneFixture::body).containsExactly("t0", "t1");
-    nodes.get(1).crash();
+    fx.nodes().get(1).crash();
 
     DataPlane third = node();
     assertThat(readAll(third, s)).hasSize(22);
@@ -370,13 +355,13 @@ class DataPlaneTest {
     String s = stream("graceful");
     acked(dp.append(BASIN, s, input(rec("a"), rec("b"))));
     StreamRecord row =
-        resolver.resolve(BASIN, s, StreamResolver.Access.READ).toCompletableFuture().get();
+        fx.resolver.resolve(BASIN, s, StreamResolver.Access.READ).toCompletableFuture().get();
     await(dp.stop());
-    List<StreamletRecord> lets = await(metadata.listStreamlets(row.streamId()));
+    List<StreamletRecord> lets = await(fx.metadata.listStreamlets(row.streamId()));
     assertThat(lets).isNotEmpty();
     assertThat(lets.get(lets.size() - 1).sealedNextSeqNum()).isEqualTo(2L);
-    assertThat(await(metadata.listSegments(row.streamId()))).isNotEmpty();
-    nodes.get(0).crash();
+    assertThat(await(fx.metadata.listSegments(row.streamId()))).isNotEmpty();
+    fx.nodes().get(0).crash();
 
     DataPlane after = node();
     assertThat(readAll(after, s)).extracting(DataPlaneFixture::body).containsExactly("a", "b");
@@ -390,7 +375,7 @@ class DataPlaneTest {
     acked(zombie.append(BASIN, s, input(rec("acked"))));
     AtomicBoolean heldOne = new AtomicBoolean();
     InMemoryObjectStore.Gate gate =
-        objects.blockPuts(k -> k.startsWith("wal/") && heldOne.compareAndSet(false, true));
+        fx.objects.blockPuts(k -> k.startsWith("wal/") && heldOne.compareAndSet(false, true));
     CompletionStage<AppendOutcome> late = zombie.append(BASIN, s, input(rec("late")));
     Awaitility.await().until(() -> gate.heldCount() == 1);
 
@@ -416,12 +401,12 @@ class DataPlaneTest {
       acked(dp.append(BASIN, s, input(rec("record-" + i))));
     }
     StreamRecord row =
-        resolver.resolve(BASIN, s, StreamResolver.Access.READ).toCompletableFuture().join();
+        fx.resolver.resolve(BASIN, s, StreamResolver.Access.READ).toCompletableFuture().join();
     Awaitility.await()
         .until(
             () -> {
               List<io.millrace.metadata.SegmentRecord> segs =
-                  await(metadata.listSegments(row.streamId()));
+                  await(fx.metadata.listSegments(row.streamId()));
               return segs.size() >= 2;
             });
     acked(dp.append(BASIN, s, input(rec("record-30"))));
@@ -442,7 +427,7 @@ class DataPlaneTest {
     assertThat(records(await(dp.read(BASIN, s, byTime))))
         .extracting(SequencedRecord::seqNum)
         .containsExactly(0L, 1L, 2L);
-    nodes.get(0).crash();
+    fx.nodes().get(0).crash();
 
     DataPlane after = node("millrace.engine.segments.flush-bytes = 100\n");
     assertThat(readAll(after, s))
@@ -513,26 +498,26 @@ class DataPlaneTest {
       acked(dp.append(BASIN, s, input(rec("r" + i))));
     }
     String id =
-        resolver
+        fx.resolver
             .resolve(BASIN, s, StreamResolver.Access.READ)
             .toCompletableFuture()
             .join()
             .streamId();
-    Awaitility.await().until(() -> !await(metadata.listSegments(id)).isEmpty());
+    Awaitility.await().until(() -> !await(fx.metadata.listSegments(id)).isEmpty());
     await(dp.erase(id));
     await(dp.erase(id));
-    assertThat(await(metadata.listSegments(id))).isEmpty();
-    assertThat(await(metadata.listStreamlets(id))).isEmpty();
-    assertThat(await(metadata.getStreamState(id)))
+    assertThat(await(fx.metadata.listSegments(id))).isEmpty();
+    assertThat(await(fx.metadata.listStreamlets(id))).isEmpty();
+    assertThat(await(fx.metadata.getStreamState(id)))
         .hasValueSatisfying(st -> assertThat(StreamRecovery.isTombstone(st)).isTrue());
-    assertThat(objects.keys()).noneMatch(k -> k.startsWith("segments/" + id + "/"));
+    assertThat(fx.objects.keys()).noneMatch(k -> k.startsWith("segments/" + id + "/"));
   }
 
   @Test
   void anAppendThatOutlivesTheAskTimeoutFailsRetryably() {
     DataPlane dp = node("millrace.engine.ask-timeout = 1 s\n");
     String s = stream("slow");
-    objects.blockPuts(k -> k.startsWith("wal/"));
+    fx.objects.blockPuts(k -> k.startsWith("wal/"));
     S2Exception e = failure(dp.append(BASIN, s, input(rec("x"))));
     assertThat(e.code().retryable()).isTrue();
   }

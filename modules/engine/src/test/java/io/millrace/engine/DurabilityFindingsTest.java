@@ -14,7 +14,6 @@ import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.ReadStart;
-import io.millrace.metadata.MetadataStore;
 import io.millrace.objectstore.ObjectStoreException;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
 import java.util.ArrayList;
@@ -27,21 +26,13 @@ import org.junit.jupiter.api.Test;
 
 /** Durability and availability of the data plane under storage and metadata faults. */
 class DurabilityFindingsTest {
-  private DataPlaneFixture fx;
-  private InMemoryObjectStore objects;
-  private MetadataStore realMetadata;
+  private final DataPlaneFixture fx = new DataPlaneFixture();
+  private final TestClock clock = new TestClock(START_MS);
   private FaultyMetadata metadata;
-  private TestClock clock;
-  private List<EngineNode> nodes;
 
   @BeforeEach
   void setUp() {
-    fx = new DataPlaneFixture();
-    objects = fx.objects;
-    realMetadata = fx.metadata;
-    metadata = new FaultyMetadata(realMetadata);
-    nodes = fx.nodes();
-    clock = new TestClock(START_MS);
+    metadata = new FaultyMetadata(fx.metadata);
   }
 
   @AfterEach
@@ -73,7 +64,7 @@ class DurabilityFindingsTest {
     String s = stream("unsealable");
     acked(dp.append(BASIN, s, input("durable")));
     metadata.fail("sealStreamlet", new IllegalStateException("metadata unreachable"));
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.startsWith("wal/"));
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     CompletionStage<AppendOutcome> doomed = dp.append(BASIN, s, input("doomed"));
     Awaitility.await().until(() -> gate.heldCount() >= 1);
     gate.failHeld(() -> new ObjectStoreException("bucket unreachable"));
@@ -90,14 +81,14 @@ class DurabilityFindingsTest {
     DataPlane dp = node("millrace.engine.channels.write-retries = 0\n");
     String s = stream("sealable");
     acked(dp.append(BASIN, s, input("durable")));
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.startsWith("wal/"));
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     CompletionStage<AppendOutcome> doomed = dp.append(BASIN, s, input("doomed"));
     Awaitility.await().until(() -> gate.heldCount() >= 1);
     gate.failHeld(() -> new ObjectStoreException("bucket unreachable"));
     gate.open();
 
     assertThat(failure(doomed).code()).isEqualTo(ErrorCode.STORAGE);
-    assertThat(await(realMetadata.listStreamlets(idOf(s))))
+    assertThat(await(fx.metadata.listStreamlets(idOf(s))))
         .anySatisfy(l -> assertThat(l.sealedNextSeqNum()).isEqualTo(1L));
     assertThat(acked(dp.append(BASIN, s, input("next"))).start().seqNum()).isEqualTo(1);
     assertThat(readAll(dp, s)).containsExactly("durable", "next");
@@ -129,8 +120,8 @@ class DurabilityFindingsTest {
     assertThat(acked(dp.append(BASIN, s, input("b"))).start().seqNum()).isEqualTo(1);
     // The shared channel is healthy: the other stream keeps appending on it.
     assertThat(acked(dp.append(BASIN, other, input("other-1"))).start().seqNum()).isEqualTo(1);
-    assertThat(objects.keys()).noneMatch(k -> k.startsWith("wal/") && isSeal(k));
-    nodes.get(0).crash();
+    assertThat(fx.objects.keys()).noneMatch(k -> k.startsWith("wal/") && isSeal(k));
+    fx.nodes().get(0).crash();
 
     DataPlane after = node("");
     assertThat(readAll(after, s)).containsExactly("a", "b");
@@ -178,7 +169,7 @@ class DurabilityFindingsTest {
       Awaitility.await()
           .until(
               () ->
-                  await(realMetadata.getStreamState(id))
+                  await(fx.metadata.getStreamState(id))
                       .map(st -> st.flushedNextSeqNum() == tail)
                       .orElse(false));
     }
@@ -186,17 +177,17 @@ class DurabilityFindingsTest {
     Awaitility.await()
         .until(
             () ->
-                await(realMetadata.listStreamlets(id)).stream()
+                await(fx.metadata.listStreamlets(id)).stream()
                     .allMatch(l -> l.sealedNextSeqNum() != null));
     for (int i = 0; i < 3; i++) {
       String body = "unflushed-" + i;
       acked(dp.append(BASIN, s, input(body)));
       expected.add(body);
     }
-    nodes.get(0).crash();
+    fx.nodes().get(0).crash();
 
     java.util.Set<String> walGets = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    objects.blockGets(
+    fx.objects.blockGets(
         k -> {
           if (k.startsWith("wal/")) {
             walGets.add(k);
@@ -219,7 +210,7 @@ class DurabilityFindingsTest {
     String id = idOf(s);
     acked(dp.append(BASIN, s, input("before")));
     await(dp.erase(id));
-    java.util.Set<String> keysAfterErase = new java.util.HashSet<>(objects.keys());
+    java.util.Set<String> keysAfterErase = new java.util.HashSet<>(fx.objects.keys());
 
     // The resolver still maps the name to the id (a cache that has not seen the delete).
     assertThat(failure(dp.append(BASIN, s, input("after"))).code())
@@ -233,17 +224,17 @@ class DurabilityFindingsTest {
                 .code())
         .isEqualTo(ErrorCode.STREAM_NOT_FOUND);
     assertThat(failure(dp.checkTail(BASIN, s)).code()).isEqualTo(ErrorCode.STREAM_NOT_FOUND);
-    assertThat(await(realMetadata.listStreamlets(id))).isEmpty();
-    assertThat(await(realMetadata.listSegments(id))).isEmpty();
-    assertThat(objects.keys()).containsExactlyInAnyOrderElementsOf(keysAfterErase);
+    assertThat(await(fx.metadata.listStreamlets(id))).isEmpty();
+    assertThat(await(fx.metadata.listSegments(id))).isEmpty();
+    assertThat(fx.objects.keys()).containsExactlyInAnyOrderElementsOf(keysAfterErase);
 
     // Still so on another node after a restart, and erasing again is fine.
-    nodes.get(0).crash();
+    fx.nodes().get(0).crash();
     DataPlane after = node("");
     assertThat(failure(after.append(BASIN, s, input("later"))).code())
         .isEqualTo(ErrorCode.STREAM_NOT_FOUND);
     await(after.erase(id));
-    assertThat(await(realMetadata.listStreamlets(id))).isEmpty();
+    assertThat(await(fx.metadata.listStreamlets(id))).isEmpty();
   }
 
   private static long chunkSeq(String walKey) {
@@ -251,7 +242,7 @@ class DurabilityFindingsTest {
   }
 
   private boolean isSeal(String key) {
-    return objects
+    return fx.objects
         .peek(key)
         .map(
             b ->

@@ -16,7 +16,6 @@ import io.millrace.core.config.StreamConfig;
 import io.millrace.core.record.AppendAck;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.StreamletRecord;
-import io.millrace.objectstore.memory.InMemoryObjectStore;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,7 +23,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,18 +34,7 @@ import org.junit.jupiter.api.Test;
 class SupersededOwnerTest {
   private static final String OVERRIDES = "millrace.engine.segments.flush-age = 1 s\n";
 
-  private DataPlaneFixture fx;
-  private InMemoryObjectStore objects;
-  private MetadataStore realMetadata;
-  private TestResolver resolver;
-
-  @BeforeEach
-  void setUp() {
-    fx = new DataPlaneFixture();
-    objects = fx.objects;
-    realMetadata = fx.metadata;
-    resolver = fx.resolver;
-  }
+  private final DataPlaneFixture fx = new DataPlaneFixture();
 
   @AfterEach
   void tearDown() {
@@ -56,7 +43,7 @@ class SupersededOwnerTest {
 
   /** A node with its own clock (segment flushes by age happen only when the test advances it). */
   private Node node() {
-    Recording metadata = new Recording(realMetadata);
+    Recording metadata = new Recording(fx.metadata);
     TestClock clock = new TestClock(START_MS);
     EngineNode n = fx.start(OVERRIDES, metadata.faulty.store, clock);
     return new Node(n, n.dataPlane, clock, metadata);
@@ -90,7 +77,7 @@ class SupersededOwnerTest {
 
   @Test
   void aSupersededOwnerFlushingLateIsRefusedStopsAndNoAckedRecordIsLostOrDuplicated() {
-    resolver.create(BASIN, "split", StreamConfig.EMPTY);
+    fx.resolver.create(BASIN, "split", StreamConfig.EMPTY);
     String id = idOf("split");
     Node old = node();
     assertThat(acked(old.dp().append(BASIN, "split", input("a0"))).start().seqNum()).isZero();
@@ -106,7 +93,7 @@ class SupersededOwnerTest {
     next.clock().advance(2_000);
     awaitSegments(id, "0-3", "4-4");
     Awaitility.await()
-        .until(() -> await(realMetadata.listStreamlets(id)).stream().allMatch(l -> l.epoch() >= 3));
+        .until(() -> await(fx.metadata.listStreamlets(id)).stream().allMatch(l -> l.epoch() >= 3));
 
     // The old owner stops gracefully: it flushes a0..a1 from seq num 0 and would seal epoch 1.
     old.metadata().fencedWrites.clear();
@@ -116,7 +103,7 @@ class SupersededOwnerTest {
         .as("its first fenced write is refused and it makes no other")
         .containsExactly("addSegment refused");
     assertThat(segmentRanges(id)).containsExactly("0-3", "4-4");
-    assertThat(await(realMetadata.getStreamState(id)).orElseThrow().epoch()).isEqualTo(3);
+    assertThat(await(fx.metadata.getStreamState(id)).orElseThrow().epoch()).isEqualTo(3);
 
     next.engine().crash();
     Node third = node();
@@ -125,7 +112,7 @@ class SupersededOwnerTest {
 
   @Test
   void aSupersededOwnerAppendingAgainIsRefusedRetryablyAndNeverReopensAnOlderEpoch() {
-    resolver.create(BASIN, "zombie", StreamConfig.EMPTY);
+    fx.resolver.create(BASIN, "zombie", StreamConfig.EMPTY);
     String id = idOf("zombie");
     Node old = node();
     assertThat(acked(old.dp().append(BASIN, "zombie", input("a0"))).start().seqNum()).isZero();
@@ -141,7 +128,7 @@ class SupersededOwnerTest {
     Awaitility.await()
         .until(
             () ->
-                await(realMetadata.listStreamlets(id)).stream()
+                await(fx.metadata.listStreamlets(id)).stream()
                     .map(StreamletRecord::epoch)
                     .toList()
                     .equals(List.of(3L)));
@@ -156,7 +143,7 @@ class SupersededOwnerTest {
     // The client retries; a fresh activation on the old node recovers and appends after b1.
     AppendAck ack = appendRetrying(old.dp(), "zombie", "late");
     assertThat(ack.start().seqNum()).isEqualTo(3);
-    assertThat(await(realMetadata.listStreamlets(id)).stream().map(StreamletRecord::epoch).toList())
+    assertThat(await(fx.metadata.listStreamlets(id)).stream().map(StreamletRecord::epoch).toList())
         .as("the fresh activation opened an epoch above the new owner's")
         .allMatch(e -> e >= 3)
         .contains(4L);
@@ -175,7 +162,7 @@ class SupersededOwnerTest {
   }
 
   private List<String> segmentRanges(String id) {
-    return await(realMetadata.listSegments(id)).stream()
+    return await(fx.metadata.listSegments(id)).stream()
         .map(s -> s.firstSeqNum() + "-" + s.lastSeqNum())
         .toList();
   }
