@@ -18,7 +18,6 @@ class MillraceServerTest {
   @TempDir Path dataDir;
 
   private final EmbeddedServer node = new EmbeddedServer();
-  private MillraceServer server;
 
   @AfterEach
   void stop() throws Exception {
@@ -40,7 +39,7 @@ class MillraceServerTest {
   @Test
   void aStartedServerPrintsTheExportsAndIsHealthyOnTheChosenPort() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    server = start(out);
+    MillraceServer server = start(out);
 
     String base = "http://127.0.0.1:" + server.port();
     assertThat(server.port()).isPositive();
@@ -57,7 +56,7 @@ class MillraceServerTest {
 
   @Test
   void basinsStreamsAndRecordsSurviveARestartOnTheSameDataDir() throws Exception {
-    server = start(new ByteArrayOutputStream());
+    start(new ByteArrayOutputStream());
     HttpResponse<String> created =
         send(
             HttpRequest.newBuilder(uri("/v1/basins"))
@@ -82,7 +81,7 @@ class MillraceServerTest {
     assertThat(appended.statusCode()).isEqualTo(200);
     node.stop();
 
-    server = start(new ByteArrayOutputStream());
+    start(new ByteArrayOutputStream());
 
     HttpResponse<String> config =
         send(
@@ -102,7 +101,7 @@ class MillraceServerTest {
 
   @Test
   void aSecondNodeOnTheSameDataDirIsRefusedWithAClearMessage() {
-    server = start(new ByteArrayOutputStream());
+    start(new ByteArrayOutputStream());
     ByteArrayOutputStream secondOut = new ByteArrayOutputStream();
 
     assertThatThrownBy(() -> start(secondOut))
@@ -113,7 +112,7 @@ class MillraceServerTest {
 
   @Test
   void aStoppedServerNoLongerAcceptsConnections() throws Exception {
-    server = start(new ByteArrayOutputStream());
+    start(new ByteArrayOutputStream());
     URI health = uri("/health");
 
     node.stop();
