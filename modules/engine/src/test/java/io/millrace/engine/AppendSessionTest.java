@@ -1,5 +1,7 @@
 package io.millrace.engine;
 
+import static io.millrace.engine.DataPlaneFixture.BASIN;
+import static io.millrace.engine.DataPlaneFixture.START_MS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.core.ErrorCode;
@@ -13,9 +15,6 @@ import io.millrace.core.config.StreamConfig;
 import io.millrace.core.record.AppendInput;
 import io.millrace.core.record.AppendRecord;
 import io.millrace.core.record.SequencedRecord;
-import io.millrace.metadata.MetadataStore;
-import io.millrace.metadata.sqlite.SqliteMetadataStore;
-import io.millrace.objectstore.memory.InMemoryObjectStore;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,26 +26,17 @@ import org.junit.jupiter.api.Test;
 
 /** Pipelined append sessions of the data plane: order, in-flight batches, poisoning. */
 class AppendSessionTest {
-  private static final String BASIN = "test-basin";
-
-  private InMemoryObjectStore objects;
-  private MetadataStore metadata;
-  private TestResolver resolver;
+  private final DataPlaneFixture fx = new DataPlaneFixture();
   private EngineNode node;
 
   @BeforeEach
   void setUp() {
-    objects = new InMemoryObjectStore();
-    metadata = SqliteMetadataStore.inMemory();
-    resolver = new TestResolver();
-    node = new EngineNode("", objects, metadata, resolver, new TestClock(1_700_000_000_000L));
+    node = fx.start("", new TestClock(START_MS));
   }
 
   @AfterEach
   void tearDown() {
-    objects.clearFaults();
-    node.close();
-    metadata.close();
+    fx.close();
   }
 
   private static AppendInput batch(Long matchSeqNum, String... bodies) {
@@ -77,7 +67,7 @@ class AppendSessionTest {
 
   @Test
   void manyBatchesInFlightAreAppendedAndAckedInSubmissionOrder() throws Exception {
-    resolver.create(BASIN, "s", StreamConfig.EMPTY);
+    fx.resolver.create(BASIN, "s", StreamConfig.EMPTY);
     AppendSession session = node.dataPlane.openAppendSession(BASIN, "s");
     List<CompletionStage<AppendOutcome>> outcomes = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
@@ -98,7 +88,7 @@ class AppendSessionTest {
 
   @Test
   void afterARejectedBatchNoLaterBatchOfTheSessionIsAppended() throws Exception {
-    resolver.create(BASIN, "s", StreamConfig.EMPTY);
+    fx.resolver.create(BASIN, "s", StreamConfig.EMPTY);
     AppendSession session = node.dataPlane.openAppendSession(BASIN, "s");
     CompletionStage<AppendOutcome> first = session.submit(batch(0L, "one"));
     CompletionStage<AppendOutcome> mismatch = session.submit(batch(42L, "two"));

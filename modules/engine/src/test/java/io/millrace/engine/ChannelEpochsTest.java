@@ -1,75 +1,37 @@
 package io.millrace.engine;
 
+import static io.millrace.engine.ChannelFixture.records;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
 import io.millrace.core.ErrorCode;
-import io.millrace.core.config.StorageClass;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.format.WalChunkCodec;
 import io.millrace.format.WalObject;
-import io.millrace.metadata.MetadataStore;
-import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
-import java.util.List;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** A channel whose open chunk gets two activations (epochs) of one stream. */
 class ChannelEpochsTest {
-  private ActorTestKit testKit;
-  private InMemoryObjectStore objects;
-  private MetadataStore metadata;
-
-  @BeforeEach
-  void setUp() {
-    testKit = ActorTestKit.create("channel-epochs-test");
-    objects = new InMemoryObjectStore();
-    Awaitility.setDefaultTimeout(java.time.Duration.ofSeconds(30));
-    metadata = SqliteMetadataStore.inMemory();
-  }
+  private final ChannelFixture fx = new ChannelFixture("channel-epochs-test");
 
   @AfterEach
   void tearDown() {
-    objects.clearFaults();
-    testKit.shutdownTestKit();
-    metadata.close();
-  }
-
-  private static List<SequencedRecord> records(long first, int n) {
-    return java.util.stream.LongStream.range(first, first + n)
-        .mapToObj(i -> new SequencedRecord(i, 1, List.of(), new byte[10]))
-        .toList();
+    fx.close();
   }
 
   @Test
   void aChunkWithTwoEpochsOfOneStreamFailsTheOlderEpochsAppendsAndKeepsTheChannelAlive() {
     ChannelLoad load = new ChannelLoad();
     ActorRef<Channel.Command> ch =
-        testKit.spawn(
-            Channel.create(
-                StorageClass.EXPRESS,
-                "test-node",
-                objects,
-                metadata,
-                EngineSettings.fromConfig(
-                    ConfigFactory.parseString("millrace.engine.channels.flush-interval = 1 h\n")
-                        .withFallback(ConfigFactory.defaultReference())),
-                new EngineMetrics(),
-                new TestClock(1000),
-                load,
-                sc -> {}));
-    TestProbe<Channel.Registered> reg = testKit.createTestProbe();
-    ch.tell(new Channel.Register("s", reg.getRef()));
-    String id = reg.receiveMessage().channelId();
-    TestProbe<Channel.Result> old = testKit.createTestProbe();
-    TestProbe<Channel.Result> current = testKit.createTestProbe();
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.equals(Channel.walKey(id, 0)));
+        fx.channel("millrace.engine.channels.flush-interval = 1 h\n", load);
+    String id = fx.register(ch, "s");
+    TestProbe<Channel.Result> old = fx.testKit.createTestProbe();
+    TestProbe<Channel.Result> current = fx.testKit.createTestProbe();
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.equals(Channel.walKey(id, 0)));
     ch.tell(new Channel.Append("other", 1, 0, records(0, 1), 18, current.getRef()));
     Awaitility.await().until(() -> gate.heldCount() == 1);
     // The open chunk (1) gets the dead owner's append (epoch 3) and the new owner's (epoch 4).
@@ -83,7 +45,7 @@ class ChannelEpochsTest {
     assertThat(((Channel.Failed) failed).error().code()).isEqualTo(ErrorCode.STORAGE);
     assertThat(current.receiveMessage()).isEqualTo(new Channel.Durable(id, 0, 0));
     assertThat(current.receiveMessage()).isEqualTo(new Channel.Durable(id, 0, 1));
-    WalObject chunk1 = WalChunkCodec.decode(objects.peek(Channel.walKey(id, 1)).orElseThrow());
+    WalObject chunk1 = WalChunkCodec.decode(fx.objects.peek(Channel.walKey(id, 1)).orElseThrow());
     assertThat(((WalObject.Chunk) chunk1).sections())
         .singleElement()
         .satisfies(
@@ -100,21 +62,10 @@ class ChannelEpochsTest {
   @Test
   void aRegistrationNobodyTakesUpDoesNotCountAStreamOnTheChannelsLoad() {
     ChannelLoad load = new ChannelLoad();
-    ActorRef<Channel.Command> ch =
-        testKit.spawn(
-            Channel.create(
-                StorageClass.EXPRESS,
-                "test-node",
-                objects,
-                metadata,
-                EngineSettings.fromConfig(ConfigFactory.defaultReference()),
-                new EngineMetrics(),
-                new TestClock(1000),
-                load,
-                sc -> {}));
+    ActorRef<Channel.Command> ch = fx.channel("", load);
     // The answer goes to an asker that already timed out: only a stream entity that receives the
     // answer counts itself (and releases the count on every failure path).
-    TestProbe<Channel.Registered> lateAsker = testKit.createTestProbe();
+    TestProbe<Channel.Registered> lateAsker = fx.testKit.createTestProbe();
     ch.tell(new Channel.Register("s", lateAsker.getRef()));
     Channel.Registered answer = lateAsker.receiveMessage();
     assertThat(answer.load()).isSameAs(load);

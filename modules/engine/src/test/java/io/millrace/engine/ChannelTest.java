@@ -1,80 +1,41 @@
 package io.millrace.engine;
 
+import static io.millrace.engine.ChannelFixture.records;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
-import io.millrace.core.config.StorageClass;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.format.StreamSection;
 import io.millrace.format.WalChunkCodec;
 import io.millrace.format.WalObject;
-import io.millrace.metadata.MetadataStore;
-import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
-import java.util.List;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class ChannelTest {
-  private ActorTestKit testKit;
-  private InMemoryObjectStore objects;
-  private MetadataStore metadata;
-
-  @BeforeEach
-  void setUp() {
-    testKit = ActorTestKit.create("channel-test");
-    objects = new InMemoryObjectStore();
-    Awaitility.setDefaultTimeout(java.time.Duration.ofSeconds(30));
-    metadata = SqliteMetadataStore.inMemory();
-  }
+  private final ChannelFixture fx = new ChannelFixture("channel-test");
 
   @AfterEach
   void tearDown() {
-    objects.clearFaults();
-    testKit.shutdownTestKit();
-    metadata.close();
+    fx.close();
   }
 
   private ActorRef<Channel.Command> channel(String overrides) {
-    EngineSettings settings =
-        EngineSettings.fromConfig(
-            ConfigFactory.parseString(overrides).withFallback(ConfigFactory.defaultReference()));
-    return testKit.spawn(
-        Channel.create(
-            StorageClass.EXPRESS,
-            "test-node",
-            objects,
-            metadata,
-            settings,
-            new EngineMetrics(),
-            new TestClock(1000),
-            new ChannelLoad(),
-            sc -> {}));
-  }
-
-  private static List<SequencedRecord> records(long first, int n) {
-    return java.util.stream.LongStream.range(first, first + n)
-        .mapToObj(i -> new SequencedRecord(i, 1, List.of(), new byte[10]))
-        .toList();
+    return fx.channel(overrides, new ChannelLoad());
   }
 
   private String register(ActorRef<Channel.Command> ch) {
-    TestProbe<Channel.Registered> reg = testKit.createTestProbe();
-    ch.tell(new Channel.Register("s", reg.getRef()));
-    return reg.receiveMessage().channelId();
+    return fx.register(ch, "s");
   }
 
   @Test
   void appendsArrivingWhileAChunkWriteIsInFlightShareTheNextChunk() {
     ActorRef<Channel.Command> ch = channel("millrace.engine.channels.flush-interval = 1 h\n");
     String id = register(ch);
-    TestProbe<Channel.Result> probe = testKit.createTestProbe();
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.endsWith("00000000000000000000"));
+    TestProbe<Channel.Result> probe = fx.testKit.createTestProbe();
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.endsWith("00000000000000000000"));
     ch.tell(new Channel.Append("a", 1, 0, records(0, 1), 18, probe.getRef()));
     Awaitility.await().until(() -> gate.heldCount() == 1);
     ch.tell(new Channel.Append("b", 1, 1, records(0, 2), 36, probe.getRef()));
@@ -87,7 +48,7 @@ class ChannelTest {
     for (int batch = 1; batch <= 3; batch++) {
       assertThat(probe.receiveMessage()).isEqualTo(new Channel.Durable(id, batch, 1));
     }
-    WalObject chunk1 = WalChunkCodec.decode(objects.peek(Channel.walKey(id, 1)).orElseThrow());
+    WalObject chunk1 = WalChunkCodec.decode(fx.objects.peek(Channel.walKey(id, 1)).orElseThrow());
     assertThat(((WalObject.Chunk) chunk1).sections())
         .extracting(StreamSection::streamId)
         .containsExactly("b", "c", "a");
@@ -103,12 +64,12 @@ class ChannelTest {
             "millrace.engine.channels.flush-interval = 1 h\n"
                 + "millrace.engine.channels.chunk-max-bytes = 50\n");
     String id = register(ch);
-    TestProbe<Channel.Result> probe = testKit.createTestProbe();
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.endsWith("00000000000000000000"));
+    TestProbe<Channel.Result> probe = fx.testKit.createTestProbe();
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.endsWith("00000000000000000000"));
     ch.tell(new Channel.Append("a", 1, 0, records(0, 1), 18, probe.getRef()));
     Awaitility.await().until(() -> gate.heldCount() == 1);
     ch.tell(new Channel.Append("a", 1, 1, records(1, 3), 54, probe.getRef()));
-    Awaitility.await().until(() -> objects.peek(Channel.walKey(id, 1)).isPresent());
+    Awaitility.await().until(() -> fx.objects.peek(Channel.walKey(id, 1)).isPresent());
     probe.expectNoMessage();
     gate.open();
     assertThat(probe.receiveMessage()).isEqualTo(new Channel.Durable(id, 0, 0));
@@ -119,15 +80,15 @@ class ChannelTest {
   void aChannelThatGivesUpAcknowledgesAChunkThatLandedAndSealsItsWalAfterIt() {
     ActorRef<Channel.Command> ch = channel("millrace.engine.channels.write-retries = 0\n");
     String id = register(ch);
-    TestProbe<Channel.Result> probe = testKit.createTestProbe();
-    objects.failPutsAfterWrite(
+    TestProbe<Channel.Result> probe = fx.testKit.createTestProbe();
+    fx.objects.failPutsAfterWrite(
         k -> k.equals(Channel.walKey(id, 0)),
         1,
         () -> new io.millrace.objectstore.ObjectStoreException("timed out, but landed"));
     ch.tell(new Channel.Append("a", 1, 0, records(0, 1), 18, probe.getRef()));
     assertThat(probe.receiveMessage()).isEqualTo(new Channel.Durable(id, 0, 0));
     probe.expectTerminated(ch);
-    assertThat(WalChunkCodec.decode(objects.peek(Channel.walKey(id, 1)).orElseThrow()))
+    assertThat(WalChunkCodec.decode(fx.objects.peek(Channel.walKey(id, 1)).orElseThrow()))
         .isEqualTo(new WalObject.Seal(id, 1));
   }
 
@@ -135,8 +96,8 @@ class ChannelTest {
   void aChannelThatGivesUpSealsTheChunkThatFailedSoItCanNeverAppear() {
     ActorRef<Channel.Command> ch = channel("millrace.engine.channels.write-retries = 0\n");
     String id = register(ch);
-    TestProbe<Channel.Result> probe = testKit.createTestProbe();
-    objects.failPuts(
+    TestProbe<Channel.Result> probe = fx.testKit.createTestProbe();
+    fx.objects.failPuts(
         k -> k.equals(Channel.walKey(id, 0)),
         1,
         () -> new io.millrace.objectstore.ObjectStoreException("refused"));
@@ -144,7 +105,7 @@ class ChannelTest {
     Channel.Result r = probe.receiveMessage();
     assertThat(r).isInstanceOf(Channel.Failed.class);
     probe.expectTerminated(ch);
-    assertThat(WalChunkCodec.decode(objects.peek(Channel.walKey(id, 0)).orElseThrow()))
+    assertThat(WalChunkCodec.decode(fx.objects.peek(Channel.walKey(id, 0)).orElseThrow()))
         .isEqualTo(new WalObject.Seal(id, 0));
   }
 
@@ -152,8 +113,8 @@ class ChannelTest {
   void aSealedWalKillsTheIncarnationAndFailsEveryUnackedAppend() {
     ActorRef<Channel.Command> ch = channel("");
     String id = register(ch);
-    TestProbe<Channel.Result> probe = testKit.createTestProbe();
-    objects.seed(Channel.walKey(id, 0), WalChunkCodec.encodeSeal(id, 0));
+    TestProbe<Channel.Result> probe = fx.testKit.createTestProbe();
+    fx.objects.seed(Channel.walKey(id, 0), WalChunkCodec.encodeSeal(id, 0));
     ch.tell(new Channel.Append("a", 1, 0, records(0, 1), 18, probe.getRef()));
     Channel.Result r = probe.receiveMessage();
     assertThat(r).isInstanceOf(Channel.Failed.class);

@@ -1,5 +1,7 @@
 package io.millrace.engine;
 
+import static io.millrace.engine.DataPlaneFixture.START_MS;
+import static io.millrace.engine.DataPlaneFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.core.ErrorCode;
@@ -18,14 +20,9 @@ import io.millrace.core.record.ReadBatch;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
 import io.millrace.core.stream.ReadRules;
-import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.SegmentRecord;
-import io.millrace.metadata.sqlite.SqliteMetadataStore;
-import io.millrace.objectstore.memory.InMemoryObjectStore;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -63,32 +60,17 @@ class CrossNodeSerializationTest {
           + "]\n"
           + "pekko.actor.serialize-messages = on\n";
 
-  private InMemoryObjectStore objects;
-  private MetadataStore metadata;
-  private TestResolver resolver;
+  private final DataPlaneFixture fx = new DataPlaneFixture();
   private EngineNode node;
 
   @BeforeEach
   void setUp() {
-    objects = new InMemoryObjectStore();
-    metadata = SqliteMetadataStore.inMemory();
-    resolver = new TestResolver();
-    node =
-        new EngineNode(LOCAL_ONLY, objects, metadata, resolver, new TestClock(1_700_000_000_000L));
+    node = fx.start(LOCAL_ONLY, new TestClock(START_MS));
   }
 
   @AfterEach
   void tearDown() {
-    node.close();
-    metadata.close();
-  }
-
-  private static <T> T await(CompletionStage<T> stage) {
-    try {
-      return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("did not complete normally: " + e, e);
-    }
+    fx.close();
   }
 
   private static byte[] utf8(String s) {
@@ -97,7 +79,7 @@ class CrossNodeSerializationTest {
 
   @Test
   void appendReadAndCheckTailWorkWhenEveryMessageIsSerialized() {
-    resolver.create(BASIN, "s", StreamConfig.EMPTY);
+    fx.resolver.create(BASIN, "s", StreamConfig.EMPTY);
     DataPlane dp = node.dataPlane;
     AppendInput input =
         new AppendInput(

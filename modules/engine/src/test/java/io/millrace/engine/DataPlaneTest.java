@@ -1,5 +1,16 @@
 package io.millrace.engine;
 
+import static io.millrace.engine.DataPlaneFixture.BASIN;
+import static io.millrace.engine.DataPlaneFixture.START_MS;
+import static io.millrace.engine.DataPlaneFixture.acked;
+import static io.millrace.engine.DataPlaneFixture.await;
+import static io.millrace.engine.DataPlaneFixture.body;
+import static io.millrace.engine.DataPlaneFixture.failure;
+import static io.millrace.engine.DataPlaneFixture.fromSeq;
+import static io.millrace.engine.DataPlaneFixture.input;
+import static io.millrace.engine.DataPlaneFixture.readAll;
+import static io.millrace.engine.DataPlaneFixture.rec;
+import static io.millrace.engine.DataPlaneFixture.records;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.core.ErrorCode;
@@ -13,56 +24,31 @@ import io.millrace.core.config.Timestamping;
 import io.millrace.core.config.TimestampingMode;
 import io.millrace.core.record.AppendAck;
 import io.millrace.core.record.AppendInput;
-import io.millrace.core.record.AppendRecord;
 import io.millrace.core.record.CommandRecords;
 import io.millrace.core.record.Header;
 import io.millrace.core.record.ReadBatch;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
-import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.StreamRecord;
 import io.millrace.metadata.StreamletRecord;
-import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import io.millrace.objectstore.ObjectStoreException;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class DataPlaneTest {
-  private static final String BASIN = "test-basin";
-  private static final long START_MS = 1_700_000_000_000L;
-
-  private InMemoryObjectStore objects;
-  private MetadataStore metadata;
-  private TestResolver resolver;
-  private TestClock clock;
-  private final List<EngineNode> nodes = new ArrayList<>();
-
-  @BeforeEach
-  void setUp() {
-    objects = new InMemoryObjectStore();
-    Awaitility.setDefaultTimeout(java.time.Duration.ofSeconds(30));
-    metadata = SqliteMetadataStore.inMemory();
-    resolver = new TestResolver();
-    clock = new TestClock(START_MS);
-  }
+  private final DataPlaneFixture fx = new DataPlaneFixture();
+  private final TestClock clock = new TestClock(START_MS);
 
   @AfterEach
   void tearDown() {
-    objects.clearFaults();
-    for (EngineNode n : nodes) {
-      n.close();
-    }
-    metadata.close();
+    fx.close();
   }
 
   private DataPlane node() {
@@ -70,89 +56,15 @@ class DataPlaneTest {
   }
 
   private DataPlane node(String overrides) {
-    EngineNode n = new EngineNode(overrides, objects, metadata, resolver, clock);
-    nodes.add(n);
-    return n.dataPlane;
+    return fx.start(overrides, clock).dataPlane;
   }
 
   private String stream(String name) {
-    resolver.create(BASIN, name, StreamConfig.EMPTY);
-    return name;
+    return fx.stream(name);
   }
 
   private String stream(String name, TimestampingMode mode, boolean uncapped) {
-    resolver.create(
-        BASIN, name, new StreamConfig(null, null, new Timestamping(mode, uncapped), null));
-    return name;
-  }
-
-  private static AppendRecord rec(String body) {
-    return new AppendRecord(null, List.of(), body.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static AppendRecord rec(Long ts, String header, String body) {
-    return new AppendRecord(
-        ts,
-        List.of(
-            new Header(
-                header.getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8))),
-        body.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static AppendInput input(AppendRecord... records) {
-    return new AppendInput(List.of(records), null, null);
-  }
-
-  private static <T> T await(CompletionStage<T> stage) {
-    try {
-      return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("did not complete normally: " + e, e);
-    }
-  }
-
-  private static S2Exception failure(CompletionStage<?> stage) {
-    try {
-      stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      return S2Exception.from(e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a failure");
-  }
-
-  private static AppendAck acked(CompletionStage<AppendOutcome> stage) {
-    AppendOutcome o = await(stage);
-    assertThat(o).isInstanceOf(AppendOutcome.Appended.class);
-    return ((AppendOutcome.Appended) o).ack();
-  }
-
-  private static ReadRequest fromSeq(long seq) {
-    return new ReadRequest(new ReadStart.SeqNum(seq), false, null, null, null, null);
-  }
-
-  private static List<SequencedRecord> records(ReadOutcome o) {
-    assertThat(o).isInstanceOf(ReadOutcome.Batch.class);
-    return ((ReadOutcome.Batch) o).batch().records();
-  }
-
-  /** Reads everything from seq 0 in unary pages. */
-  private static List<SequencedRecord> readAll(DataPlane dp, String stream) {
-    List<SequencedRecord> all = new ArrayList<>();
-    long tail = await(dp.checkTail(BASIN, stream)).seqNum();
-    long next = 0;
-    while (next < tail) {
-      List<SequencedRecord> page = records(await(dp.read(BASIN, stream, fromSeq(next))));
-      assertThat(page).isNotEmpty();
-      all.addAll(page);
-      next = page.get(page.size() - 1).seqNum() + 1;
-    }
-    return all;
-  }
-
-  private static String body(SequencedRecord r) {
-    return new String(r.body(), StandardCharsets.UTF_8);
+    return fx.stream(name, new StreamConfig(null, null, new Timestamping(mode, uncapped), null));
   }
 
   @Test
@@ -203,7 +115,7 @@ class DataPlaneTest {
     DataPlane dp = node();
     String s = stream("conditional");
     acked(dp.append(BASIN, s, input(rec("first"))));
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.startsWith("wal/"));
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     CompletionStage<AppendOutcome> held = dp.append(BASIN, s, input(rec("held")));
     CompletionStage<AppendOutcome> stale =
         dp.append(BASIN, s, new AppendInput(List.of(rec("stale")), 1L, null));
@@ -230,13 +142,14 @@ class DataPlaneTest {
     String s = stream("chunk-order");
     String t = stream("chunk-order-other");
     String firstChunk = "/" + String.format("%020d", 0);
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.endsWith(firstChunk));
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.endsWith(firstChunk));
     CompletionStage<AppendOutcome> a = dp.append(BASIN, s, input(rec("in chunk 0")));
     Awaitility.await().until(() -> gate.heldCount() == 1);
     CompletionStage<AppendOutcome> b = dp.append(BASIN, s, input(rec("in chunk 1")));
     CompletionStage<AppendOutcome> c = dp.append(BASIN, t, input(rec("other stream")));
     String secondChunk = "/" + String.format("%020d", 1);
-    Awaitility.await().until(() -> objects.keys().stream().anyMatch(k -> k.endsWith(secondChunk)));
+    Awaitility.await()
+        .until(() -> fx.objects.keys().stream().anyMatch(k -> k.endsWith(secondChunk)));
     Thread.sleep(100);
     assertThat(b.toCompletableFuture()).isNotDone();
     assertThat(c.toCompletableFuture()).isNotDone();
@@ -246,7 +159,7 @@ class DataPlaneTest {
     assertThat(acked(b).start().seqNum()).isEqualTo(1);
     assertThat(acked(c).start().seqNum()).isEqualTo(0);
     assertThat(readAll(dp, s))
-        .extracting(DataPlaneTest::body)
+        .extracting(DataPlaneFixture::body)
         .containsExactly("in chunk 0", "in chunk 1");
   }
 
@@ -305,7 +218,7 @@ class DataPlaneTest {
     String s = stream("failing");
     acked(dp.append(BASIN, s, input(rec("before"))));
     InMemoryObjectStore.Fault fault =
-        objects.failPuts(
+        fx.objects.failPuts(
             k -> k.startsWith("wal/"),
             Integer.MAX_VALUE,
             () -> new ObjectStoreException("disk on fire"));
@@ -316,7 +229,9 @@ class DataPlaneTest {
 
     AppendAck after = acked(dp.append(BASIN, s, input(rec("after"))));
     assertThat(after.start().seqNum()).isEqualTo(1);
-    assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactly("before", "after");
+    assertThat(readAll(dp, s))
+        .extracting(DataPlaneFixture::body)
+        .containsExactly("before", "after");
   }
 
   @Test
@@ -324,7 +239,7 @@ class DataPlaneTest {
     DataPlane dp = node("millrace.engine.channels.write-retries = 0\n");
     String s = stream("cascade");
     acked(dp.append(BASIN, s, input(rec("durable"))));
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.startsWith("wal/"));
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     List<CompletionStage<AppendOutcome>> inFlight = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       inFlight.add(dp.append(BASIN, s, input(rec("doomed" + i))));
@@ -337,25 +252,27 @@ class DataPlaneTest {
     }
     AppendAck next = acked(dp.append(BASIN, s, new AppendInput(List.of(rec("next")), 1L, null)));
     assertThat(next.start().seqNum()).isEqualTo(1);
-    assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactly("durable", "next");
+    assertThat(readAll(dp, s))
+        .extracting(DataPlaneFixture::body)
+        .containsExactly("durable", "next");
   }
 
   @Test
   void aChunkWriteThatLandedButReportedAnErrorIsAckedOnce() {
     DataPlane dp = node();
     String s = stream("ambiguous");
-    objects.failPutsAfterWrite(
+    fx.objects.failPutsAfterWrite(
         k -> k.startsWith("wal/"), 1, () -> new ObjectStoreException("timed out after landing"));
     assertThat(acked(dp.append(BASIN, s, input(rec("once")))).start().seqNum()).isEqualTo(0);
     assertThat(acked(dp.append(BASIN, s, input(rec("twice")))).start().seqNum()).isEqualTo(1);
-    assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactly("once", "twice");
+    assertThat(readAll(dp, s)).extracting(DataPlaneFixture::body).containsExactly("once", "twice");
   }
 
   @Test
   void appendsBeyondThePendingByteBoundAreRefusedRetryablyInLogOrder() {
     DataPlane dp = node("millrace.engine.channels.max-pending-bytes = 100\n");
     String s = stream("bounded");
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.startsWith("wal/"));
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     CompletionStage<AppendOutcome> first = dp.append(BASIN, s, input(rec("x".repeat(60))));
     Awaitility.await().until(() -> gate.heldCount() == 1);
     CompletionStage<AppendOutcome> second = dp.append(BASIN, s, input(rec("y".repeat(60))));
@@ -374,7 +291,7 @@ class DataPlaneTest {
     String s = stream("sleepy");
     acked(dp.append(BASIN, s, input(rec("a"), rec("b"))));
     String id =
-        resolver
+        fx.resolver
             .resolve(BASIN, s, StreamResolver.Access.READ)
             .toCompletableFuture()
             .join()
@@ -384,12 +301,12 @@ class DataPlaneTest {
         .atMost(Duration.ofSeconds(20))
         .until(
             () -> {
-              List<StreamletRecord> lets = await(metadata.listStreamlets(id));
+              List<StreamletRecord> lets = await(fx.metadata.listStreamlets(id));
               return !lets.isEmpty() && lets.get(lets.size() - 1).sealedNextSeqNum() != null;
             });
-    assertThat(await(metadata.getStreamState(id)))
+    assertThat(await(fx.metadata.getStreamState(id)))
         .hasValueSatisfying(st -> assertThat(st.flushedNextSeqNum()).isEqualTo(2));
-    assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactly("a", "b");
+    assertThat(readAll(dp, s)).extracting(DataPlaneFixture::body).containsExactly("a", "b");
     assertThat(acked(dp.append(BASIN, s, input(rec("c")))).start().seqNum()).isEqualTo(2);
   }
 
@@ -412,7 +329,7 @@ class DataPlaneTest {
     acked(dp.append(BASIN, s, input(CommandRecords.fence("survivor"))));
     acked(dp.append(BASIN, t, input(rec("t0"), rec("t1"))));
     StreamPosition tail = await(dp.checkTail(BASIN, s));
-    nodes.get(0).crash();
+    fx.nodes().get(0).crash();
 
     DataPlane after = node();
     List<SequencedRecord> read = readAll(after, s);
@@ -425,8 +342,8 @@ class DataPlaneTest {
                 .start()
                 .seqNum())
         .isEqualTo(21);
-    assertThat(readAll(after, t)).extracting(DataPlaneTest::body).containsExactly("t0", "t1");
-    nodes.get(1).crash();
+    assertThat(readAll(after, t)).extracting(DataPlaneFixture::body).containsExactly("t0", "t1");
+    fx.nodes().get(1).crash();
 
     DataPlane third = node();
     assertThat(readAll(third, s)).hasSize(22);
@@ -438,16 +355,16 @@ class DataPlaneTest {
     String s = stream("graceful");
     acked(dp.append(BASIN, s, input(rec("a"), rec("b"))));
     StreamRecord row =
-        resolver.resolve(BASIN, s, StreamResolver.Access.READ).toCompletableFuture().get();
+        fx.resolver.resolve(BASIN, s, StreamResolver.Access.READ).toCompletableFuture().get();
     await(dp.stop());
-    List<StreamletRecord> lets = await(metadata.listStreamlets(row.streamId()));
+    List<StreamletRecord> lets = await(fx.metadata.listStreamlets(row.streamId()));
     assertThat(lets).isNotEmpty();
     assertThat(lets.get(lets.size() - 1).sealedNextSeqNum()).isEqualTo(2L);
-    assertThat(await(metadata.listSegments(row.streamId()))).isNotEmpty();
-    nodes.get(0).crash();
+    assertThat(await(fx.metadata.listSegments(row.streamId()))).isNotEmpty();
+    fx.nodes().get(0).crash();
 
     DataPlane after = node();
-    assertThat(readAll(after, s)).extracting(DataPlaneTest::body).containsExactly("a", "b");
+    assertThat(readAll(after, s)).extracting(DataPlaneFixture::body).containsExactly("a", "b");
     assertThat(acked(after.append(BASIN, s, input(rec("c")))).start().seqNum()).isEqualTo(2);
   }
 
@@ -458,20 +375,22 @@ class DataPlaneTest {
     acked(zombie.append(BASIN, s, input(rec("acked"))));
     AtomicBoolean heldOne = new AtomicBoolean();
     InMemoryObjectStore.Gate gate =
-        objects.blockPuts(k -> k.startsWith("wal/") && heldOne.compareAndSet(false, true));
+        fx.objects.blockPuts(k -> k.startsWith("wal/") && heldOne.compareAndSet(false, true));
     CompletionStage<AppendOutcome> late = zombie.append(BASIN, s, input(rec("late")));
     Awaitility.await().until(() -> gate.heldCount() == 1);
 
     // A new owner takes over while the old node still runs: it seals the old channel's WAL.
     DataPlane owner = node();
-    assertThat(readAll(owner, s)).extracting(DataPlaneTest::body).containsExactly("acked");
+    assertThat(readAll(owner, s)).extracting(DataPlaneFixture::body).containsExactly("acked");
 
     gate.open();
     S2Exception e = failure(late);
     assertThat(e.code()).isEqualTo(ErrorCode.STORAGE);
-    assertThat(readAll(owner, s)).extracting(DataPlaneTest::body).containsExactly("acked");
+    assertThat(readAll(owner, s)).extracting(DataPlaneFixture::body).containsExactly("acked");
     assertThat(acked(owner.append(BASIN, s, input(rec("next")))).start().seqNum()).isEqualTo(1);
-    assertThat(readAll(owner, s)).extracting(DataPlaneTest::body).containsExactly("acked", "next");
+    assertThat(readAll(owner, s))
+        .extracting(DataPlaneFixture::body)
+        .containsExactly("acked", "next");
   }
 
   @Test
@@ -482,18 +401,20 @@ class DataPlaneTest {
       acked(dp.append(BASIN, s, input(rec("record-" + i))));
     }
     StreamRecord row =
-        resolver.resolve(BASIN, s, StreamResolver.Access.READ).toCompletableFuture().join();
+        fx.resolver.resolve(BASIN, s, StreamResolver.Access.READ).toCompletableFuture().join();
     Awaitility.await()
         .until(
             () -> {
               List<io.millrace.metadata.SegmentRecord> segs =
-                  await(metadata.listSegments(row.streamId()));
+                  await(fx.metadata.listSegments(row.streamId()));
               return segs.size() >= 2;
             });
     acked(dp.append(BASIN, s, input(rec("record-30"))));
     List<String> expected =
         java.util.stream.IntStream.range(0, 31).mapToObj(i -> "record-" + i).toList();
-    assertThat(readAll(dp, s)).extracting(DataPlaneTest::body).containsExactlyElementsOf(expected);
+    assertThat(readAll(dp, s))
+        .extracting(DataPlaneFixture::body)
+        .containsExactlyElementsOf(expected);
     List<SequencedRecord> fromMiddle = records(await(dp.read(BASIN, s, fromSeq(7))));
     assertThat(fromMiddle.get(0).seqNum()).isEqualTo(7);
     assertThat(fromMiddle).hasSize(24);
@@ -506,11 +427,11 @@ class DataPlaneTest {
     assertThat(records(await(dp.read(BASIN, s, byTime))))
         .extracting(SequencedRecord::seqNum)
         .containsExactly(0L, 1L, 2L);
-    nodes.get(0).crash();
+    fx.nodes().get(0).crash();
 
     DataPlane after = node("millrace.engine.segments.flush-bytes = 100\n");
     assertThat(readAll(after, s))
-        .extracting(DataPlaneTest::body)
+        .extracting(DataPlaneFixture::body)
         .containsExactlyElementsOf(expected);
     assertThat(acked(after.append(BASIN, s, input(rec("more")))).start().seqNum()).isEqualTo(31);
   }
@@ -526,7 +447,7 @@ class DataPlaneTest {
     assertThat(poll.toCompletableFuture()).isNotDone();
     acked(dp.append(BASIN, s, input(rec("new"), rec("newer"))));
     ReadBatch batch = ((ReadOutcome.Batch) await(poll)).batch();
-    assertThat(batch.records()).extracting(DataPlaneTest::body).containsExactly("new", "newer");
+    assertThat(batch.records()).extracting(DataPlaneFixture::body).containsExactly("new", "newer");
     assertThat(batch.tail()).isEqualTo(await(dp.checkTail(BASIN, s)));
   }
 
@@ -577,26 +498,26 @@ class DataPlaneTest {
       acked(dp.append(BASIN, s, input(rec("r" + i))));
     }
     String id =
-        resolver
+        fx.resolver
             .resolve(BASIN, s, StreamResolver.Access.READ)
             .toCompletableFuture()
             .join()
             .streamId();
-    Awaitility.await().until(() -> !await(metadata.listSegments(id)).isEmpty());
+    Awaitility.await().until(() -> !await(fx.metadata.listSegments(id)).isEmpty());
     await(dp.erase(id));
     await(dp.erase(id));
-    assertThat(await(metadata.listSegments(id))).isEmpty();
-    assertThat(await(metadata.listStreamlets(id))).isEmpty();
-    assertThat(await(metadata.getStreamState(id)))
+    assertThat(await(fx.metadata.listSegments(id))).isEmpty();
+    assertThat(await(fx.metadata.listStreamlets(id))).isEmpty();
+    assertThat(await(fx.metadata.getStreamState(id)))
         .hasValueSatisfying(st -> assertThat(StreamRecovery.isTombstone(st)).isTrue());
-    assertThat(objects.keys()).noneMatch(k -> k.startsWith("segments/" + id + "/"));
+    assertThat(fx.objects.keys()).noneMatch(k -> k.startsWith("segments/" + id + "/"));
   }
 
   @Test
   void anAppendThatOutlivesTheAskTimeoutFailsRetryably() {
     DataPlane dp = node("millrace.engine.ask-timeout = 1 s\n");
     String s = stream("slow");
-    objects.blockPuts(k -> k.startsWith("wal/"));
+    fx.objects.blockPuts(k -> k.startsWith("wal/"));
     S2Exception e = failure(dp.append(BASIN, s, input(rec("x"))));
     assertThat(e.code().retryable()).isTrue();
   }

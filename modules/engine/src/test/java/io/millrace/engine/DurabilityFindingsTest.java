@@ -1,27 +1,24 @@
 package io.millrace.engine;
 
+import static io.millrace.engine.DataPlaneFixture.BASIN;
+import static io.millrace.engine.DataPlaneFixture.START_MS;
+import static io.millrace.engine.DataPlaneFixture.acked;
+import static io.millrace.engine.DataPlaneFixture.await;
+import static io.millrace.engine.DataPlaneFixture.failure;
+import static io.millrace.engine.DataPlaneFixture.input;
+import static io.millrace.engine.DataPlaneFixture.readAllBodiesOnceAnswering;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
-import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.ReadStart;
-import io.millrace.core.config.StreamConfig;
-import io.millrace.core.record.AppendAck;
-import io.millrace.core.record.AppendInput;
-import io.millrace.core.record.AppendRecord;
-import io.millrace.core.record.SequencedRecord;
-import io.millrace.metadata.MetadataStore;
-import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import io.millrace.objectstore.ObjectStoreException;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,111 +26,34 @@ import org.junit.jupiter.api.Test;
 
 /** Durability and availability of the data plane under storage and metadata faults. */
 class DurabilityFindingsTest {
-  private static final String BASIN = "test-basin";
-
-  private InMemoryObjectStore objects;
-  private MetadataStore realMetadata;
+  private final DataPlaneFixture fx = new DataPlaneFixture();
+  private final TestClock clock = new TestClock(START_MS);
   private FaultyMetadata metadata;
-  private TestResolver resolver;
-  private TestClock clock;
-  private final List<EngineNode> nodes = new ArrayList<>();
 
   @BeforeEach
   void setUp() {
-    objects = new InMemoryObjectStore();
-    Awaitility.setDefaultTimeout(java.time.Duration.ofSeconds(30));
-    realMetadata = SqliteMetadataStore.inMemory();
-    metadata = new FaultyMetadata(realMetadata);
-    resolver = new TestResolver();
-    clock = new TestClock(1_700_000_000_000L);
+    metadata = new FaultyMetadata(fx.metadata);
   }
 
   @AfterEach
   void tearDown() {
-    objects.clearFaults();
-    for (EngineNode n : nodes) {
-      n.close();
-    }
-    realMetadata.close();
+    fx.close();
   }
 
   private DataPlane node(String overrides) {
-    EngineNode n = new EngineNode(overrides, objects, metadata.store, resolver, clock);
-    nodes.add(n);
-    return n.dataPlane;
+    return fx.start(overrides, metadata.store, clock).dataPlane;
   }
 
   private String stream(String name) {
-    resolver.create(BASIN, name, StreamConfig.EMPTY);
-    return name;
+    return fx.stream(name);
   }
 
   private String idOf(String name) {
-    return resolver
-        .resolve(BASIN, name, StreamResolver.Access.READ)
-        .toCompletableFuture()
-        .join()
-        .streamId();
-  }
-
-  private static AppendInput input(String... bodies) {
-    List<AppendRecord> recs = new ArrayList<>();
-    for (String b : bodies) {
-      recs.add(new AppendRecord(null, List.of(), b.getBytes(StandardCharsets.UTF_8)));
-    }
-    return new AppendInput(recs, null, null);
-  }
-
-  private static <T> T await(CompletionStage<T> stage) {
-    try {
-      return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("did not complete normally: " + e, e);
-    }
-  }
-
-  private static S2Exception failure(CompletionStage<?> stage) {
-    try {
-      stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      return S2Exception.from(e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a failure");
-  }
-
-  private static AppendAck acked(CompletionStage<AppendOutcome> stage) {
-    AppendOutcome o = await(stage);
-    assertThat(o).isInstanceOf(AppendOutcome.Appended.class);
-    return ((AppendOutcome.Appended) o).ack();
+    return fx.idOf(name);
   }
 
   private static List<String> readAll(DataPlane dp, String stream) {
-    List<String> all = new ArrayList<>();
-    // A stream that is restarting refuses requests retryably for a moment: retry like a client.
-    Awaitility.await()
-        .until(
-            () ->
-                dp.checkTail(BASIN, stream)
-                    .toCompletableFuture()
-                    .handle((t, e) -> t != null)
-                    .get());
-    long tail = await(dp.checkTail(BASIN, stream)).seqNum();
-    long next = 0;
-    while (next < tail) {
-      ReadOutcome o =
-          await(
-              dp.read(
-                  BASIN,
-                  stream,
-                  new ReadRequest(new ReadStart.SeqNum(next), false, null, null, null, null)));
-      List<SequencedRecord> page = ((ReadOutcome.Batch) o).batch().records();
-      assertThat(page).isNotEmpty();
-      page.forEach(r -> all.add(new String(r.body(), StandardCharsets.UTF_8)));
-      next = page.get(page.size() - 1).seqNum() + 1;
-    }
-    return all;
+    return readAllBodiesOnceAnswering(dp, stream);
   }
 
   // ---------------------------------------------------------------- finding 4
@@ -144,7 +64,7 @@ class DurabilityFindingsTest {
     String s = stream("unsealable");
     acked(dp.append(BASIN, s, input("durable")));
     metadata.fail("sealStreamlet", new IllegalStateException("metadata unreachable"));
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.startsWith("wal/"));
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     CompletionStage<AppendOutcome> doomed = dp.append(BASIN, s, input("doomed"));
     Awaitility.await().until(() -> gate.heldCount() >= 1);
     gate.failHeld(() -> new ObjectStoreException("bucket unreachable"));
@@ -161,14 +81,14 @@ class DurabilityFindingsTest {
     DataPlane dp = node("millrace.engine.channels.write-retries = 0\n");
     String s = stream("sealable");
     acked(dp.append(BASIN, s, input("durable")));
-    InMemoryObjectStore.Gate gate = objects.blockPuts(k -> k.startsWith("wal/"));
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     CompletionStage<AppendOutcome> doomed = dp.append(BASIN, s, input("doomed"));
     Awaitility.await().until(() -> gate.heldCount() >= 1);
     gate.failHeld(() -> new ObjectStoreException("bucket unreachable"));
     gate.open();
 
     assertThat(failure(doomed).code()).isEqualTo(ErrorCode.STORAGE);
-    assertThat(await(realMetadata.listStreamlets(idOf(s))))
+    assertThat(await(fx.metadata.listStreamlets(idOf(s))))
         .anySatisfy(l -> assertThat(l.sealedNextSeqNum()).isEqualTo(1L));
     assertThat(acked(dp.append(BASIN, s, input("next"))).start().seqNum()).isEqualTo(1);
     assertThat(readAll(dp, s)).containsExactly("durable", "next");
@@ -200,8 +120,8 @@ class DurabilityFindingsTest {
     assertThat(acked(dp.append(BASIN, s, input("b"))).start().seqNum()).isEqualTo(1);
     // The shared channel is healthy: the other stream keeps appending on it.
     assertThat(acked(dp.append(BASIN, other, input("other-1"))).start().seqNum()).isEqualTo(1);
-    assertThat(objects.keys()).noneMatch(k -> k.startsWith("wal/") && isSeal(k));
-    nodes.get(0).crash();
+    assertThat(fx.objects.keys()).noneMatch(k -> k.startsWith("wal/") && isSeal(k));
+    fx.nodes().get(0).crash();
 
     DataPlane after = node("");
     assertThat(readAll(after, s)).containsExactly("a", "b");
@@ -249,7 +169,7 @@ class DurabilityFindingsTest {
       Awaitility.await()
           .until(
               () ->
-                  await(realMetadata.getStreamState(id))
+                  await(fx.metadata.getStreamState(id))
                       .map(st -> st.flushedNextSeqNum() == tail)
                       .orElse(false));
     }
@@ -257,17 +177,17 @@ class DurabilityFindingsTest {
     Awaitility.await()
         .until(
             () ->
-                await(realMetadata.listStreamlets(id)).stream()
+                await(fx.metadata.listStreamlets(id)).stream()
                     .allMatch(l -> l.sealedNextSeqNum() != null));
     for (int i = 0; i < 3; i++) {
       String body = "unflushed-" + i;
       acked(dp.append(BASIN, s, input(body)));
       expected.add(body);
     }
-    nodes.get(0).crash();
+    fx.nodes().get(0).crash();
 
     java.util.Set<String> walGets = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    objects.blockGets(
+    fx.objects.blockGets(
         k -> {
           if (k.startsWith("wal/")) {
             walGets.add(k);
@@ -290,7 +210,7 @@ class DurabilityFindingsTest {
     String id = idOf(s);
     acked(dp.append(BASIN, s, input("before")));
     await(dp.erase(id));
-    java.util.Set<String> keysAfterErase = new java.util.HashSet<>(objects.keys());
+    java.util.Set<String> keysAfterErase = new java.util.HashSet<>(fx.objects.keys());
 
     // The resolver still maps the name to the id (a cache that has not seen the delete).
     assertThat(failure(dp.append(BASIN, s, input("after"))).code())
@@ -304,17 +224,17 @@ class DurabilityFindingsTest {
                 .code())
         .isEqualTo(ErrorCode.STREAM_NOT_FOUND);
     assertThat(failure(dp.checkTail(BASIN, s)).code()).isEqualTo(ErrorCode.STREAM_NOT_FOUND);
-    assertThat(await(realMetadata.listStreamlets(id))).isEmpty();
-    assertThat(await(realMetadata.listSegments(id))).isEmpty();
-    assertThat(objects.keys()).containsExactlyInAnyOrderElementsOf(keysAfterErase);
+    assertThat(await(fx.metadata.listStreamlets(id))).isEmpty();
+    assertThat(await(fx.metadata.listSegments(id))).isEmpty();
+    assertThat(fx.objects.keys()).containsExactlyInAnyOrderElementsOf(keysAfterErase);
 
     // Still so on another node after a restart, and erasing again is fine.
-    nodes.get(0).crash();
+    fx.nodes().get(0).crash();
     DataPlane after = node("");
     assertThat(failure(after.append(BASIN, s, input("later"))).code())
         .isEqualTo(ErrorCode.STREAM_NOT_FOUND);
     await(after.erase(id));
-    assertThat(await(realMetadata.listStreamlets(id))).isEmpty();
+    assertThat(await(fx.metadata.listStreamlets(id))).isEmpty();
   }
 
   private static long chunkSeq(String walKey) {
@@ -322,7 +242,7 @@ class DurabilityFindingsTest {
   }
 
   private boolean isSeal(String key) {
-    return objects
+    return fx.objects
         .peek(key)
         .map(
             b ->

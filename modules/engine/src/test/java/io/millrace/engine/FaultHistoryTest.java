@@ -11,10 +11,7 @@ import io.millrace.core.config.StreamConfig;
 import io.millrace.core.record.AppendInput;
 import io.millrace.core.record.AppendRecord;
 import io.millrace.core.record.SequencedRecord;
-import io.millrace.metadata.MetadataStore;
-import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import io.millrace.objectstore.ObjectStoreException;
-import io.millrace.objectstore.memory.InMemoryObjectStore;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,31 +33,21 @@ import org.junit.jupiter.api.Test;
  */
 class FaultHistoryTest {
   private static final String BASIN = "history-basin";
-  private final List<EngineNode> nodes = new ArrayList<>();
-  private final InMemoryObjectStore objects = new InMemoryObjectStore();
-  private final MetadataStore metadata = SqliteMetadataStore.inMemory();
-  private final TestResolver resolver = new TestResolver();
+  private final DataPlaneFixture fx = new DataPlaneFixture();
   private final TestClock clock = new TestClock(1_000_000);
 
   @AfterEach
   void tearDown() {
-    objects.clearFaults();
-    nodes.forEach(EngineNode::close);
-    metadata.close();
+    fx.close();
   }
 
   private DataPlane node() {
-    EngineNode n =
-        new EngineNode(
+    return fx.start(
             "millrace.engine.channels.write-retries = 1\n"
                 + "millrace.engine.channels.write-retry-backoff = 1 ms\n"
                 + "millrace.engine.segments.flush-bytes = 2000\n",
-            objects,
-            metadata,
-            resolver,
-            clock);
-    nodes.add(n);
-    return n.dataPlane;
+            clock)
+        .dataPlane;
   }
 
   private record Sent(String stream, String body, CompletionStage<AppendOutcome> outcome) {}
@@ -69,17 +56,17 @@ class FaultHistoryTest {
   void underRandomWriteFailuresAckedRecordsSurviveACrashExactlyOnceWithDenseSeqNums()
       throws Exception {
     Random random = new Random(42);
-    objects.failPuts(
+    fx.objects.failPuts(
         k -> k.startsWith("wal/") && random.nextInt(100) < 15,
         Integer.MAX_VALUE,
         () -> new ObjectStoreException("injected failure"));
-    objects.failPutsAfterWrite(
+    fx.objects.failPutsAfterWrite(
         k -> k.startsWith("wal/") && random.nextInt(100) < 10,
         Integer.MAX_VALUE,
         () -> new ObjectStoreException("injected ambiguous failure"));
     DataPlane dp = node();
     List<String> streams = List.of("h-0", "h-1", "h-2");
-    streams.forEach(s -> resolver.create(BASIN, s, StreamConfig.EMPTY));
+    streams.forEach(s -> fx.resolver.create(BASIN, s, StreamConfig.EMPTY));
 
     List<Sent> sent = new ArrayList<>();
     int n = 0;
@@ -118,8 +105,8 @@ class FaultHistoryTest {
     assertThat(ackedAt).isNotEmpty();
     assertThat(failed).isNotEmpty();
 
-    nodes.get(0).crash();
-    objects.clearFaults();
+    fx.nodes().get(0).crash();
+    fx.objects.clearFaults();
     DataPlane after = node();
 
     Set<String> seen = new HashSet<>();

@@ -1,25 +1,21 @@
 package io.millrace.engine;
 
+import static io.millrace.engine.DataPlaneFixture.BASIN;
+import static io.millrace.engine.DataPlaneFixture.START_MS;
+import static io.millrace.engine.DataPlaneFixture.acked;
+import static io.millrace.engine.DataPlaneFixture.await;
+import static io.millrace.engine.DataPlaneFixture.failure;
+import static io.millrace.engine.DataPlaneFixture.input;
+import static io.millrace.engine.DataPlaneFixture.readAllBodiesOnceAnswering;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
-import io.millrace.core.api.ReadOutcome;
-import io.millrace.core.api.ReadRequest;
-import io.millrace.core.api.ReadStart;
 import io.millrace.core.config.StreamConfig;
 import io.millrace.core.record.AppendAck;
-import io.millrace.core.record.AppendInput;
-import io.millrace.core.record.AppendRecord;
-import io.millrace.core.record.SequencedRecord;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.StreamletRecord;
-import io.millrace.metadata.sqlite.SqliteMetadataStore;
-import io.millrace.objectstore.memory.InMemoryObjectStore;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,7 +23,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,36 +32,20 @@ import org.junit.jupiter.api.Test;
  * stop, so that a third activation recovers exactly the acknowledged records of both.
  */
 class SupersededOwnerTest {
-  private static final String BASIN = "test-basin";
   private static final String OVERRIDES = "millrace.engine.segments.flush-age = 1 s\n";
 
-  private InMemoryObjectStore objects;
-  private MetadataStore realMetadata;
-  private TestResolver resolver;
-  private final List<EngineNode> nodes = new ArrayList<>();
-
-  @BeforeEach
-  void setUp() {
-    Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
-    objects = new InMemoryObjectStore();
-    realMetadata = SqliteMetadataStore.inMemory();
-    resolver = new TestResolver();
-  }
+  private final DataPlaneFixture fx = new DataPlaneFixture();
 
   @AfterEach
   void tearDown() {
-    for (EngineNode n : nodes) {
-      n.close();
-    }
-    realMetadata.close();
+    fx.close();
   }
 
   /** A node with its own clock (segment flushes by age happen only when the test advances it). */
   private Node node() {
-    Recording metadata = new Recording(realMetadata);
-    TestClock clock = new TestClock(1_700_000_000_000L);
-    EngineNode n = new EngineNode(OVERRIDES, objects, metadata.faulty.store, resolver, clock);
-    nodes.add(n);
+    Recording metadata = new Recording(fx.metadata);
+    TestClock clock = new TestClock(START_MS);
+    EngineNode n = fx.start(OVERRIDES, metadata.faulty.store, clock);
     return new Node(n, n.dataPlane, clock, metadata);
   }
 
@@ -98,7 +77,7 @@ class SupersededOwnerTest {
 
   @Test
   void aSupersededOwnerFlushingLateIsRefusedStopsAndNoAckedRecordIsLostOrDuplicated() {
-    resolver.create(BASIN, "split", StreamConfig.EMPTY);
+    fx.resolver.create(BASIN, "split", StreamConfig.EMPTY);
     String id = idOf("split");
     Node old = node();
     assertThat(acked(old.dp().append(BASIN, "split", input("a0"))).start().seqNum()).isZero();
@@ -114,7 +93,7 @@ class SupersededOwnerTest {
     next.clock().advance(2_000);
     awaitSegments(id, "0-3", "4-4");
     Awaitility.await()
-        .until(() -> await(realMetadata.listStreamlets(id)).stream().allMatch(l -> l.epoch() >= 3));
+        .until(() -> await(fx.metadata.listStreamlets(id)).stream().allMatch(l -> l.epoch() >= 3));
 
     // The old owner stops gracefully: it flushes a0..a1 from seq num 0 and would seal epoch 1.
     old.metadata().fencedWrites.clear();
@@ -124,7 +103,7 @@ class SupersededOwnerTest {
         .as("its first fenced write is refused and it makes no other")
         .containsExactly("addSegment refused");
     assertThat(segmentRanges(id)).containsExactly("0-3", "4-4");
-    assertThat(await(realMetadata.getStreamState(id)).orElseThrow().epoch()).isEqualTo(3);
+    assertThat(await(fx.metadata.getStreamState(id)).orElseThrow().epoch()).isEqualTo(3);
 
     next.engine().crash();
     Node third = node();
@@ -133,7 +112,7 @@ class SupersededOwnerTest {
 
   @Test
   void aSupersededOwnerAppendingAgainIsRefusedRetryablyAndNeverReopensAnOlderEpoch() {
-    resolver.create(BASIN, "zombie", StreamConfig.EMPTY);
+    fx.resolver.create(BASIN, "zombie", StreamConfig.EMPTY);
     String id = idOf("zombie");
     Node old = node();
     assertThat(acked(old.dp().append(BASIN, "zombie", input("a0"))).start().seqNum()).isZero();
@@ -149,7 +128,7 @@ class SupersededOwnerTest {
     Awaitility.await()
         .until(
             () ->
-                await(realMetadata.listStreamlets(id)).stream()
+                await(fx.metadata.listStreamlets(id)).stream()
                     .map(StreamletRecord::epoch)
                     .toList()
                     .equals(List.of(3L)));
@@ -164,7 +143,7 @@ class SupersededOwnerTest {
     // The client retries; a fresh activation on the old node recovers and appends after b1.
     AppendAck ack = appendRetrying(old.dp(), "zombie", "late");
     assertThat(ack.start().seqNum()).isEqualTo(3);
-    assertThat(await(realMetadata.listStreamlets(id)).stream().map(StreamletRecord::epoch).toList())
+    assertThat(await(fx.metadata.listStreamlets(id)).stream().map(StreamletRecord::epoch).toList())
         .as("the fresh activation opened an epoch above the new owner's")
         .allMatch(e -> e >= 3)
         .contains(4L);
@@ -183,49 +162,13 @@ class SupersededOwnerTest {
   }
 
   private List<String> segmentRanges(String id) {
-    return await(realMetadata.listSegments(id)).stream()
+    return await(fx.metadata.listSegments(id)).stream()
         .map(s -> s.firstSeqNum() + "-" + s.lastSeqNum())
         .toList();
   }
 
   private String idOf(String name) {
-    return resolver
-        .resolve(BASIN, name, StreamResolver.Access.READ)
-        .toCompletableFuture()
-        .join()
-        .streamId();
-  }
-
-  private static AppendInput input(String body) {
-    return new AppendInput(
-        List.of(new AppendRecord(null, List.of(), body.getBytes(StandardCharsets.UTF_8))),
-        null,
-        null);
-  }
-
-  private static <T> T await(CompletionStage<T> stage) {
-    try {
-      return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("did not complete normally: " + e, e);
-    }
-  }
-
-  private static S2Exception failure(CompletionStage<?> stage) {
-    try {
-      stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return S2Exception.from(e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a failure");
-  }
-
-  private static AppendAck acked(CompletionStage<AppendOutcome> stage) {
-    AppendOutcome o = await(stage);
-    assertThat(o).isInstanceOf(AppendOutcome.Appended.class);
-    return ((AppendOutcome.Appended) o).ack();
+    return fx.idOf(name);
   }
 
   /** Appends like a client: retries while the stream answers that it is restarting. */
@@ -249,29 +192,6 @@ class SupersededOwnerTest {
   }
 
   private static List<String> readAll(DataPlane dp, String stream) {
-    // A stream that is (re)activating refuses requests retryably for a moment: retry like a client.
-    Awaitility.await()
-        .until(
-            () ->
-                dp.checkTail(BASIN, stream)
-                    .toCompletableFuture()
-                    .handle((t, e) -> t != null)
-                    .get());
-    long tail = await(dp.checkTail(BASIN, stream)).seqNum();
-    List<String> all = new ArrayList<>();
-    long next = 0;
-    while (next < tail) {
-      ReadOutcome o =
-          await(
-              dp.read(
-                  BASIN,
-                  stream,
-                  new ReadRequest(new ReadStart.SeqNum(next), false, null, null, null, null)));
-      List<SequencedRecord> page = ((ReadOutcome.Batch) o).batch().records();
-      assertThat(page).isNotEmpty();
-      page.forEach(r -> all.add(new String(r.body(), StandardCharsets.UTF_8)));
-      next = page.get(page.size() - 1).seqNum() + 1;
-    }
-    return all;
+    return readAllBodiesOnceAnswering(dp, stream);
   }
 }

@@ -1,37 +1,20 @@
 package io.millrace.server;
 
+import static io.millrace.server.MainRun.serveConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The cluster-mode flags, the --config file and the start checks of unreachable stores. */
 class ClusterOptionsTest {
   @TempDir Path tmp;
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-  private int run(String... args) {
-    return Main.run(
-        args,
-        new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-  }
-
-  private static Config serveConfig(Path configFile, String... args) {
-    Main.Serve serve = new Main.Serve();
-    new CommandLine(serve).parseArgs(args);
-    return Main.config(serve.overrides(), configFile);
-  }
+  private final MainRun main = new MainRun();
 
   @Test
   void theEmbeddedDefaultsAreUnchanged() {
@@ -115,10 +98,10 @@ class ClusterOptionsTest {
 
   @Test
   void anUnknownStoreNameStopsTheStartWithTheAllowedValues() {
-    int code = run("serve", "--object-store", "ftp", "--port", "0");
+    int code = main.run("serve", "--object-store", "ftp", "--port", "0");
 
     assertThat(code).isEqualTo(1);
-    assertThat(err.toString(StandardCharsets.UTF_8))
+    assertThat(main.err())
         .contains("Millrace could not start")
         .contains("object-store")
         .contains("local, s3");
@@ -128,10 +111,10 @@ class ClusterOptionsTest {
   void aMissingConfigFileStopsTheStartWithItsPath() {
     Path missing = tmp.resolve("missing.conf");
 
-    int code = run("serve", "--config", missing.toString());
+    int code = main.run("serve", "--config", missing.toString());
 
     assertThat(code).isEqualTo(1);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains(missing.toString());
+    assertThat(main.err()).contains(missing.toString());
   }
 
   @Test
@@ -143,7 +126,7 @@ class ClusterOptionsTest {
                 + " request-timeout = 1s, max-attempts = 2, backoff-max = 100ms }\n");
 
     int code =
-        run(
+        main.run(
             "serve",
             "--config",
             file.toString(),
@@ -159,13 +142,13 @@ class ClusterOptionsTest {
             "0");
 
     assertThat(code).isEqualTo(1);
-    String message = err.toString(StandardCharsets.UTF_8).strip();
+    String message = main.err().strip();
     assertThat(message)
         .startsWith("Millrace could not start: Cannot use the object store")
         .contains("bucket b")
         .contains("http://127.0.0.1:1")
         .doesNotContain("\n");
-    assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("Millrace ready");
+    assertThat(main.out()).doesNotContain("Millrace ready");
   }
 
   @Test
@@ -175,20 +158,19 @@ class ClusterOptionsTest {
             tmp.resolve("cassandra.conf"), "millrace.metadata.cassandra.connect-timeout = 2s\n");
 
     int code =
-        run("schema", "--config", file.toString(), "--cassandra-contact-points", "127.0.0.1:1");
+        main.run(
+            "schema", "--config", file.toString(), "--cassandra-contact-points", "127.0.0.1:1");
 
     assertThat(code).isEqualTo(1);
-    assertThat(err.toString(StandardCharsets.UTF_8))
-        .contains("Millrace schema failed")
-        .contains("127.0.0.1:1");
+    assertThat(main.err()).contains("Millrace schema failed").contains("127.0.0.1:1");
   }
 
   @Test
   void helpListsTheClusterOptions() {
-    int code = run("serve", "--help");
+    int code = main.run("serve", "--help");
 
     assertThat(code).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8))
+    assertThat(main.out())
         .contains("--object-store")
         .contains("--metadata")
         .contains("--seed-nodes")

@@ -1,39 +1,22 @@
 package io.millrace.server;
 
+import static io.millrace.server.MainRun.serveConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The management port and cluster bootstrap flags, their config keys and their checks. */
 class ManagementOptionsTest {
   @TempDir Path tmp;
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-  private int run(String... args) {
-    return Main.run(
-        args,
-        new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-  }
-
-  private static Config serveConfig(Path configFile, String... args) {
-    Main.Serve serve = new Main.Serve();
-    new CommandLine(serve).parseArgs(args);
-    return Main.config(serve.overrides(), configFile);
-  }
+  private final MainRun main = new MainRun();
 
   @Test
   void byDefaultTheManagementPortIsOffAndTheNodeDoesNotBootstrap() {
@@ -148,7 +131,7 @@ class ManagementOptionsTest {
   @Test
   void seedNodesTogetherWithBootstrapStopTheStartWithExitCode2() {
     int code =
-        run(
+        main.run(
             "serve",
             "--port",
             "0",
@@ -162,17 +145,17 @@ class ManagementOptionsTest {
             "127.0.0.1:7626");
 
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8))
+    assertThat(main.err())
         .contains("--seed-nodes")
         .contains("--bootstrap-contact-points")
         .contains("exclude each other");
-    assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("Millrace ready");
+    assertThat(main.out()).doesNotContain("Millrace ready");
   }
 
   @Test
   void bootstrapWithoutAManagementPortStopsTheStartWithExitCode2() {
     int code =
-        run(
+        main.run(
             "serve",
             "--port",
             "0",
@@ -182,13 +165,13 @@ class ManagementOptionsTest {
             "127.0.0.1:7626");
 
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("needs --management-port");
+    assertThat(main.err()).contains("needs --management-port");
   }
 
   @Test
   void moreRequiredContactPointsThanListedStopTheStartWithExitCode2() {
     int code =
-        run(
+        main.run(
             "serve",
             "--management-port",
             "0",
@@ -198,7 +181,7 @@ class ManagementOptionsTest {
             "2");
 
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8))
+    assertThat(main.err())
         .contains("--bootstrap-required-contact-points is 2 but only 1 contact point(s)");
   }
 
@@ -211,18 +194,17 @@ class ManagementOptionsTest {
                         null, "--management-port", "1", "--bootstrap-contact-points", "h1")))
         .isInstanceOf(StartupException.class)
         .hasMessageContaining("\"h1\" is not host:port");
-    int code = run("serve", "--management-port", "seventy");
+    int code = main.run("serve", "--management-port", "seventy");
     assertThat(code).isEqualTo(1);
-    assertThat(err.toString(StandardCharsets.UTF_8))
-        .contains("millrace.server.management.port is \"seventy\"");
+    assertThat(main.err()).contains("millrace.server.management.port is \"seventy\"");
   }
 
   @Test
   void theServeHelpListsTheNewFlags() {
-    int code = run("serve", "--help");
+    int code = main.run("serve", "--help");
 
     assertThat(code).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8))
+    assertThat(main.out())
         .contains("--management-port")
         .contains("--management-host")
         .contains("--bootstrap-contact-points")

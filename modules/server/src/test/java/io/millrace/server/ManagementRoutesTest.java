@@ -3,16 +3,10 @@ package io.millrace.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,15 +15,12 @@ import org.junit.jupiter.api.io.TempDir;
 class ManagementRoutesTest {
   @TempDir Path dataDir;
 
-  private final HttpClient http =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final EmbeddedServer node = new EmbeddedServer();
   private MillraceServer server;
 
   @AfterEach
   void stop() throws Exception {
-    if (server != null) {
-      server.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    }
+    node.close();
   }
 
   private MillraceServer start(String managementPort) {
@@ -39,18 +30,11 @@ class ManagementRoutesTest {
     if (managementPort != null) {
       o.put("millrace.server.management.port", managementPort);
     }
-    return MillraceServer.start(
-        Main.config(o, null),
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    return node.start(Main.config(o, null), new ByteArrayOutputStream());
   }
 
   private HttpResponse<String> get(String url) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(url))
-            .header("Authorization", "Bearer ignored")
-            .GET()
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return node.get(url);
   }
 
   private String management(String path) {
@@ -116,14 +100,6 @@ class ManagementRoutesTest {
 
   private HttpResponse<String> send(String method, String path, String basin, String json)
       throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(server.baseUrl() + path))
-            .header("Authorization", "Bearer ignored")
-            .header("Content-Type", "application/json")
-            .method(method, HttpRequest.BodyPublishers.ofString(json));
-    if (basin != null) {
-      b.header("s2-basin", basin);
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return node.sendJson(method, path, basin, json);
   }
 }

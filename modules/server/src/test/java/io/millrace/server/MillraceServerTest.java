@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,36 +17,29 @@ import org.junit.jupiter.api.io.TempDir;
 class MillraceServerTest {
   @TempDir Path dataDir;
 
-  private final HttpClient http =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-  private MillraceServer server;
+  private final EmbeddedServer node = new EmbeddedServer();
 
   @AfterEach
   void stop() throws Exception {
-    if (server != null) {
-      server.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    }
+    node.close();
   }
 
   private MillraceServer start(ByteArrayOutputStream out) {
-    return MillraceServer.start(
-        Main.config("127.0.0.1", 0, dataDir), new PrintStream(out, true, StandardCharsets.UTF_8));
+    return node.start(Main.config("127.0.0.1", 0, dataDir), out);
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-    return http.send(
-        request.header("Authorization", "Bearer ignored").build(),
-        HttpResponse.BodyHandlers.ofString());
+    return node.send(request);
   }
 
   private URI uri(String path) {
-    return URI.create(server.baseUrl() + path);
+    return node.uri(path);
   }
 
   @Test
   void aStartedServerPrintsTheExportsAndIsHealthyOnTheChosenPort() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    server = start(out);
+    MillraceServer server = start(out);
 
     String base = "http://127.0.0.1:" + server.port();
     assertThat(server.port()).isPositive();
@@ -66,7 +56,7 @@ class MillraceServerTest {
 
   @Test
   void basinsStreamsAndRecordsSurviveARestartOnTheSameDataDir() throws Exception {
-    server = start(new ByteArrayOutputStream());
+    start(new ByteArrayOutputStream());
     HttpResponse<String> created =
         send(
             HttpRequest.newBuilder(uri("/v1/basins"))
@@ -89,9 +79,9 @@ class MillraceServerTest {
                     HttpRequest.BodyPublishers.ofString(
                         "{\"records\":[{\"body\":\"first order\"}]}")));
     assertThat(appended.statusCode()).isEqualTo(200);
-    server.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    node.stop();
 
-    server = start(new ByteArrayOutputStream());
+    start(new ByteArrayOutputStream());
 
     HttpResponse<String> config =
         send(
@@ -111,7 +101,7 @@ class MillraceServerTest {
 
   @Test
   void aSecondNodeOnTheSameDataDirIsRefusedWithAClearMessage() {
-    server = start(new ByteArrayOutputStream());
+    start(new ByteArrayOutputStream());
     ByteArrayOutputStream secondOut = new ByteArrayOutputStream();
 
     assertThatThrownBy(() -> start(secondOut))
@@ -122,11 +112,10 @@ class MillraceServerTest {
 
   @Test
   void aStoppedServerNoLongerAcceptsConnections() throws Exception {
-    server = start(new ByteArrayOutputStream());
+    start(new ByteArrayOutputStream());
     URI health = uri("/health");
 
-    server.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    server = null;
+    node.stop();
 
     assertThatThrownBy(() -> send(HttpRequest.newBuilder(health).GET()))
         .isInstanceOf(ConnectException.class);

@@ -3,9 +3,6 @@ package io.millrace.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,50 +12,39 @@ import org.junit.jupiter.api.io.TempDir;
 class ServeCommandTest {
   @TempDir Path tmp;
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-  private int run(String... args) {
-    return Main.run(
-        args,
-        new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-  }
+  private final MainRun main = new MainRun();
 
   @Test
   void aDataDirThatCannotBeCreatedStopsTheServerWithAClearMessageAndANonZeroExit()
       throws Exception {
     Path file = Files.writeString(tmp.resolve("not-a-directory"), "x");
 
-    int code = run("serve", "--port", "0", "--data-dir", file.resolve("data").toString());
+    int code = main.run("serve", "--port", "0", "--data-dir", file.resolve("data").toString());
 
     assertThat(code).isNotZero();
-    assertThat(err.toString(StandardCharsets.UTF_8))
+    assertThat(main.err())
         .contains("Millrace could not start")
         .contains("Cannot create the data directory")
         .contains(file.resolve("data").toString());
-    assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("Millrace ready");
+    assertThat(main.out()).doesNotContain("Millrace ready");
   }
 
   @Test
   void aDataDirThatIsAFileIsRefused() throws Exception {
     Path file = Files.writeString(tmp.resolve("plain-file"), "x");
 
-    int code = run("serve", "--port", "0", "--data-dir", file.toString());
+    int code = main.run("serve", "--port", "0", "--data-dir", file.toString());
 
     assertThat(code).isNotZero();
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains(file.toString());
+    assertThat(main.err()).contains(file.toString());
   }
 
   @Test
   void helpListsTheServeOptions() {
-    int code = run("serve", "--help");
+    int code = main.run("serve", "--help");
 
     assertThat(code).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("--host")
-        .contains("--port")
-        .contains("--data-dir");
+    assertThat(main.out()).contains("--host").contains("--port").contains("--data-dir");
   }
 
   @Test

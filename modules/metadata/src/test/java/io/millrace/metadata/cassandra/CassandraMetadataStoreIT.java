@@ -13,6 +13,7 @@ import io.millrace.metadata.MetadataStoreException;
 import io.millrace.metadata.SegmentRecord;
 import io.millrace.metadata.StreamStateRecord;
 import io.millrace.metadata.StreamletRecord;
+import io.millrace.testsupport.ServiceProcess;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

@@ -1,5 +1,7 @@
 package io.millrace.metadata.cassandra;
 
+import io.millrace.testsupport.ServiceProcess;
+
 /** One Cassandra 5.0.9 per test JVM, started on first use by deploy/services/services.sh. */
 final class CassandraService {
   private static ServiceProcess process;

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.core.config.BasinConfig;
 import io.millrace.metadata.BasinRecord;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import io.millrace.testsupport.KilledWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,32 +38,10 @@ class SqliteMetadataStoreKillTest {
   @Test
   void everyAcknowledgedWriteSurvivesKillMinus9OfTheWriter() throws Exception {
     Path file = dir.resolve("metadata.db");
-    Process writer =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                SqliteMetadataStoreKillTest.class.getName(),
-                file.toString())
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    List<String> acked = new ArrayList<>();
-    try (BufferedReader out =
-        new BufferedReader(
-            new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while (acked.size() < 40 && (line = out.readLine()) != null) {
-        if (line.startsWith("acked ")) {
-          acked.add(line.substring("acked ".length()));
-        }
-      }
-      writer.destroyForcibly(); // SIGKILL on POSIX
-      assertThat(writer.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    } finally {
-      if (writer.isAlive()) {
-        writer.destroyForcibly();
-      }
-    }
+    KilledWriter.Outcome run =
+        KilledWriter.runThenKill(SqliteMetadataStoreKillTest.class, 40, file.toString());
+    assertThat(run.exitedAfterKill()).isTrue();
+    List<String> acked = run.acked();
     assertThat(acked).hasSizeGreaterThanOrEqualTo(40);
 
     try (SqliteMetadataStore store = SqliteMetadataStore.open(file)) {

@@ -1,5 +1,7 @@
 package io.millrace.metadata.sqlite;
 
+import static io.millrace.testsupport.Stages.failure;
+import static io.millrace.testsupport.Stages.join;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,8 +22,6 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -170,18 +170,5 @@ class SqliteMetadataStoreTest {
       assertThat(join(store.listStreamlets("id"))).isEmpty();
       assertThat(join(store.getChannel("ch"))).isEmpty();
     }
-  }
-
-  private static <T> T join(CompletionStage<T> stage) {
-    return stage.toCompletableFuture().join();
-  }
-
-  private static Throwable failure(CompletionStage<?> stage) {
-    try {
-      stage.toCompletableFuture().join();
-    } catch (CompletionException e) {
-      return e.getCause();
-    }
-    throw new AssertionError("expected a failure");
   }
 }

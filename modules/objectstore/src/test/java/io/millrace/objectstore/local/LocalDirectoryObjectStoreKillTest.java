@@ -3,9 +3,7 @@ package io.millrace.objectstore.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.objectstore.ObjectInfo;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import io.millrace.testsupport.KilledWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,32 +61,10 @@ class LocalDirectoryObjectStoreKillTest {
   @Test
   void acknowledgedObjectsSurviveKillMinus9AndNoPartialObjectIsVisible() throws Exception {
     Path root = dir.resolve("objects");
-    Process writer =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                LocalDirectoryObjectStoreKillTest.class.getName(),
-                root.toString())
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    List<Long> acked = new ArrayList<>();
-    try (BufferedReader out =
-        new BufferedReader(
-            new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while (acked.size() < 40 && (line = out.readLine()) != null) {
-        if (line.startsWith("acked ")) {
-          acked.add(Long.parseLong(line.substring("acked ".length())));
-        }
-      }
-      writer.destroyForcibly(); // SIGKILL on POSIX
-      assertThat(writer.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    } finally {
-      if (writer.isAlive()) {
-        writer.destroyForcibly();
-      }
-    }
+    KilledWriter.Outcome run =
+        KilledWriter.runThenKill(LocalDirectoryObjectStoreKillTest.class, 40, root.toString());
+    assertThat(run.exitedAfterKill()).isTrue();
+    List<Long> acked = run.acked().stream().map(Long::parseLong).toList();
     assertThat(acked).hasSizeGreaterThanOrEqualTo(40);
 
     try (LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(root)) {

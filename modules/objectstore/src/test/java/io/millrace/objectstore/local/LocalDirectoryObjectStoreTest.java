@@ -1,5 +1,7 @@
 package io.millrace.objectstore.local;
 
+import static io.millrace.testsupport.Stages.failure;
+import static io.millrace.testsupport.Stages.join;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,8 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -162,18 +162,5 @@ class LocalDirectoryObjectStoreTest {
 
   private static byte[] b(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static <T> T join(CompletionStage<T> stage) {
-    return stage.toCompletableFuture().join();
-  }
-
-  private static Throwable failure(CompletionStage<?> stage) {
-    try {
-      stage.toCompletableFuture().join();
-    } catch (CompletionException e) {
-      return e.getCause();
-    }
-    throw new AssertionError("expected a failure");
   }
 }

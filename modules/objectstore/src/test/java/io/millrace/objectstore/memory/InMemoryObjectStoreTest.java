@@ -1,5 +1,7 @@
 package io.millrace.objectstore.memory;
 
+import static io.millrace.testsupport.Stages.failure;
+import static io.millrace.testsupport.Stages.join;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -154,18 +155,5 @@ class InMemoryObjectStoreTest {
 
   private static byte[] b(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static <T> T join(CompletionStage<T> stage) {
-    return stage.toCompletableFuture().join();
-  }
-
-  private static Throwable failure(CompletionStage<?> stage) {
-    try {
-      stage.toCompletableFuture().join();
-    } catch (CompletionException e) {
-      return e.getCause();
-    }
-    throw new AssertionError("expected a failure");
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.millrace.objectstore.ObjectAlreadyExistsException;
 import io.millrace.objectstore.ObjectInfo;
 import io.millrace.objectstore.ObjectStoreException;
+import io.millrace.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;

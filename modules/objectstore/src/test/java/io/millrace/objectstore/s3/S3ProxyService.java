@@ -1,5 +1,6 @@
 package io.millrace.objectstore.s3;
 
+import io.millrace.testsupport.ServiceProcess;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

@@ -1,4 +1,4 @@
-package io.millrace.objectstore.s3;
+package io.millrace.testsupport;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -14,8 +14,10 @@ import java.util.concurrent.TimeUnit;
  * deploy/services/services.sh} (which resolves it from Maven Central if its cache is empty), on a
  * free port with a fresh work directory under {@code target/}, and stopped when the JVM exits. If
  * the JVM dies without its shutdown hooks, the script's owner-pid watchdog stops the service.
+ *
+ * <p>Shared by the contract ITs of the objectstore (S3Proxy) and metadata (Cassandra) modules.
  */
-final class ServiceProcess {
+public final class ServiceProcess {
   private static final long START_LIMIT_SECONDS = 600;
 
   private final String service;
@@ -34,7 +36,7 @@ final class ServiceProcess {
    * Starts {@code service} (with extra services.sh options) and registers its stop at JVM exit;
    * fails the caller clearly.
    */
-  static ServiceProcess start(String service, String... options) {
+  public static ServiceProcess start(String service, String... options) {
     Path script = findScript();
     int port = freePort();
     Path workDir =
@@ -55,7 +57,8 @@ final class ServiceProcess {
     return p;
   }
 
-  int port() {
+  /** The port the service listens on. */
+  public int port() {
     return port;
   }
 
@@ -110,7 +113,8 @@ final class ServiceProcess {
         "deploy/services/services.sh not found above " + Path.of("").toAbsolutePath());
   }
 
-  static int freePort() {
+  /** A port that was free a moment ago (for a service to start on, or as a closed port). */
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     } catch (IOException e) {
