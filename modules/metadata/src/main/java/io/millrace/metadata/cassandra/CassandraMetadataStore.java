@@ -74,6 +74,7 @@ public final class CassandraMetadataStore implements MetadataStore {
 
   private static final Logger log = LoggerFactory.getLogger(CassandraMetadataStore.class);
   private static final Duration SCHEMA_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration RECONNECTION_MAX_DELAY = Duration.ofSeconds(2);
   private static final int CAS_ATTEMPTS = 4;
 
   /** Bound of a compare-and-set loop; every refused step means another writer moved first. */
@@ -176,6 +177,11 @@ public final class CassandraMetadataStore implements MetadataStore {
             .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, s.connectTimeout())
             .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, SCHEMA_TIMEOUT)
             .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
+            // After an outage, reconnect within seconds: the driver's default backoff grows to 60
+            // s,
+            // and every append that needs metadata fails until the session is back.
+            .withDuration(DefaultDriverOption.RECONNECTION_BASE_DELAY, Duration.ofMillis(500))
+            .withDuration(DefaultDriverOption.RECONNECTION_MAX_DELAY, RECONNECTION_MAX_DELAY)
             // Schema metadata (for token-aware routing) of our keyspace only.
             .withStringList(
                 DefaultDriverOption.METADATA_SCHEMA_REFRESHED_KEYSPACES, List.of(s.keyspace()))
