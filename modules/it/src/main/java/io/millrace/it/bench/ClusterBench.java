@@ -306,8 +306,9 @@ public final class ClusterBench {
       w.start();
     }
     Thread.sleep(5000);
-    long killedAt = System.nanoTime();
     sh(clusterSh, "kill-node", Integer.toString(killNode));
+    // After the script returns: appends sent while it ran may still have been acked by the node.
+    long killedAt = System.nanoTime();
     long limit = killedAt + TimeUnit.SECONDS.toNanos(180);
     while (!writers.stream().allMatch(w -> w.ackedSentAfter(killedAt))
         && System.nanoTime() < limit) {
