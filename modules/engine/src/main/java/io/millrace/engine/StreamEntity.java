@@ -154,6 +154,20 @@ public final class StreamEntity {
       SegmentRecord segment, StreamSequencer.State state, String refused, Throwable error)
       implements Command {}
 
+  /**
+   * One segment flush: the records, the object's bytes and the metadata rows it writes. A failed
+   * attempt is retried exactly as it was, before anything newer is flushed: some of its writes may
+   * have applied (a store failing or timing out mid-way), and only an identical retry reads them
+   * back as applied instead of as another owner's.
+   */
+  private record FlushAttempt(
+      List<SequencedRecord> records,
+      StreamSequencer.State state,
+      long epoch,
+      byte[] data,
+      SegmentRecord segment,
+      StreamStateRecord row) {}
+
   private record Tick() implements Command {}
 
   private record WaitExpired(long waiterId) implements Command {}
@@ -251,6 +265,8 @@ public final class StreamEntity {
     private long oldestUnflushedAt = -1;
     private long flushedNext;
     private boolean flushing;
+    private FlushAttempt flushInFlight;
+    private FlushAttempt failedFlush;
     private long maxEpoch;
     private Streamlet streamlet;
     private long lastDurableChunk = -1;
@@ -989,6 +1005,14 @@ public final class StreamEntity {
         return;
       }
       flushing = true;
+      FlushAttempt attempt = failedFlush != null ? failedFlush : nextFlush();
+      failedFlush = null;
+      flushInFlight = attempt;
+      runFlush(attempt);
+    }
+
+    /** A flush of everything in memory, which ends at the durable tail. */
+    private FlushAttempt nextFlush() {
       List<SequencedRecord> records = List.copyOf(memory);
       StreamSequencer.State state = sequencer.durable();
       if (state.nextSeqNum() != records.get(records.size() - 1).seqNum() + 1) {
@@ -1023,6 +1047,17 @@ public final class StreamEntity {
               state.fencingToken(),
               state.trimPoint(),
               epoch);
+      return new FlushAttempt(records, state, epoch, data, seg, row);
+    }
+
+    private void runFlush(FlushAttempt attempt) {
+      List<SequencedRecord> records = attempt.records();
+      StreamSequencer.State state = attempt.state();
+      long epoch = attempt.epoch();
+      byte[] data = attempt.data();
+      SegmentRecord seg = attempt.segment();
+      StreamStateRecord row = attempt.row();
+      String key = seg.objectKey();
       ObjectStore objects = deps.objects();
       MetadataStore metadata = deps.metadata();
       CompletionStage<Void> put =
@@ -1109,6 +1144,8 @@ public final class StreamEntity {
 
     private Behavior<Command> applyFlushDone(FlushDone m) {
       flushing = false;
+      FlushAttempt attempt = flushInFlight;
+      flushInFlight = null;
       if (m.refused() != null) {
         // An erase in progress wins: the stream is gone anyway and its tombstone is written next.
         return eraseReply != null ? Behaviors.same() : superseded(m.refused());
@@ -1120,6 +1157,7 @@ public final class StreamEntity {
                 streamId,
                 m.segment().objectKey(),
                 m.error().toString());
+        failedFlush = attempt;
         return Behaviors.same();
       }
       SegmentRecord seg = m.segment();

@@ -148,6 +148,57 @@ class DurabilityFindingsTest {
     assertThat(readAll(dp, s)).containsExactly("a");
   }
 
+  // ---------------------------------------------------------------- review: partial flush
+
+  @Test
+  void aFlushThatFailedAfterItsSegmentWasIndexedIsRetriedExactlyAndTheOwnerKeepsTheStream() {
+    String overrides = "millrace.engine.segments.flush-age = 1 s\n";
+    DataPlane dp = node(overrides);
+    String s = stream("partial-flush");
+    String id = idOf(s);
+    acked(dp.append(BASIN, s, input("a")));
+    acked(dp.append(BASIN, s, input("b")));
+    long activations = dp.metrics().snapshot().get("millrace_stream_activations_total");
+    // The segment's object and index row are written; the state write then fails (a store blip).
+    java.util.concurrent.atomic.AtomicInteger failedStateWrites =
+        new java.util.concurrent.atomic.AtomicInteger();
+    metadata.on(
+        "putStreamState",
+        inv -> {
+          failedStateWrites.incrementAndGet();
+          return java.util.concurrent.CompletableFuture.failedFuture(
+              new IllegalStateException("metadata unreachable"));
+        });
+    clock.advance(2_000);
+    Awaitility.await().until(() -> failedStateWrites.get() >= 1);
+    Awaitility.await().until(() -> !await(fx.metadata.listSegments(id)).isEmpty());
+    // More records arrive before the store is back.
+    acked(dp.append(BASIN, s, input("c")));
+    metadata.clear("putStreamState");
+    for (long flushed : new long[] {2, 3}) {
+      clock.advance(2_000);
+      Awaitility.await()
+          .until(
+              () ->
+                  await(fx.metadata.getStreamState(id))
+                      .map(st -> st.flushedNextSeqNum() == flushed)
+                      .orElse(false));
+    }
+
+    // The same owner still holds the stream: it was never taken for superseded and reactivated.
+    assertThat(acked(dp.append(BASIN, s, input("d"))).start().seqNum()).isEqualTo(3);
+    assertThat(dp.metrics().snapshot().get("millrace_stream_activations_total"))
+        .isEqualTo(activations);
+    // Every segment object written is in the index: none was left behind by a refused flush.
+    List<String> indexed =
+        await(fx.metadata.listSegments(id)).stream()
+            .map(io.millrace.metadata.SegmentRecord::objectKey)
+            .toList();
+    assertThat(fx.objects.keys().stream().filter(k -> k.startsWith("segments/")).toList())
+        .containsExactlyInAnyOrderElementsOf(indexed);
+    assertThat(readAll(dp, s)).containsExactly("a", "b", "c", "d");
+  }
+
   // ---------------------------------------------------------------- finding 1
 
   @Test
