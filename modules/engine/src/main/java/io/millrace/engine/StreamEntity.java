@@ -776,11 +776,24 @@ public final class StreamEntity {
                           m.error().toString());
                   return onStreamletCreated(new StreamletCreated(reg, m.epoch(), true));
                 }
+                long highest = -1;
                 if (m.found() != null) {
                   for (StreamletRecord l : m.found()) {
-                    maxEpoch = Math.max(maxEpoch, l.epoch());
+                    highest = Math.max(highest, l.epoch());
                   }
                 }
+                if (highest >= m.epoch()) {
+                  // Another activation holds this epoch or a higher one: never adopt its epoch
+                  // (a later state write at it would pass the fence); stop and let a fresh
+                  // activation recover.
+                  return superseded(
+                      "creating epoch "
+                          + m.epoch()
+                          + " (another owner holds epoch "
+                          + highest
+                          + ")");
+                }
+                maxEpoch = Math.max(maxEpoch, highest);
                 releaseAssignedLoad();
                 ctx.getLog()
                     .warn(

@@ -199,6 +199,46 @@ class DurabilityFindingsTest {
     assertThat(readAll(dp, s)).containsExactly("a", "b", "c", "d");
   }
 
+  @Test
+  void aFailedStreamletCreateThatRevealsAnotherOwnersEpochStopsTheInstanceInsteadOfAdoptingIt() {
+    DataPlane dp = node("");
+    String s = stream("foreign-epoch");
+    String id = idOf(s);
+    acked(dp.append(BASIN, s, input("a")));
+    // The streamlet is sealed when the stream rotates or moves; force the next append to open one.
+    dp.stop().toCompletableFuture().join();
+    DataPlane next = node("");
+    long before = next.metrics().snapshot().get("millrace_stream_activations_total");
+    // While this instance creates its epoch, another owner registers that very epoch, and the
+    // create answers with an error.
+    java.util.concurrent.atomic.AtomicBoolean once =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    metadata.on(
+        "createStreamlet",
+        inv -> {
+          if (!once.compareAndSet(false, true)) {
+            return inv.proceed().get();
+          }
+          io.millrace.metadata.StreamletRecord mine =
+              (io.millrace.metadata.StreamletRecord) inv.args()[0];
+          await(
+              fx.metadata.createStreamlet(
+                  new io.millrace.metadata.StreamletRecord(
+                      id, mine.epoch(), "another-owners-channel", 0, null, null)));
+          return java.util.concurrent.CompletableFuture.failedFuture(
+              new IllegalStateException("metadata timed out"));
+        });
+
+    S2Exception e = failure(next.append(BASIN, s, input("lost")));
+    assertThat(e.code().retryable()).isTrue();
+    // The instance stopped; a fresh activation recovers (sealing the other owner's channel) and
+    // takes the stream at a higher epoch.
+    assertThat(acked(next.append(BASIN, s, input("b"))).start().seqNum()).isEqualTo(1);
+    assertThat(next.metrics().snapshot().get("millrace_stream_activations_total"))
+        .isEqualTo(before + 2);
+    assertThat(readAll(next, s)).containsExactly("a", "b");
+  }
+
   // ---------------------------------------------------------------- finding 1
 
   @Test
