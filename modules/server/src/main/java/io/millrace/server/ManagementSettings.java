@@ -71,7 +71,14 @@ public record ManagementSettings(
         points.add(parseContactPoint(t));
       }
     }
-    int required = b.getInt("required-contact-points");
+    int required;
+    try {
+      required = b.getInt("required-contact-points");
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new StartupException(
+          "millrace.server.bootstrap.required-contact-points must be a whole number: "
+              + e.getMessage());
+    }
     if (required < 0) {
       throw new StartupException(
           "millrace.server.bootstrap.required-contact-points is " + required + "; expected >= 0.");

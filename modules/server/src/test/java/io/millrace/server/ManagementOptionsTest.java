@@ -200,6 +200,18 @@ class ManagementOptionsTest {
   }
 
   @Test
+  void aRequiredContactPointCountThatIsNotANumberIsRefusedByName() {
+    assertThatThrownBy(
+            () ->
+                ManagementSettings.fromConfig(
+                    com.typesafe.config.ConfigFactory.parseString(
+                            "millrace.server.bootstrap.required-contact-points = three")
+                        .withFallback(serveConfig(null, "--management-port", "1"))))
+        .isInstanceOf(StartupException.class)
+        .hasMessageContaining("millrace.server.bootstrap.required-contact-points must be a whole");
+  }
+
+  @Test
   void theServeHelpListsTheNewFlags() {
     int code = main.run("serve", "--help");
 
