@@ -50,6 +50,29 @@ public record ManagementSettings(
   }
 
   /**
+   * A warning for a bootstrapping node that is not itself among the contact points as it advertises
+   * itself ({@code host} and the bound management port): such a node can join a cluster the listed
+   * nodes form but can never form one; empty otherwise.
+   */
+  public Optional<String> selfNotListedWarning(int boundPort) {
+    if (!bootstrap()) {
+      return Optional.empty();
+    }
+    ContactPoint self = new ContactPoint(host, boundPort);
+    if (contactPoints.contains(self)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "This node's management endpoint "
+            + self
+            + " is not among the bootstrap contact points "
+            + contactPoints
+            + ": it can join a cluster those nodes form, but never form one itself. If it should"
+            + " be a contact point, list it exactly as it advertises itself (--management-host,"
+            + " by default --cluster-host; same spelling, e.g. 127.0.0.1 and not localhost).");
+  }
+
+  /**
    * Reads the settings. The management host defaults to the cluster host ({@code
    * pekko.remote.artery.canonical.hostname}); the required contact points default (0) to all of
    * them.

@@ -312,6 +312,7 @@ public final class MillraceServer {
             "millrace-stop-management",
             () -> pekkoManagement.stop());
     log.info("Management routes (/cluster/members, /health/ready, /metrics) are on {}.", uri);
+    management.selfNotListedWarning(uri.port()).ifPresent(log::warn);
     return uri.port();
   }
 

@@ -212,6 +212,35 @@ class ManagementOptionsTest {
   }
 
   @Test
+  void aBootstrappingNodeMissingFromTheContactPointsAsItAdvertisesItselfIsWarnedAbout() {
+    ManagementSettings s =
+        ManagementSettings.fromConfig(
+            serveConfig(
+                null,
+                "--management-port",
+                "7626",
+                "--management-host",
+                "localhost",
+                "--bootstrap-contact-points",
+                "127.0.0.1:7626,127.0.0.1:7627"));
+
+    assertThat(s.selfNotListedWarning(7626))
+        .hasValueSatisfying(w -> assertThat(w).contains("localhost:7626").contains("never form"));
+    ManagementSettings listed =
+        ManagementSettings.fromConfig(
+            serveConfig(
+                null,
+                "--management-port",
+                "7627",
+                "--management-host",
+                "127.0.0.1",
+                "--bootstrap-contact-points",
+                "127.0.0.1:7626,127.0.0.1:7627"));
+    assertThat(listed.selfNotListedWarning(7627)).isEmpty();
+    assertThat(listed.selfNotListedWarning(7628)).isPresent();
+  }
+
+  @Test
   void theServeHelpListsTheNewFlags() {
     int code = main.run("serve", "--help");
 
