@@ -648,8 +648,10 @@ public final class CassandraMetadataStore implements MetadataStore {
   public CompletionStage<List<StreamletRecord>> listStreamlets(String streamId) {
     // A partition whose rows were all deleted still holds its static latest_epoch: Cassandra
     // returns it as one row without a clustering key, which is no streamlet.
+    // Read at serial consistency (activation only): it completes a streamlet create whose outcome
+    // was never confirmed, so an activation sees the epochs the fenced writes will compare with.
     return mapped(
-        exec(() -> q.listStreamlets.bind(streamId))
+        exec(() -> q.listStreamlets.bind(streamId).setConsistencyLevel(serial))
             .thenCompose(CassandraMetadataStore::allRows)
             .thenApply(
                 rows ->
