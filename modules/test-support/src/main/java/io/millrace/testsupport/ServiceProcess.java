@@ -15,18 +15,21 @@ import java.util.concurrent.TimeUnit;
  * free port with a fresh work directory under {@code target/}, and stopped when the JVM exits. If
  * the JVM dies without its shutdown hooks, the script's owner-pid watchdog stops the service.
  *
- * <p>Shared by the contract ITs of the objectstore (S3Proxy) and metadata (Cassandra) modules.
+ * <p>Shared by the contract ITs of the objectstore (S3Proxy) and metadata (Cassandra) modules and
+ * by the cluster test in modules/it, which also stops and restarts services mid-run.
  */
 public final class ServiceProcess {
   private static final long START_LIMIT_SECONDS = 600;
 
   private final String service;
+  private final String name;
   private final Path script;
   private final Path workDir;
   private final int port;
 
-  private ServiceProcess(String service, Path script, Path workDir, int port) {
+  private ServiceProcess(String service, String name, Path script, Path workDir, int port) {
     this.service = service;
+    this.name = name;
     this.script = script;
     this.workDir = workDir;
     this.port = port;
@@ -37,12 +40,34 @@ public final class ServiceProcess {
    * fails the caller clearly.
    */
   public static ServiceProcess start(String service, String... options) {
+    return startNamed(service, service, options);
+  }
+
+  /**
+   * The same, with {@code name} naming its work directory and logs under {@code target/services/}
+   * (so that one JVM can keep services of the same kind apart).
+   */
+  public static ServiceProcess startNamed(String name, String service, String... options) {
     Path script = findScript();
     int port = freePort();
     Path workDir =
-        Path.of("target", "services", service + "-" + ProcessHandle.current().pid())
-            .toAbsolutePath();
-    ServiceProcess p = new ServiceProcess(service, script, workDir, port);
+        Path.of("target", "services", name + "-" + ProcessHandle.current().pid()).toAbsolutePath();
+    ServiceProcess p = new ServiceProcess(service, name, script, workDir, port);
+    p.startAgain(options);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> p.runQuietly("stop"), "stop-" + name));
+    return p;
+  }
+
+  /** Stops the service (SIGTERM); its data stays in its work directory. */
+  public void stop() {
+    System.out.println(run("stop").strip());
+  }
+
+  /**
+   * Starts the service on its port over its work directory: the first start, or again after {@link
+   * #stop} (with the same data).
+   */
+  public void startAgain(String... options) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -51,10 +76,12 @@ public final class ServiceProcess {
                 "--owner-pid",
                 Long.toString(ProcessHandle.current().pid())));
     args.addAll(List.of(options));
-    String out = p.run("start", args.toArray(new String[0]));
-    System.out.println(out.strip());
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> p.runQuietly("stop"), "stop-" + service));
-    return p;
+    System.out.println(run("start", args.toArray(new String[0])).strip());
+  }
+
+  /** The service's work directory (its configuration and data). */
+  public Path workDir() {
+    return workDir;
   }
 
   /** The port the service listens on. */
@@ -69,7 +96,7 @@ public final class ServiceProcess {
     cmd.addAll(List.of(args));
     try {
       Files.createDirectories(workDir);
-      Path log = workDir.resolveSibling(service + "-" + action + ".log");
+      Path log = workDir.resolveSibling(name + "-" + action + ".log");
       Process process =
           new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       if (!process.waitFor(START_LIMIT_SECONDS, TimeUnit.SECONDS)) {
