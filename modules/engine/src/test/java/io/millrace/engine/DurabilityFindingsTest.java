@@ -231,9 +231,22 @@ class DurabilityFindingsTest {
 
     S2Exception e = failure(next.append(BASIN, s, input("lost")));
     assertThat(e.code().retryable()).isTrue();
-    // The instance stopped; a fresh activation recovers (sealing the other owner's channel) and
-    // takes the stream at a higher epoch.
-    assertThat(acked(next.append(BASIN, s, input("b"))).start().seqNum()).isEqualTo(1);
+    // The instance stops; a fresh activation recovers (sealing the other owner's channel) and
+    // takes the stream at a higher epoch. Like a client, retry while the stream is restarting.
+    AppendOutcome outcome = null;
+    for (int attempt = 0; attempt < 50 && outcome == null; attempt++) {
+      CompletionStage<AppendOutcome> b = next.append(BASIN, s, input("b"));
+      try {
+        outcome = b.toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception ex) {
+        S2Exception retry = failure(b);
+        // Retrying is safe: unavailable means nothing was appended.
+        assertThat(retry.code()).as(retry.getMessage()).isEqualTo(ErrorCode.UNAVAILABLE);
+      }
+    }
+    assertThat(
+            acked(java.util.concurrent.CompletableFuture.completedFuture(outcome)).start().seqNum())
+        .isEqualTo(1);
     assertThat(next.metrics().snapshot().get("millrace_stream_activations_total"))
         .isEqualTo(before + 2);
     assertThat(readAll(next, s)).containsExactly("a", "b");
