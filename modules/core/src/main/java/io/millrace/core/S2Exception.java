@@ -31,12 +31,7 @@ public class S2Exception extends RuntimeException {
    * inside, or {@code other}/{@code storage} for anything unexpected.
    */
   public static S2Exception from(Throwable t) {
-    Throwable cur = t;
-    while ((cur instanceof java.util.concurrent.CompletionException
-            || cur instanceof java.util.concurrent.ExecutionException)
-        && cur.getCause() != null) {
-      cur = cur.getCause();
-    }
+    Throwable cur = Failures.unwrap(t);
     if (cur instanceof S2Exception s) {
       return s;
     }

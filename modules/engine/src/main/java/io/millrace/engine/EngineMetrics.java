@@ -10,23 +10,23 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #snapshot()} (for example as Prometheus text at {@code /metrics}).
  */
 public final class EngineMetrics {
-  final LongAdder appends = new LongAdder();
-  final LongAdder appendRejections = new LongAdder();
-  final LongAdder appendFailures = new LongAdder();
-  final LongAdder appendedRecords = new LongAdder();
-  final LongAdder appendedBytes = new LongAdder();
+  public final LongAdder appends = new LongAdder();
+  public final LongAdder appendRejections = new LongAdder();
+  public final LongAdder appendFailures = new LongAdder();
+  public final LongAdder appendedRecords = new LongAdder();
+  public final LongAdder appendedBytes = new LongAdder();
   final LongAdder chunkWrites = new LongAdder();
   final LongAdder chunkWriteBytes = new LongAdder();
-  final LongAdder chunkWriteFailures = new LongAdder();
+  public final LongAdder chunkWriteFailures = new LongAdder();
   final LongAdder chunkWriteNanos = new LongAdder();
   final LongAccumulator chunkWriteMaxNanos = new LongAccumulator(Math::max, 0);
-  final LongAdder channelIncarnations = new LongAdder();
-  final LongAdder segmentFlushes = new LongAdder();
-  final LongAdder reads = new LongAdder();
+  public final LongAdder channelIncarnations = new LongAdder();
+  public final LongAdder segmentFlushes = new LongAdder();
+  public final LongAdder reads = new LongAdder();
   final LongAdder readRecords = new LongAdder();
-  final LongAdder activations = new LongAdder();
+  public final LongAdder activations = new LongAdder();
 
-  void recordChunkWrite(long nanos, long bytes) {
+  public void recordChunkWrite(long nanos, long bytes) {
     chunkWrites.increment();
     chunkWriteBytes.add(bytes);
     chunkWriteNanos.add(nanos);

@@ -20,6 +20,8 @@ import io.millrace.core.record.ReadBatch;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
 import io.millrace.core.stream.ReadRules;
+import io.millrace.engine.read.ReadPlan;
+import io.millrace.engine.stream.StreamEntity;
 import io.millrace.metadata.SegmentRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -44,19 +46,19 @@ class CrossNodeSerializationTest {
   private static final String LOCAL_ONLY =
       "pekko.actor.no-serialization-verification-needed-class-prefix = [\n"
           + "  \"org.apache.pekko.\",\n"
-          + "  \"io.millrace.engine.Channel$\",\n"
-          + "  \"io.millrace.engine.ChannelSupervisor$\",\n"
-          + "  \"io.millrace.engine.StreamEntity$Loaded\",\n"
-          + "  \"io.millrace.engine.StreamEntity$LoadFailed\",\n"
-          + "  \"io.millrace.engine.StreamEntity$ChannelAnswer\",\n"
-          + "  \"io.millrace.engine.StreamEntity$ChannelStopped\",\n"
-          + "  \"io.millrace.engine.StreamEntity$ChannelAssigned\",\n"
-          + "  \"io.millrace.engine.StreamEntity$ChannelAssignFailed\",\n"
-          + "  \"io.millrace.engine.StreamEntity$StreamletCreated\",\n"
-          + "  \"io.millrace.engine.StreamEntity$StreamletSealed\",\n"
-          + "  \"io.millrace.engine.StreamEntity$FlushDone\",\n"
-          + "  \"io.millrace.engine.StreamEntity$Tick\",\n"
-          + "  \"io.millrace.engine.StreamEntity$WaitExpired\"\n"
+          + "  \"io.millrace.engine.wal.Channel$\",\n"
+          + "  \"io.millrace.engine.wal.ChannelSupervisor$\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$Loaded\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$LoadFailed\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$ChannelAnswer\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$ChannelStopped\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$ChannelAssigned\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$ChannelAssignFailed\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$StreamletCreated\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$StreamletSealed\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$FlushDone\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$Tick\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$WaitExpired\"\n"
           + "]\n"
           + "pekko.actor.serialize-messages = on\n";
 

@@ -29,6 +29,7 @@ import io.millrace.core.record.Header;
 import io.millrace.core.record.ReadBatch;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
+import io.millrace.engine.stream.StreamRecovery;
 import io.millrace.metadata.StreamRecord;
 import io.millrace.metadata.StreamletRecord;
 import io.millrace.objectstore.ObjectStoreException;

@@ -7,10 +7,10 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A clock the test sets by hand (ms since the epoch). */
-final class TestClock extends Clock {
+public final class TestClock extends Clock {
   private final AtomicLong millis;
 
-  TestClock(long millis) {
+  public TestClock(long millis) {
     this.millis = new AtomicLong(millis);
   }
 

@@ -1,5 +1,7 @@
 package io.millrace.http;
 
+import static io.millrace.core.Failures.unwrap;
+
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
@@ -133,15 +135,5 @@ final class ErrorMapper {
 
   private static HttpResponse error(int status, String code, String message) {
     return Responses.json(status, JsonCodec.error(code, message == null ? "" : message));
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    Throwable cur = t;
-    while ((cur instanceof java.util.concurrent.CompletionException
-            || cur instanceof java.util.concurrent.ExecutionException)
-        && cur.getCause() != null) {
-      cur = cur.getCause();
-    }
-    return cur;
   }
 }

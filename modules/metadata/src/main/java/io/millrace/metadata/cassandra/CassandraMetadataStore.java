@@ -1,5 +1,7 @@
 package io.millrace.metadata.cassandra;
 
+import static io.millrace.core.Failures.unwrap;
+
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.CqlSessionBuilder;
@@ -1057,14 +1059,6 @@ public final class CassandraMetadataStore implements MetadataStore {
   }
 
   // ---------------------------------------------------------------- failures
-
-  private static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
 
   private static MetadataStoreException storeFailure(
       String what, CassandraSettings settings, Throwable t) {

@@ -1,5 +1,7 @@
 package io.millrace.objectstore.s3;
 
+import static io.millrace.core.Failures.unwrap;
+
 import io.millrace.objectstore.ObjectAlreadyExistsException;
 import io.millrace.objectstore.ObjectInfo;
 import io.millrace.objectstore.ObjectStore;
@@ -11,7 +13,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -436,13 +437,5 @@ public final class S3ObjectStore implements ObjectStore {
       return "HTTP " + s.statusCode() + " " + code(s) + " (" + s.getMessage() + ")";
     }
     return e.toString();
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 }

@@ -1,4 +1,6 @@
-package io.millrace.engine;
+package io.millrace.engine.stream;
+
+import static io.millrace.core.Failures.unwrap;
 
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
@@ -14,6 +16,14 @@ import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
 import io.millrace.core.stream.ReadRules;
 import io.millrace.core.stream.StreamSequencer;
+import io.millrace.engine.EngineMetrics;
+import io.millrace.engine.EngineSerializable;
+import io.millrace.engine.EngineSettings;
+import io.millrace.engine.read.ReadPlan;
+import io.millrace.engine.wal.Channel;
+import io.millrace.engine.wal.ChannelLoad;
+import io.millrace.engine.wal.ChannelSupervisor;
+import io.millrace.engine.wal.WalChunkCache;
 import io.millrace.format.SegmentCodec;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.SegmentRecord;
@@ -31,7 +41,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentMap;
 import org.apache.pekko.Done;
@@ -173,7 +182,7 @@ public final class StreamEntity {
   private record WaitExpired(long waiterId) implements Command {}
 
   /** Everything an entity needs from its node. */
-  record Deps(
+  public record Deps(
       ObjectStore objects,
       MetadataStore metadata,
       ActorRef<ChannelSupervisor.Command> channels,
@@ -1488,14 +1497,6 @@ public final class StreamEntity {
 
     private long now() {
       return deps.clock().millis();
-    }
-
-    private static Throwable unwrap(Throwable t) {
-      Throwable cur = t;
-      while (cur instanceof CompletionException && cur.getCause() != null) {
-        cur = cur.getCause();
-      }
-      return cur;
     }
   }
 }

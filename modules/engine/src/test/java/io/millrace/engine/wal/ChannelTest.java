@@ -1,6 +1,6 @@
-package io.millrace.engine;
+package io.millrace.engine.wal;
 
-import static io.millrace.engine.ChannelFixture.records;
+import static io.millrace.engine.wal.ChannelFixture.records;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.core.record.SequencedRecord;

@@ -1,4 +1,4 @@
-package io.millrace.engine;
+package io.millrace.engine.read;
 
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -18,11 +18,11 @@ import java.util.concurrent.CompletionStage;
  * Executes read plans outside the stream entities: segments through a small Caffeine cache of
  * decoded segments (concurrent misses of one segment share one fetch), then the in-memory records.
  */
-final class SegmentReader {
+public final class SegmentReader {
   private final ObjectStore objects;
   private final AsyncLoadingCache<String, List<SequencedRecord>> cache;
 
-  SegmentReader(ObjectStore objects, int maxSegments) {
+  public SegmentReader(ObjectStore objects, int maxSegments) {
     this.objects = objects;
     this.cache =
         Caffeine.newBuilder()
@@ -42,7 +42,7 @@ final class SegmentReader {
                         .toCompletableFuture());
   }
 
-  CompletionStage<ReadBatch> execute(ReadPlan plan, ReadRules.Collector collector) {
+  public CompletionStage<ReadBatch> execute(ReadPlan plan, ReadRules.Collector collector) {
     return readSegments(plan, 0, collector, new long[] {-1})
         .thenApply(
             last -> {
@@ -87,7 +87,7 @@ final class SegmentReader {
             });
   }
 
-  void invalidate(String key) {
+  public void invalidate(String key) {
     cache.synchronous().invalidate(key);
   }
 }

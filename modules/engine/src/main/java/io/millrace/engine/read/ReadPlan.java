@@ -1,8 +1,9 @@
-package io.millrace.engine;
+package io.millrace.engine.read;
 
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
 import io.millrace.core.stream.ReadRules;
+import io.millrace.engine.EngineSerializable;
 import io.millrace.metadata.SegmentRecord;
 import java.util.List;
 

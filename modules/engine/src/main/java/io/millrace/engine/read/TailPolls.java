@@ -1,4 +1,4 @@
-package io.millrace.engine;
+package io.millrace.engine.read;
 
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadRequest;
@@ -26,7 +26,7 @@ import java.util.function.LongSupplier;
  * for an older position, which is a catch-up read (entity memory or segments), and rejoins the
  * shared poll once it is at the tail again; it never holds back writers or other readers.
  */
-final class TailPolls {
+public final class TailPolls {
   private record Key(String streamId, long seqNum) {}
 
   private record Poll(
@@ -45,7 +45,7 @@ final class TailPolls {
   private final LongSupplier clock;
   final LongAdder joined = new LongAdder();
 
-  TailPolls(LongSupplier clock) {
+  public TailPolls(LongSupplier clock) {
     this.clock = clock;
   }
 
@@ -53,7 +53,7 @@ final class TailPolls {
    * Reads through a shared poll when the read may wait at the tail (a seq num start, wait > 0, no
    * clamp); otherwise reads directly.
    */
-  CompletionStage<ReadOutcome> read(
+  public CompletionStage<ReadOutcome> read(
       String streamId,
       ReadRequest request,
       Function<ReadRequest, CompletionStage<ReadOutcome>> direct) {

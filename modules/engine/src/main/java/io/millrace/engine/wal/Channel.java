@@ -1,9 +1,13 @@
-package io.millrace.engine;
+package io.millrace.engine.wal;
+
+import static io.millrace.core.Failures.unwrap;
 
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.config.StorageClass;
 import io.millrace.core.record.SequencedRecord;
+import io.millrace.engine.EngineMetrics;
+import io.millrace.engine.EngineSettings;
 import io.millrace.format.StreamSection;
 import io.millrace.format.WalChunkCodec;
 import io.millrace.metadata.ChannelRecord;
@@ -20,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -603,14 +606,6 @@ public final class Channel {
             }
           });
       return Behaviors.stopped();
-    }
-
-    private static Throwable unwrap(Throwable t) {
-      Throwable cur = t;
-      while (cur instanceof CompletionException && cur.getCause() != null) {
-        cur = cur.getCause();
-      }
-      return cur;
     }
   }
 }

@@ -1,4 +1,4 @@
-package io.millrace.engine;
+package io.millrace.engine.wal;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -15,12 +15,12 @@ import java.util.function.Supplier;
  * a dead channel incarnation is shared too: every stream of the channel that recovers on this node
  * at the same time waits for one seal instead of listing the WAL itself.
  */
-final class WalChunkCache {
+public final class WalChunkCache {
   private final ObjectStore objects;
   private final AsyncCache<String, byte[]> cache;
   private final AsyncCache<String, Long> seals;
 
-  WalChunkCache(ObjectStore objects, long maxBytes) {
+  public WalChunkCache(ObjectStore objects, long maxBytes) {
     this.objects = objects;
     this.cache =
         Caffeine.newBuilder()
@@ -36,7 +36,7 @@ final class WalChunkCache {
   }
 
   /** The chunk's bytes, or empty if absent; concurrent calls for one key share one GET. */
-  CompletionStage<Optional<byte[]>> get(String key) {
+  public CompletionStage<Optional<byte[]>> get(String key) {
     return cache
         .get(
             key,
@@ -48,7 +48,7 @@ final class WalChunkCache {
    * The seal chunk seq of a channel incarnation: {@code seal} runs at most once at a time per
    * channel on this node (a failed seal is forgotten, so the next caller tries again).
    */
-  CompletionStage<Long> sealOnce(String channelId, Supplier<CompletionStage<Long>> seal) {
+  public CompletionStage<Long> sealOnce(String channelId, Supplier<CompletionStage<Long>> seal) {
     return seals.get(channelId, (k, executor) -> seal.get().toCompletableFuture());
   }
 }

@@ -1,6 +1,8 @@
-package io.millrace.engine;
+package io.millrace.engine.wal;
 
 import io.millrace.core.config.StorageClass;
+import io.millrace.engine.EngineMetrics;
+import io.millrace.engine.EngineSettings;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.objectstore.ObjectStore;
 import java.time.Clock;

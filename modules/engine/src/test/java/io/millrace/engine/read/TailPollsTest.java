@@ -1,4 +1,4 @@
-package io.millrace.engine;
+package io.millrace.engine.read;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

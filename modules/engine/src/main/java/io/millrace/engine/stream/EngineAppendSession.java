@@ -1,4 +1,4 @@
-package io.millrace.engine;
+package io.millrace.engine.stream;
 
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
@@ -18,10 +18,10 @@ import java.util.function.Supplier;
  * failed, fails every later batch of the session without appending it. This side also stops sending
  * once an outcome was a failure.
  */
-final class EngineAppendSession implements AppendSession {
+public final class EngineAppendSession implements AppendSession {
 
   /** Sends one batch of the session to its stream. */
-  interface Sender {
+  public interface Sender {
     CompletionStage<AppendOutcome> send(StreamRecord stream, String sessionId, AppendInput input);
   }
 
@@ -33,7 +33,7 @@ final class EngineAppendSession implements AppendSession {
   private volatile Throwable failure;
   private volatile AppendOutcome rejection;
 
-  EngineAppendSession(
+  public EngineAppendSession(
       String sessionId, Supplier<CompletionStage<StreamRecord>> resolve, Sender sender) {
     this.sessionId = sessionId;
     this.resolve = resolve;

@@ -1,8 +1,11 @@
-package io.millrace.engine;
+package io.millrace.engine.wal;
 
 import com.typesafe.config.ConfigFactory;
 import io.millrace.core.config.StorageClass;
 import io.millrace.core.record.SequencedRecord;
+import io.millrace.engine.EngineMetrics;
+import io.millrace.engine.EngineSettings;
+import io.millrace.engine.TestClock;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import io.millrace.objectstore.memory.InMemoryObjectStore;

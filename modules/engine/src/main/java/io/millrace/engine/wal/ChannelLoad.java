@@ -1,4 +1,4 @@
-package io.millrace.engine;
+package io.millrace.engine.wal;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,7 +30,7 @@ public final class ChannelLoad {
     pendingBytes.addAndGet(bytes);
   }
 
-  void streamAssigned() {
+  public void streamAssigned() {
     streams.incrementAndGet();
   }
 

@@ -1,9 +1,11 @@
-package io.millrace.engine;
+package io.millrace.engine.stream;
 
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.stream.StreamSequencer;
+import io.millrace.engine.wal.Channel;
+import io.millrace.engine.wal.WalChunkCache;
 import io.millrace.format.StreamSection;
 import io.millrace.format.WalChunkCodec;
 import io.millrace.format.WalObject;
@@ -29,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * the segment index and the WAL chunks of the streamlets after the state, sealing the channel of
  * every streamlet that was not handed off gracefully before trusting its WAL.
  */
-final class StreamRecovery {
+public final class StreamRecovery {
   private static final Logger log = LoggerFactory.getLogger(StreamRecovery.class);
   private static final int CHUNK_READ_WINDOW = 16;
 
@@ -74,7 +76,7 @@ final class StreamRecovery {
     return new StreamStateRecord(streamId, -1, -1, 0, "", 0, Long.MAX_VALUE);
   }
 
-  static boolean isTombstone(StreamStateRecord state) {
+  public static boolean isTombstone(StreamStateRecord state) {
     return state.epoch() == Long.MAX_VALUE && state.flushedNextSeqNum() == -1;
   }
 
