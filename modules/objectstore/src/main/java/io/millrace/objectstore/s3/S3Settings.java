@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * How {@link S3ObjectStore} reaches its bucket (docs/s3-object-store.md).
@@ -113,118 +114,102 @@ public record S3Settings(
 
   /** An S3-compatible server at {@code endpoint}: path-style addressing. */
   public S3Settings withEndpoint(URI endpoint) {
-    return new S3Settings(
-        bucket,
-        keyPrefix,
-        endpoint,
-        region,
-        true,
-        accessKeyId,
-        secretAccessKey,
-        requestTimeout,
-        maxAttempts,
-        backoffBase,
-        backoffMax,
-        maxConcurrency);
+    return with(
+        c -> {
+          c.endpoint = endpoint;
+          c.pathStyle = true;
+        });
   }
 
   public S3Settings withKeyPrefix(String keyPrefix) {
-    return new S3Settings(
-        bucket,
-        keyPrefix,
-        endpoint,
-        region,
-        pathStyle,
-        accessKeyId,
-        secretAccessKey,
-        requestTimeout,
-        maxAttempts,
-        backoffBase,
-        backoffMax,
-        maxConcurrency);
+    return with(c -> c.keyPrefix = keyPrefix);
   }
 
   public S3Settings withRegion(String region) {
-    return new S3Settings(
-        bucket,
-        keyPrefix,
-        endpoint,
-        region,
-        pathStyle,
-        accessKeyId,
-        secretAccessKey,
-        requestTimeout,
-        maxAttempts,
-        backoffBase,
-        backoffMax,
-        maxConcurrency);
+    return with(c -> c.region = region);
   }
 
   public S3Settings withPathStyle(boolean pathStyle) {
-    return new S3Settings(
-        bucket,
-        keyPrefix,
-        endpoint,
-        region,
-        pathStyle,
-        accessKeyId,
-        secretAccessKey,
-        requestTimeout,
-        maxAttempts,
-        backoffBase,
-        backoffMax,
-        maxConcurrency);
+    return with(c -> c.pathStyle = pathStyle);
   }
 
   /** Static credentials instead of the default chain. */
   public S3Settings withCredentials(String accessKeyId, String secretAccessKey) {
-    return new S3Settings(
-        bucket,
-        keyPrefix,
-        endpoint,
-        region,
-        pathStyle,
-        accessKeyId,
-        secretAccessKey,
-        requestTimeout,
-        maxAttempts,
-        backoffBase,
-        backoffMax,
-        maxConcurrency);
+    return with(
+        c -> {
+          c.accessKeyId = accessKeyId;
+          c.secretAccessKey = secretAccessKey;
+        });
   }
 
   /** Per-attempt timeout, attempts per call and the retry backoff. */
   public S3Settings withRetries(
       Duration requestTimeout, int maxAttempts, Duration backoffBase, Duration backoffMax) {
-    return new S3Settings(
-        bucket,
-        keyPrefix,
-        endpoint,
-        region,
-        pathStyle,
-        accessKeyId,
-        secretAccessKey,
-        requestTimeout,
-        maxAttempts,
-        backoffBase,
-        backoffMax,
-        maxConcurrency);
+    return with(
+        c -> {
+          c.requestTimeout = requestTimeout;
+          c.maxAttempts = maxAttempts;
+          c.backoffBase = backoffBase;
+          c.backoffMax = backoffMax;
+        });
   }
 
   public S3Settings withMaxConcurrency(int maxConcurrency) {
-    return new S3Settings(
-        bucket,
-        keyPrefix,
-        endpoint,
-        region,
-        pathStyle,
-        accessKeyId,
-        secretAccessKey,
-        requestTimeout,
-        maxAttempts,
-        backoffBase,
-        backoffMax,
-        maxConcurrency);
+    return with(c -> c.maxConcurrency = maxConcurrency);
+  }
+
+  /** A copy with {@code change} applied to its fields, validated like any new settings. */
+  private S3Settings with(Consumer<Copy> change) {
+    Copy c = new Copy(this);
+    change.accept(c);
+    return c.build();
+  }
+
+  /** The fields of a settings value, to change some of them and build a new one. */
+  private static final class Copy {
+    String bucket;
+    String keyPrefix;
+    URI endpoint;
+    String region;
+    boolean pathStyle;
+    String accessKeyId;
+    String secretAccessKey;
+    Duration requestTimeout;
+    int maxAttempts;
+    Duration backoffBase;
+    Duration backoffMax;
+    int maxConcurrency;
+
+    Copy(S3Settings s) {
+      bucket = s.bucket;
+      keyPrefix = s.keyPrefix;
+      endpoint = s.endpoint;
+      region = s.region;
+      pathStyle = s.pathStyle;
+      accessKeyId = s.accessKeyId;
+      secretAccessKey = s.secretAccessKey;
+      requestTimeout = s.requestTimeout;
+      maxAttempts = s.maxAttempts;
+      backoffBase = s.backoffBase;
+      backoffMax = s.backoffMax;
+      maxConcurrency = s.maxConcurrency;
+    }
+
+    S3Settings build() {
+      return new S3Settings(
+          bucket,
+          keyPrefix,
+          endpoint,
+          region,
+          pathStyle,
+          accessKeyId,
+          secretAccessKey,
+          requestTimeout,
+          maxAttempts,
+          backoffBase,
+          backoffMax,
+          maxConcurrency);
+    }
   }
 
   /**
