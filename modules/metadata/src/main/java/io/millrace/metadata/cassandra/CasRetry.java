@@ -124,34 +124,20 @@ final class CasRetry {
       long expectedVersion,
       Optional<T> after) {
     return cql.mapped(
-        new Versioned<>(write, read, map, version, expectedVersion, after).attempt(1));
+        new Versioned<>(this, write, read, map, version, expectedVersion, after).attempt(1));
   }
 
-  private final class Versioned<T> {
-    private final Supplier<BoundStatement> write;
-    private final Supplier<BoundStatement> read;
-    private final Function<Row, T> map;
-    private final Function<T, Long> version;
-    private final long expectedVersion;
-    private final Optional<T> after;
-
-    Versioned(
-        Supplier<BoundStatement> write,
-        Supplier<BoundStatement> read,
-        Function<Row, T> map,
-        Function<T, Long> version,
-        long expectedVersion,
-        Optional<T> after) {
-      this.write = write;
-      this.read = read;
-      this.map = map;
-      this.version = version;
-      this.expectedVersion = expectedVersion;
-      this.after = after;
-    }
+  private record Versioned<T>(
+      CasRetry cas,
+      Supplier<BoundStatement> write,
+      Supplier<BoundStatement> read,
+      Function<Row, T> map,
+      Function<T, Long> version,
+      long expectedVersion,
+      Optional<T> after) {
 
     CompletionStage<Boolean> attempt(int attempt) {
-      return CasRetry.this.attempt(
+      return cas.attempt(
           write,
           rs -> CompletableFuture.completedFuture(rs.wasApplied()),
           attempt < UNCERTAIN_ATTEMPTS ? t -> readBack(attempt, t) : null);
@@ -159,7 +145,8 @@ final class CasRetry {
 
     private CompletionStage<Boolean> readBack(int attempt, Throwable uncertain) {
       log.debug("Lightweight transaction outcome unknown, reading back.", uncertain);
-      return cql.exec(() -> cql.atSerial(read.get()))
+      return cas.cql
+          .exec(() -> cas.cql.atSerial(read.get()))
           .thenCompose(
               readBack -> {
                 Row row = readBack.one();

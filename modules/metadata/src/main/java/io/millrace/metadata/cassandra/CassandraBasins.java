@@ -1,11 +1,10 @@
 package io.millrace.metadata.cassandra;
 
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.millrace.metadata.BasinRecord;
 import io.millrace.metadata.ConfigCodec;
 import io.millrace.metadata.CreateResult;
-import java.util.ArrayList;
+import io.millrace.metadata.MetadataTables;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -14,99 +13,79 @@ import java.util.concurrent.CompletionStage;
  * Table {@code basins}, one partition per account (a single implicit account): every write is a
  * lightweight transaction (insert if absent, version-checked update and delete).
  */
-final class CassandraBasins {
+final class CassandraBasins implements MetadataTables.Basins {
 
   /** The single implicit account that partitions {@code basins}. */
   static final String ACCOUNT = "default";
 
-  private static final String INSERT =
-      "INSERT INTO ${keyspace}.basins (account, name, config, created_at, deleted_at,"
-          + " create_token, version) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS";
-  private static final String GET =
-      "SELECT * FROM ${keyspace}.basins WHERE account = ? AND name = ?";
-  private static final String UPDATE =
-      "UPDATE ${keyspace}.basins SET config = ?, created_at = ?, deleted_at = ?,"
-          + " create_token = ?, version = ? WHERE account = ? AND name = ? IF version = ?";
-  private static final String DELETE =
-      "DELETE FROM ${keyspace}.basins WHERE account = ? AND name = ? IF version = ?";
-  private static final String LIST_WHERE = "basins WHERE account = ?";
+  static final CatalogRows.Spec<BasinRecord> SPEC =
+      new CatalogRows.Spec<>(
+          "INSERT INTO ${keyspace}.basins (account, name, config, created_at, deleted_at,"
+              + " create_token, version) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS",
+          "SELECT * FROM ${keyspace}.basins WHERE account = ? AND name = ?",
+          "UPDATE ${keyspace}.basins SET config = ?, created_at = ?, deleted_at = ?,"
+              + " create_token = ?, version = ? WHERE account = ? AND name = ? IF version = ?",
+          "DELETE FROM ${keyspace}.basins WHERE account = ? AND name = ? IF version = ?",
+          "basins WHERE account = ?",
+          CassandraBasins::row,
+          BasinRecord::version,
+          BasinRecord::name);
 
-  /** The templates to prepare. */
-  static List<String> cql() {
-    List<String> all = new ArrayList<>(List.of(INSERT, GET, UPDATE, DELETE));
-    all.addAll(NameListing.cql(LIST_WHERE));
-    return all;
-  }
-
-  private final Cql cql;
-  private final CasRetry cas;
-  private final PreparedStatement insert;
-  private final PreparedStatement get;
-  private final PreparedStatement update;
-  private final PreparedStatement delete;
-  private final NameListing listing;
+  private final CatalogRows<BasinRecord> rows;
 
   CassandraBasins(Cql cql, CasRetry cas, Prepared prepared) {
-    this.cql = cql;
-    this.cas = cas;
-    this.insert = prepared.get(INSERT);
-    this.get = prepared.get(GET);
-    this.update = prepared.get(UPDATE);
-    this.delete = prepared.get(DELETE);
-    this.listing = new NameListing(prepared, LIST_WHERE);
+    this.rows = new CatalogRows<>(SPEC, cql, cas, prepared);
   }
 
-  CompletionStage<CreateResult<BasinRecord>> create(BasinRecord b) {
-    return cas.create(
-        () ->
-            insert.bind(
-                ACCOUNT,
-                b.name(),
-                ConfigCodec.toJson(b.config()),
-                b.createdAt(),
-                b.deletedAt(),
-                b.createToken(),
-                b.version()),
+  @Override
+  public CompletionStage<CreateResult<BasinRecord>> create(BasinRecord b) {
+    return rows.create(
         b,
-        CassandraBasins::row);
-  }
-
-  CompletionStage<Optional<BasinRecord>> get(String name) {
-    return cql.one(get.bind(ACCOUNT, name), CassandraBasins::row);
-  }
-
-  CompletionStage<List<BasinRecord>> list(String prefix, String startAfter, int limit) {
-    return listing.list(
-        cql, List.of(ACCOUNT), prefix, startAfter, limit, CassandraBasins::row, BasinRecord::name);
-  }
-
-  CompletionStage<Boolean> update(BasinRecord b, long expectedVersion) {
-    return cas.versioned(
         () ->
-            update.bind(
-                ConfigCodec.toJson(b.config()),
-                b.createdAt(),
-                b.deletedAt(),
-                b.createToken(),
-                b.version(),
-                ACCOUNT,
-                b.name(),
-                expectedVersion),
-        () -> get.bind(ACCOUNT, b.name()),
-        CassandraBasins::row,
-        BasinRecord::version,
-        expectedVersion,
-        Optional.of(b));
+            new Object[] {
+              ACCOUNT,
+              b.name(),
+              ConfigCodec.toJson(b.config()),
+              b.createdAt(),
+              b.deletedAt(),
+              b.createToken(),
+              b.version()
+            });
   }
 
-  CompletionStage<Boolean> delete(String name, long expectedVersion) {
-    return cas.versioned(
-        () -> delete.bind(ACCOUNT, name, expectedVersion),
-        () -> get.bind(ACCOUNT, name),
-        CassandraBasins::row,
-        BasinRecord::version,
+  @Override
+  public CompletionStage<Optional<BasinRecord>> get(String name) {
+    return rows.get(ACCOUNT, name);
+  }
+
+  @Override
+  public CompletionStage<List<BasinRecord>> list(String prefix, String startAfter, int limit) {
+    return rows.list(List.of(ACCOUNT), prefix, startAfter, limit);
+  }
+
+  @Override
+  public CompletionStage<Boolean> update(BasinRecord b, long expectedVersion) {
+    return rows.update(
+        b,
         expectedVersion,
-        Optional.empty());
+        () ->
+            new Object[] {
+              ConfigCodec.toJson(b.config()),
+              b.createdAt(),
+              b.deletedAt(),
+              b.createToken(),
+              b.version(),
+              ACCOUNT,
+              b.name(),
+              expectedVersion
+            },
+        ACCOUNT,
+        b.name());
+  }
+
+  @Override
+  public CompletionStage<Boolean> delete(String name, long expectedVersion) {
+    return rows.delete(expectedVersion, ACCOUNT, name);
   }
 
   private static BasinRecord row(Row r) {

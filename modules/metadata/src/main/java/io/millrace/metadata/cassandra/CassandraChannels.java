@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.millrace.core.KeyOrder;
 import io.millrace.metadata.ChannelRecord;
+import io.millrace.metadata.MetadataTables;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -14,7 +15,7 @@ import java.util.concurrent.CompletionStage;
  * Table {@code channels}: upserted at start, sealed {@code IF EXISTS} (a seal never creates a row),
  * listed by scanning the (small) table and sorting by channel id here.
  */
-final class CassandraChannels {
+final class CassandraChannels implements MetadataTables.Channels {
 
   private static final String PUT =
       "INSERT INTO ${keyspace}.channels (channel_id, node, storage_class, started_at,"
@@ -48,16 +49,19 @@ final class CassandraChannels {
     this.delete = prepared.get(DELETE);
   }
 
-  CompletionStage<Void> put(ChannelRecord c) {
+  @Override
+  public CompletionStage<Void> put(ChannelRecord c) {
     return cql.write(
         () -> put.bind(c.channelId(), c.node(), c.storageClass(), c.startedAt(), c.sealChunkSeq()));
   }
 
-  CompletionStage<Optional<ChannelRecord>> get(String channelId) {
+  @Override
+  public CompletionStage<Optional<ChannelRecord>> get(String channelId) {
     return cql.one(get.bind(channelId), CassandraChannels::row);
   }
 
-  CompletionStage<List<ChannelRecord>> list() {
+  @Override
+  public CompletionStage<List<ChannelRecord>> list() {
     return cql.all(list.bind(), CassandraChannels::row)
         .thenApply(
             rows -> {
@@ -67,11 +71,13 @@ final class CassandraChannels {
             });
   }
 
-  CompletionStage<Void> seal(String channelId, long sealChunkSeq) {
+  @Override
+  public CompletionStage<Void> seal(String channelId, long sealChunkSeq) {
     return cas.idempotent(() -> seal.bind(sealChunkSeq, channelId));
   }
 
-  CompletionStage<Void> delete(String channelId) {
+  @Override
+  public CompletionStage<Void> delete(String channelId) {
     return cql.write(() -> delete.bind(channelId));
   }
 

@@ -8,20 +8,13 @@ import com.datastax.oss.driver.api.core.CqlSessionBuilder;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
-import io.millrace.metadata.BasinRecord;
-import io.millrace.metadata.ChannelRecord;
-import io.millrace.metadata.CreateResult;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.MetadataStoreException;
-import io.millrace.metadata.SegmentRecord;
-import io.millrace.metadata.StreamRecord;
-import io.millrace.metadata.StreamStateRecord;
-import io.millrace.metadata.StreamletRecord;
+import io.millrace.metadata.TableMetadataStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -54,12 +47,12 @@ import org.slf4j.LoggerFactory;
  * Stages complete on driver threads, never on the caller's; nothing here blocks except {@link
  * #open}, {@link #applySchema(CassandraSettings)} and {@link #close}.
  *
- * <p>This class connects and delegates each table to its own class ({@link CassandraBasins}, {@link
- * CassandraStreams}, {@link CassandraStreamState}, {@link CassandraStreamlets}, {@link
- * CassandraSegments}, {@link CassandraChannels}); they run statements through {@link Cql}, their
- * lightweight transactions and retries through {@link CasRetry}.
+ * <p>This class connects; {@link TableMetadataStore} delegates each table to its own class ({@link
+ * CassandraBasins}, {@link CassandraStreams}, {@link CassandraStreamState}, {@link
+ * CassandraStreamlets}, {@link CassandraSegments}, {@link CassandraChannels}); they run statements
+ * through {@link Cql}, their lightweight transactions and retries through {@link CasRetry}.
  */
-public final class CassandraMetadataStore implements MetadataStore {
+public final class CassandraMetadataStore extends TableMetadataStore {
 
   private static final Logger log = LoggerFactory.getLogger(CassandraMetadataStore.class);
   private static final Duration RECONNECTION_MAX_DELAY = Duration.ofSeconds(2);
@@ -67,31 +60,29 @@ public final class CassandraMetadataStore implements MetadataStore {
 
   private final Cql cql;
   private final PreparedStatement health;
-  private final CassandraBasins basins;
-  private final CassandraStreams streams;
-  private final CassandraStreamState streamState;
-  private final CassandraStreamlets streamlets;
-  private final CassandraSegments segments;
-  private final CassandraChannels channels;
 
   private CassandraMetadataStore(Cql cql, Prepared prepared) {
-    CasRetry cas = new CasRetry(cql);
+    this(cql, prepared, new CasRetry(cql));
+  }
+
+  private CassandraMetadataStore(Cql cql, Prepared prepared, CasRetry cas) {
+    super(
+        new CassandraBasins(cql, cas, prepared),
+        new CassandraStreams(cql, cas, prepared),
+        new CassandraStreamState(cql, cas, prepared),
+        new CassandraStreamlets(cql, cas, prepared),
+        new CassandraSegments(cql, cas, prepared),
+        new CassandraChannels(cql, cas, prepared));
     this.cql = cql;
     this.health = prepared.get(HEALTH);
-    this.basins = new CassandraBasins(cql, cas, prepared);
-    this.streams = new CassandraStreams(cql, cas, prepared);
-    this.streamState = new CassandraStreamState(cql, cas, prepared);
-    this.streamlets = new CassandraStreamlets(cql, cas, prepared);
-    this.segments = new CassandraSegments(cql, cas, prepared);
-    this.channels = new CassandraChannels(cql, cas, prepared);
   }
 
   /** Every statement template of the store, to prepare at open. */
   private static List<String> statements() {
     List<String> all = new ArrayList<>();
     all.add(HEALTH);
-    all.addAll(CassandraBasins.cql());
-    all.addAll(CassandraStreams.cql());
+    all.addAll(CassandraBasins.SPEC.cql());
+    all.addAll(CassandraStreams.SPEC.cql());
     all.addAll(CassandraStreamState.cql());
     all.addAll(CassandraStreamlets.cql());
     all.addAll(CassandraSegments.cql());
@@ -206,146 +197,6 @@ public final class CassandraMetadataStore implements MetadataStore {
       builder.withAuthCredentials(s.username(), s.password());
     }
     return builder.buildAsync();
-  }
-
-  // ---------------------------------------------------------------- basins
-
-  @Override
-  public CompletionStage<CreateResult<BasinRecord>> createBasin(BasinRecord basin) {
-    return basins.create(basin);
-  }
-
-  @Override
-  public CompletionStage<Optional<BasinRecord>> getBasin(String name) {
-    return basins.get(name);
-  }
-
-  @Override
-  public CompletionStage<List<BasinRecord>> listBasins(
-      String prefix, String startAfter, int limit) {
-    return basins.list(prefix, startAfter, limit);
-  }
-
-  @Override
-  public CompletionStage<Boolean> updateBasin(BasinRecord basin, long expectedVersion) {
-    return basins.update(basin, expectedVersion);
-  }
-
-  @Override
-  public CompletionStage<Boolean> deleteBasin(String name, long expectedVersion) {
-    return basins.delete(name, expectedVersion);
-  }
-
-  // ---------------------------------------------------------------- streams
-
-  @Override
-  public CompletionStage<CreateResult<StreamRecord>> createStream(StreamRecord stream) {
-    return streams.create(stream);
-  }
-
-  @Override
-  public CompletionStage<Optional<StreamRecord>> getStream(String basin, String name) {
-    return streams.get(basin, name);
-  }
-
-  @Override
-  public CompletionStage<List<StreamRecord>> listStreams(
-      String basin, String prefix, String startAfter, int limit) {
-    return streams.list(basin, prefix, startAfter, limit);
-  }
-
-  @Override
-  public CompletionStage<Boolean> updateStream(StreamRecord stream, long expectedVersion) {
-    return streams.update(stream, expectedVersion);
-  }
-
-  @Override
-  public CompletionStage<Boolean> deleteStream(String basin, String name, long expectedVersion) {
-    return streams.delete(basin, name, expectedVersion);
-  }
-
-  // ---------------------------------------------------------------- stream state
-
-  @Override
-  public CompletionStage<Optional<StreamStateRecord>> getStreamState(String streamId) {
-    return streamState.get(streamId);
-  }
-
-  @Override
-  public CompletionStage<Boolean> putStreamState(StreamStateRecord state) {
-    return streamState.put(state);
-  }
-
-  @Override
-  public CompletionStage<Void> deleteStreamState(String streamId) {
-    return streamState.delete(streamId);
-  }
-
-  // ---------------------------------------------------------------- streamlets
-
-  @Override
-  public CompletionStage<Boolean> createStreamlet(StreamletRecord streamlet) {
-    return streamlets.create(streamlet);
-  }
-
-  @Override
-  public CompletionStage<Boolean> sealStreamlet(
-      String streamId, long epoch, long sealedNextSeqNum, long lastChunkSeq) {
-    return streamlets.seal(streamId, epoch, sealedNextSeqNum, lastChunkSeq);
-  }
-
-  @Override
-  public CompletionStage<List<StreamletRecord>> listStreamlets(String streamId) {
-    return streamlets.list(streamId);
-  }
-
-  @Override
-  public CompletionStage<Void> deleteStreamlets(String streamId, long belowEpoch) {
-    return streamlets.deleteBelow(streamId, belowEpoch);
-  }
-
-  // ---------------------------------------------------------------- segments
-
-  @Override
-  public CompletionStage<Boolean> addSegment(SegmentRecord segment) {
-    return segments.add(segment);
-  }
-
-  @Override
-  public CompletionStage<List<SegmentRecord>> listSegments(String streamId) {
-    return segments.list(streamId);
-  }
-
-  @Override
-  public CompletionStage<Void> deleteSegment(String streamId, long firstSeqNum) {
-    return segments.delete(streamId, firstSeqNum);
-  }
-
-  // ---------------------------------------------------------------- channels
-
-  @Override
-  public CompletionStage<Void> putChannel(ChannelRecord channel) {
-    return channels.put(channel);
-  }
-
-  @Override
-  public CompletionStage<Optional<ChannelRecord>> getChannel(String channelId) {
-    return channels.get(channelId);
-  }
-
-  @Override
-  public CompletionStage<List<ChannelRecord>> listChannels() {
-    return channels.list();
-  }
-
-  @Override
-  public CompletionStage<Void> sealChannel(String channelId, long sealChunkSeq) {
-    return channels.seal(channelId, sealChunkSeq);
-  }
-
-  @Override
-  public CompletionStage<Void> deleteChannel(String channelId) {
-    return channels.delete(channelId);
   }
 
   // ---------------------------------------------------------------- health, close

@@ -3,6 +3,7 @@ package io.millrace.metadata.cassandra;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.millrace.metadata.CreateResult;
+import io.millrace.metadata.MetadataTables;
 import io.millrace.metadata.SegmentRecord;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -11,7 +12,7 @@ import java.util.concurrent.CompletionStage;
  * Table {@code segments}, one partition per stream: the fenced {@link #add} is {@code IF NOT
  * EXISTS}.
  */
-final class CassandraSegments {
+final class CassandraSegments implements MetadataTables.Segments {
 
   private static final String INSERT =
       "INSERT INTO ${keyspace}.segments (stream_id, first_seq_num, last_seq_num,"
@@ -41,7 +42,8 @@ final class CassandraSegments {
   }
 
   /** Inserts the row if its key is free; true also if an identical row is there. */
-  CompletionStage<Boolean> add(SegmentRecord s) {
+  @Override
+  public CompletionStage<Boolean> add(SegmentRecord s) {
     return cas.create(
             () ->
                 insert.bind(
@@ -61,11 +63,13 @@ final class CassandraSegments {
                         && a.existing().equals(s)));
   }
 
-  CompletionStage<List<SegmentRecord>> list(String streamId) {
+  @Override
+  public CompletionStage<List<SegmentRecord>> list(String streamId) {
     return cql.all(list.bind(streamId), CassandraSegments::row);
   }
 
-  CompletionStage<Void> delete(String streamId, long firstSeqNum) {
+  @Override
+  public CompletionStage<Void> delete(String streamId, long firstSeqNum) {
     return cql.write(() -> delete.bind(streamId, firstSeqNum));
   }
 

@@ -3,6 +3,7 @@ package io.millrace.metadata.cassandra;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.millrace.metadata.MetadataTables;
 import io.millrace.metadata.StreamStateRecord;
 import java.util.List;
 import java.util.Optional;
@@ -16,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * Table {@code stream_state}: {@link #put} is a compare-and-set loop on {@code (epoch,
  * flushed_next_seq_num)} that never regresses the row (docs/metadata.md, "Fenced owner writes").
  */
-final class CassandraStreamState {
+final class CassandraStreamState implements MetadataTables.StreamStates {
 
   private static final Logger log = LoggerFactory.getLogger(CassandraMetadataStore.class);
 
@@ -52,7 +53,8 @@ final class CassandraStreamState {
     this.delete = prepared.get(DELETE);
   }
 
-  CompletionStage<Optional<StreamStateRecord>> get(String streamId) {
+  @Override
+  public CompletionStage<Optional<StreamStateRecord>> get(String streamId) {
     return cql.one(
         get.bind(streamId),
         r ->
@@ -66,7 +68,8 @@ final class CassandraStreamState {
                 r.getLong("epoch")));
   }
 
-  CompletionStage<Boolean> put(StreamStateRecord s) {
+  @Override
+  public CompletionStage<Boolean> put(StreamStateRecord s) {
     return cql.mapped(putAttempt(s, null, 1));
   }
 
@@ -134,7 +137,8 @@ final class CassandraStreamState {
             seen[1]);
   }
 
-  CompletionStage<Void> delete(String streamId) {
+  @Override
+  public CompletionStage<Void> delete(String streamId) {
     return cql.write(() -> delete.bind(streamId));
   }
 }

@@ -3,7 +3,10 @@ package io.millrace.metadata.cassandra;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.millrace.metadata.MetadataTables;
 import io.millrace.metadata.StreamletRecord;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -16,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * highest epoch ever created, which fences {@link #create} and {@link #seal} (docs/metadata.md,
  * "Fenced owner writes") and survives the range delete of {@link #deleteBelow}.
  */
-final class CassandraStreamlets {
+final class CassandraStreamlets implements MetadataTables.Streamlets {
 
   private static final Logger log = LoggerFactory.getLogger(CassandraMetadataStore.class);
 
@@ -63,7 +66,8 @@ final class CassandraStreamlets {
     this.deleteBelow = prepared.get(DELETE_BELOW);
   }
 
-  CompletionStage<Boolean> create(StreamletRecord s) {
+  @Override
+  public CompletionStage<Boolean> create(StreamletRecord s) {
     return cql.mapped(createAttempt(s, 1, false));
   }
 
@@ -113,30 +117,25 @@ final class CassandraStreamlets {
 
   /** Creates the row and sets latest_epoch, if latest_epoch is still {@code latestEpoch}. */
   private Supplier<BoundStatement> createStatement(StreamletRecord s, Long latestEpoch) {
+    List<Object> values =
+        new ArrayList<>(
+            Arrays.asList(
+                s.epoch(),
+                s.channelId(),
+                s.firstChunkSeq(),
+                s.sealedNextSeqNum(),
+                s.lastChunkSeq(),
+                s.streamId(),
+                s.epoch()));
     if (latestEpoch == null) {
-      return () ->
-          createFirst.bind(
-              s.epoch(),
-              s.channelId(),
-              s.firstChunkSeq(),
-              s.sealedNextSeqNum(),
-              s.lastChunkSeq(),
-              s.streamId(),
-              s.epoch());
+      return () -> createFirst.bind(values.toArray());
     }
-    return () ->
-        createNext.bind(
-            s.epoch(),
-            s.channelId(),
-            s.firstChunkSeq(),
-            s.sealedNextSeqNum(),
-            s.lastChunkSeq(),
-            s.streamId(),
-            s.epoch(),
-            latestEpoch);
+    values.add(latestEpoch);
+    return () -> createNext.bind(values.toArray());
   }
 
-  CompletionStage<Boolean> seal(
+  @Override
+  public CompletionStage<Boolean> seal(
       String streamId, long epoch, long sealedNextSeqNum, long lastChunkSeq) {
     return cql.mapped(sealAttempt(streamId, epoch, sealedNextSeqNum, lastChunkSeq, 1));
   }
@@ -179,7 +178,8 @@ final class CassandraStreamlets {
    * Read at serial consistency (activation only): it completes a streamlet create whose outcome was
    * never confirmed, so an activation sees the epochs the fenced writes will compare with.
    */
-  CompletionStage<List<StreamletRecord>> list(String streamId) {
+  @Override
+  public CompletionStage<List<StreamletRecord>> list(String streamId) {
     return cql.mapped(
         cql.exec(() -> cql.atSerial(list.bind(streamId)))
             .thenCompose(Cql::allRows)
@@ -191,7 +191,8 @@ final class CassandraStreamlets {
                         .toList()));
   }
 
-  CompletionStage<Void> deleteBelow(String streamId, long belowEpoch) {
+  @Override
+  public CompletionStage<Void> deleteBelow(String streamId, long belowEpoch) {
     return cql.write(() -> deleteBelow.bind(streamId, belowEpoch));
   }
 

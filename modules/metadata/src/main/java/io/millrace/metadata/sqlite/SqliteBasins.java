@@ -6,6 +6,7 @@ import static io.millrace.metadata.sqlite.Sql.text;
 import io.millrace.metadata.BasinRecord;
 import io.millrace.metadata.ConfigCodec;
 import io.millrace.metadata.CreateResult;
+import io.millrace.metadata.MetadataTables;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,7 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /** Table {@code basins} (docs/metadata.md): version-checked writes in one transaction each. */
-final class SqliteBasins {
+final class SqliteBasins implements MetadataTables.Basins {
 
   private static final String COLUMNS =
       "name, config, created_at, deleted_at, create_token, version";
@@ -36,7 +37,8 @@ final class SqliteBasins {
     this.db = db;
   }
 
-  CompletionStage<CreateResult<BasinRecord>> create(BasinRecord basin) {
+  @Override
+  public CompletionStage<CreateResult<BasinRecord>> create(BasinRecord basin) {
     Objects.requireNonNull(basin, "basin");
     return db.write(
         "create basin " + basin.name(),
@@ -58,11 +60,13 @@ final class SqliteBasins {
         });
   }
 
-  CompletionStage<Optional<BasinRecord>> get(String name) {
+  @Override
+  public CompletionStage<Optional<BasinRecord>> get(String name) {
     return db.read("get basin " + name, c -> select(c, name));
   }
 
-  CompletionStage<List<BasinRecord>> list(String prefix, String startAfter, int limit) {
+  @Override
+  public CompletionStage<List<BasinRecord>> list(String prefix, String startAfter, int limit) {
     Sql.requireLimit(limit);
     return db.read(
         "list basins",
@@ -74,7 +78,8 @@ final class SqliteBasins {
         });
   }
 
-  CompletionStage<Boolean> update(BasinRecord basin, long expectedVersion) {
+  @Override
+  public CompletionStage<Boolean> update(BasinRecord basin, long expectedVersion) {
     Objects.requireNonNull(basin, "basin");
     return db.write(
         "update basin " + basin.name(),
@@ -92,7 +97,8 @@ final class SqliteBasins {
                 == 1);
   }
 
-  CompletionStage<Boolean> delete(String name, long expectedVersion) {
+  @Override
+  public CompletionStage<Boolean> delete(String name, long expectedVersion) {
     return db.write("delete basin " + name, c -> Sql.update(c, DELETE, name, expectedVersion) == 1);
   }
 

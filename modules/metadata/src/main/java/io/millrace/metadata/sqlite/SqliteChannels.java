@@ -4,6 +4,7 @@ import static io.millrace.metadata.sqlite.Sql.instant;
 import static io.millrace.metadata.sqlite.Sql.text;
 
 import io.millrace.metadata.ChannelRecord;
+import io.millrace.metadata.MetadataTables;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /** Table {@code channels}: upserted at start, sealed (no effect on a missing row), deleted. */
-final class SqliteChannels {
+final class SqliteChannels implements MetadataTables.Channels {
 
   private static final String COLUMNS =
       "channel_id, node, storage_class, started_at, seal_chunk_seq";
@@ -29,7 +30,8 @@ final class SqliteChannels {
     this.db = db;
   }
 
-  CompletionStage<Void> put(ChannelRecord ch) {
+  @Override
+  public CompletionStage<Void> put(ChannelRecord ch) {
     Objects.requireNonNull(ch, "channel");
     return db.write(
         "put channel " + ch.channelId(),
@@ -44,22 +46,26 @@ final class SqliteChannels {
                 ch.sealChunkSeq()));
   }
 
-  CompletionStage<Optional<ChannelRecord>> get(String channelId) {
+  @Override
+  public CompletionStage<Optional<ChannelRecord>> get(String channelId) {
     return db.read(
         "get channel " + channelId, c -> Sql.one(c, GET, SqliteChannels::row, channelId));
   }
 
-  CompletionStage<List<ChannelRecord>> list() {
+  @Override
+  public CompletionStage<List<ChannelRecord>> list() {
     return db.read("list channels", c -> Sql.list(c, LIST, SqliteChannels::row));
   }
 
-  CompletionStage<Void> seal(String channelId, long sealChunkSeq) {
+  @Override
+  public CompletionStage<Void> seal(String channelId, long sealChunkSeq) {
     return db.write(
         "seal channel " + channelId + " at chunk " + sealChunkSeq,
         c -> Sql.execute(c, SEAL, sealChunkSeq, channelId));
   }
 
-  CompletionStage<Void> delete(String channelId) {
+  @Override
+  public CompletionStage<Void> delete(String channelId) {
     return db.write("delete channel " + channelId, c -> Sql.execute(c, DELETE, channelId));
   }
 

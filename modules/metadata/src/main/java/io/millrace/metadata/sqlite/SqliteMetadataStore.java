@@ -1,23 +1,15 @@
 package io.millrace.metadata.sqlite;
 
-import io.millrace.metadata.BasinRecord;
-import io.millrace.metadata.ChannelRecord;
 import io.millrace.metadata.ConfigCodec;
-import io.millrace.metadata.CreateResult;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.MetadataStoreException;
-import io.millrace.metadata.SegmentRecord;
-import io.millrace.metadata.StreamRecord;
-import io.millrace.metadata.StreamStateRecord;
-import io.millrace.metadata.StreamletRecord;
+import io.millrace.metadata.TableMetadataStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -49,31 +41,26 @@ import org.sqlite.SQLiteConfig;
  * sealStreamlet}, {@code addSegment}) read and write in one {@code BEGIN IMMEDIATE} transaction;
  * the highest streamlet epoch ever created per stream is kept in {@code streamlet_epochs}.
  *
- * <p>This class opens the database and delegates each table to its own class ({@link SqliteBasins},
- * {@link SqliteStreams}, {@link SqliteStreamState}, {@link SqliteStreamlets}, {@link
- * SqliteSegments}, {@link SqliteChannels}).
+ * <p>This class opens the database; {@link TableMetadataStore} delegates each table to its own
+ * class ({@link SqliteBasins}, {@link SqliteStreams}, {@link SqliteStreamState}, {@link
+ * SqliteStreamlets}, {@link SqliteSegments}, {@link SqliteChannels}).
  */
-public final class SqliteMetadataStore implements MetadataStore {
+public final class SqliteMetadataStore extends TableMetadataStore {
 
   private static final Logger log = LoggerFactory.getLogger(SqliteMetadataStore.class);
   private static final AtomicInteger STORE_IDS = new AtomicInteger();
 
   private final SqliteExecutor db;
-  private final SqliteBasins basins;
-  private final SqliteStreams streams;
-  private final SqliteStreamState streamState;
-  private final SqliteStreamlets streamlets;
-  private final SqliteSegments segments;
-  private final SqliteChannels channels;
 
   private SqliteMetadataStore(SqliteExecutor db) {
+    super(
+        new SqliteBasins(db),
+        new SqliteStreams(db),
+        new SqliteStreamState(db),
+        new SqliteStreamlets(db),
+        new SqliteSegments(db),
+        new SqliteChannels(db));
     this.db = db;
-    this.basins = new SqliteBasins(db);
-    this.streams = new SqliteStreams(db);
-    this.streamState = new SqliteStreamState(db);
-    this.streamlets = new SqliteStreamlets(db);
-    this.segments = new SqliteSegments(db);
-    this.channels = new SqliteChannels(db);
   }
 
   /**
@@ -171,146 +158,6 @@ public final class SqliteMetadataStore implements MetadataStore {
       throw new IllegalArgumentException("not a pragma name: " + name);
     }
     return db.read("pragma " + name, c -> pragma(c, name));
-  }
-
-  // ---------------------------------------------------------------- basins
-
-  @Override
-  public CompletionStage<CreateResult<BasinRecord>> createBasin(BasinRecord basin) {
-    return basins.create(basin);
-  }
-
-  @Override
-  public CompletionStage<Optional<BasinRecord>> getBasin(String name) {
-    return basins.get(name);
-  }
-
-  @Override
-  public CompletionStage<List<BasinRecord>> listBasins(
-      String prefix, String startAfter, int limit) {
-    return basins.list(prefix, startAfter, limit);
-  }
-
-  @Override
-  public CompletionStage<Boolean> updateBasin(BasinRecord basin, long expectedVersion) {
-    return basins.update(basin, expectedVersion);
-  }
-
-  @Override
-  public CompletionStage<Boolean> deleteBasin(String name, long expectedVersion) {
-    return basins.delete(name, expectedVersion);
-  }
-
-  // ---------------------------------------------------------------- streams
-
-  @Override
-  public CompletionStage<CreateResult<StreamRecord>> createStream(StreamRecord stream) {
-    return streams.create(stream);
-  }
-
-  @Override
-  public CompletionStage<Optional<StreamRecord>> getStream(String basin, String name) {
-    return streams.get(basin, name);
-  }
-
-  @Override
-  public CompletionStage<List<StreamRecord>> listStreams(
-      String basin, String prefix, String startAfter, int limit) {
-    return streams.list(basin, prefix, startAfter, limit);
-  }
-
-  @Override
-  public CompletionStage<Boolean> updateStream(StreamRecord stream, long expectedVersion) {
-    return streams.update(stream, expectedVersion);
-  }
-
-  @Override
-  public CompletionStage<Boolean> deleteStream(String basin, String name, long expectedVersion) {
-    return streams.delete(basin, name, expectedVersion);
-  }
-
-  // ---------------------------------------------------------------- stream state
-
-  @Override
-  public CompletionStage<Optional<StreamStateRecord>> getStreamState(String streamId) {
-    return streamState.get(streamId);
-  }
-
-  @Override
-  public CompletionStage<Boolean> putStreamState(StreamStateRecord state) {
-    return streamState.put(state);
-  }
-
-  @Override
-  public CompletionStage<Void> deleteStreamState(String streamId) {
-    return streamState.delete(streamId);
-  }
-
-  // ---------------------------------------------------------------- streamlets
-
-  @Override
-  public CompletionStage<Boolean> createStreamlet(StreamletRecord streamlet) {
-    return streamlets.create(streamlet);
-  }
-
-  @Override
-  public CompletionStage<Boolean> sealStreamlet(
-      String streamId, long epoch, long sealedNextSeqNum, long lastChunkSeq) {
-    return streamlets.seal(streamId, epoch, sealedNextSeqNum, lastChunkSeq);
-  }
-
-  @Override
-  public CompletionStage<List<StreamletRecord>> listStreamlets(String streamId) {
-    return streamlets.list(streamId);
-  }
-
-  @Override
-  public CompletionStage<Void> deleteStreamlets(String streamId, long belowEpoch) {
-    return streamlets.deleteBelow(streamId, belowEpoch);
-  }
-
-  // ---------------------------------------------------------------- segments
-
-  @Override
-  public CompletionStage<Boolean> addSegment(SegmentRecord segment) {
-    return segments.add(segment);
-  }
-
-  @Override
-  public CompletionStage<List<SegmentRecord>> listSegments(String streamId) {
-    return segments.list(streamId);
-  }
-
-  @Override
-  public CompletionStage<Void> deleteSegment(String streamId, long firstSeqNum) {
-    return segments.delete(streamId, firstSeqNum);
-  }
-
-  // ---------------------------------------------------------------- channels
-
-  @Override
-  public CompletionStage<Void> putChannel(ChannelRecord channel) {
-    return channels.put(channel);
-  }
-
-  @Override
-  public CompletionStage<Optional<ChannelRecord>> getChannel(String channelId) {
-    return channels.get(channelId);
-  }
-
-  @Override
-  public CompletionStage<List<ChannelRecord>> listChannels() {
-    return channels.list();
-  }
-
-  @Override
-  public CompletionStage<Void> sealChannel(String channelId, long sealChunkSeq) {
-    return channels.seal(channelId, sealChunkSeq);
-  }
-
-  @Override
-  public CompletionStage<Void> deleteChannel(String channelId) {
-    return channels.delete(channelId);
   }
 
   // ---------------------------------------------------------------- health, close

@@ -1,5 +1,6 @@
 package io.millrace.metadata.sqlite;
 
+import io.millrace.metadata.MetadataTables;
 import io.millrace.metadata.SegmentRecord;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -8,7 +9,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 
 /** Table {@code segments}: the fenced {@link #add} is an insert-if-absent. */
-final class SqliteSegments {
+final class SqliteSegments implements MetadataTables.Segments {
 
   private static final String COLUMNS =
       "stream_id, first_seq_num, last_seq_num, first_timestamp, last_timestamp, object_key, bytes";
@@ -30,7 +31,8 @@ final class SqliteSegments {
   }
 
   /** Inserts the row if its key is free; true also if an identical row is there. */
-  CompletionStage<Boolean> add(SegmentRecord s) {
+  @Override
+  public CompletionStage<Boolean> add(SegmentRecord s) {
     Objects.requireNonNull(s, "segment");
     return db.write(
         "add segment " + s.objectKey(),
@@ -55,12 +57,14 @@ final class SqliteSegments {
         });
   }
 
-  CompletionStage<List<SegmentRecord>> list(String streamId) {
+  @Override
+  public CompletionStage<List<SegmentRecord>> list(String streamId) {
     return db.read(
         "list segments of " + streamId, c -> Sql.list(c, LIST, SqliteSegments::row, streamId));
   }
 
-  CompletionStage<Void> delete(String streamId, long firstSeqNum) {
+  @Override
+  public CompletionStage<Void> delete(String streamId, long firstSeqNum) {
     return db.write(
         "delete segment " + streamId + "@" + firstSeqNum,
         c -> Sql.execute(c, DELETE, streamId, firstSeqNum));

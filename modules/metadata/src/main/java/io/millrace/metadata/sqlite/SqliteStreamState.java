@@ -1,5 +1,6 @@
 package io.millrace.metadata.sqlite;
 
+import io.millrace.metadata.MetadataTables;
 import io.millrace.metadata.StreamStateRecord;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,7 +12,7 @@ import java.util.concurrent.CompletionStage;
  * Table {@code stream_state}: the fenced {@link #put} reads and writes in one transaction and never
  * regresses the row (docs/metadata.md, "Fenced owner writes").
  */
-final class SqliteStreamState {
+final class SqliteStreamState implements MetadataTables.StreamStates {
 
   private static final String GET =
       "SELECT stream_id, flushed_next_seq_num, tail_seq_num, tail_timestamp,"
@@ -30,13 +31,15 @@ final class SqliteStreamState {
     this.db = db;
   }
 
-  CompletionStage<Optional<StreamStateRecord>> get(String streamId) {
+  @Override
+  public CompletionStage<Optional<StreamStateRecord>> get(String streamId) {
     return db.read(
         "get stream state " + streamId, c -> Sql.one(c, GET, SqliteStreamState::row, streamId));
   }
 
   /** Applied unless the stored row has a higher epoch, or the same epoch and a higher position. */
-  CompletionStage<Boolean> put(StreamStateRecord s) {
+  @Override
+  public CompletionStage<Boolean> put(StreamStateRecord s) {
     Objects.requireNonNull(s, "state");
     return db.write(
         "put stream state " + s.streamId(),
@@ -65,7 +68,8 @@ final class SqliteStreamState {
         });
   }
 
-  CompletionStage<Void> delete(String streamId) {
+  @Override
+  public CompletionStage<Void> delete(String streamId) {
     return db.write("delete stream state " + streamId, c -> Sql.execute(c, DELETE, streamId));
   }
 

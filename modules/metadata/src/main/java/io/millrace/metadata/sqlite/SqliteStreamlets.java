@@ -1,5 +1,6 @@
 package io.millrace.metadata.sqlite;
 
+import io.millrace.metadata.MetadataTables;
 import io.millrace.metadata.StreamletRecord;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -14,7 +15,7 @@ import java.util.concurrent.CompletionStage;
  * stream). The fenced {@link #create} and {@link #seal} read and write in one transaction
  * (docs/metadata.md, "Fenced owner writes").
  */
-final class SqliteStreamlets {
+final class SqliteStreamlets implements MetadataTables.Streamlets {
 
   private static final String LATEST_EPOCH =
       "SELECT latest_epoch FROM streamlet_epochs WHERE stream_id = ?";
@@ -43,7 +44,8 @@ final class SqliteStreamlets {
   }
 
   /** Inserts the row and raises the latest epoch, only above the latest epoch ever created. */
-  CompletionStage<Boolean> create(StreamletRecord s) {
+  @Override
+  public CompletionStage<Boolean> create(StreamletRecord s) {
     Objects.requireNonNull(s, "streamlet");
     return db.write(
         "create streamlet " + s.streamId() + " epoch " + s.epoch(),
@@ -79,7 +81,8 @@ final class SqliteStreamlets {
    * Seals an existing, unsealed streamlet of the latest epoch; true also if it is sealed with
    * exactly these values.
    */
-  CompletionStage<Boolean> seal(
+  @Override
+  public CompletionStage<Boolean> seal(
       String streamId, long epoch, long sealedNextSeqNum, long lastChunkSeq) {
     return db.write(
         "seal streamlet " + streamId + " epoch " + epoch,
@@ -107,12 +110,14 @@ final class SqliteStreamlets {
         });
   }
 
-  CompletionStage<List<StreamletRecord>> list(String streamId) {
+  @Override
+  public CompletionStage<List<StreamletRecord>> list(String streamId) {
     return db.read(
         "list streamlets of " + streamId, c -> Sql.list(c, LIST, SqliteStreamlets::row, streamId));
   }
 
-  CompletionStage<Void> deleteBelow(String streamId, long belowEpoch) {
+  @Override
+  public CompletionStage<Void> deleteBelow(String streamId, long belowEpoch) {
     return db.write(
         "delete streamlets of " + streamId + " below epoch " + belowEpoch,
         c -> Sql.execute(c, DELETE_BELOW, streamId, belowEpoch));

@@ -5,6 +5,7 @@ import static io.millrace.metadata.sqlite.Sql.text;
 
 import io.millrace.metadata.ConfigCodec;
 import io.millrace.metadata.CreateResult;
+import io.millrace.metadata.MetadataTables;
 import io.millrace.metadata.StreamRecord;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -17,7 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /** Table {@code streams} (docs/metadata.md): like basins, partitioned by basin. */
-final class SqliteStreams {
+final class SqliteStreams implements MetadataTables.Streams {
 
   private static final String COLUMNS =
       "basin, name, stream_id, config, created_at, deleted_at, create_token, cipher, version";
@@ -42,7 +43,8 @@ final class SqliteStreams {
     this.db = db;
   }
 
-  CompletionStage<CreateResult<StreamRecord>> create(StreamRecord stream) {
+  @Override
+  public CompletionStage<CreateResult<StreamRecord>> create(StreamRecord stream) {
     Objects.requireNonNull(stream, "stream");
     return db.write(
         "create stream " + stream.basin() + "/" + stream.name(),
@@ -57,11 +59,13 @@ final class SqliteStreams {
         });
   }
 
-  CompletionStage<Optional<StreamRecord>> get(String basin, String name) {
+  @Override
+  public CompletionStage<Optional<StreamRecord>> get(String basin, String name) {
     return db.read("get stream " + basin + "/" + name, c -> select(c, basin, name));
   }
 
-  CompletionStage<List<StreamRecord>> list(
+  @Override
+  public CompletionStage<List<StreamRecord>> list(
       String basin, String prefix, String startAfter, int limit) {
     Sql.requireLimit(limit);
     return db.read(
@@ -76,7 +80,8 @@ final class SqliteStreams {
         });
   }
 
-  CompletionStage<Boolean> update(StreamRecord stream, long expectedVersion) {
+  @Override
+  public CompletionStage<Boolean> update(StreamRecord stream, long expectedVersion) {
     Objects.requireNonNull(stream, "stream");
     return db.write(
         "update stream " + stream.basin() + "/" + stream.name(),
@@ -89,7 +94,8 @@ final class SqliteStreams {
         });
   }
 
-  CompletionStage<Boolean> delete(String basin, String name, long expectedVersion) {
+  @Override
+  public CompletionStage<Boolean> delete(String basin, String name, long expectedVersion) {
     return db.write(
         "delete stream " + basin + "/" + name,
         c -> Sql.update(c, DELETE, basin, name, expectedVersion) == 1);
