@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * How {@link CassandraMetadataStore} reaches Cassandra (docs/metadata.md, "Cassandra").
@@ -128,87 +129,83 @@ public record CassandraSettings(
   }
 
   public CassandraSettings withKeyspace(String keyspace) {
-    return new CassandraSettings(
-        contactPoints,
-        localDatacenter,
-        keyspace,
-        replication,
-        requestTimeout,
-        connectTimeout,
-        consistency,
-        serialConsistency,
-        username,
-        password);
+    return with(c -> c.keyspace = keyspace);
   }
 
   public CassandraSettings withLocalDatacenter(String localDatacenter) {
-    return new CassandraSettings(
-        contactPoints,
-        localDatacenter,
-        keyspace,
-        replication,
-        requestTimeout,
-        connectTimeout,
-        consistency,
-        serialConsistency,
-        username,
-        password);
+    return with(c -> c.localDatacenter = localDatacenter);
   }
 
   public CassandraSettings withReplication(String replication) {
-    return new CassandraSettings(
-        contactPoints,
-        localDatacenter,
-        keyspace,
-        replication,
-        requestTimeout,
-        connectTimeout,
-        consistency,
-        serialConsistency,
-        username,
-        password);
+    return with(c -> c.replication = replication);
   }
 
   public CassandraSettings withTimeouts(Duration requestTimeout, Duration connectTimeout) {
-    return new CassandraSettings(
-        contactPoints,
-        localDatacenter,
-        keyspace,
-        replication,
-        requestTimeout,
-        connectTimeout,
-        consistency,
-        serialConsistency,
-        username,
-        password);
+    return with(
+        c -> {
+          c.requestTimeout = requestTimeout;
+          c.connectTimeout = connectTimeout;
+        });
   }
 
   public CassandraSettings withConsistency(String consistency, String serialConsistency) {
-    return new CassandraSettings(
-        contactPoints,
-        localDatacenter,
-        keyspace,
-        replication,
-        requestTimeout,
-        connectTimeout,
-        consistency,
-        serialConsistency,
-        username,
-        password);
+    return with(
+        c -> {
+          c.consistency = consistency;
+          c.serialConsistency = serialConsistency;
+        });
   }
 
   public CassandraSettings withCredentials(String username, String password) {
+    return with(
+        c -> {
+          c.username = username;
+          c.password = password;
+        });
+  }
+
+  /** A copy with {@code change} applied to its fields (validated like any new settings). */
+  private CassandraSettings with(Consumer<Copy> change) {
+    Copy c = new Copy(this);
+    change.accept(c);
     return new CassandraSettings(
-        contactPoints,
-        localDatacenter,
-        keyspace,
-        replication,
-        requestTimeout,
-        connectTimeout,
-        consistency,
-        serialConsistency,
-        username,
-        password);
+        c.contactPoints,
+        c.localDatacenter,
+        c.keyspace,
+        c.replication,
+        c.requestTimeout,
+        c.connectTimeout,
+        c.consistency,
+        c.serialConsistency,
+        c.username,
+        c.password);
+  }
+
+  /** The fields of settings being copied, for the {@code with*} methods. */
+  private static final class Copy {
+    List<InetSocketAddress> contactPoints;
+    String localDatacenter;
+    String keyspace;
+    String replication;
+    Duration requestTimeout;
+    Duration connectTimeout;
+    String consistency;
+    String serialConsistency;
+    String username;
+    String password;
+
+    Copy(CassandraSettings s) {
+      contactPoints = s.contactPoints;
+      localDatacenter = s.localDatacenter;
+      keyspace = s.keyspace;
+      replication = s.replication;
+      requestTimeout = s.requestTimeout;
+      connectTimeout = s.connectTimeout;
+      consistency = s.consistency;
+      serialConsistency = s.serialConsistency;
+      username = s.username;
+      password = s.password;
+    }
   }
 
   /** The contact points as {@code host:port, host:port}, for messages. */

@@ -1,27 +1,11 @@
 package io.millrace.metadata.cassandra;
 
 /**
- * Name order and prefix ranges as Cassandra sees text clustering keys: by UTF-8 bytes, which is
- * Unicode code point order.
+ * Prefix ranges as Cassandra sees text clustering keys: by UTF-8 bytes, which is Unicode code point
+ * order ({@link io.millrace.core.KeyOrder}).
  */
 final class Names {
   private Names() {}
-
-  /** Compares by code point, equal to comparing the UTF-8 encodings byte by byte. */
-  static int compare(String a, String b) {
-    int i = 0;
-    int j = 0;
-    while (i < a.length() && j < b.length()) {
-      int ca = a.codePointAt(i);
-      int cb = b.codePointAt(j);
-      if (ca != cb) {
-        return Integer.compare(ca, cb);
-      }
-      i += Character.charCount(ca);
-      j += Character.charCount(cb);
-    }
-    return Boolean.compare(i < a.length(), j < b.length());
-  }
 
   /**
    * The smallest string greater than every string starting with {@code prefix}, or null if there is

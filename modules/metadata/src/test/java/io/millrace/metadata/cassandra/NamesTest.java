@@ -2,6 +2,7 @@ package io.millrace.metadata.cassandra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.millrace.core.KeyOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -26,7 +27,8 @@ class NamesTest {
     for (String name :
         List.of(
             "s\u00e9/", "s\u00e9/a", "s\u00e9/\uFFFF", "s\u00e9/" + "\uD83D\uDE00", "s\u00e90")) {
-      boolean inRange = Names.compare(name, prefix) >= 0 && Names.compare(name, successor) < 0;
+      boolean inRange =
+          KeyOrder.compare(name, prefix) >= 0 && KeyOrder.compare(name, successor) < 0;
       assertThat(inRange).as(name).isEqualTo(name.startsWith(prefix));
     }
   }
@@ -36,7 +38,7 @@ class NamesTest {
     List<String> names = List.of("a", "a-b", "a.c", "a/b", "a0", "\uFFFF", "\uD83D\uDE00");
     for (String a : names) {
       for (String b : names) {
-        assertThat(Integer.signum(Names.compare(a, b)))
+        assertThat(Integer.signum(KeyOrder.compare(a, b)))
             .as(a + " vs " + b)
             .isEqualTo(
                 Integer.signum(

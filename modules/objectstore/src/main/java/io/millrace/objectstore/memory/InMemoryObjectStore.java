@@ -1,6 +1,6 @@
 package io.millrace.objectstore.memory;
 
-import io.millrace.objectstore.KeyOrder;
+import io.millrace.core.KeyOrder;
 import io.millrace.objectstore.ObjectAlreadyExistsException;
 import io.millrace.objectstore.ObjectInfo;
 import io.millrace.objectstore.ObjectStore;

@@ -2,14 +2,18 @@ package io.millrace.metadata.cassandra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.millrace.metadata.schema.SchemaScript;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class CqlFileTest {
+class CassandraSchemaTest {
 
   @Test
   void theFirstSchemaFileCreatesTheSixTablesInTheConfiguredKeyspaceIdempotently() {
-    List<String> statements = CqlFile.statements("V1__schema.cql", "ks_test");
+    List<String> statements =
+        SchemaScript.statements(
+            CassandraSchema.class, "V1__schema.cql", Map.of("keyspace", "ks_test"));
 
     assertThat(statements).hasSize(6);
     assertThat(statements)
@@ -26,8 +30,9 @@ class CqlFileTest {
 
   @Test
   void everyMigrationListedExistsAsAResource() {
-    for (String name : CassandraMetadataStore.MIGRATIONS) {
-      assertThat(CqlFile.statements(name, "k")).isNotEmpty();
+    for (String name : CassandraSchema.MIGRATIONS.files()) {
+      assertThat(SchemaScript.statements(CassandraSchema.class, name, Map.of("keyspace", "k")))
+          .isNotEmpty();
     }
   }
 }

@@ -1,13 +1,14 @@
-package io.millrace.objectstore;
+package io.millrace.core;
 
 import java.util.Comparator;
 
 /**
- * The order in which {@link ObjectStore#list} returns keys: lexicographic by the UTF-8 bytes of the
- * key, which is the order S3 uses. For ASCII keys (all keys Millrace writes) it equals {@link
- * String#compareTo}; it differs only for keys mixing supplementary characters with characters in
- * U+E000..U+FFFF, where UTF-16 and UTF-8 orders disagree. UTF-8 byte order equals Unicode code
- * point order, which is what this comparator compares.
+ * Name and key order by UTF-8 bytes: the order in which the object stores list keys (the order S3
+ * uses) and in which Cassandra orders text clustering keys (the metadata listings). For ASCII keys
+ * (all keys Millrace writes) it equals {@link String#compareTo}; it differs only for keys mixing
+ * supplementary characters with characters in U+E000..U+FFFF, where UTF-16 and UTF-8 orders
+ * disagree. UTF-8 byte order equals Unicode code point order, which is what this comparator
+ * compares.
  */
 public final class KeyOrder {
   /** Compares keys by code point, equal to comparing their UTF-8 encodings byte by byte. */

@@ -1,0 +1,118 @@
+package io.millrace.metadata.sqlite;
+
+import static io.millrace.metadata.sqlite.Sql.instant;
+import static io.millrace.metadata.sqlite.Sql.text;
+
+import io.millrace.metadata.BasinRecord;
+import io.millrace.metadata.ConfigCodec;
+import io.millrace.metadata.CreateResult;
+import io.millrace.metadata.MetadataTables;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/** Table {@code basins} (docs/metadata.md): version-checked writes in one transaction each. */
+final class SqliteBasins implements MetadataTables.Basins {
+
+  private static final String COLUMNS =
+      "name, config, created_at, deleted_at, create_token, version";
+  private static final String INSERT =
+      "INSERT INTO basins(" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING";
+  private static final String GET = "SELECT " + COLUMNS + " FROM basins WHERE name = ?";
+  private static final String LIST =
+      "SELECT " + COLUMNS + " FROM basins WHERE %s ORDER BY name LIMIT ?";
+  private static final String UPDATE =
+      "UPDATE basins SET config = ?, created_at = ?, deleted_at = ?, create_token = ?,"
+          + " version = ? WHERE name = ? AND version = ?";
+  private static final String DELETE = "DELETE FROM basins WHERE name = ? AND version = ?";
+
+  private final SqliteExecutor db;
+
+  SqliteBasins(SqliteExecutor db) {
+    this.db = db;
+  }
+
+  @Override
+  public CompletionStage<CreateResult<BasinRecord>> create(BasinRecord basin) {
+    Objects.requireNonNull(basin, "basin");
+    return db.write(
+        "create basin " + basin.name(),
+        c -> {
+          int n =
+              Sql.update(
+                  c,
+                  INSERT,
+                  basin.name(),
+                  ConfigCodec.toJson(basin.config()),
+                  text(basin.createdAt()),
+                  text(basin.deletedAt()),
+                  basin.createToken(),
+                  basin.version());
+          if (n == 1) {
+            return new CreateResult.Created<>(basin);
+          }
+          return new CreateResult.AlreadyExists<>(select(c, basin.name()).orElseThrow());
+        });
+  }
+
+  @Override
+  public CompletionStage<Optional<BasinRecord>> get(String name) {
+    return db.read("get basin " + name, c -> select(c, name));
+  }
+
+  @Override
+  public CompletionStage<List<BasinRecord>> list(String prefix, String startAfter, int limit) {
+    Sql.requireLimit(limit);
+    return db.read(
+        "list basins",
+        c -> {
+          Sql.NameRange r = new Sql.NameRange("name", prefix, startAfter);
+          List<Object> values = new ArrayList<>(r.values());
+          values.add(limit);
+          return Sql.list(c, LIST.formatted(r.sql()), SqliteBasins::row, values.toArray());
+        });
+  }
+
+  @Override
+  public CompletionStage<Boolean> update(BasinRecord basin, long expectedVersion) {
+    Objects.requireNonNull(basin, "basin");
+    return db.write(
+        "update basin " + basin.name(),
+        c ->
+            Sql.update(
+                    c,
+                    UPDATE,
+                    ConfigCodec.toJson(basin.config()),
+                    text(basin.createdAt()),
+                    text(basin.deletedAt()),
+                    basin.createToken(),
+                    basin.version(),
+                    basin.name(),
+                    expectedVersion)
+                == 1);
+  }
+
+  @Override
+  public CompletionStage<Boolean> delete(String name, long expectedVersion) {
+    return db.write("delete basin " + name, c -> Sql.update(c, DELETE, name, expectedVersion) == 1);
+  }
+
+  private static Optional<BasinRecord> select(Connection c, String name) throws SQLException {
+    return Sql.one(c, GET, SqliteBasins::row, name);
+  }
+
+  private static BasinRecord row(ResultSet rs) throws SQLException {
+    return new BasinRecord(
+        rs.getString(1),
+        ConfigCodec.basinConfigFromJson(rs.getString(2)),
+        instant(rs.getString(3)),
+        instant(rs.getString(4)),
+        rs.getString(5),
+        rs.getLong(6));
+  }
+}

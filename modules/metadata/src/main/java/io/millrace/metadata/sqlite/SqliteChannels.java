@@ -1,0 +1,80 @@
+package io.millrace.metadata.sqlite;
+
+import static io.millrace.metadata.sqlite.Sql.instant;
+import static io.millrace.metadata.sqlite.Sql.text;
+
+import io.millrace.metadata.ChannelRecord;
+import io.millrace.metadata.MetadataTables;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/** Table {@code channels}: upserted at start, sealed (no effect on a missing row), deleted. */
+final class SqliteChannels implements MetadataTables.Channels {
+
+  private static final String COLUMNS =
+      "channel_id, node, storage_class, started_at, seal_chunk_seq";
+  private static final String PUT =
+      "INSERT OR REPLACE INTO channels(" + COLUMNS + ") VALUES (?, ?, ?, ?, ?)";
+  private static final String GET = "SELECT " + COLUMNS + " FROM channels WHERE channel_id = ?";
+  private static final String LIST = "SELECT " + COLUMNS + " FROM channels ORDER BY channel_id";
+  private static final String SEAL = "UPDATE channels SET seal_chunk_seq = ? WHERE channel_id = ?";
+  private static final String DELETE = "DELETE FROM channels WHERE channel_id = ?";
+
+  private final SqliteExecutor db;
+
+  SqliteChannels(SqliteExecutor db) {
+    this.db = db;
+  }
+
+  @Override
+  public CompletionStage<Void> put(ChannelRecord ch) {
+    Objects.requireNonNull(ch, "channel");
+    return db.write(
+        "put channel " + ch.channelId(),
+        c ->
+            Sql.execute(
+                c,
+                PUT,
+                ch.channelId(),
+                ch.node(),
+                ch.storageClass(),
+                text(ch.startedAt()),
+                ch.sealChunkSeq()));
+  }
+
+  @Override
+  public CompletionStage<Optional<ChannelRecord>> get(String channelId) {
+    return db.read(
+        "get channel " + channelId, c -> Sql.one(c, GET, SqliteChannels::row, channelId));
+  }
+
+  @Override
+  public CompletionStage<List<ChannelRecord>> list() {
+    return db.read("list channels", c -> Sql.list(c, LIST, SqliteChannels::row));
+  }
+
+  @Override
+  public CompletionStage<Void> seal(String channelId, long sealChunkSeq) {
+    return db.write(
+        "seal channel " + channelId + " at chunk " + sealChunkSeq,
+        c -> Sql.execute(c, SEAL, sealChunkSeq, channelId));
+  }
+
+  @Override
+  public CompletionStage<Void> delete(String channelId) {
+    return db.write("delete channel " + channelId, c -> Sql.execute(c, DELETE, channelId));
+  }
+
+  private static ChannelRecord row(ResultSet rs) throws SQLException {
+    return new ChannelRecord(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        instant(rs.getString(4)),
+        Sql.nullableLong(rs, 5));
+  }
+}
