@@ -10,6 +10,7 @@ import io.millrace.core.api.RecordService;
 import io.millrace.core.record.AppendAck;
 import io.millrace.core.record.AppendInput;
 import io.millrace.core.record.AppendRecord;
+import io.millrace.core.record.AppendValidation;
 import io.millrace.core.record.ReadBatch;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
@@ -86,6 +87,7 @@ final class MemoryRecords implements RecordService {
   public synchronized CompletionStage<AppendOutcome> append(
       String basin, String stream, AppendInput input) {
     try {
+      AppendValidation.validate(input);
       check(stream);
     } catch (S2Exception e) {
       return CompletableFuture.failedFuture(e);
