@@ -35,6 +35,7 @@ final class MemoryRecords implements RecordService {
   private final List<Waiter> waiters = new ArrayList<>();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
   private boolean deleted;
+  private long longPolls;
   private S2Exception readFailure;
 
   private record Waiter(ReadRequest request, CompletableFuture<ReadOutcome> future) {}
@@ -69,6 +70,11 @@ final class MemoryRecords implements RecordService {
 
   synchronized int waiting() {
     return waiters.size();
+  }
+
+  /** How many long-polls at the tail were started since the fixture was created (never reset). */
+  synchronized long longPollsStarted() {
+    return longPolls;
   }
 
   private void check(String stream) {
@@ -140,6 +146,7 @@ final class MemoryRecords implements RecordService {
       CompletableFuture<ReadOutcome> f = new CompletableFuture<>();
       Waiter w = new Waiter(request, f);
       waiters.add(w);
+      longPolls++;
       timer.schedule(
           () -> {
             synchronized (this) {
