@@ -30,6 +30,7 @@ import io.millrace.core.record.ReadBatch;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
 import io.millrace.engine.stream.StreamRecovery;
+import io.millrace.format.WalChunkCodec;
 import io.millrace.metadata.StreamRecord;
 import io.millrace.metadata.StreamletRecord;
 import io.millrace.objectstore.ObjectStoreException;
@@ -122,10 +123,11 @@ class DataPlaneTest {
         dp.append(BASIN, s, new AppendInput(List.of(rec("stale")), 1L, null));
     CompletionStage<AppendOutcome> fenced =
         dp.append(BASIN, s, new AppendInput(List.of(rec("fenced")), null, "nope"));
-    // The entity has handled both once it answers a later request.
-    await(dp.checkTail(BASIN, s));
+    // The chunk write of "held" is in flight, blocked by the gate.
     Awaitility.await().until(() -> gate.heldCount() == 1);
-    Thread.sleep(100);
+    // The entity answers a later request only after handling the three appends (one mailbox, in
+    // order); a reply it had sent before "held" is durable would have completed its future first.
+    await(dp.checkTail(BASIN, s));
     assertThat(stale.toCompletableFuture()).isNotDone();
     assertThat(fenced.toCompletableFuture()).isNotDone();
     assertThat(held.toCompletableFuture()).isNotDone();
@@ -142,8 +144,10 @@ class DataPlaneTest {
     DataPlane dp = node();
     String s = stream("chunk-order");
     String t = stream("chunk-order-other");
+    String probe = stream("chunk-order-probe");
     String firstChunk = "/" + String.format("%020d", 0);
     InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.endsWith(firstChunk));
+    long writesBefore = dp.metrics().chunkWrites.sum();
     CompletionStage<AppendOutcome> a = dp.append(BASIN, s, input(rec("in chunk 0")));
     Awaitility.await().until(() -> gate.heldCount() == 1);
     CompletionStage<AppendOutcome> b = dp.append(BASIN, s, input(rec("in chunk 1")));
@@ -151,7 +155,17 @@ class DataPlaneTest {
     String secondChunk = "/" + String.format("%020d", 1);
     Awaitility.await()
         .until(() -> fx.objects.keys().stream().anyMatch(k -> k.endsWith(secondChunk)));
-    Thread.sleep(100);
+    // The channel is handling the completed write of chunk 1 (it counts it there) ...
+    Awaitility.await().until(() -> dp.metrics().chunkWrites.sum() > writesBefore);
+    // ... and has finished once it wrote a chunk for an append sent after that (the node has one
+    // channel per storage class, so the probe's stream shares it with s and t): whatever it told
+    // the streams about chunk 1 is now in their mailboxes, ahead of the check-tail requests below,
+    // which the entities answer after acting on it.
+    dp.append(BASIN, probe, input(rec("probe")));
+    String probeId = fx.idOf(probe);
+    Awaitility.await().until(() -> inAStoredWalChunk(probeId));
+    await(dp.checkTail(BASIN, s));
+    await(dp.checkTail(BASIN, t));
     assertThat(b.toCompletableFuture()).isNotDone();
     assertThat(c.toCompletableFuture()).isNotDone();
 
@@ -162,6 +176,14 @@ class DataPlaneTest {
     assertThat(readAll(dp, s))
         .extracting(DataPlaneFixture::body)
         .containsExactly("in chunk 0", "in chunk 1");
+  }
+
+  /** Whether a WAL chunk in the object store holds records of stream {@code streamId}. */
+  private boolean inAStoredWalChunk(String streamId) {
+    return fx.objects.keys().stream()
+        .filter(k -> k.startsWith("wal/"))
+        .flatMap(k -> fx.objects.peek(k).stream())
+        .anyMatch(o -> WalChunkCodec.decodeSection(o, streamId).isPresent());
   }
 
   @Test

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * The one place where failures and rejected outcomes become HTTP responses (spec section 8).
  *
  * <ul>
- *   <li>{@link S2Exception}: the code's status with {@code {"code", "message"}};
+ *   <li>{@link S2Exception}: the code's status ({@link HttpStatuses}) with {@code {"code",
+ *       "message"}};
  *   <li>412 append condition failures: {@code {"seq_num_mismatch": N}} / {@code
  *       {"fencing_token_mismatch": "t"}};
  *   <li>416 read range: {@code {"tail": {...}}};
@@ -44,7 +45,7 @@ final class ErrorMapper {
       return error(413, ErrorCode.INVALID.code(), tooLarge.getMessage());
     }
     if (cause instanceof S2Exception s) {
-      if (s.code().status() >= 500) {
+      if (HttpStatuses.of(s.code()) >= 500) {
         log.warn(
             "Request {} failed with {}: {}",
             requestDescription,
@@ -63,7 +64,7 @@ final class ErrorMapper {
   }
 
   static HttpResponse error(ErrorCode code, String message) {
-    return error(code.status(), code.code(), message);
+    return error(HttpStatuses.of(code), code.code(), message);
   }
 
   /** 412 for an append whose condition failed; other outcomes are not errors. */

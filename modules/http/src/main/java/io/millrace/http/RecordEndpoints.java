@@ -7,7 +7,6 @@ import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.record.AppendInput;
-import io.millrace.core.record.AppendValidation;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -51,7 +50,7 @@ final class RecordEndpoints {
           "expected Content-Type: application/json or application/protobuf, got "
               + (ct == null ? "none" : ct));
     }
-    AppendValidation.validate(input);
+    // The record service validates the batch (AppendValidation) before anything else: 422 invalid.
     boolean protobufOut = Media.acceptKind(request) == Media.Kind.PROTOBUF;
     return records
         .append(basin, stream, input)

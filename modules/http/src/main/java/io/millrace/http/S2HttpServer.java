@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.millrace.core.api.BasinService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.api.StreamService;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -110,6 +111,12 @@ public final class S2HttpServer {
   }
 
   /**
+   * How much later than the edge's own request timeout Pekko's {@code request-timeout} is set: a
+   * backstop for a response that never comes (the edge answers 408 itself first).
+   */
+  static final Duration PEKKO_REQUEST_TIMEOUT_MARGIN = Duration.ofSeconds(5);
+
+  /**
    * Pekko server settings: the system's, overridden with HTTP/2, the timeouts and the URI length of
    * the edge settings, and JSON answers for unparsable requests.
    */
@@ -120,7 +127,7 @@ public final class S2HttpServer {
                 "pekko.http.server.enable-http2",
                 edge.enableHttp2(),
                 "pekko.http.server.request-timeout",
-                (edge.requestTimeout().toMillis() + 5000) + "ms",
+                edge.requestTimeout().plus(PEKKO_REQUEST_TIMEOUT_MARGIN).toMillis() + "ms",
                 "pekko.http.server.idle-timeout",
                 Math.max(edge.idleTimeout().toMillis(), edge.requestTimeout().toMillis() + 10000)
                     + "ms",

@@ -347,11 +347,12 @@ class StreamingSessions {
     }
     if (cause instanceof S2Exception s) {
       return Pair.create(
-          s.code().status(), JsonCodec.error(s.code().code(), String.valueOf(s.getMessage())));
+          HttpStatuses.of(s.code()),
+          JsonCodec.error(s.code().code(), String.valueOf(s.getMessage())));
     }
     log.warn("Streaming session failed unexpectedly", cause);
     return Pair.create(
-        ErrorCode.OTHER.status(),
+        HttpStatuses.of(ErrorCode.OTHER),
         JsonCodec.error(
             ErrorCode.OTHER.code(), ("internal error: " + cause.getClass().getSimpleName())));
   }

@@ -10,6 +10,7 @@ import io.millrace.core.api.RecordService;
 import io.millrace.core.record.AppendAck;
 import io.millrace.core.record.AppendInput;
 import io.millrace.core.record.AppendRecord;
+import io.millrace.core.record.AppendValidation;
 import io.millrace.core.record.ReadBatch;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
@@ -34,6 +35,7 @@ final class MemoryRecords implements RecordService {
   private final List<Waiter> waiters = new ArrayList<>();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
   private boolean deleted;
+  private long longPolls;
   private S2Exception readFailure;
 
   private record Waiter(ReadRequest request, CompletableFuture<ReadOutcome> future) {}
@@ -70,6 +72,11 @@ final class MemoryRecords implements RecordService {
     return waiters.size();
   }
 
+  /** How many long-polls at the tail were started since the fixture was created (never reset). */
+  synchronized long longPollsStarted() {
+    return longPolls;
+  }
+
   private void check(String stream) {
     if (deleted || !STREAM.equals(stream)) {
       throw new S2Exception(ErrorCode.STREAM_NOT_FOUND, "stream " + stream + " not found");
@@ -86,6 +93,7 @@ final class MemoryRecords implements RecordService {
   public synchronized CompletionStage<AppendOutcome> append(
       String basin, String stream, AppendInput input) {
     try {
+      AppendValidation.validate(input);
       check(stream);
     } catch (S2Exception e) {
       return CompletableFuture.failedFuture(e);
@@ -138,6 +146,7 @@ final class MemoryRecords implements RecordService {
       CompletableFuture<ReadOutcome> f = new CompletableFuture<>();
       Waiter w = new Waiter(request, f);
       waiters.add(w);
+      longPolls++;
       timer.schedule(
           () -> {
             synchronized (this) {

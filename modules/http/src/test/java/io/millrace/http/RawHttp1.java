@@ -108,6 +108,14 @@ final class RawHttp1 implements AutoCloseable {
     return frame;
   }
 
+  /**
+   * True while the server has sent nothing more than what was read (no byte waiting on the socket);
+   * never blocks. A reset connection fails with an IOException.
+   */
+  boolean nothingMoreReceived() throws IOException {
+    return pending.size() == 0 && in.available() == 0;
+  }
+
   /** True when the chunked response body has ended with nothing left unread. */
   boolean bodyEnded() throws IOException {
     if (pending.size() > 0) {

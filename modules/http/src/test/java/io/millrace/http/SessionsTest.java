@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -153,7 +154,17 @@ class SessionsTest {
       c.chunk(frame(input(null, "early")));
       c.readHead();
       assertThat(ack(c.readFrame()).getEnd().getSeqNum()).isEqualTo(1);
-      Thread.sleep(8000); // request-timeout 2 s, Pekko's backstop 7 s
+      // The session outlives the edge's request-timeout (2 s) and Pekko's backstop (7 s): during
+      // that window and a second past it, the server sends nothing and keeps the connection.
+      Duration pastBothTimeouts =
+          EdgeSettings.fromConfig(system.settings().config())
+              .requestTimeout()
+              .plus(S2HttpServer.PEKKO_REQUEST_TIMEOUT_MARGIN)
+              .plusSeconds(1);
+      Awaitility.await()
+          .during(pastBothTimeouts)
+          .atMost(pastBothTimeouts.plusSeconds(5))
+          .until(c::nothingMoreReceived);
       c.chunk(frame(input(null, "late")));
       assertThat(ack(c.readFrame()).getEnd().getSeqNum()).isEqualTo(2);
       c.endBody();
@@ -493,17 +504,20 @@ class SessionsTest {
     c.get(RECORDS + "?seq_num=1", "Content-Type", "s2s/proto", "s2-basin", BASIN);
     c.readHead();
     batch(c.readFrame());
-    long deadline = System.currentTimeMillis() + 5000;
-    while (records.waiting() == 0 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
-    }
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> records.waiting() > 0);
     assertThat(records.waiting()).as("the session long-polls at the tail").isEqualTo(1);
+    long longPolls = records.longPollsStarted();
     c.close();
-    deadline = System.currentTimeMillis() + 10_000;
-    while (records.waiting() > 0 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(50);
-    }
-    Thread.sleep(2500); // two more heartbeat periods: no new long-poll may start
+    // The long-poll of the gone reader ends when it times out (within a heartbeat) ...
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> records.waiting() == 0);
+    // ... and no new one starts: watched for two and a half heartbeat periods (the longest wait
+    // of a long-poll), so that a long-poll started by the session would be seen.
+    Duration heartbeat = SessionSettings.fromConfig(system.settings().config()).heartbeatMax();
+    Duration window = heartbeat.multipliedBy(5).dividedBy(2);
+    Awaitility.await()
+        .during(window)
+        .atMost(window.plusSeconds(5))
+        .until(() -> records.longPollsStarted() == longPolls && records.waiting() == 0);
     assertThat(records.waiting()).as("no long-poll is left for the gone reader").isZero();
   }
 

@@ -2,6 +2,7 @@ package io.millrace.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.BasinInfo;
 import io.millrace.core.api.BasinService;
@@ -18,6 +19,7 @@ import io.millrace.core.config.BasinReconfiguration;
 import io.millrace.core.config.StreamConfig;
 import io.millrace.core.config.StreamReconfiguration;
 import io.millrace.core.record.AppendInput;
+import io.millrace.core.record.AppendValidation;
 import io.millrace.core.record.StreamPosition;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +33,8 @@ import java.util.function.Function;
  * Hand-written stand-ins for the three services: each test sets canned answers per method name and
  * reads back the captured arguments. An answer may return a value, a {@link CompletionStage}, or
  * throw; a method without an answer fails with an AssertionError (which the edge turns into a 500).
+ * Like the engine's {@code DataPlane}, {@code append} first checks the batch with {@link
+ * AppendValidation} and fails with 422 {@code invalid} without recording or answering the call.
  */
 final class StubServices implements BasinService, StreamService, RecordService {
 
@@ -165,6 +169,12 @@ final class StubServices implements BasinService, StreamService, RecordService {
 
   @Override
   public CompletionStage<AppendOutcome> append(String basin, String stream, AppendInput input) {
+    // Like the engine's DataPlane, the service checks the batch before anything else.
+    try {
+      AppendValidation.validate(input);
+    } catch (S2Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
     return call("append", basin, stream, input);
   }
 
