@@ -41,12 +41,8 @@ final class ChannelFixture implements AutoCloseable {
     return testKit.spawn(
         Channel.create(
             StorageClass.EXPRESS,
-            "test-node",
-            objects,
-            metadata,
-            settings,
-            new EngineMetrics(),
-            new TestClock(1000),
+            new ChannelDeps(
+                "test-node", objects, metadata, settings, new EngineMetrics(), new TestClock(1000)),
             load,
             sc -> {}));
   }
