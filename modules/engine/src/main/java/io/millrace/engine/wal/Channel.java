@@ -165,9 +165,7 @@ public final class Channel {
       this.metrics = deps.metrics();
       this.load = load;
       this.onStarted = onStarted;
-      this.pipeline =
-          new ChunkPipeline(
-              channelId, settings.maxChunkWritesInFlight(), settings.chunkMaxBytes(), load, this);
+      this.pipeline = new ChunkPipeline(channelId, settings, load, this);
     }
 
     Behavior<Command> starting() {
@@ -348,8 +346,7 @@ public final class Channel {
     /** The incarnation gives up: it settles its WAL ({@link WalSettlement}), then dies. */
     private Behavior<Command> settle(S2Exception cause) {
       load.markDead();
-      settlement =
-          new WalSettlement(pipeline, cause, settings.writeRetries(), settings.writeRetryBackoff());
+      settlement = new WalSettlement(pipeline, cause, settings);
       perform(settlement.begin());
       return settling();
     }

@@ -3,6 +3,7 @@ package io.millrace.engine.wal;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.record.SequencedRecord;
+import io.millrace.engine.EngineSettings;
 import io.millrace.engine.wal.Channel.Append;
 import io.millrace.engine.wal.Channel.Durable;
 import io.millrace.engine.wal.Channel.Failed;
@@ -23,10 +24,10 @@ import java.util.TreeMap;
  * (architecture section 2, steps 3 and 4).
  *
  * <p>Closing policy: the open chunk is closed at once when no chunk write is in flight (group
- * commit) or when it reaches {@code chunkMaxBytes}; otherwise, and whenever {@code
- * maxWritesInFlight} writes are already running, it waits for the flush timer (or for a write to
- * finish). A chunk holds one epoch per stream: when it closes, appends of an older epoch of a
- * stream that also has appends of a newer one fail (their owner is gone).
+ * commit) or when it reaches {@code chunk-max-bytes}; otherwise, and whenever {@code
+ * max-chunk-writes-in-flight} writes are already running, it waits for the flush timer (or for a
+ * write to finish). A chunk holds one epoch per stream: when it closes, appends of an older epoch
+ * of a stream that also has appends of a newer one fail (their owner is gone).
  *
  * <p>It does no I/O and keeps no time. What it decides goes to its {@link Outbox}: replies to
  * appends, closed chunks to write, the flush timer to arm. The channel actor feeds it appends,
@@ -67,8 +68,7 @@ final class ChunkPipeline {
   }
 
   private final String channelId;
-  private final int maxWritesInFlight;
-  private final long chunkMaxBytes;
+  private final EngineSettings settings;
   private final ChannelLoad load;
   private final Outbox outbox;
 
@@ -79,15 +79,9 @@ final class ChunkPipeline {
   private boolean flushTimerArmed;
   private final TreeMap<Long, ChunkWrite> inFlight = new TreeMap<>();
 
-  ChunkPipeline(
-      String channelId,
-      int maxWritesInFlight,
-      long chunkMaxBytes,
-      ChannelLoad load,
-      Outbox outbox) {
+  ChunkPipeline(String channelId, EngineSettings settings, ChannelLoad load, Outbox outbox) {
     this.channelId = channelId;
-    this.maxWritesInFlight = maxWritesInFlight;
-    this.chunkMaxBytes = chunkMaxBytes;
+    this.settings = settings;
     this.load = load;
     this.outbox = outbox;
   }
@@ -109,7 +103,7 @@ final class ChunkPipeline {
   void flushTimerFired(long id) {
     if (id == openId) {
       flushTimerArmed = false;
-      if (!open.isEmpty() && inFlight.size() < maxWritesInFlight) {
+      if (!open.isEmpty() && inFlight.size() < settings.maxChunkWritesInFlight()) {
         closeOpenChunk();
       }
     }
@@ -186,11 +180,11 @@ final class ChunkPipeline {
     if (open.isEmpty()) {
       return;
     }
-    if (inFlight.size() >= maxWritesInFlight) {
+    if (inFlight.size() >= settings.maxChunkWritesInFlight()) {
       armFlushTimer();
       return;
     }
-    if (inFlight.isEmpty() || openBytes >= chunkMaxBytes) {
+    if (inFlight.isEmpty() || openBytes >= settings.chunkMaxBytes()) {
       closeOpenChunk();
     } else {
       armFlushTimer();

@@ -1,6 +1,7 @@
 package io.millrace.engine.wal;
 
 import io.millrace.core.S2Exception;
+import io.millrace.engine.EngineSettings;
 import io.millrace.objectstore.ObjectAlreadyExistsException;
 import java.time.Duration;
 import java.util.Optional;
@@ -46,16 +47,14 @@ final class WalSettlement {
 
   private final ChunkPipeline pipeline;
   private final S2Exception cause;
-  private final int writeRetries;
-  private final Duration retryBackoff;
+  private final EngineSettings settings;
   private int sealAttempts;
 
-  WalSettlement(
-      ChunkPipeline pipeline, S2Exception cause, int writeRetries, Duration retryBackoff) {
+  /** Seal writes are retried {@code write-retries + 2} times, from {@code write-retry-backoff}. */
+  WalSettlement(ChunkPipeline pipeline, S2Exception cause, EngineSettings settings) {
     this.pipeline = pipeline;
     this.cause = cause;
-    this.writeRetries = writeRetries;
-    this.retryBackoff = retryBackoff;
+    this.settings = settings;
   }
 
   /** Why the incarnation gives up: the error every unacknowledged append fails with. */
@@ -82,8 +81,9 @@ final class WalSettlement {
     if (error instanceof ObjectAlreadyExistsException) {
       return new ReadBack(chunkSeq);
     }
-    if (sealAttempts <= writeRetries + 2) {
-      return new RetryLater(retryBackoff.multipliedBy(1L << Math.min(sealAttempts, 10)));
+    if (sealAttempts <= settings.writeRetries() + 2) {
+      return new RetryLater(
+          settings.writeRetryBackoff().multipliedBy(1L << Math.min(sealAttempts, 10)));
     }
     return new GaveUp(chunkSeq, error);
   }

@@ -17,7 +17,15 @@ class ChunkPipelineTest {
   private final ChannelLoad load = new ChannelLoad();
 
   private ChunkPipeline pipeline(int maxWritesInFlight, long chunkMaxBytes) {
-    return new ChunkPipeline(CHANNEL, maxWritesInFlight, chunkMaxBytes, load, outbox);
+    return new ChunkPipeline(
+        CHANNEL,
+        ChannelFixture.settings(
+            "millrace.engine.channels.max-chunk-writes-in-flight = "
+                + maxWritesInFlight
+                + "\nmillrace.engine.channels.chunk-max-bytes = "
+                + chunkMaxBytes),
+        load,
+        outbox);
   }
 
   @Test

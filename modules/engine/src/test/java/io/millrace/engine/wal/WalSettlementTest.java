@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
+import io.millrace.engine.EngineSettings;
 import io.millrace.objectstore.ObjectAlreadyExistsException;
 import io.millrace.objectstore.ObjectStoreException;
 import java.time.Duration;
@@ -19,14 +20,23 @@ class WalSettlementTest {
   private final ChannelLoad load = new ChannelLoad();
   private final S2Exception cause = new S2Exception(ErrorCode.STORAGE, "gave up");
 
-  /** Chunks 0 and 1 in flight (batches 0 and 1), batch 2 in the open chunk. */
-  private final ChunkPipeline pipeline = new ChunkPipeline(CHANNEL, 2, 10, load, outbox);
+  private final EngineSettings settings =
+      ChannelFixture.settings(
+          "millrace.engine.channels {\n"
+              + "  max-chunk-writes-in-flight = 2\n"
+              + "  chunk-max-bytes = 10\n"
+              + "  write-retries = 0\n"
+              + "  write-retry-backoff = 10 ms\n"
+              + "}\n");
 
-  private WalSettlement settlement(int writeRetries) {
+  /** Chunks 0 and 1 in flight (batches 0 and 1), batch 2 in the open chunk. */
+  private final ChunkPipeline pipeline = new ChunkPipeline(CHANNEL, settings, load, outbox);
+
+  private WalSettlement settlement() {
     pipeline.append(append("a", 1, 0, 18));
     pipeline.append(append("b", 1, 1, 18));
     pipeline.append(append("a", 1, 2, 18));
-    return new WalSettlement(pipeline, cause, writeRetries, BACKOFF);
+    return new WalSettlement(pipeline, cause, settings);
   }
 
   private static ObjectAlreadyExistsException taken(long chunkSeq) {
@@ -35,7 +45,7 @@ class WalSettlementTest {
 
   @Test
   void theOpenChunkFailsAtOnceAndTheSealGoesAtTheFirstUnwrittenChunk() {
-    WalSettlement s = settlement(0);
+    WalSettlement s = settlement();
     pipeline.written(1);
 
     assertThat(s.begin()).isEqualTo(new WalSettlement.WriteSeal(0));
@@ -50,7 +60,7 @@ class WalSettlementTest {
 
   @Test
   void aChunkFoundWrittenAfterAllIsAcknowledgedWithTheWrittenOnesAfterItAndTheSealMovesOn() {
-    WalSettlement s = settlement(0);
+    WalSettlement s = settlement();
     pipeline.written(1);
     s.begin();
     outbox.take();
@@ -68,7 +78,7 @@ class WalSettlementTest {
 
   @Test
   void someoneElsesSealAtTheFirstUnwrittenChunkFailsItAndEverythingAfter() {
-    WalSettlement s = settlement(0);
+    WalSettlement s = settlement();
     s.begin();
     outbox.take();
 
@@ -84,7 +94,7 @@ class WalSettlementTest {
 
   @Test
   void aWriteThatLandsWhileSettlingIsAcknowledgedAtTheNextSealAttempt() {
-    WalSettlement s = settlement(0);
+    WalSettlement s = settlement();
     s.begin();
     outbox.take();
 
@@ -99,7 +109,7 @@ class WalSettlementTest {
 
   @Test
   void aSealWriteThatKeepsFailingIsRetriedWithGrowingBackoffThenGivesUp() {
-    WalSettlement s = settlement(0);
+    WalSettlement s = settlement();
     ObjectStoreException down = new ObjectStoreException("down");
     s.begin();
 
