@@ -1,13 +1,11 @@
 package io.millrace.engine.control;
 
+import io.millrace.core.Failures;
 import io.millrace.engine.StreamDataEraser;
 import io.millrace.metadata.BasinRecord;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.StreamRecord;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -18,25 +16,20 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finishes deletions that the control plane only marked ({@code deleted_at}). Each step is
- * idempotent and re-derived from the rows, so a crash between any two steps is repaired by the next
- * sweep (every start begins with a full scan):
- *
- * <ul>
- *   <li>deleted stream: erase its data by stream id, then remove its row (version-checked); the
- *       name can then be created again, with a new stream id;
- *   <li>deleted basin: mark each of its streams deleted, finish each of them as above, and remove
- *       the basin row once it has no streams left.
- * </ul>
+ * The background part of {@link StreamDeletion}: it finishes, with the data plane's eraser, the
+ * deletions that were only marked ({@code deleted_at}) — streams (erase, then remove the row) and
+ * basins (each of their streams, then the basin row). The steps are {@link StreamDeletion}'s; this
+ * class decides when they run and retries them.
  *
  * <p>Sweeps run one at a time on a scheduler thread that only starts asynchronous work; nothing
- * blocks. Work comes from deletes made in this process (queued) and from full scans (at start and
- * after a failed sweep).
+ * blocks. Work comes from deletes made in this process (queued) and from full scans of the rows
+ * marked deleted (at start, so that deletions left pending by an earlier run are finished, and
+ * after a failed sweep). A deletion whose step failed is queued again for the next sweep; a sweep
+ * runs every {@code interval}.
  */
 final class BackgroundDeletion {
   private static final Logger log = LoggerFactory.getLogger(BackgroundDeletion.class);
@@ -49,10 +42,9 @@ final class BackgroundDeletion {
   private record StreamPending(String basin, String stream) implements Pending {}
 
   private final MetadataStore metadata;
+  private final StreamDeletion deletion;
   private final StreamDataEraser eraser;
-  private final Clock clock;
   private final Duration interval;
-  private final BiConsumer<String, String> afterWrite;
   private final Set<Pending> pending = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicBoolean again = new AtomicBoolean();
@@ -61,16 +53,11 @@ final class BackgroundDeletion {
   private final ScheduledExecutorService scheduler;
 
   BackgroundDeletion(
-      MetadataStore metadata,
-      StreamDataEraser eraser,
-      Clock clock,
-      Duration interval,
-      BiConsumer<String, String> afterWrite) {
+      MetadataStore metadata, StreamDeletion deletion, StreamDataEraser eraser, Duration interval) {
     this.metadata = metadata;
+    this.deletion = deletion;
     this.eraser = eraser;
-    this.clock = clock;
     this.interval = interval;
-    this.afterWrite = afterWrite;
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -184,10 +171,10 @@ final class BackgroundDeletion {
       return CompletableFuture.completedFuture(null);
     }
     if (p instanceof BasinPending b) {
-      return finishBasin(b.basin());
+      return deletion.finishBasin(eraser, b.basin());
     }
     StreamPending s = (StreamPending) p;
-    return finishStream(s.basin(), s.stream(), false);
+    return deletion.finishStream(eraser, s.basin(), s.stream(), false);
   }
 
   private static String describe(Pending p) {
@@ -249,138 +236,9 @@ final class BackgroundDeletion {
             });
   }
 
-  // ---- steps
-
-  /**
-   * Finishes one stream: erase its data, then remove its row. With {@code markFirst} (basin
-   * deletion) a live stream is marked deleted first; otherwise a live row (not deleted, or
-   * re-created meanwhile) is left alone.
-   */
-  private CompletionStage<Void> finishStream(String basin, String stream, boolean markFirst) {
-    return metadata
-        .getStream(basin, stream)
-        .thenCompose(
-            current -> {
-              if (current.isEmpty()) {
-                return CompletableFuture.<Void>completedFuture(null);
-              }
-              StreamRecord row = current.get();
-              if (row.deletedAt() == null) {
-                if (!markFirst) {
-                  return CompletableFuture.<Void>completedFuture(null);
-                }
-                StreamRecord marked = ControlPlane.markDeleted(row, now());
-                return metadata
-                    .updateStream(marked, row.version())
-                    .thenCompose(
-                        ok -> {
-                          if (!ok) {
-                            throw new IllegalStateException(
-                                "stream "
-                                    + stream
-                                    + " in basin "
-                                    + basin
-                                    + " changed while its basin was being deleted");
-                          }
-                          afterWrite.accept(basin, stream);
-                          log.info(
-                              "Marked stream {} (id {}) of deleted basin {} for deletion.",
-                              stream,
-                              row.streamId(),
-                              basin);
-                          return eraseAndRemove(marked);
-                        });
-              }
-              return eraseAndRemove(row);
-            });
-  }
-
-  private CompletionStage<Void> eraseAndRemove(StreamRecord row) {
-    return eraser
-        .erase(row.streamId())
-        .thenCompose(v -> metadata.deleteStream(row.basin(), row.name(), row.version()))
-        .thenAccept(
-            removed -> {
-              if (!removed) {
-                throw new IllegalStateException(
-                    "the row of stream "
-                        + row.name()
-                        + " (id "
-                        + row.streamId()
-                        + ") in basin "
-                        + row.basin()
-                        + " changed before it could be removed");
-              }
-              afterWrite.accept(row.basin(), row.name());
-              log.info(
-                  "Deleted stream {} (id {}) in basin {}: data erased and row removed.",
-                  row.name(),
-                  row.streamId(),
-                  row.basin());
-            });
-  }
-
-  private CompletionStage<Void> finishBasin(String basin) {
-    return metadata
-        .getBasin(basin)
-        .thenCompose(
-            current -> {
-              if (current.isEmpty() || current.get().deletedAt() == null) {
-                return CompletableFuture.<Void>completedFuture(null);
-              }
-              BasinRecord row = current.get();
-              return finishStreamsOf(basin, "")
-                  .thenCompose(v -> metadata.listStreams(basin, "", "", 1))
-                  .thenCompose(
-                      left -> {
-                        if (!left.isEmpty()) {
-                          throw new IllegalStateException(
-                              "basin " + basin + " still has streams (one was created meanwhile)");
-                        }
-                        return metadata.deleteBasin(basin, row.version());
-                      })
-                  .thenAccept(
-                      removed -> {
-                        if (!removed) {
-                          throw new IllegalStateException(
-                              "the row of basin " + basin + " changed before it could be removed");
-                        }
-                        afterWrite.accept(basin, null);
-                        log.info(
-                            "Deleted basin {}: its streams are gone and its row removed.", basin);
-                      });
-            });
-  }
-
-  private CompletionStage<Void> finishStreamsOf(String basin, String startAfter) {
-    return metadata
-        .listStreams(basin, "", startAfter, PAGE)
-        .thenCompose(
-            streams -> {
-              CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
-              for (StreamRecord s : streams) {
-                chain = chain.thenCompose(v -> finishStream(basin, s.name(), true));
-              }
-              if (streams.size() < PAGE) {
-                return chain;
-              }
-              String last = streams.get(streams.size() - 1).name();
-              return chain.thenCompose(v -> finishStreamsOf(basin, last));
-            });
-  }
-
   /** The innermost message of a failure, for a log sentence. */
   private static String reason(Throwable error) {
-    Throwable cur = error;
-    while (cur.getCause() != null
-        && (cur instanceof java.util.concurrent.CompletionException
-            || cur instanceof java.util.concurrent.ExecutionException)) {
-      cur = cur.getCause();
-    }
+    Throwable cur = Failures.unwrap(error);
     return cur.getMessage() == null ? cur.toString() : cur.getMessage();
-  }
-
-  private Instant now() {
-    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
   }
 }

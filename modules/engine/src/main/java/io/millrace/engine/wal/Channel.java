@@ -8,22 +8,15 @@ import io.millrace.core.config.StorageClass;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.engine.EngineMetrics;
 import io.millrace.engine.EngineSettings;
-import io.millrace.format.StreamSection;
+import io.millrace.engine.wal.ChunkPipeline.ChunkWrite;
 import io.millrace.format.WalChunkCodec;
 import io.millrace.metadata.ChannelRecord;
-import io.millrace.metadata.MetadataStore;
 import io.millrace.objectstore.ObjectAlreadyExistsException;
-import io.millrace.objectstore.ObjectStore;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -40,8 +33,12 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * has passed since its first append, or at once when no chunk write is in flight (group commit). Up
  * to {@code max-chunk-writes-in-flight} writes run at once; durability is reported strictly in
  * chunk order. A write that finds its key taken (the WAL was sealed by a recovering owner) or that
- * keeps failing kills the incarnation: every unacknowledged append fails with a retryable {@code
- * storage} error and the actor stops; its supervisor starts a new incarnation with a new id.
+ * keeps failing kills the incarnation: it settles its WAL first ({@link WalSettlement}), then every
+ * unacknowledged append fails with a retryable {@code storage} error and the actor stops; its
+ * supervisor starts a new incarnation with a new id.
+ *
+ * <p>The actor does the I/O (create-only puts, read-backs, retries with backoff, timers); the open
+ * chunk, the closing policy and the in-order acknowledgement live in {@link ChunkPipeline}.
  */
 public final class Channel {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Channel.class);
@@ -113,14 +110,9 @@ public final class Channel {
 
   public static Behavior<Command> create(
       StorageClass storageClass,
-      String node,
-      ObjectStore objects,
-      MetadataStore metadata,
-      EngineSettings settings,
-      EngineMetrics metrics,
-      Clock clock,
+      ChannelDeps deps,
       ChannelLoad load,
-      java.util.function.Consumer<StorageClass> onStarted) {
+      Consumer<StorageClass> onStarted) {
     return Behaviors.withStash(
         10_000,
         stash ->
@@ -134,55 +126,25 @@ public final class Channel {
                                     timers,
                                     UUID.randomUUID().toString(),
                                     storageClass,
-                                    node,
-                                    objects,
-                                    metadata,
-                                    settings,
-                                    metrics,
-                                    clock,
+                                    deps,
                                     load,
                                     onStarted)
                                 .starting())));
   }
 
-  private static final class ChunkWrite {
-    final long seq;
-    final byte[] data;
-    final List<Append> appends;
-    final long bytes;
-    final long startNanos = System.nanoTime();
-    int attempts;
-    boolean done;
-
-    ChunkWrite(long seq, byte[] data, List<Append> appends, long bytes) {
-      this.seq = seq;
-      this.data = data;
-      this.appends = appends;
-      this.bytes = bytes;
-    }
-  }
-
-  private static final class Instance {
+  private static final class Instance implements ChunkPipeline.Outbox {
     private final ActorContext<Command> ctx;
     private final StashBuffer<Command> stash;
     private final TimerScheduler<Command> timers;
     private final String channelId;
     private final StorageClass storageClass;
-    private final String node;
-    private final ObjectStore objects;
-    private final MetadataStore metadata;
+    private final ChannelDeps deps;
     private final EngineSettings settings;
     private final EngineMetrics metrics;
-    private final Clock clock;
     private final ChannelLoad load;
-    private final java.util.function.Consumer<StorageClass> onStarted;
-
-    private long nextChunkSeq;
-    private List<Append> open = new ArrayList<>();
-    private long openBytes;
-    private long openId;
-    private boolean flushTimerArmed;
-    private final TreeMap<Long, ChunkWrite> inFlight = new TreeMap<>();
+    private final Consumer<StorageClass> onStarted;
+    private final ChunkPipeline pipeline;
+    private WalSettlement settlement;
 
     Instance(
         ActorContext<Command> ctx,
@@ -190,41 +152,40 @@ public final class Channel {
         TimerScheduler<Command> timers,
         String channelId,
         StorageClass storageClass,
-        String node,
-        ObjectStore objects,
-        MetadataStore metadata,
-        EngineSettings settings,
-        EngineMetrics metrics,
-        Clock clock,
+        ChannelDeps deps,
         ChannelLoad load,
-        java.util.function.Consumer<StorageClass> onStarted) {
-      this.onStarted = onStarted;
+        Consumer<StorageClass> onStarted) {
       this.ctx = ctx;
       this.stash = stash;
       this.timers = timers;
       this.channelId = channelId;
       this.storageClass = storageClass;
-      this.node = node;
-      this.objects = objects;
-      this.metadata = metadata;
-      this.settings = settings;
-      this.metrics = metrics;
-      this.clock = clock;
+      this.deps = deps;
+      this.settings = deps.settings();
+      this.metrics = deps.metrics();
       this.load = load;
+      this.onStarted = onStarted;
+      this.pipeline = new ChunkPipeline(channelId, settings, load, this);
     }
 
     Behavior<Command> starting() {
       metrics.channelIncarnations.increment();
       ctx.pipeToSelf(
-          metadata.putChannel(
-              new ChannelRecord(channelId, node, storageClass.wire(), clock.instant(), null)),
+          deps.metadata()
+              .putChannel(
+                  new ChannelRecord(
+                      channelId, deps.node(), storageClass.wire(), deps.clock().instant(), null)),
           (ok, err) -> err == null ? new Started() : new StartFailed(err));
       return Behaviors.receive(Command.class)
           .onMessage(
               Started.class,
               m -> {
                 ctx.getLog()
-                    .info("Channel {} ({}) started on node {}.", channelId, storageClass, node);
+                    .info(
+                        "Channel {} ({}) started on node {}.",
+                        channelId,
+                        storageClass,
+                        deps.node());
                 onStarted.accept(storageClass);
                 return stash.unstashAll(active());
               })
@@ -258,141 +219,68 @@ public final class Channel {
           .build();
     }
 
-    private Behavior<Command> onRegister(Register m) {
-      // The stream entity counts itself on the load when it gets the answer (a late answer to an
-      // ask that timed out must not count).
-      m.replyTo().tell(new Registered(channelId, ctx.getSelf(), nextChunkSeq, load));
-      return Behaviors.same();
+    // ---------------------------------------------------------------- ChunkPipeline.Outbox
+
+    @Override
+    public void reply(Append append, Result result) {
+      append.replyTo().tell(result);
     }
 
-    private Behavior<Command> onAppend(Append m) {
-      open.add(m);
-      openBytes += m.bytes();
-      load.addPending(m.bytes());
-      maybeClose();
-      return Behaviors.same();
+    @Override
+    public void armFlushTimer(long openId) {
+      timers.startSingleTimer(new FlushTimer(openId), settings.flushInterval());
     }
 
-    private Behavior<Command> onFlushTimer(FlushTimer m) {
-      if (m.openId() == openId) {
-        flushTimerArmed = false;
-        if (!open.isEmpty() && inFlight.size() < settings.maxChunkWritesInFlight()) {
-          closeOpenChunk();
-        }
-      }
-      return Behaviors.same();
-    }
-
-    /** Applies the closing policy to the open chunk. */
-    private void maybeClose() {
-      if (open.isEmpty()) {
-        return;
-      }
-      if (inFlight.size() >= settings.maxChunkWritesInFlight()) {
-        armFlushTimer();
-        return;
-      }
-      if (inFlight.isEmpty() || openBytes >= settings.chunkMaxBytes()) {
-        closeOpenChunk();
-      } else {
-        armFlushTimer();
-      }
-    }
-
-    private void armFlushTimer() {
-      if (!flushTimerArmed) {
-        flushTimerArmed = true;
-        timers.startSingleTimer(new FlushTimer(openId), settings.flushInterval());
-      }
-    }
-
-    private void closeOpenChunk() {
-      long seq = nextChunkSeq++;
-      List<Append> appends = open;
-      long bytes = openBytes;
-      open = new ArrayList<>();
-      openBytes = 0;
-      openId++;
-      flushTimerArmed = false;
-      // A chunk holds one epoch per stream. If an older activation's appends are still here when a
-      // newer one of the same stream appends (the old owner died, the new one took over), the
-      // older epoch's appends fail: its owner is gone and recovery would not trust them anyway.
-      Map<String, Long> epochs = new LinkedHashMap<>();
-      for (Append a : appends) {
-        epochs.merge(a.streamId(), a.epoch(), Math::max);
-      }
-      List<Append> kept = new ArrayList<>(appends.size());
-      for (Append a : appends) {
-        if (a.epoch() < epochs.get(a.streamId())) {
-          LOG.warn(
-              "Channel {} chunk {}: stream {} epoch {} was superseded by epoch {}; its batch {}"
-                  + " fails.",
-              channelId,
-              seq,
-              a.streamId(),
-              a.epoch(),
-              epochs.get(a.streamId()),
-              a.batchId());
-          a.replyTo()
-              .tell(
-                  new Failed(
-                      channelId,
-                      a.batchId(),
-                      new S2Exception(
-                          ErrorCode.STORAGE, "stream moved to a newer activation; retry")));
-          bytes -= a.bytes();
-          load.addPending(-a.bytes());
-        } else {
-          kept.add(a);
-        }
-      }
-      appends = kept;
-      Map<String, List<SequencedRecord>> byStream = new LinkedHashMap<>();
-      for (Append a : appends) {
-        byStream.computeIfAbsent(a.streamId(), k -> new ArrayList<>()).addAll(a.records());
-      }
-      List<StreamSection> sections = new ArrayList<>(byStream.size());
-      byStream.forEach((sid, recs) -> sections.add(new StreamSection(sid, epochs.get(sid), recs)));
-      byte[] data = WalChunkCodec.encodeChunk(channelId, seq, sections);
-      ChunkWrite w = new ChunkWrite(seq, data, appends, bytes);
-      inFlight.put(seq, w);
-      write(w);
-    }
-
-    private void write(ChunkWrite w) {
+    @Override
+    public void write(ChunkWrite w) {
       w.attempts++;
       long seq = w.seq;
       ctx.pipeToSelf(
-          objects.putIfAbsent(walKey(channelId, seq), w.data),
+          deps.objects().putIfAbsent(walKey(channelId, seq), w.data),
           (ok, err) ->
               err == null
                   ? new WriteDone(seq, System.nanoTime() - w.startNanos)
                   : new WriteFailed(seq, unwrap(err)));
     }
 
+    // ---------------------------------------------------------------- active
+
+    private Behavior<Command> onRegister(Register m) {
+      // The stream entity counts itself on the load when it gets the answer (a late answer to an
+      // ask that timed out must not count).
+      m.replyTo().tell(new Registered(channelId, ctx.getSelf(), pipeline.nextChunkSeq(), load));
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> onAppend(Append m) {
+      pipeline.append(m);
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> onFlushTimer(FlushTimer m) {
+      pipeline.flushTimerFired(m.openId());
+      return Behaviors.same();
+    }
+
     private Behavior<Command> onWriteDone(WriteDone m) {
-      ChunkWrite w = inFlight.get(m.chunkSeq());
+      ChunkWrite w = pipeline.inFlight(m.chunkSeq());
       if (w == null) {
         return Behaviors.same();
       }
       metrics.recordChunkWrite(m.nanos(), w.data.length);
-      w.done = true;
-      while (!inFlight.isEmpty() && inFlight.firstEntry().getValue().done) {
-        ackHead();
-      }
-      maybeClose();
+      pipeline.written(w.seq);
       return Behaviors.same();
     }
 
     private Behavior<Command> onWriteFailed(WriteFailed m) {
-      ChunkWrite w = inFlight.get(m.chunkSeq());
+      ChunkWrite w = pipeline.inFlight(m.chunkSeq());
       if (w == null) {
         return Behaviors.same();
       }
       if (m.error() instanceof ObjectAlreadyExistsException) {
         // Either our own earlier attempt landed, or a recovering owner sealed the WAL here.
         ctx.pipeToSelf(
-            objects.get(walKey(channelId, w.seq)),
+            deps.objects().get(walKey(channelId, w.seq)),
             (found, err) ->
                 err == null
                     ? new Verified(w.seq, found)
@@ -426,7 +314,7 @@ public final class Channel {
     }
 
     private Behavior<Command> onRetryWrite(RetryWrite m) {
-      ChunkWrite w = inFlight.get(m.chunkSeq());
+      ChunkWrite w = pipeline.inFlight(m.chunkSeq());
       if (w != null) {
         write(w);
       }
@@ -434,11 +322,11 @@ public final class Channel {
     }
 
     private Behavior<Command> onVerified(Verified m) {
-      ChunkWrite w = inFlight.get(m.chunkSeq());
+      ChunkWrite w = pipeline.inFlight(m.chunkSeq());
       if (w == null) {
         return Behaviors.same();
       }
-      if (m.existing().isPresent() && Arrays.equals(m.existing().get(), w.data)) {
+      if (pipeline.isOwnChunk(w.seq, m.existing())) {
         ctx.getLog()
             .info(
                 "Channel {} chunk {} was already written by an earlier attempt.", channelId, w.seq);
@@ -455,39 +343,11 @@ public final class Channel {
 
     // ---------------------------------------------------------------- settling (dying)
 
-    /**
-     * The incarnation gives up. Before it answers anything, it makes its WAL final, so that what it
-     * acknowledges is exactly what a recovering owner will trust: in chunk order, every chunk known
-     * to be written is acknowledged; at the first chunk that is not, a seal is written at that very
-     * key (create-only). If the seal lands, that chunk can never appear and it and every later
-     * chunk fail; if the key is taken, a GET tells whether it is our chunk (written after all:
-     * acknowledge it and go on) or someone else's seal (fail from there). Appends of the open chunk
-     * were never written and fail at once.
-     */
+    /** The incarnation gives up: it settles its WAL ({@link WalSettlement}), then dies. */
     private Behavior<Command> settle(S2Exception cause) {
       load.markDead();
-      settleCause = cause;
-      for (Append a : open) {
-        a.replyTo().tell(new Failed(channelId, a.batchId(), cause));
-      }
-      load.addPending(-openBytes);
-      open = new ArrayList<>();
-      openBytes = 0;
-      return settleNext();
-    }
-
-    private S2Exception settleCause;
-    private int sealAttempts;
-
-    private Behavior<Command> settleNext() {
-      while (!inFlight.isEmpty() && inFlight.firstEntry().getValue().done) {
-        ackHead();
-      }
-      long at = inFlight.isEmpty() ? nextChunkSeq : inFlight.firstKey();
-      sealAttempts++;
-      ctx.pipeToSelf(
-          objects.putIfAbsent(walKey(channelId, at), WalChunkCodec.encodeSeal(channelId, at)),
-          (ok, err) -> new SealResult(at, err == null ? null : unwrap(err)));
+      settlement = new WalSettlement(pipeline, cause, settings);
+      perform(settlement.begin());
       return settling();
     }
 
@@ -496,63 +356,57 @@ public final class Channel {
           .onMessage(
               Append.class,
               m -> {
-                m.replyTo().tell(new Failed(channelId, m.batchId(), settleCause));
+                m.replyTo().tell(new Failed(channelId, m.batchId(), settlement.cause()));
                 return Behaviors.same();
               })
           .onMessage(
               WriteDone.class,
               m -> {
-                ChunkWrite w = inFlight.get(m.chunkSeq());
-                if (w != null) {
-                  w.done = true;
-                }
+                settlement.chunkWritten(m.chunkSeq());
                 return Behaviors.same();
               })
-          .onMessage(SealResult.class, this::onSealResult)
-          .onMessage(SealCheck.class, this::onSealCheck)
-          .onMessage(RetrySeal.class, m -> settleNext())
+          .onMessage(
+              SealResult.class, m -> perform(settlement.sealWritten(m.chunkSeq(), m.error())))
+          .onMessage(SealCheck.class, m -> perform(settlement.readBack(m.chunkSeq(), m.existing())))
+          .onMessage(RetrySeal.class, m -> perform(settlement.retry()))
           .onAnyMessage(m -> Behaviors.same())
           .build();
     }
 
-    private Behavior<Command> onSealResult(SealResult m) {
-      if (m.error() == null) {
-        return sealedAt(m.chunkSeq(), "sealed its own WAL");
-      }
-      if (m.error() instanceof ObjectAlreadyExistsException) {
+    /** Performs one step of the settlement. */
+    private Behavior<Command> perform(WalSettlement.Step step) {
+      if (step instanceof WalSettlement.WriteSeal s) {
+        long at = s.chunkSeq();
         ctx.pipeToSelf(
-            objects.get(walKey(channelId, m.chunkSeq())),
+            deps.objects()
+                .putIfAbsent(walKey(channelId, at), WalChunkCodec.encodeSeal(channelId, at)),
+            (ok, err) -> new SealResult(at, err == null ? null : unwrap(err)));
+        return Behaviors.same();
+      }
+      if (step instanceof WalSettlement.ReadBack r) {
+        long at = r.chunkSeq();
+        ctx.pipeToSelf(
+            deps.objects().get(walKey(channelId, at)),
             (found, err) ->
-                err == null
-                    ? new SealCheck(m.chunkSeq(), found)
-                    : new SealResult(m.chunkSeq(), unwrap(err)));
+                err == null ? new SealCheck(at, found) : new SealResult(at, unwrap(err)));
         return Behaviors.same();
       }
-      if (sealAttempts <= settings.writeRetries() + 2) {
-        timers.startSingleTimer(
-            "retry-seal",
-            new RetrySeal(),
-            settings.writeRetryBackoff().multipliedBy(1L << Math.min(sealAttempts, 10)));
+      if (step instanceof WalSettlement.RetryLater r) {
+        timers.startSingleTimer("retry-seal", new RetrySeal(), r.delay());
         return Behaviors.same();
       }
+      if (step instanceof WalSettlement.Sealed s) {
+        return sealedAt(s.chunkSeq(), s.how());
+      }
+      WalSettlement.GaveUp g = (WalSettlement.GaveUp) step;
       ctx.getLog()
           .error(
               "Channel {} could not seal its WAL at chunk {} ({}); its unacknowledged appends fail"
                   + " although some may have landed.",
               channelId,
-              m.chunkSeq(),
-              m.error().toString());
-      return die(settleCause);
-    }
-
-    private Behavior<Command> onSealCheck(SealCheck m) {
-      ChunkWrite w = inFlight.get(m.chunkSeq());
-      if (w != null && m.existing().isPresent() && Arrays.equals(m.existing().get(), w.data)) {
-        w.done = true;
-        sealAttempts = 0;
-        return settleNext();
-      }
-      return sealedAt(m.chunkSeq(), "found its WAL sealed");
+              g.chunkSeq(),
+              g.error().toString());
+      return die(settlement.cause());
     }
 
     private Behavior<Command> sealedAt(long chunkSeq, String how) {
@@ -563,7 +417,7 @@ public final class Channel {
               how,
               chunkSeq);
       String id = channelId;
-      metadata
+      deps.metadata()
           .sealChannel(channelId, chunkSeq)
           .whenComplete(
               (ok, err) -> {
@@ -571,34 +425,14 @@ public final class Channel {
                   LOG.warn("Channel {} could not record its seal: {}", id, err.toString());
                 }
               });
-      return die(settleCause);
-    }
-
-    private void ackHead() {
-      ChunkWrite d = inFlight.pollFirstEntry().getValue();
-      load.addPending(-d.bytes);
-      for (Append a : d.appends) {
-        a.replyTo().tell(new Durable(channelId, a.batchId(), d.seq));
-      }
+      return die(settlement.cause());
     }
 
     /** Fails every unacknowledged append in log order and stops. */
     private Behavior<Command> die(S2Exception error) {
       load.markDead();
       metrics.chunkWriteFailures.increment();
-      for (ChunkWrite w : inFlight.values()) {
-        for (Append a : w.appends) {
-          a.replyTo().tell(new Failed(channelId, a.batchId(), error));
-        }
-        load.addPending(-w.bytes);
-      }
-      inFlight.clear();
-      for (Append a : open) {
-        a.replyTo().tell(new Failed(channelId, a.batchId(), error));
-      }
-      load.addPending(-openBytes);
-      open = new ArrayList<>();
-      openBytes = 0;
+      pipeline.failAll(error);
       stash.forEach(
           m -> {
             if (m instanceof Append a) {

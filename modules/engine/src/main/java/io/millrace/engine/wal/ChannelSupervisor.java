@@ -9,9 +9,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -51,60 +53,35 @@ public final class ChannelSupervisor {
       EngineSettings settings,
       EngineMetrics metrics,
       Clock clock,
-      java.util.function.Consumer<StorageClass> onChannelStarted) {
+      Consumer<StorageClass> onChannelStarted) {
+    ChannelDeps deps = new ChannelDeps(node, objects, metadata, settings, metrics, clock);
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
-                timers ->
-                    new Instance(
-                            ctx,
-                            timers,
-                            node,
-                            objects,
-                            metadata,
-                            settings,
-                            metrics,
-                            clock,
-                            onChannelStarted)
-                        .running()));
+                timers -> new Instance(ctx, timers, deps, onChannelStarted).running()));
   }
 
   private static final class Instance {
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
-    private final String node;
-    private final ObjectStore objects;
-    private final MetadataStore metadata;
-    private final EngineSettings settings;
-    private final EngineMetrics metrics;
-    private final Clock clock;
-    private final java.util.function.Consumer<StorageClass> onChannelStarted;
+    private final ChannelDeps deps;
+    private final Consumer<StorageClass> onChannelStarted;
     private final Map<StorageClass, Slot[]> slots = new EnumMap<>(StorageClass.class);
     private long incarnations;
     private final List<Acquire> waiting = new ArrayList<>();
-    private final Map<String, long[]> deaths = new java.util.HashMap<>();
+    private final Map<String, long[]> deaths = new HashMap<>();
 
     Instance(
         ActorContext<Command> ctx,
         TimerScheduler<Command> timers,
-        String node,
-        ObjectStore objects,
-        MetadataStore metadata,
-        EngineSettings settings,
-        EngineMetrics metrics,
-        Clock clock,
-        java.util.function.Consumer<StorageClass> onChannelStarted) {
-      this.onChannelStarted = onChannelStarted;
+        ChannelDeps deps,
+        Consumer<StorageClass> onChannelStarted) {
       this.ctx = ctx;
       this.timers = timers;
-      this.node = node;
-      this.objects = objects;
-      this.metadata = metadata;
-      this.settings = settings;
-      this.metrics = metrics;
-      this.clock = clock;
+      this.deps = deps;
+      this.onChannelStarted = onChannelStarted;
       for (StorageClass sc : StorageClass.values()) {
-        Slot[] s = new Slot[settings.channelsFor(sc)];
+        Slot[] s = new Slot[deps.settings().channelsFor(sc)];
         slots.put(sc, s);
         for (int i = 0; i < s.length; i++) {
           spawn(sc, i);
@@ -116,8 +93,7 @@ public final class ChannelSupervisor {
       ChannelLoad load = new ChannelLoad();
       ActorRef<Channel.Command> ref =
           ctx.spawn(
-              Channel.create(
-                  sc, node, objects, metadata, settings, metrics, clock, load, onChannelStarted),
+              Channel.create(sc, deps, load, onChannelStarted),
               "channel-" + sc.wire() + "-" + slot + "-" + (incarnations++));
       ctx.watchWith(ref, new ChannelTerminated(sc, slot, ref));
       slots.get(sc)[slot] = new Slot(ref, load);

@@ -35,20 +35,20 @@ final class ChannelFixture implements AutoCloseable {
 
   /** Spawns an express channel of node "test-node" with {@code overrides} over the defaults. */
   ActorRef<Channel.Command> channel(String overrides, ChannelLoad load) {
-    EngineSettings settings =
-        EngineSettings.fromConfig(
-            ConfigFactory.parseString(overrides).withFallback(ConfigFactory.defaultReference()));
+    EngineSettings settings = settings(overrides);
     return testKit.spawn(
         Channel.create(
             StorageClass.EXPRESS,
-            "test-node",
-            objects,
-            metadata,
-            settings,
-            new EngineMetrics(),
-            new TestClock(1000),
+            new ChannelDeps(
+                "test-node", objects, metadata, settings, new EngineMetrics(), new TestClock(1000)),
             load,
             sc -> {}));
+  }
+
+  /** The engine settings of reference.conf with {@code overrides} (HOCON) over them. */
+  static EngineSettings settings(String overrides) {
+    return EngineSettings.fromConfig(
+        ConfigFactory.parseString(overrides).withFallback(ConfigFactory.defaultReference()));
   }
 
   /** Registers {@code stream} with channel {@code ch}; returns the channel's id. */

@@ -1,0 +1,124 @@
+package io.millrace.engine.wal;
+
+import static io.millrace.engine.wal.RecordingOutbox.CHANNEL;
+import static io.millrace.engine.wal.RecordingOutbox.append;
+import static io.millrace.engine.wal.RecordingOutbox.durable;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.millrace.core.ErrorCode;
+import io.millrace.core.S2Exception;
+import io.millrace.engine.EngineSettings;
+import io.millrace.objectstore.ObjectAlreadyExistsException;
+import io.millrace.objectstore.ObjectStoreException;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class WalSettlementTest {
+  private static final Duration BACKOFF = Duration.ofMillis(10);
+  private final RecordingOutbox outbox = new RecordingOutbox();
+  private final ChannelLoad load = new ChannelLoad();
+  private final S2Exception cause = new S2Exception(ErrorCode.STORAGE, "gave up");
+
+  private final EngineSettings settings =
+      ChannelFixture.settings(
+          "millrace.engine.channels {\n"
+              + "  max-chunk-writes-in-flight = 2\n"
+              + "  chunk-max-bytes = 10\n"
+              + "  write-retries = 0\n"
+              + "  write-retry-backoff = 10 ms\n"
+              + "}\n");
+
+  /** Chunks 0 and 1 in flight (batches 0 and 1), batch 2 in the open chunk. */
+  private final ChunkPipeline pipeline = new ChunkPipeline(CHANNEL, settings, load, outbox);
+
+  private WalSettlement settlement() {
+    pipeline.append(append("a", 1, 0, 18));
+    pipeline.append(append("b", 1, 1, 18));
+    pipeline.append(append("a", 1, 2, 18));
+    return new WalSettlement(pipeline, cause, settings);
+  }
+
+  private static ObjectAlreadyExistsException taken(long chunkSeq) {
+    return new ObjectAlreadyExistsException(Channel.walKey(CHANNEL, chunkSeq));
+  }
+
+  @Test
+  void theOpenChunkFailsAtOnceAndTheSealGoesAtTheFirstUnwrittenChunk() {
+    WalSettlement s = settlement();
+    pipeline.written(1);
+
+    assertThat(s.begin()).isEqualTo(new WalSettlement.WriteSeal(0));
+    assertThat(outbox.take()).singleElement().isEqualTo(new Channel.Failed(CHANNEL, 2, cause));
+
+    assertThat(s.sealWritten(0, null)).isEqualTo(new WalSettlement.Sealed(0, "sealed its own WAL"));
+    pipeline.failAll(s.cause());
+    assertThat(outbox.take())
+        .containsExactly(
+            new Channel.Failed(CHANNEL, 0, cause), new Channel.Failed(CHANNEL, 1, cause));
+  }
+
+  @Test
+  void aChunkFoundWrittenAfterAllIsAcknowledgedWithTheWrittenOnesAfterItAndTheSealMovesOn() {
+    WalSettlement s = settlement();
+    pipeline.written(1);
+    s.begin();
+    outbox.take();
+
+    assertThat(s.sealWritten(0, taken(0))).isEqualTo(new WalSettlement.ReadBack(0));
+    byte[] ours = pipeline.inFlight(0).data;
+    assertThat(s.readBack(0, Optional.of(ours))).isEqualTo(new WalSettlement.WriteSeal(2));
+    assertThat(outbox.take()).containsExactly(durable(0, 0), durable(1, 1));
+
+    assertThat(s.sealWritten(2, null)).isEqualTo(new WalSettlement.Sealed(2, "sealed its own WAL"));
+    pipeline.failAll(s.cause());
+    assertThat(outbox.take()).isEmpty();
+    assertThat(load.pendingBytes()).isZero();
+  }
+
+  @Test
+  void someoneElsesSealAtTheFirstUnwrittenChunkFailsItAndEverythingAfter() {
+    WalSettlement s = settlement();
+    s.begin();
+    outbox.take();
+
+    assertThat(s.sealWritten(0, taken(0))).isEqualTo(new WalSettlement.ReadBack(0));
+    byte[] seal = io.millrace.format.WalChunkCodec.encodeSeal(CHANNEL, 0);
+    assertThat(s.readBack(0, Optional.of(seal)))
+        .isEqualTo(new WalSettlement.Sealed(0, "found its WAL sealed"));
+    pipeline.failAll(s.cause());
+    assertThat(outbox.take())
+        .containsExactly(
+            new Channel.Failed(CHANNEL, 0, cause), new Channel.Failed(CHANNEL, 1, cause));
+  }
+
+  @Test
+  void aWriteThatLandsWhileSettlingIsAcknowledgedAtTheNextSealAttempt() {
+    WalSettlement s = settlement();
+    s.begin();
+    outbox.take();
+
+    s.chunkWritten(0);
+    assertThat(outbox.take()).isEmpty();
+    assertThat(s.sealWritten(0, new ObjectStoreException("timed out")))
+        .isEqualTo(new WalSettlement.RetryLater(BACKOFF.multipliedBy(2)));
+
+    assertThat(s.retry()).isEqualTo(new WalSettlement.WriteSeal(1));
+    assertThat(outbox.take()).containsExactly(durable(0, 0));
+  }
+
+  @Test
+  void aSealWriteThatKeepsFailingIsRetriedWithGrowingBackoffThenGivesUp() {
+    WalSettlement s = settlement();
+    ObjectStoreException down = new ObjectStoreException("down");
+    s.begin();
+
+    assertThat(s.sealWritten(0, down))
+        .isEqualTo(new WalSettlement.RetryLater(BACKOFF.multipliedBy(2)));
+    assertThat(s.retry()).isEqualTo(new WalSettlement.WriteSeal(0));
+    assertThat(s.sealWritten(0, down))
+        .isEqualTo(new WalSettlement.RetryLater(BACKOFF.multipliedBy(4)));
+    assertThat(s.retry()).isEqualTo(new WalSettlement.WriteSeal(0));
+    assertThat(s.sealWritten(0, down)).isEqualTo(new WalSettlement.GaveUp(0, down));
+  }
+}
