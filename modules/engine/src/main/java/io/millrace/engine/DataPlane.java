@@ -14,6 +14,7 @@ import io.millrace.core.record.AppendInput;
 import io.millrace.core.record.AppendValidation;
 import io.millrace.core.record.StreamPosition;
 import io.millrace.core.stream.ReadRules;
+import io.millrace.engine.read.ReadPlan;
 import io.millrace.engine.read.SegmentReader;
 import io.millrace.engine.read.TailPolls;
 import io.millrace.engine.stream.EngineAppendSession;
@@ -182,13 +183,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
                     settings.askTimeout(),
                     ErrorCode.OTHER,
                     "append timed out; it may have become durable"))
-        .thenApply(
-            r -> {
-              if (r.errorCode() != null) {
-                throw new S2Exception(r.errorCode(), r.errorMessage());
-              }
-              return r.outcome();
-            });
+        .thenApply(r -> settle(r, AppendOutcome.class));
   }
 
   /**
@@ -216,13 +211,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
                     settings.askTimeout(),
                     ErrorCode.OTHER,
                     "append timed out; it may have become durable")
-                .thenApply(
-                    r -> {
-                      if (r.errorCode() != null) {
-                        throw new S2Exception(r.errorCode(), r.errorMessage());
-                      }
-                      return r.outcome();
-                    }));
+                .thenApply(r -> settle(r, AppendOutcome.class)));
   }
 
   private final String sessionNode = java.util.UUID.randomUUID().toString();
@@ -263,15 +252,13 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
             "read timed out; retry")
         .thenCompose(
             r -> {
-              if (r.errorCode() != null) {
-                throw new S2Exception(r.errorCode(), r.errorMessage());
+              Object result = settle(r, Object.class);
+              if (result instanceof ReadPlan plan) {
+                return segmentReader
+                    .execute(plan, ReadRules.Collector.forUnary(request))
+                    .thenApply(b -> (ReadOutcome) new ReadOutcome.Batch(b));
               }
-              if (r.outcome() != null) {
-                return CompletableFuture.completedFuture(r.outcome());
-              }
-              return segmentReader
-                  .execute(r.plan(), ReadRules.Collector.forUnary(request))
-                  .thenApply(b -> (ReadOutcome) new ReadOutcome.Batch(b));
+              return CompletableFuture.completedFuture((ReadOutcome) result);
             });
   }
 
@@ -292,13 +279,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
                     settings.askTimeout(),
                     ErrorCode.UNAVAILABLE,
                     "check tail timed out; retry"))
-        .thenApply(
-            r -> {
-              if (r.errorCode() != null) {
-                throw new S2Exception(r.errorCode(), r.errorMessage());
-              }
-              return r.tail();
-            });
+        .thenApply(r -> settle(r, StreamPosition.class));
   }
 
   /**
@@ -346,6 +327,29 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
               }
               return chain.thenCompose(x -> deleteOrphanSegmentObjects(prefix));
             });
+  }
+
+  /**
+   * The one translation of a stream entity's reply into what the caller sees: a {@link
+   * StreamEntity.Failed} becomes the {@link S2Exception} with its code and message; otherwise the
+   * reply's result (an append or read outcome, a read plan, or the tail), of type {@code type}.
+   */
+  static <T> T settle(StreamEntity.Reply reply, Class<T> type) {
+    Object result;
+    if (reply instanceof StreamEntity.Failed f) {
+      throw new S2Exception(f.code(), f.message());
+    } else if (reply instanceof StreamEntity.AppendResult a) {
+      result = a.outcome();
+    } else if (reply instanceof StreamEntity.ReadResult r) {
+      result = r.outcome();
+    } else if (reply instanceof StreamEntity.ReadPlanned p) {
+      result = p.plan();
+    } else if (reply instanceof StreamEntity.TailResult t) {
+      result = t.tail();
+    } else {
+      throw new IllegalStateException("unknown reply " + reply);
+    }
+    return type.cast(result);
   }
 
   private CompletionStage<StreamRecord> resolve(

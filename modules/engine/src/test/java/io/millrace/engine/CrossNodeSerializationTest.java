@@ -153,10 +153,9 @@ class CrossNodeSerializationTest {
                 new AppendInput(List.of(AppendRecord.of(utf8("s"))), null, null),
                 "session-1",
                 appendReplies.ref()),
-            new StreamEntity.AppendReply(
-                new AppendOutcome.Appended(new AppendAck(pos, pos, pos)), null, null),
-            new StreamEntity.AppendReply(new AppendOutcome.FencingTokenMismatch("t"), null, null),
-            new StreamEntity.AppendReply(null, ErrorCode.STORAGE, "failed"),
+            new StreamEntity.AppendResult(new AppendOutcome.Appended(new AppendAck(pos, pos, pos))),
+            new StreamEntity.AppendResult(new AppendOutcome.FencingTokenMismatch("t")),
+            new StreamEntity.Failed(ErrorCode.STORAGE, "failed"),
             new StreamEntity.Read(
                 params,
                 new ReadRequest(new ReadStart.Timestamp(77), true, 10L, 1000L, 2000L, 5),
@@ -165,20 +164,17 @@ class CrossNodeSerializationTest {
                 params,
                 new ReadRequest(new ReadStart.TailOffset(3), false, null, null, null, null),
                 readReplies.ref()),
-            new StreamEntity.ReadReply(
-                new ReadOutcome.Batch(new ReadBatch(List.of(rec), pos)), null, null, null),
-            new StreamEntity.ReadReply(new ReadOutcome.RangeNotSatisfiable(pos), null, null, null),
-            new StreamEntity.ReadReply(
-                null,
+            new StreamEntity.ReadResult(new ReadOutcome.Batch(new ReadBatch(List.of(rec), pos))),
+            new StreamEntity.ReadResult(new ReadOutcome.RangeNotSatisfiable(pos)),
+            new StreamEntity.ReadPlanned(
                 new ReadPlan(
                     new ReadRules.CatchUp(0L, null, 0),
                     List.of(new SegmentRecord("id", 0, 4, 10, 20, "segments/id/0-4", 512)),
                     List.of(rec),
-                    pos),
-                null,
-                null),
+                    pos)),
+            new StreamEntity.Failed(ErrorCode.UNAVAILABLE, "stream moved; retry"),
             new StreamEntity.CheckTail(params, tailReplies.ref()),
-            new StreamEntity.TailReply(pos, null, null),
+            new StreamEntity.TailResult(pos),
             new StreamEntity.Passivate(),
             new StreamEntity.Shutdown(done.ref()),
             new StreamEntity.Erase(done.ref()));

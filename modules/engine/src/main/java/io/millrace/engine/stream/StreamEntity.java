@@ -2,6 +2,9 @@ package io.millrace.engine.stream;
 
 import static io.millrace.core.Failures.unwrap;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.JsonTypeName;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
@@ -84,9 +87,14 @@ public final class StreamEntity {
   public record StreamParams(StorageClass storageClass, TimestampingMode mode, boolean uncapped)
       implements EngineSerializable {}
 
+  /** A request answered with a {@link Reply}; every one of them can be answered with a failure. */
+  sealed interface Request extends Command permits Append, SessionAppend, Read, CheckTail {
+    ActorRef<? super Failed> replyTo();
+  }
+
   /** Appends a validated batch. */
   public record Append(StreamParams params, AppendInput input, ActorRef<AppendReply> replyTo)
-      implements Command, EngineSerializable {}
+      implements Request, EngineSerializable {}
 
   /**
    * Appends a validated batch of an append session. Batches of one session arrive in submission
@@ -95,31 +103,64 @@ public final class StreamEntity {
    */
   public record SessionAppend(
       StreamParams params, AppendInput input, String sessionId, ActorRef<AppendReply> replyTo)
-      implements Command, EngineSerializable {}
-
-  /** The answer to an append: an outcome, or a failure with its code. */
-  public record AppendReply(AppendOutcome outcome, ErrorCode errorCode, String errorMessage)
-      implements EngineSerializable {}
+      implements Request, EngineSerializable {}
 
   /** A unary read. */
   public record Read(StreamParams params, ReadRequest request, ActorRef<ReadReply> replyTo)
-      implements Command, EngineSerializable {}
-
-  /**
-   * The answer to a read: an outcome ready now (416, empty, or a live batch), or a plan to fetch,
-   * or a failure.
-   */
-  public record ReadReply(
-      ReadOutcome outcome, ReadPlan plan, ErrorCode errorCode, String errorMessage)
-      implements EngineSerializable {}
+      implements Request, EngineSerializable {}
 
   /** The durable tail. */
   public record CheckTail(StreamParams params, ActorRef<TailReply> replyTo)
-      implements Command, EngineSerializable {}
+      implements Request, EngineSerializable {}
 
-  /** The answer to a check tail. */
-  public record TailReply(StreamPosition tail, ErrorCode errorCode, String errorMessage)
-      implements EngineSerializable {}
+  /** An answer of the entity to a {@link Request}: a result, or a {@link Failed failure}. */
+  public sealed interface Reply extends EngineSerializable
+      permits AppendReply, ReadReply, TailReply {}
+
+  /** The answer to an append: its outcome (an ack or a rejection), or a failure. */
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = AppendResult.class, name = "result"),
+    @JsonSubTypes.Type(value = Failed.class, name = "failed")
+  })
+  public sealed interface AppendReply extends Reply permits AppendResult, Failed {}
+
+  /** The outcome of an append: acknowledged, or rejected (412). */
+  public record AppendResult(AppendOutcome outcome) implements AppendReply {}
+
+  /**
+   * The answer to a read: an outcome ready now (416, empty, or a live batch), a plan to fetch, or a
+   * failure.
+   */
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = ReadResult.class, name = "result"),
+    @JsonSubTypes.Type(value = ReadPlanned.class, name = "planned"),
+    @JsonSubTypes.Type(value = Failed.class, name = "failed")
+  })
+  public sealed interface ReadReply extends Reply permits ReadResult, ReadPlanned, Failed {}
+
+  /** A read answered by the entity itself. */
+  public record ReadResult(ReadOutcome outcome) implements ReadReply {}
+
+  /** A catch-up read: the caller executes the plan outside the entity. */
+  public record ReadPlanned(ReadPlan plan) implements ReadReply {}
+
+  /** The answer to a check tail: the durable tail, or a failure. */
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = TailResult.class, name = "result"),
+    @JsonSubTypes.Type(value = Failed.class, name = "failed")
+  })
+  public sealed interface TailReply extends Reply permits TailResult, Failed {}
+
+  /** The durable tail. */
+  public record TailResult(StreamPosition tail) implements TailReply {}
+
+  /** A request failed with {@code code}; the caller sees it as an {@code S2Exception}. */
+  @JsonTypeName("failed")
+  public record Failed(ErrorCode code, String message)
+      implements AppendReply, ReadReply, TailReply {}
 
   /** Graceful stop (sharding's stop message: passivation and handoff). */
   public record Passivate() implements Command, EngineSerializable {}
@@ -430,8 +471,7 @@ public final class StreamEntity {
       if (failedSessions.containsKey(m.sessionId())) {
         enqueueRejection(
             m.replyTo(),
-            new AppendReply(
-                null,
+            new Failed(
                 ErrorCode.OTHER,
                 "an earlier batch of this append session failed; batch not appended"));
         return Behaviors.same();
@@ -453,10 +493,7 @@ public final class StreamEntity {
       params = m.params();
       if (draining) {
         sessionFailed(sessionId);
-        m.replyTo()
-            .tell(
-                new AppendReply(
-                    null, ErrorCode.UNAVAILABLE, "stream is moving or stopping; retry"));
+        m.replyTo().tell(new Failed(ErrorCode.UNAVAILABLE, "stream is moving or stopping; retry"));
         return Behaviors.same();
       }
       if (streamlet != null && streamlet.load().isDead()) {
@@ -481,8 +518,7 @@ public final class StreamEntity {
       if (streamlet.load().pendingBytes() + bytes > deps.settings().maxPendingBytes()) {
         sessionFailed(sessionId);
         enqueueRejection(
-            m.replyTo(),
-            new AppendReply(null, ErrorCode.UNAVAILABLE, "too many appends pending; retry"));
+            m.replyTo(), new Failed(ErrorCode.UNAVAILABLE, "too many appends pending; retry"));
         return Behaviors.same();
       }
       StreamSequencer.Decision d =
@@ -500,12 +536,12 @@ public final class StreamEntity {
       } else if (d instanceof StreamSequencer.Rejected rej) {
         sessionFailed(sessionId);
         deps.metrics().appendRejections.increment();
-        enqueueRejection(m.replyTo(), new AppendReply(rej.outcome(), null, null));
+        enqueueRejection(m.replyTo(), new AppendResult(rej.outcome()));
       } else {
         S2Exception e = ((StreamSequencer.Invalid) d).error();
         sessionFailed(sessionId);
         deps.metrics().appendRejections.increment();
-        enqueueRejection(m.replyTo(), new AppendReply(null, e.code(), e.getMessage()));
+        enqueueRejection(m.replyTo(), new Failed(e.code(), e.getMessage()));
       }
       return Behaviors.same();
     }
@@ -590,10 +626,8 @@ public final class StreamEntity {
       deps.metrics().appendedBytes.add(p.bytes);
       StreamPosition tail = sequencer.durable().tail();
       p.ready =
-          new AppendReply(
-              new AppendOutcome.Appended(new AppendAck(p.ack.start(), p.ack.end(), tail)),
-              null,
-              null);
+          new AppendResult(
+              new AppendOutcome.Appended(new AppendAck(p.ack.start(), p.ack.end(), tail)));
       releaseReady();
       notifyWaiters(p.records, tail);
       if (memoryBytes >= deps.settings().segmentFlushBytes()) {
@@ -606,7 +640,7 @@ public final class StreamEntity {
       int failed = 0;
       for (Pending p : queue) {
         if (p.inFlight()) {
-          p.ready = new AppendReply(null, error.code(), error.getMessage());
+          p.ready = new Failed(error.code(), error.getMessage());
           p.held = true;
           sessionFailed(p.sessionId);
           failed++;
@@ -700,8 +734,7 @@ public final class StreamEntity {
         if (p.held) {
           p.held = false;
           p.ready =
-              new AppendReply(
-                  null,
+              new Failed(
                   ErrorCode.OTHER,
                   "the WAL write failed and the stream could not be sealed; the append may be"
                       + " durable");
@@ -875,19 +908,12 @@ public final class StreamEntity {
       StreamSequencer.State d = sequencer.durable();
       ReadRules.Resolution res = ReadRules.resolve(m.request(), d.tail(), d.trimPoint());
       if (res instanceof ReadRules.NotSatisfiable ns) {
-        m.replyTo()
-            .tell(new ReadReply(new ReadOutcome.RangeNotSatisfiable(ns.tail()), null, null, null));
+        m.replyTo().tell(new ReadResult(new ReadOutcome.RangeNotSatisfiable(ns.tail())));
       } else if (res instanceof ReadRules.Empty) {
-        m.replyTo()
-            .tell(
-                new ReadReply(
-                    new ReadOutcome.Batch(new ReadBatch(List.of(), null)), null, null, null));
+        m.replyTo().tell(new ReadResult(new ReadOutcome.Batch(new ReadBatch(List.of(), null))));
       } else if (res instanceof ReadRules.AwaitTail aw) {
         if (draining) {
-          m.replyTo()
-              .tell(
-                  new ReadReply(
-                      new ReadOutcome.Batch(new ReadBatch(List.of(), null)), null, null, null));
+          m.replyTo().tell(new ReadResult(new ReadOutcome.Batch(new ReadBatch(List.of(), null))));
         } else {
           long id = nextWaiterId++;
           waiters.put(id, new Waiter(m.request(), m.replyTo()));
@@ -895,8 +921,7 @@ public final class StreamEntity {
               "wait-" + id, new WaitExpired(id), Duration.ofMillis(aw.waitMillis()));
         }
       } else {
-        m.replyTo()
-            .tell(new ReadReply(null, plan((ReadRules.CatchUp) res, m.request()), null, null));
+        m.replyTo().tell(new ReadPlanned(plan((ReadRules.CatchUp) res, m.request())));
       }
       return Behaviors.same();
     }
@@ -963,9 +988,7 @@ public final class StreamEntity {
         timers.cancel("wait-" + e.getKey());
         e.getValue()
             .replyTo()
-            .tell(
-                new ReadReply(
-                    new ReadOutcome.Batch(new ReadBatch(col.records(), tail)), null, null, null));
+            .tell(new ReadResult(new ReadOutcome.Batch(new ReadBatch(col.records(), tail))));
         it.remove();
       }
     }
@@ -973,10 +996,7 @@ public final class StreamEntity {
     private Behavior<Command> onWaitExpired(WaitExpired m) {
       Waiter w = waiters.remove(m.waiterId());
       if (w != null) {
-        w.replyTo()
-            .tell(
-                new ReadReply(
-                    new ReadOutcome.Batch(new ReadBatch(List.of(), null)), null, null, null));
+        w.replyTo().tell(new ReadResult(new ReadOutcome.Batch(new ReadBatch(List.of(), null))));
       }
       return Behaviors.same();
     }
@@ -986,16 +1006,14 @@ public final class StreamEntity {
         timers.cancel("wait-" + e.getKey());
         e.getValue()
             .replyTo()
-            .tell(
-                new ReadReply(
-                    new ReadOutcome.Batch(new ReadBatch(List.of(), null)), null, null, null));
+            .tell(new ReadResult(new ReadOutcome.Batch(new ReadBatch(List.of(), null))));
       }
       waiters.clear();
     }
 
     private Behavior<Command> onCheckTail(CheckTail m) {
       lastActivity = now();
-      m.replyTo().tell(new TailReply(sequencer.durable().tail(), null, null));
+      m.replyTo().tell(new TailResult(sequencer.durable().tail()));
       return Behaviors.same();
     }
 
@@ -1253,7 +1271,7 @@ public final class StreamEntity {
       for (Pending p : queue) {
         if (p.inFlight() || p.held) {
           p.held = false;
-          p.ready = new AppendReply(null, ErrorCode.STREAM_NOT_FOUND, "stream was deleted");
+          p.ready = new Failed(ErrorCode.STREAM_NOT_FOUND, "stream was deleted");
         }
       }
       releaseReady();
@@ -1365,10 +1383,8 @@ public final class StreamEntity {
         if (p.inFlight() || p.held) {
           p.held = false;
           p.ready =
-              new AppendReply(
-                  null,
-                  ErrorCode.OTHER,
-                  "the stream moved to a newer owner; the append may be durable");
+              new Failed(
+                  ErrorCode.OTHER, "the stream moved to a newer owner; the append may be durable");
           sessionFailed(p.sessionId);
           failed++;
         }
@@ -1377,9 +1393,7 @@ public final class StreamEntity {
       releaseReady();
       for (Map.Entry<Long, Waiter> e : waiters.entrySet()) {
         timers.cancel("wait-" + e.getKey());
-        e.getValue()
-            .replyTo()
-            .tell(new ReadReply(null, null, ErrorCode.UNAVAILABLE, "stream moved; retry"));
+        e.getValue().replyTo().tell(new Failed(ErrorCode.UNAVAILABLE, "stream moved; retry"));
       }
       waiters.clear();
       releaseStreamlet();
@@ -1431,8 +1445,7 @@ public final class StreamEntity {
         p.replyTo.tell(
             p.ready != null && !p.held
                 ? p.ready
-                : new AppendReply(
-                    null, ErrorCode.OTHER, "stream stopped; the append may be durable"));
+                : new Failed(ErrorCode.OTHER, "stream stopped; the append may be durable"));
       }
       queue.clear();
       releaseWaiters();
@@ -1472,14 +1485,8 @@ public final class StreamEntity {
     }
 
     private static void failRequest(Command m, ErrorCode code, String message) {
-      if (m instanceof Append a) {
-        a.replyTo().tell(new AppendReply(null, code, message));
-      } else if (m instanceof SessionAppend a) {
-        a.replyTo().tell(new AppendReply(null, code, message));
-      } else if (m instanceof Read r) {
-        r.replyTo().tell(new ReadReply(null, null, code, message));
-      } else if (m instanceof CheckTail c) {
-        c.replyTo().tell(new TailReply(null, code, message));
+      if (m instanceof Request r) {
+        r.replyTo().tell(new Failed(code, message));
       } else if (m instanceof Shutdown s) {
         s.replyTo().tell(Done.getInstance());
       }
