@@ -55,10 +55,13 @@ class CrossNodeSerializationTest {
           + "  \"io.millrace.engine.stream.StreamEntity$ChannelAssigned\",\n"
           + "  \"io.millrace.engine.stream.StreamEntity$ChannelAssignFailed\",\n"
           + "  \"io.millrace.engine.stream.StreamEntity$StreamletCreated\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$StreamletCreateFailed\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$StreamletsReread\",\n"
           + "  \"io.millrace.engine.stream.StreamEntity$StreamletSealed\",\n"
           + "  \"io.millrace.engine.stream.StreamEntity$FlushDone\",\n"
           + "  \"io.millrace.engine.stream.StreamEntity$Tick\",\n"
-          + "  \"io.millrace.engine.stream.StreamEntity$WaitExpired\"\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$WaitExpired\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$TombstoneWritten\"\n"
           + "]\n"
           + "pekko.actor.serialize-messages = on\n";
 
