@@ -191,4 +191,28 @@ class CrossNodeSerializationTest {
       kit.verifySerialization(m, true);
     }
   }
+
+  @Test
+  void repliesRoundTripAsTheirSealedInterfaces() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper mapper =
+        org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider.get(
+                node.testKit.system().classicSystem())
+            .getOrCreate("jackson-cbor", java.util.Optional.empty());
+    StreamPosition pos = new StreamPosition(6, 1234);
+    List<StreamEntity.Reply> replies =
+        List.of(
+            new StreamEntity.AppendResult(new AppendOutcome.SeqNumMismatch(3)),
+            new StreamEntity.ReadResult(new ReadOutcome.RangeNotSatisfiable(pos)),
+            new StreamEntity.TailResult(pos),
+            new StreamEntity.Failed(ErrorCode.STORAGE, "failed"));
+    for (StreamEntity.Reply r : replies) {
+      byte[] bytes = mapper.writeValueAsBytes(r);
+      assertThat(mapper.readValue(bytes, StreamEntity.Reply.class)).isEqualTo(r);
+    }
+    byte[] failed = mapper.writeValueAsBytes(new StreamEntity.Failed(ErrorCode.OTHER, "x"));
+    assertThat(mapper.readValue(failed, StreamEntity.AppendReply.class))
+        .isEqualTo(new StreamEntity.Failed(ErrorCode.OTHER, "x"));
+    assertThat(mapper.readValue(failed, StreamEntity.TailReply.class))
+        .isEqualTo(new StreamEntity.Failed(ErrorCode.OTHER, "x"));
+  }
 }

@@ -9,6 +9,7 @@ import io.millrace.core.stream.StreamSequencer;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The reply queue of a stream entity, in log order (architecture section 2): every append is
@@ -115,17 +116,7 @@ final class PendingAppends {
    * is sealed; their sessions fail. Returns how many appends failed.
    */
   int failInFlight(StreamEntity.Failed failure) {
-    int failed = 0;
-    for (Entry e : queue) {
-      if (e.inFlight()) {
-        e.reply = failure;
-        e.held = true;
-        sessions.markFailed(e.sessionId);
-        failed++;
-      }
-    }
-    release();
-    return failed;
+    return fail(Entry::inFlight, failure, true, true);
   }
 
   /** The streamlet is sealed at the durable tail: held failures are final; release them. */
@@ -138,13 +129,7 @@ final class PendingAppends {
 
   /** Sealing failed: a failed batch's chunk may still be trusted by a later recovery. */
   void heldMayBeDurable() {
-    for (Entry e : queue) {
-      if (e.held) {
-        e.held = false;
-        e.reply = MAY_BE_DURABLE_AFTER_FAILED_SEAL;
-      }
-    }
-    release();
+    fail(e -> e.held, MAY_BE_DURABLE_AFTER_FAILED_SEAL, false, false);
   }
 
   /**
@@ -152,11 +137,17 @@ final class PendingAppends {
    * sessions) and releases the queue. Returns how many appends failed.
    */
   int failUnsettled(StreamEntity.Failed failure, boolean failSessions) {
+    return fail(e -> e.inFlight() || e.held, failure, false, failSessions);
+  }
+
+  /** Answers the appends {@code which} with {@code failure}, {@code held} or not; releases. */
+  private int fail(
+      Predicate<Entry> which, StreamEntity.Failed failure, boolean held, boolean failSessions) {
     int failed = 0;
     for (Entry e : queue) {
-      if (e.inFlight() || e.held) {
-        e.held = false;
+      if (which.test(e)) {
         e.reply = failure;
+        e.held = held;
         if (failSessions) {
           sessions.markFailed(e.sessionId);
         }

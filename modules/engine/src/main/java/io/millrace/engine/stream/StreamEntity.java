@@ -4,7 +4,6 @@ import static io.millrace.core.Failures.unwrap;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import com.fasterxml.jackson.annotation.JsonTypeName;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
@@ -95,16 +94,22 @@ public final class StreamEntity {
   public record CheckTail(StreamParams params, ActorRef<TailReply> replyTo)
       implements Request, EngineSerializable {}
 
-  /** An answer of the entity to a {@link Request}: a result, or a {@link Failed failure}. */
+  /**
+   * An answer of the entity to a {@link Request}: a result, or a {@link Failed failure}. Crossing
+   * nodes, every reply is written with its type name.
+   */
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = AppendResult.class, name = "append-result"),
+    @JsonSubTypes.Type(value = ReadResult.class, name = "read-result"),
+    @JsonSubTypes.Type(value = ReadPlanned.class, name = "read-planned"),
+    @JsonSubTypes.Type(value = TailResult.class, name = "tail-result"),
+    @JsonSubTypes.Type(value = Failed.class, name = "failed")
+  })
   public sealed interface Reply extends EngineSerializable
       permits AppendReply, ReadReply, TailReply {}
 
   /** The answer to an append: its outcome (an ack or a rejection), or a failure. */
-  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-  @JsonSubTypes({
-    @JsonSubTypes.Type(value = AppendResult.class, name = "result"),
-    @JsonSubTypes.Type(value = Failed.class, name = "failed")
-  })
   public sealed interface AppendReply extends Reply permits AppendResult, Failed {}
 
   /** The outcome of an append: acknowledged, or rejected (412). */
@@ -114,12 +119,6 @@ public final class StreamEntity {
    * The answer to a read: an outcome ready now (416, empty, or a live batch), a plan to fetch, or a
    * failure.
    */
-  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-  @JsonSubTypes({
-    @JsonSubTypes.Type(value = ReadResult.class, name = "result"),
-    @JsonSubTypes.Type(value = ReadPlanned.class, name = "planned"),
-    @JsonSubTypes.Type(value = Failed.class, name = "failed")
-  })
   public sealed interface ReadReply extends Reply permits ReadResult, ReadPlanned, Failed {}
 
   /** A read answered by the entity itself. */
@@ -129,18 +128,12 @@ public final class StreamEntity {
   public record ReadPlanned(ReadPlan plan) implements ReadReply {}
 
   /** The answer to a check tail: the durable tail, or a failure. */
-  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-  @JsonSubTypes({
-    @JsonSubTypes.Type(value = TailResult.class, name = "result"),
-    @JsonSubTypes.Type(value = Failed.class, name = "failed")
-  })
   public sealed interface TailReply extends Reply permits TailResult, Failed {}
 
   /** The durable tail. */
   public record TailResult(StreamPosition tail) implements TailReply {}
 
   /** A request failed with {@code code}; the caller sees it as an {@code S2Exception}. */
-  @JsonTypeName("failed")
   public record Failed(ErrorCode code, String message)
       implements AppendReply, ReadReply, TailReply {}
 
