@@ -36,6 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -173,16 +174,13 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
     } catch (S2Exception e) {
       return CompletableFuture.failedFuture(e);
     }
-    return resolve(basin, stream, StreamResolver.Access.APPEND)
-        .thenCompose(
-            s ->
-                ask(
-                    s.streamId(),
-                    (ActorRef<StreamEntity.AppendReply> r) ->
-                        new StreamEntity.Append(params(s), input, r),
-                    settings.askTimeout(),
-                    ErrorCode.OTHER,
-                    "append timed out; it may have become durable"))
+    return this.<StreamEntity.AppendReply>askStream(
+            basin,
+            stream,
+            StreamResolver.Access.APPEND,
+            (s, r) -> new StreamEntity.Append(params(s), input, r),
+            ErrorCode.OTHER,
+            "append timed out; it may have become durable")
         .thenApply(r -> settle(r, AppendOutcome.class));
   }
 
@@ -269,16 +267,13 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
     } catch (S2Exception e) {
       return CompletableFuture.failedFuture(e);
     }
-    return resolve(basin, stream, StreamResolver.Access.CHECK_TAIL)
-        .thenCompose(
-            s ->
-                ask(
-                    s.streamId(),
-                    (ActorRef<StreamEntity.TailReply> r) ->
-                        new StreamEntity.CheckTail(params(s), r),
-                    settings.askTimeout(),
-                    ErrorCode.UNAVAILABLE,
-                    "check tail timed out; retry"))
+    return this.<StreamEntity.TailReply>askStream(
+            basin,
+            stream,
+            StreamResolver.Access.CHECK_TAIL,
+            (s, r) -> new StreamEntity.CheckTail(params(s), r),
+            ErrorCode.UNAVAILABLE,
+            "check tail timed out; retry")
         .thenApply(r -> settle(r, StreamPosition.class));
   }
 
@@ -350,6 +345,25 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
       throw new IllegalStateException("unknown reply " + reply);
     }
     return type.cast(result);
+  }
+
+  /** Resolves the stream, then asks its entity with {@code message} within the ask timeout. */
+  private <R> CompletionStage<R> askStream(
+      String basin,
+      String stream,
+      StreamResolver.Access access,
+      BiFunction<StreamRecord, ActorRef<R>, StreamEntity.Command> message,
+      ErrorCode onTimeout,
+      String timeoutMessage) {
+    return resolve(basin, stream, access)
+        .thenCompose(
+            s ->
+                ask(
+                    s.streamId(),
+                    (ActorRef<R> r) -> message.apply(s, r),
+                    settings.askTimeout(),
+                    onTimeout,
+                    timeoutMessage));
   }
 
   private CompletionStage<StreamRecord> resolve(
