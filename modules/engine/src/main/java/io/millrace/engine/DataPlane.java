@@ -14,6 +14,7 @@ import io.millrace.core.record.AppendInput;
 import io.millrace.core.record.AppendValidation;
 import io.millrace.core.record.StreamPosition;
 import io.millrace.core.stream.ReadRules;
+import io.millrace.engine.read.ReadPlan;
 import io.millrace.engine.read.SegmentReader;
 import io.millrace.engine.read.TailPolls;
 import io.millrace.engine.stream.EngineAppendSession;
@@ -35,6 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -172,23 +174,14 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
     } catch (S2Exception e) {
       return CompletableFuture.failedFuture(e);
     }
-    return resolve(basin, stream, StreamResolver.Access.APPEND)
-        .thenCompose(
-            s ->
-                ask(
-                    s.streamId(),
-                    (ActorRef<StreamEntity.AppendReply> r) ->
-                        new StreamEntity.Append(params(s), input, r),
-                    settings.askTimeout(),
-                    ErrorCode.OTHER,
-                    "append timed out; it may have become durable"))
-        .thenApply(
-            r -> {
-              if (r.errorCode() != null) {
-                throw new S2Exception(r.errorCode(), r.errorMessage());
-              }
-              return r.outcome();
-            });
+    return this.<StreamEntity.AppendReply>askStream(
+            basin,
+            stream,
+            StreamResolver.Access.APPEND,
+            (s, r) -> new StreamEntity.Append(params(s), input, r),
+            ErrorCode.OTHER,
+            "append timed out; it may have become durable")
+        .thenApply(r -> settle(r, AppendOutcome.class));
   }
 
   /**
@@ -216,13 +209,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
                     settings.askTimeout(),
                     ErrorCode.OTHER,
                     "append timed out; it may have become durable")
-                .thenApply(
-                    r -> {
-                      if (r.errorCode() != null) {
-                        throw new S2Exception(r.errorCode(), r.errorMessage());
-                      }
-                      return r.outcome();
-                    }));
+                .thenApply(r -> settle(r, AppendOutcome.class)));
   }
 
   private final String sessionNode = java.util.UUID.randomUUID().toString();
@@ -263,15 +250,13 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
             "read timed out; retry")
         .thenCompose(
             r -> {
-              if (r.errorCode() != null) {
-                throw new S2Exception(r.errorCode(), r.errorMessage());
+              Object result = settle(r, Object.class);
+              if (result instanceof ReadPlan plan) {
+                return segmentReader
+                    .execute(plan, ReadRules.Collector.forUnary(request))
+                    .thenApply(b -> (ReadOutcome) new ReadOutcome.Batch(b));
               }
-              if (r.outcome() != null) {
-                return CompletableFuture.completedFuture(r.outcome());
-              }
-              return segmentReader
-                  .execute(r.plan(), ReadRules.Collector.forUnary(request))
-                  .thenApply(b -> (ReadOutcome) new ReadOutcome.Batch(b));
+              return CompletableFuture.completedFuture((ReadOutcome) result);
             });
   }
 
@@ -282,23 +267,14 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
     } catch (S2Exception e) {
       return CompletableFuture.failedFuture(e);
     }
-    return resolve(basin, stream, StreamResolver.Access.CHECK_TAIL)
-        .thenCompose(
-            s ->
-                ask(
-                    s.streamId(),
-                    (ActorRef<StreamEntity.TailReply> r) ->
-                        new StreamEntity.CheckTail(params(s), r),
-                    settings.askTimeout(),
-                    ErrorCode.UNAVAILABLE,
-                    "check tail timed out; retry"))
-        .thenApply(
-            r -> {
-              if (r.errorCode() != null) {
-                throw new S2Exception(r.errorCode(), r.errorMessage());
-              }
-              return r.tail();
-            });
+    return this.<StreamEntity.TailReply>askStream(
+            basin,
+            stream,
+            StreamResolver.Access.CHECK_TAIL,
+            (s, r) -> new StreamEntity.CheckTail(params(s), r),
+            ErrorCode.UNAVAILABLE,
+            "check tail timed out; retry")
+        .thenApply(r -> settle(r, StreamPosition.class));
   }
 
   /**
@@ -346,6 +322,48 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
               }
               return chain.thenCompose(x -> deleteOrphanSegmentObjects(prefix));
             });
+  }
+
+  /**
+   * The one translation of a stream entity's reply into what the caller sees: a {@link
+   * StreamEntity.Failed} becomes the {@link S2Exception} with its code and message; otherwise the
+   * reply's result (an append or read outcome, a read plan, or the tail), of type {@code type}.
+   */
+  static <T> T settle(StreamEntity.Reply reply, Class<T> type) {
+    Object result;
+    if (reply instanceof StreamEntity.Failed f) {
+      throw new S2Exception(f.code(), f.message());
+    } else if (reply instanceof StreamEntity.AppendResult a) {
+      result = a.outcome();
+    } else if (reply instanceof StreamEntity.ReadResult r) {
+      result = r.outcome();
+    } else if (reply instanceof StreamEntity.ReadPlanned p) {
+      result = p.plan();
+    } else if (reply instanceof StreamEntity.TailResult t) {
+      result = t.tail();
+    } else {
+      throw new IllegalStateException("unknown reply " + reply);
+    }
+    return type.cast(result);
+  }
+
+  /** Resolves the stream, then asks its entity with {@code message} within the ask timeout. */
+  private <R> CompletionStage<R> askStream(
+      String basin,
+      String stream,
+      StreamResolver.Access access,
+      BiFunction<StreamRecord, ActorRef<R>, StreamEntity.Command> message,
+      ErrorCode onTimeout,
+      String timeoutMessage) {
+    return resolve(basin, stream, access)
+        .thenCompose(
+            s ->
+                ask(
+                    s.streamId(),
+                    (ActorRef<R> r) -> message.apply(s, r),
+                    settings.askTimeout(),
+                    onTimeout,
+                    timeoutMessage));
   }
 
   private CompletionStage<StreamRecord> resolve(

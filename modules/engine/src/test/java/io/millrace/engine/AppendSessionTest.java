@@ -114,6 +114,31 @@ class AppendSessionTest {
   }
 
   @Test
+  void anInvalidBatchFailsAsInvalidAndNoLaterBatchOfTheSessionIsAppended() throws Exception {
+    fx.resolver.create(BASIN, "s", StreamConfig.EMPTY);
+    AppendSession session = node.dataPlane.openAppendSession(BASIN, "s");
+    CompletionStage<AppendOutcome> first = session.submit(batch(0L, "one"));
+    CompletionStage<AppendOutcome> empty = session.submit(batch(null));
+    CompletionStage<AppendOutcome> later = session.submit(batch(null, "later"));
+
+    assertThat(await(first)).isInstanceOf(AppendOutcome.Appended.class);
+    S2Exception invalid = failureOf(empty);
+    assertThat(invalid.code()).isEqualTo(ErrorCode.INVALID);
+    assertThat(invalid.getMessage()).contains("at least one record");
+    assertThat(failureOf(later).code()).isEqualTo(ErrorCode.INVALID);
+    assertThat(bodies("s")).containsExactly("one");
+  }
+
+  private static S2Exception failureOf(CompletionStage<AppendOutcome> stage) throws Exception {
+    try {
+      await(stage);
+      throw new AssertionError("expected a failure");
+    } catch (java.util.concurrent.ExecutionException e) {
+      return S2Exception.from(e.getCause());
+    }
+  }
+
+  @Test
   void aMissingStreamFailsEveryBatchWithNotFound() throws Exception {
     AppendSession session = node.dataPlane.openAppendSession(BASIN, "missing");
     try {

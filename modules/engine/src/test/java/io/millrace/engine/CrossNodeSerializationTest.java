@@ -55,10 +55,13 @@ class CrossNodeSerializationTest {
           + "  \"io.millrace.engine.stream.StreamEntity$ChannelAssigned\",\n"
           + "  \"io.millrace.engine.stream.StreamEntity$ChannelAssignFailed\",\n"
           + "  \"io.millrace.engine.stream.StreamEntity$StreamletCreated\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$StreamletCreateFailed\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$StreamletsReread\",\n"
           + "  \"io.millrace.engine.stream.StreamEntity$StreamletSealed\",\n"
           + "  \"io.millrace.engine.stream.StreamEntity$FlushDone\",\n"
           + "  \"io.millrace.engine.stream.StreamEntity$Tick\",\n"
-          + "  \"io.millrace.engine.stream.StreamEntity$WaitExpired\"\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$WaitExpired\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$TombstoneWritten\"\n"
           + "]\n"
           + "pekko.actor.serialize-messages = on\n";
 
@@ -153,10 +156,9 @@ class CrossNodeSerializationTest {
                 new AppendInput(List.of(AppendRecord.of(utf8("s"))), null, null),
                 "session-1",
                 appendReplies.ref()),
-            new StreamEntity.AppendReply(
-                new AppendOutcome.Appended(new AppendAck(pos, pos, pos)), null, null),
-            new StreamEntity.AppendReply(new AppendOutcome.FencingTokenMismatch("t"), null, null),
-            new StreamEntity.AppendReply(null, ErrorCode.STORAGE, "failed"),
+            new StreamEntity.AppendResult(new AppendOutcome.Appended(new AppendAck(pos, pos, pos))),
+            new StreamEntity.AppendResult(new AppendOutcome.FencingTokenMismatch("t")),
+            new StreamEntity.Failed(ErrorCode.STORAGE, "failed"),
             new StreamEntity.Read(
                 params,
                 new ReadRequest(new ReadStart.Timestamp(77), true, 10L, 1000L, 2000L, 5),
@@ -165,20 +167,17 @@ class CrossNodeSerializationTest {
                 params,
                 new ReadRequest(new ReadStart.TailOffset(3), false, null, null, null, null),
                 readReplies.ref()),
-            new StreamEntity.ReadReply(
-                new ReadOutcome.Batch(new ReadBatch(List.of(rec), pos)), null, null, null),
-            new StreamEntity.ReadReply(new ReadOutcome.RangeNotSatisfiable(pos), null, null, null),
-            new StreamEntity.ReadReply(
-                null,
+            new StreamEntity.ReadResult(new ReadOutcome.Batch(new ReadBatch(List.of(rec), pos))),
+            new StreamEntity.ReadResult(new ReadOutcome.RangeNotSatisfiable(pos)),
+            new StreamEntity.ReadPlanned(
                 new ReadPlan(
                     new ReadRules.CatchUp(0L, null, 0),
                     List.of(new SegmentRecord("id", 0, 4, 10, 20, "segments/id/0-4", 512)),
                     List.of(rec),
-                    pos),
-                null,
-                null),
+                    pos)),
+            new StreamEntity.Failed(ErrorCode.UNAVAILABLE, "stream moved; retry"),
             new StreamEntity.CheckTail(params, tailReplies.ref()),
-            new StreamEntity.TailReply(pos, null, null),
+            new StreamEntity.TailResult(pos),
             new StreamEntity.Passivate(),
             new StreamEntity.Shutdown(done.ref()),
             new StreamEntity.Erase(done.ref()));
@@ -191,5 +190,29 @@ class CrossNodeSerializationTest {
           .isInstanceOf(JacksonCborSerializer.class);
       kit.verifySerialization(m, true);
     }
+  }
+
+  @Test
+  void repliesRoundTripAsTheirSealedInterfaces() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper mapper =
+        org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider.get(
+                node.testKit.system().classicSystem())
+            .getOrCreate("jackson-cbor", java.util.Optional.empty());
+    StreamPosition pos = new StreamPosition(6, 1234);
+    List<StreamEntity.Reply> replies =
+        List.of(
+            new StreamEntity.AppendResult(new AppendOutcome.SeqNumMismatch(3)),
+            new StreamEntity.ReadResult(new ReadOutcome.RangeNotSatisfiable(pos)),
+            new StreamEntity.TailResult(pos),
+            new StreamEntity.Failed(ErrorCode.STORAGE, "failed"));
+    for (StreamEntity.Reply r : replies) {
+      byte[] bytes = mapper.writeValueAsBytes(r);
+      assertThat(mapper.readValue(bytes, StreamEntity.Reply.class)).isEqualTo(r);
+    }
+    byte[] failed = mapper.writeValueAsBytes(new StreamEntity.Failed(ErrorCode.OTHER, "x"));
+    assertThat(mapper.readValue(failed, StreamEntity.AppendReply.class))
+        .isEqualTo(new StreamEntity.Failed(ErrorCode.OTHER, "x"));
+    assertThat(mapper.readValue(failed, StreamEntity.TailReply.class))
+        .isEqualTo(new StreamEntity.Failed(ErrorCode.OTHER, "x"));
   }
 }

@@ -11,12 +11,14 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 /**
- * A pipelined append session of {@link DataPlane}: the stream is resolved once, at the first batch;
- * each batch is sent to the stream entity as a {@link StreamEntity.SessionAppend} only after the
- * one before it was sent (one chain of sends), so the entity receives them in submission order
- * while many are in flight. The entity answers in log order and, once a batch of the session has
- * failed, fails every later batch of the session without appending it. This side also stops sending
- * once an outcome was a failure.
+ * A pipelined append session of {@link DataPlane}: each batch is validated ({@link
+ * AppendValidation}, exactly as {@code DataPlane.append} validates a unary append; an invalid batch
+ * fails with the validation's {@code S2Exception} and poisons the session); the stream is resolved
+ * once, at the first valid batch; each batch is sent to the stream entity as a {@link
+ * StreamEntity.SessionAppend} only after the one before it was sent (one chain of sends), so the
+ * entity receives them in submission order while many are in flight. The entity answers in log
+ * order and, once a batch of the session has failed, fails every later batch of the session without
+ * appending it. This side also stops sending once an outcome was a failure.
  */
 public final class EngineAppendSession implements AppendSession {
 
@@ -45,6 +47,9 @@ public final class EngineAppendSession implements AppendSession {
     try {
       AppendValidation.validate(input);
     } catch (S2Exception e) {
+      // The batch fails with the validation error, and the session with it: batches submitted
+      // later are not appended (those submitted earlier are sent as they would have been).
+      sent = sent.thenRun(() -> poison(e));
       return CompletableFuture.failedFuture(e);
     }
     if (resolved == null) {
@@ -69,13 +74,17 @@ public final class EngineAppendSession implements AppendSession {
         .whenComplete(
             (outcome, err) -> {
               if (err != null) {
-                if (failure == null) {
-                  failure = err;
-                }
+                poison(err);
               } else if (!(outcome instanceof AppendOutcome.Appended) && rejection == null) {
                 rejection = outcome;
               }
             });
+  }
+
+  private void poison(Throwable err) {
+    if (failure == null) {
+      failure = err;
+    }
   }
 
   @Override

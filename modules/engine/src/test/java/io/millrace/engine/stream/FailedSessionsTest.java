@@ -1,0 +1,27 @@
+package io.millrace.engine.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class FailedSessionsTest {
+  @Test
+  void onlyTheMostRecentlyFailedSessionsAreRemembered() {
+    FailedSessions sessions = new FailedSessions(2);
+    sessions.markFailed("a");
+    sessions.markFailed("b");
+    sessions.markFailed("c");
+
+    assertThat(sessions.hasFailed("a")).isFalse();
+    assertThat(sessions.hasFailed("b")).isTrue();
+    assertThat(sessions.hasFailed("c")).isTrue();
+  }
+
+  @Test
+  void appendsOutsideSessionsAreNeverRemembered() {
+    FailedSessions sessions = new FailedSessions();
+    sessions.markFailed(null);
+
+    assertThat(sessions.hasFailed(null)).isFalse();
+  }
+}

@@ -1,0 +1,105 @@
+package io.millrace.engine.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.millrace.core.ErrorCode;
+import io.millrace.core.api.ReadOutcome;
+import io.millrace.core.api.ReadRequest;
+import io.millrace.core.api.ReadStart;
+import io.millrace.core.record.SequencedRecord;
+import io.millrace.core.record.StreamPosition;
+import io.millrace.core.stream.StreamSequencer;
+import io.millrace.metadata.SegmentRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class StreamReadsTest {
+  private final Map<Long, Duration> timers = new HashMap<>();
+  private final StreamReads reads = new StreamReads(timers::put, timers::remove);
+  private final List<StreamEntity.ReadReply> replies = new ArrayList<>();
+
+  private static SequencedRecord record(long seqNum) {
+    return new SequencedRecord(seqNum, 1000 + seqNum, List.of(), new byte[] {1});
+  }
+
+  private static StreamSequencer.State durableAt(long next) {
+    return new StreamSequencer.State(next, 1000 + next, "", 0);
+  }
+
+  private static ReadRequest fromSeqNum(long seqNum, Integer waitSecs) {
+    return new ReadRequest(new ReadStart.SeqNum(seqNum), false, null, null, null, waitSecs);
+  }
+
+  private void read(ReadRequest request, long durableNext, List<SegmentRecord> segments) {
+    List<SequencedRecord> memory = new ArrayList<>();
+    long first = segments.isEmpty() ? 0 : segments.get(segments.size() - 1).lastSeqNum() + 1;
+    for (long s = first; s < durableNext; s++) {
+      memory.add(record(s));
+    }
+    reads.read(request, replies::add, durableAt(durableNext), false, segments, memory);
+  }
+
+  @Test
+  void aReadPastTheTailIsNotSatisfiable() {
+    read(fromSeqNum(9, null), 3, List.of());
+
+    assertThat(replies)
+        .containsExactly(
+            new StreamEntity.ReadResult(
+                new ReadOutcome.RangeNotSatisfiable(new StreamPosition(3, 1003))));
+  }
+
+  @Test
+  void aCatchUpReadIsPlannedOverTheSegmentsAndTheUnflushedRecords() {
+    SegmentRecord seg = new SegmentRecord("s", 0, 4, 1000, 1004, "segments/s/0-4", 100);
+
+    read(fromSeqNum(2, null), 8, List.of(seg));
+
+    StreamEntity.ReadPlanned planned = (StreamEntity.ReadPlanned) replies.get(0);
+    assertThat(planned.plan().segments()).containsExactly(seg);
+    assertThat(planned.plan().memory())
+        .extracting(SequencedRecord::seqNum)
+        .containsExactly(5L, 6L, 7L);
+    assertThat(planned.plan().tail()).isEqualTo(new StreamPosition(8, 1008));
+  }
+
+  @Test
+  void aReadAtTheTailWaitsAndGetsTheNextDurableRecords() {
+    read(fromSeqNum(3, 5), 3, List.of());
+    assertThat(replies).isEmpty();
+    assertThat(timers).containsValue(Duration.ofSeconds(5));
+
+    reads.publish(List.of(record(3), record(4)), new StreamPosition(5, 1005));
+
+    ReadOutcome.Batch batch =
+        (ReadOutcome.Batch) ((StreamEntity.ReadResult) replies.get(0)).outcome();
+    assertThat(batch.batch().records()).extracting(SequencedRecord::seqNum).containsExactly(3L, 4L);
+    assertThat(timers).isEmpty();
+    assertThat(reads.isEmpty()).isTrue();
+  }
+
+  @Test
+  void aWaitingReadGetsAnEmptyBatchWhenItsWaitExpires() {
+    read(fromSeqNum(3, 5), 3, List.of());
+    long waiter = timers.keySet().iterator().next();
+
+    reads.expired(waiter);
+
+    assertThat(replies).containsExactly(StreamReads.EMPTY);
+  }
+
+  @Test
+  void waitingReadsFailWhenTheStreamMoved() {
+    read(fromSeqNum(3, 5), 3, List.of());
+
+    StreamEntity.Failed moved = new StreamEntity.Failed(ErrorCode.UNAVAILABLE, "stream moved");
+    reads.failAll(moved);
+
+    assertThat(replies).containsExactly(moved);
+    assertThat(timers).isEmpty();
+  }
+}
