@@ -35,7 +35,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       Supplier<Boolean> ready,
       Materializer materializer) {
     this.bodies = new Bodies(settings, materializer);
-    this.cors = new Cors(settings.cors());
+    this.cors = new Cors(settings.cors(), settings.corsCredentialOrigins());
     this.compression = new ResponseCompression(settings.compressionMinBytes());
     this.control = new ControlPlaneEndpoints(basins, streams);
     this.data = new RecordEndpoints(records, sessions);
