@@ -351,8 +351,6 @@ class StreamingSessions {
     }
     log.warn("Streaming session failed unexpectedly", cause);
     return Pair.create(
-        ErrorCode.OTHER.status(),
-        JsonCodec.error(
-            ErrorCode.OTHER.code(), ("internal error: " + cause.getClass().getSimpleName())));
+        ErrorCode.OTHER.status(), JsonCodec.error(ErrorCode.OTHER.code(), "internal error"));
   }
 }
