@@ -232,6 +232,50 @@ class HardeningTest extends EdgeTestBase {
   }
 
   @Test
+  void invalidUtf8InAPathIsBadPathOverHttp2Too() throws Exception {
+    stubs.answer("getStreamConfig", io.millrace.core.config.StreamConfig.SYSTEM_DEFAULT);
+    org.apache.pekko.actor.typed.ActorSystem<Void> clientSystem =
+        org.apache.pekko.actor.typed.ActorSystem.create(
+            org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "h2-hardening-client");
+    try {
+      var flow =
+          org.apache.pekko.http.javadsl.Http.get(clientSystem)
+              .connectionTo("127.0.0.1")
+              .toPort(binding.localAddress().getPort())
+              .http2WithPriorKnowledge();
+      List<String> answers =
+          org.apache.pekko.stream.javadsl.Source.from(
+                  List.of(
+                      org.apache.pekko.http.javadsl.model.HttpRequest.GET("/v1/streams/%FF")
+                          .addHeader(
+                              org.apache.pekko.http.javadsl.model.headers.RawHeader.create(
+                                  "s2-basin", "my-basin-1"))))
+              .concat(org.apache.pekko.stream.javadsl.Source.never())
+              .via(flow)
+              .mapAsync(
+                  1,
+                  r ->
+                      r.entity()
+                          .toStrict(5000, clientSystem)
+                          .thenApply(
+                              e ->
+                                  r.protocol().value()
+                                      + " "
+                                      + r.status().intValue()
+                                      + " "
+                                      + e.getData().utf8String()))
+              .take(1)
+              .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), clientSystem)
+              .toCompletableFuture()
+              .get(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(answers.get(0)).startsWith("HTTP/2.0 400").contains("\"code\":\"bad_path\"");
+    } finally {
+      clientSystem.terminate();
+    }
+    assertThat(stubs.invocations()).isEmpty();
+  }
+
+  @Test
   void loneSurrogatesInJsonNamesAreBadJson() throws Exception {
     HttpResponse<byte[]> r =
         sendJson("POST", "/v1/streams", "{\"stream\":\"a\\ud800\"}", "s2-basin", "my-basin-1");
