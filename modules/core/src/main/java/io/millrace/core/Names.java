@@ -58,15 +58,41 @@ public final class Names {
     if (name.equals(".") || name.equals("..")) {
       return "stream name must not be '.' or '..'";
     }
+    return textProblem(name, "stream name");
+  }
+
+  /**
+   * Returns null when the text can be stored and given back unchanged: no lone surrogate (it has no
+   * UTF-8 form and would be stored as {@code ?}) and no U+FFFD, the replacement character that
+   * lossy decoders put for invalid UTF-8 (a name containing it cannot be told apart from a name
+   * that was damaged on the way, for example by the HTTP layer decoding {@code %FF} in a path).
+   */
+  public static String textProblem(String text, String what) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\uFFFD') {
+        return what + " must not contain U+FFFD (the replacement character of invalid UTF-8)";
+      }
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return what + " must be valid Unicode (it contains a lone surrogate)";
+      }
+    }
     return null;
   }
 
   /** Returns null when the stream list filter (prefix or start_after) is valid. */
   public static String streamFilterProblem(String filter, String what) {
-    if (filter != null && filter.getBytes(StandardCharsets.UTF_8).length > 512) {
+    if (filter == null) {
+      return null;
+    }
+    if (filter.getBytes(StandardCharsets.UTF_8).length > 512) {
       return what + " must be at most 512 bytes long";
     }
-    return null;
+    return textProblem(filter, what);
   }
 
   private static boolean isLowerAlnum(char c) {

@@ -35,6 +35,7 @@ public class S2Exception extends RuntimeException {
     if (cur instanceof S2Exception s) {
       return s;
     }
-    return new S2Exception(ErrorCode.OTHER, "internal error: " + cur, cur);
+    // The detail (paths, class names) stays in the cause, for the log; clients see no internals.
+    return new S2Exception(ErrorCode.OTHER, "internal error", cur);
   }
 }

@@ -38,4 +38,16 @@ class NamesTest {
     assertThat(Names.streamNameProblem("..")).isNotNull();
     assertThat(Names.streamNameProblem("...")).isNull();
   }
+
+  @Test
+  void streamNamesAndFiltersMustSurviveUtf8Unchanged() {
+    assertThat(Names.streamNameProblem("emoji \uD83D\uDE00")).isNull();
+    assertThat(Names.streamNameProblem("a\uD800")).contains("lone surrogate");
+    assertThat(Names.streamNameProblem("\uDC00b")).contains("lone surrogate");
+    assertThat(Names.streamNameProblem("\uDE00\uD83D")).contains("lone surrogate");
+    assertThat(Names.streamNameProblem("\uFFFD")).contains("U+FFFD");
+    assertThat(Names.streamFilterProblem("a\uD800", "prefix")).startsWith("prefix");
+    assertThat(Names.streamFilterProblem("x\uFFFD", "start_after")).startsWith("start_after");
+    assertThat(Names.streamFilterProblem(null, "prefix")).isNull();
+  }
 }

@@ -44,6 +44,13 @@ final class Bodies {
       }
       return CompletableFuture.completedFuture(data.toArray());
     }
+    long declared = entity.getContentLengthOption().orElse(-1L);
+    if (declared > maxBytes && (expectsContinue(request) || declared > maxBytes + maxDrainBytes)) {
+      // Not pulling the entity keeps Pekko from answering 100 Continue: the client that waits for
+      // it never sends the body and reads the 413 instead. A body too large even to drain is not
+      // waited for either; the connection is closed after the answer.
+      return CompletableFuture.failedFuture(new RequestBodyTooLargeException(maxBytes));
+    }
     return entity
         .withoutSizeLimit()
         .getDataBytes()
@@ -55,6 +62,13 @@ final class Bodies {
               }
               return acc.builder.result().toArray();
             });
+  }
+
+  private static boolean expectsContinue(HttpRequest request) {
+    return request
+        .getHeader("expect")
+        .map(h -> h.value().toLowerCase(Locale.ROOT).contains("100-continue"))
+        .orElse(false);
   }
 
   /** Accumulates up to the bound, then only counts (drains) up to the drain allowance. */

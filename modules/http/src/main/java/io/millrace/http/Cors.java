@@ -1,5 +1,7 @@
 package io.millrace.http;
 
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
@@ -7,18 +9,25 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /**
- * Permissive CORS like s2-lite's default (spec section 2.6): the request's Origin is mirrored,
- * credentials are allowed, preflights allow the requested method and headers, and {@code
- * s2-provision-result} is readable by browser clients.
+ * CORS (spec section 2.6). By default any origin may call the API: {@code
+ * Access-Control-Allow-Origin: *} without credentials, so a page cannot ride on a user's cookies or
+ * HTTP authentication (s2-lite mirrors every origin with credentials; this edge does not, see
+ * docs/decisions.md). Origins listed in {@code cors-credential-origins} are mirrored with {@code
+ * Access-Control-Allow-Credentials: true} instead, and then only they get CORS headers. Preflights
+ * allow the requested method and headers; {@code s2-provision-result}, {@code retry-after-ms} and
+ * {@code content-encoding} are readable by browser clients. Each header is sent once.
  */
 final class Cors {
   static final String EXPOSED_HEADERS = "s2-provision-result, retry-after-ms, content-encoding";
   private static final String ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS";
+  private static final String ALLOW_ORIGIN = "Access-Control-Allow-Origin";
 
   private final boolean enabled;
+  private final List<String> credentialOrigins;
 
-  Cors(boolean enabled) {
+  Cors(boolean enabled, List<String> credentialOrigins) {
     this.enabled = enabled;
+    this.credentialOrigins = List.copyOf(credentialOrigins);
   }
 
   /** An OPTIONS request with Origin and Access-Control-Request-Method. */
@@ -41,19 +50,39 @@ final class Cors {
     return decorate(request, r);
   }
 
-  /** Adds the CORS answer headers when the request came with an Origin. */
+  /**
+   * Adds the CORS answer headers when the request came with an Origin; a response that has them
+   * already (a preflight answer) is returned as it is.
+   */
   HttpResponse decorate(HttpRequest request, HttpResponse response) {
-    if (!enabled) {
+    if (!enabled || alreadyDecorated(response)) {
       return response;
     }
     Optional<String> origin = value(request, "origin");
     if (origin.isEmpty()) {
       return response;
     }
-    HttpResponse r = Responses.withHeader(response, "Access-Control-Allow-Origin", origin.get());
-    r = Responses.withHeader(r, "Access-Control-Allow-Credentials", "true");
-    r = Responses.withHeader(r, "Access-Control-Expose-Headers", EXPOSED_HEADERS);
-    return Responses.withHeader(r, "Vary", "Origin");
+    HttpResponse r;
+    if (credentialOrigins.isEmpty()) {
+      r = Responses.withHeader(response, ALLOW_ORIGIN, "*");
+    } else if (credentialOrigins.contains(origin.get().trim())) {
+      r = Responses.withHeader(response, ALLOW_ORIGIN, origin.get().trim());
+      r = Responses.withHeader(r, "Access-Control-Allow-Credentials", "true");
+      r = Responses.withHeader(r, "Vary", "Origin");
+    } else {
+      return Responses.withHeader(response, "Vary", "Origin");
+    }
+    return Responses.withHeader(r, "Access-Control-Expose-Headers", EXPOSED_HEADERS);
+  }
+
+  private static boolean alreadyDecorated(HttpResponse response) {
+    for (HttpHeader h : response.getHeaders()) {
+      if (h.is("access-control-allow-origin")
+          || (h.is("vary") && h.value().toLowerCase(Locale.ROOT).contains("origin"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Optional<String> value(HttpRequest request, String name) {

@@ -3,6 +3,7 @@ package io.millrace.http;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Tuning of the S2 HTTP edge, read once from {@code millrace.http} (documented in this module's
@@ -11,11 +12,14 @@ import java.time.Duration;
  * @param maxRequestBodyBytes largest request body, before and after Content-Encoding decoding
  * @param maxDrainBytes bytes read and discarded past the limit so the client sees the 413
  * @param compressionMinBytes responses larger than this are compressed when the client allows it
- * @param cors whether permissive CORS headers are sent
+ * @param cors whether CORS headers are sent
  * @param enableHttp2 whether HTTP/2 (h2c prior knowledge, h2 over TLS) is served on the port
  * @param requestTimeout time to produce a response once the request is received
  * @param idleTimeout idle connection timeout
  * @param maxUriLength longest request target (path and query) accepted
+ * @param corsCredentialOrigins origins that are mirrored with {@code
+ *     Access-Control-Allow-Credentials: true}; empty (the default): every origin gets {@code *}
+ *     without credentials
  */
 public record EdgeSettings(
     long maxRequestBodyBytes,
@@ -25,7 +29,12 @@ public record EdgeSettings(
     boolean enableHttp2,
     Duration requestTimeout,
     Duration idleTimeout,
-    int maxUriLength) {
+    int maxUriLength,
+    List<String> corsCredentialOrigins) {
+
+  public EdgeSettings {
+    corsCredentialOrigins = List.copyOf(corsCredentialOrigins);
+  }
 
   /** The defaults of {@code reference.conf}. */
   public static final EdgeSettings DEFAULT =
@@ -37,7 +46,8 @@ public record EdgeSettings(
           true,
           Duration.ofSeconds(90),
           Duration.ofSeconds(120),
-          8 * 1024);
+          8 * 1024,
+          List.of());
 
   /**
    * Reads {@code millrace.http.*} from the root config, falling back to this module's {@code
@@ -55,6 +65,7 @@ public record EdgeSettings(
         c.getBoolean("enable-http2"),
         c.getDuration("request-timeout"),
         c.getDuration("idle-timeout"),
-        c.getBytes("max-uri-length").intValue());
+        c.getBytes("max-uri-length").intValue(),
+        c.getStringList("cors-credential-origins"));
   }
 }

@@ -60,7 +60,7 @@ final class ErrorMapper {
       return error(ErrorCode.BAD_JSON, "request body could not be read: " + cause.getMessage());
     }
     log.error("Request {} failed unexpectedly", requestDescription, cause);
-    return error(ErrorCode.OTHER, "internal error: " + cause.getClass().getSimpleName());
+    return error(ErrorCode.OTHER, "internal error");
   }
 
   static HttpResponse error(ErrorCode code, String message) {

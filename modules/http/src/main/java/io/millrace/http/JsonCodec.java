@@ -461,23 +461,100 @@ final class JsonCodec {
     if (body.length == 0) {
       throw badJson("request body is empty, expected a JSON object");
     }
+    JsonNode node;
     try {
-      JsonNode node = MAPPER.readTree(body);
-      if (node == null || node.isMissingNode()) {
-        throw badJson("request body is empty, expected a JSON object");
-      }
-      return node;
+      node = MAPPER.readTree(body);
     } catch (IOException e) {
-      throw badJson("malformed JSON: " + firstLine(e.getMessage()));
+      throw badJson(malformed(e));
     }
+    if (node == null || node.isMissingNode()) {
+      throw badJson("request body is empty, expected a JSON object");
+    }
+    String problem = loneSurrogate(node, "");
+    if (problem != null) {
+      throw badJson(problem);
+    }
+    return node;
   }
 
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
+  /**
+   * The client-visible description of a parse failure: Jackson's own summary without its source
+   * description and feature hints (e.g. {@code StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION}), plus
+   * the line and column.
+   */
+  static String malformed(IOException e) {
+    String summary =
+        e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getClass().getName();
+    summary = summary == null ? "" : summary;
+    for (String cut :
+        new String[] {"\n", " (start marker at", " at [Source", " [Source", "(for "}) {
+      int at = summary.indexOf(cut);
+      if (at >= 0) {
+        summary = summary.substring(0, at);
+      }
     }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    summary = summary.replaceAll("`[A-Za-z]+Feature\\.[A-Z_]+`", "").strip();
+    if (summary.contains("Feature") || summary.contains("jackson") || summary.contains("Source:")) {
+      summary = "";
+    }
+    StringBuilder b = new StringBuilder("malformed JSON");
+    if (e instanceof JsonProcessingException j && j.getLocation() != null) {
+      b.append(" at line ")
+          .append(j.getLocation().getLineNr())
+          .append(", column ")
+          .append(j.getLocation().getColumnNr());
+    }
+    if (!summary.isEmpty()) {
+      b.append(": ").append(summary);
+    }
+    return b.toString();
+  }
+
+  /**
+   * Null when every string and key of the tree is well-formed Unicode, else which one has a lone
+   * surrogate ({@code "\ud800"} parses, but has no UTF-8 form and would be stored as {@code ?}).
+   */
+  private static String loneSurrogate(JsonNode node, String path) {
+    if (node.isTextual()) {
+      return hasLoneSurrogate(node.textValue())
+          ? (path.isEmpty() ? "request body" : path) + ": string contains a lone surrogate"
+          : null;
+    }
+    if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        String p = loneSurrogate(node.get(i), path + "[" + i + "]");
+        if (p != null) {
+          return p;
+        }
+      }
+    } else if (node.isObject()) {
+      var fields = node.fields();
+      while (fields.hasNext()) {
+        var field = fields.next();
+        if (hasLoneSurrogate(field.getKey())) {
+          return (path.isEmpty() ? "request body" : path) + ": key contains a lone surrogate";
+        }
+        String p = loneSurrogate(field.getValue(), at(path, field.getKey()));
+        if (p != null) {
+          return p;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static boolean hasLoneSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** {@code path.key}, or just {@code key} at the top level (empty path). */

@@ -82,6 +82,7 @@ public final class S2HttpServer {
                 Materializer.matFromSystem(system)),
             ready,
             Materializer.matFromSystem(system));
+    warnIfFramingGuardIsOff(system.settings().config(), edge);
     var builder =
         Http.get(system)
             .newServerAt(settings.host(), settings.port())
@@ -108,6 +109,19 @@ public final class S2HttpServer {
                         : (edge.enableHttp2() ? "HTTP/1.1 and h2c" : "HTTP/1.1"));
               }
             });
+  }
+
+  /** The guard rides on Pekko's HTTP/2-enabled binding path and its connection hook. */
+  static void warnIfFramingGuardIsOff(Config root, EdgeSettings edge) {
+    String key = "pekko.http.http2-telemetry-class";
+    String hook = root.hasPath(key) ? root.getString(key) : "";
+    if (!edge.enableHttp2() || !hook.equals(RequestFramingGuard.Telemetry.class.getName())) {
+      log.warn(
+          "The HTTP/1.1 request framing guard is off ({}): Content-Length values that Pekko HTTP"
+              + " misreads are not refused; keep millrace.http.enable-http2 on and {} unset",
+          edge.enableHttp2() ? key + " = " + hook : "millrace.http.enable-http2 is off",
+          key);
+    }
   }
 
   /**

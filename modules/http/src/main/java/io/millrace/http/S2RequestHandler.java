@@ -1,5 +1,6 @@
 package io.millrace.http;
 
+import io.millrace.core.ErrorCode;
 import io.millrace.core.api.BasinService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.api.StreamService;
@@ -35,7 +36,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       Supplier<Boolean> ready,
       Materializer materializer) {
     this.bodies = new Bodies(settings, materializer);
-    this.cors = new Cors(settings.cors());
+    this.cors = new Cors(settings.cors(), settings.corsCredentialOrigins());
     this.compression = new ResponseCompression(settings.compressionMinBytes());
     this.control = new ControlPlaneEndpoints(basins, streams);
     this.data = new RecordEndpoints(records, sessions);
@@ -105,6 +106,9 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
               if (match instanceof S2Router.MethodNotAllowed m) {
                 return done(
                     ErrorMapper.methodNotAllowed(request.method().value(), path, m.allowed()));
+              }
+              if (match instanceof S2Router.BadPath bad) {
+                return done(ErrorMapper.error(ErrorCode.BAD_PATH, bad.reason()));
               }
               if (match instanceof S2Router.NotImplemented n) {
                 return done(ErrorMapper.notImplemented(n.area()));

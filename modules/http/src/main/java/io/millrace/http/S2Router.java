@@ -1,6 +1,9 @@
 package io.millrace.http;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +43,9 @@ final class S2Router {
 
   record NotFound() implements Match {}
 
+  /** A path that cannot name anything (a segment that is not UTF-8): 400 {@code bad_path}. */
+  record BadPath(String reason) implements Match {}
+
   record MethodNotAllowed(List<String> allowed) implements Match {}
 
   /** An API area this server does not implement (access tokens, metrics, locations). */
@@ -49,6 +55,8 @@ final class S2Router {
     List<String> segments;
     try {
       segments = segments(rawPath);
+    } catch (InvalidUtf8Exception e) {
+      return new BadPath(e.getMessage());
     } catch (IllegalArgumentException e) {
       return new NotFound();
     }
@@ -182,6 +190,22 @@ final class S2Router {
     }
     byte[] rest = s.substring(literalStart).getBytes(StandardCharsets.UTF_8);
     out.write(rest, 0, rest.length);
-    return out.toString(StandardCharsets.UTF_8);
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(out.toByteArray()))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new InvalidUtf8Exception(s);
+    }
+  }
+
+  /** A path segment whose percent-escapes do not decode as UTF-8. */
+  static final class InvalidUtf8Exception extends IllegalArgumentException {
+    InvalidUtf8Exception(String segment) {
+      super("path segment '" + segment + "' is not valid UTF-8 once percent-decoded");
+    }
   }
 }

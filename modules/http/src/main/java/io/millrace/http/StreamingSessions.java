@@ -8,7 +8,6 @@ import io.millrace.core.api.AppendSession;
 import io.millrace.core.api.AppendSessionService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.record.AppendInput;
-import io.millrace.core.record.AppendValidation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -178,14 +177,8 @@ class StreamingSessions {
                       ErrorCode.BAD_PROTO, "malformed protobuf AppendInput: " + e.getMessage())));
           return out;
         }
-        AppendInput input = ProtoCodec.appendInput(proto);
-        try {
-          AppendValidation.validate(input);
-        } catch (S2Exception e) {
-          out.add(new Item.Bad(e));
-          return out;
-        }
-        out.add(new Item.Input(input));
+        // The append session validates each batch (AppendValidation) before it is appended.
+        out.add(new Item.Input(ProtoCodec.appendInput(proto)));
       }
     } catch (S2Exception e) {
       out.add(new Item.Bad(e));
@@ -353,7 +346,6 @@ class StreamingSessions {
     log.warn("Streaming session failed unexpectedly", cause);
     return Pair.create(
         HttpStatuses.of(ErrorCode.OTHER),
-        JsonCodec.error(
-            ErrorCode.OTHER.code(), ("internal error: " + cause.getClass().getSimpleName())));
+        JsonCodec.error(ErrorCode.OTHER.code(), "internal error"));
   }
 }

@@ -98,4 +98,16 @@ class S2RouterTest {
     assertThatThrownBy(() -> S2Router.percentDecode("%4"))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void segmentsThatAreNotUtf8AreBadPathsNotReplacementCharacters() {
+    for (String segment : List.of("%FF", "%FE", "a%C3", "%ED%A0%80", "%C0%AF", "%F4%90%80%80")) {
+      assertThatThrownBy(() -> S2Router.percentDecode(segment))
+          .as(segment)
+          .isInstanceOf(S2Router.InvalidUtf8Exception.class);
+      assertThat(S2Router.route("GET", "/v1/streams/" + segment))
+          .as(segment)
+          .isInstanceOf(S2Router.BadPath.class);
+    }
+  }
 }
