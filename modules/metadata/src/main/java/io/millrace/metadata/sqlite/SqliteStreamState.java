@@ -33,8 +33,7 @@ final class SqliteStreamState implements MetadataTables.StreamStates {
 
   @Override
   public CompletionStage<Optional<StreamStateRecord>> get(String streamId) {
-    return db.read(
-        "get stream state " + streamId, c -> Sql.one(c, GET, SqliteStreamState::row, streamId));
+    return db.one("get stream state " + streamId, GET, SqliteStreamState::row, streamId);
   }
 
   /** Applied unless the stored row has a higher epoch, or the same epoch and a higher position. */
@@ -70,7 +69,7 @@ final class SqliteStreamState implements MetadataTables.StreamStates {
 
   @Override
   public CompletionStage<Void> delete(String streamId) {
-    return db.write("delete stream state " + streamId, c -> Sql.execute(c, DELETE, streamId));
+    return db.execute("delete stream state " + streamId, DELETE, streamId);
   }
 
   private static StreamStateRecord row(ResultSet rs) throws SQLException {
