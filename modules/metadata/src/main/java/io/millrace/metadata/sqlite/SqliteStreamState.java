@@ -46,12 +46,8 @@ final class SqliteStreamState implements MetadataTables.StreamStates {
           Optional<long[]> stored =
               Sql.one(
                   c, GET_POSITION, rs -> new long[] {rs.getLong(1), rs.getLong(2)}, s.streamId());
-          if (stored.isPresent()) {
-            long epoch = stored.get()[0];
-            long flushed = stored.get()[1];
-            if (epoch > s.epoch() || (epoch == s.epoch() && flushed > s.flushedNextSeqNum())) {
-              return false;
-            }
+          if (stored.isPresent() && s.regresses(stored.get()[0], stored.get()[1])) {
+            return false;
           }
           Sql.update(
               c,
