@@ -11,6 +11,8 @@ import io.millrace.core.config.StorageClass;
 import io.millrace.core.config.StreamConfig;
 import io.millrace.core.config.Timestamping;
 import io.millrace.core.config.TimestampingMode;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The stored JSON form of {@link BasinConfig} and {@link StreamConfig}, shared by every metadata
@@ -228,35 +230,41 @@ public final class ConfigCodec {
   }
 
   private static String text(JsonNode parent, String field) {
-    JsonNode n = parent.get(field);
-    if (!present(n)) {
-      return null;
-    }
-    if (!n.isTextual()) {
-      throw new IllegalArgumentException("stored config field " + field + " is not a string");
-    }
-    return n.textValue();
+    return field(parent, field, null, JsonNode::isTextual, "a string", JsonNode::textValue);
   }
 
   private static boolean bool(JsonNode parent, String field, boolean absent) {
+    return field(parent, field, absent, JsonNode::isBoolean, "a boolean", JsonNode::booleanValue);
+  }
+
+  private static Long longValue(JsonNode parent, String field) {
+    return field(
+        parent,
+        field,
+        null,
+        n -> n.isIntegralNumber() && n.canConvertToLong(),
+        "an integer",
+        JsonNode::longValue);
+  }
+
+  /**
+   * The value of a scalar field: {@code absent} if it is missing or null; else {@code value} of it
+   * if it {@code is} of the expected {@code kind}; else IllegalArgumentException.
+   */
+  private static <T> T field(
+      JsonNode parent,
+      String field,
+      T absent,
+      Predicate<JsonNode> is,
+      String kind,
+      Function<JsonNode, T> value) {
     JsonNode n = parent.get(field);
     if (!present(n)) {
       return absent;
     }
-    if (!n.isBoolean()) {
-      throw new IllegalArgumentException("stored config field " + field + " is not a boolean");
+    if (!is.test(n)) {
+      throw new IllegalArgumentException("stored config field " + field + " is not " + kind);
     }
-    return n.booleanValue();
-  }
-
-  private static Long longValue(JsonNode parent, String field) {
-    JsonNode n = parent.get(field);
-    if (!present(n)) {
-      return null;
-    }
-    if (!n.isIntegralNumber() || !n.canConvertToLong()) {
-      throw new IllegalArgumentException("stored config field " + field + " is not an integer");
-    }
-    return n.longValue();
+    return value.apply(n);
   }
 }
