@@ -149,14 +149,8 @@ public final class ConfigCodec {
   }
 
   private static StreamConfig readStream(JsonNode n) {
-    StorageClass storageClass = null;
-    String sc = text(n, "storage_class");
-    if (sc != null) {
-      storageClass = StorageClass.fromWire(sc);
-      if (storageClass == null) {
-        throw new IllegalArgumentException("unknown storage_class in stored config: " + sc);
-      }
-    }
+    StorageClass storageClass =
+        wireName(n, "storage_class", StorageClass::fromWire, "storage_class");
     RetentionPolicy retention = null;
     JsonNode r = n.get("retention_policy");
     if (present(r)) {
@@ -176,14 +170,7 @@ public final class ConfigCodec {
     JsonNode t = n.get("timestamping");
     if (present(t)) {
       object(t, "timestamping");
-      TimestampingMode mode = null;
-      String m = text(t, "mode");
-      if (m != null) {
-        mode = TimestampingMode.fromWire(m);
-        if (mode == null) {
-          throw new IllegalArgumentException("unknown timestamping mode in stored config: " + m);
-        }
-      }
+      TimestampingMode mode = wireName(t, "mode", TimestampingMode::fromWire, "timestamping mode");
       JsonNode u = t.get("uncapped");
       Boolean uncapped = present(u) ? bool(t, "uncapped", false) : null;
       timestamping = new Timestamping(mode, uncapped);
@@ -227,6 +214,20 @@ public final class ConfigCodec {
       throw new IllegalArgumentException("stored config field " + field + " is not an object");
     }
     return n;
+  }
+
+  /** A string field holding a wire name, decoded by {@code fromWire}; null if absent. */
+  private static <T> T wireName(
+      JsonNode parent, String field, Function<String, T> fromWire, String what) {
+    String name = text(parent, field);
+    if (name == null) {
+      return null;
+    }
+    T value = fromWire.apply(name);
+    if (value == null) {
+      throw new IllegalArgumentException("unknown " + what + " in stored config: " + name);
+    }
+    return value;
   }
 
   private static String text(JsonNode parent, String field) {
