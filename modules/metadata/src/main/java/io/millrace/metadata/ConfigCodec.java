@@ -11,6 +11,8 @@ import io.millrace.core.config.StorageClass;
 import io.millrace.core.config.StreamConfig;
 import io.millrace.core.config.Timestamping;
 import io.millrace.core.config.TimestampingMode;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The stored JSON form of {@link BasinConfig} and {@link StreamConfig}, shared by every metadata
@@ -147,14 +149,8 @@ public final class ConfigCodec {
   }
 
   private static StreamConfig readStream(JsonNode n) {
-    StorageClass storageClass = null;
-    String sc = text(n, "storage_class");
-    if (sc != null) {
-      storageClass = StorageClass.fromWire(sc);
-      if (storageClass == null) {
-        throw new IllegalArgumentException("unknown storage_class in stored config: " + sc);
-      }
-    }
+    StorageClass storageClass =
+        wireName(n, "storage_class", StorageClass::fromWire, "storage_class");
     RetentionPolicy retention = null;
     JsonNode r = n.get("retention_policy");
     if (present(r)) {
@@ -174,14 +170,7 @@ public final class ConfigCodec {
     JsonNode t = n.get("timestamping");
     if (present(t)) {
       object(t, "timestamping");
-      TimestampingMode mode = null;
-      String m = text(t, "mode");
-      if (m != null) {
-        mode = TimestampingMode.fromWire(m);
-        if (mode == null) {
-          throw new IllegalArgumentException("unknown timestamping mode in stored config: " + m);
-        }
-      }
+      TimestampingMode mode = wireName(t, "mode", TimestampingMode::fromWire, "timestamping mode");
       JsonNode u = t.get("uncapped");
       Boolean uncapped = present(u) ? bool(t, "uncapped", false) : null;
       timestamping = new Timestamping(mode, uncapped);
@@ -227,36 +216,56 @@ public final class ConfigCodec {
     return n;
   }
 
-  private static String text(JsonNode parent, String field) {
-    JsonNode n = parent.get(field);
-    if (!present(n)) {
+  /** A string field holding a wire name, decoded by {@code fromWire}; null if absent. */
+  private static <T> T wireName(
+      JsonNode parent, String field, Function<String, T> fromWire, String what) {
+    String name = text(parent, field);
+    if (name == null) {
       return null;
     }
-    if (!n.isTextual()) {
-      throw new IllegalArgumentException("stored config field " + field + " is not a string");
+    T value = fromWire.apply(name);
+    if (value == null) {
+      throw new IllegalArgumentException("unknown " + what + " in stored config: " + name);
     }
-    return n.textValue();
+    return value;
+  }
+
+  private static String text(JsonNode parent, String field) {
+    return field(parent, field, null, JsonNode::isTextual, "a string", JsonNode::textValue);
   }
 
   private static boolean bool(JsonNode parent, String field, boolean absent) {
+    return field(parent, field, absent, JsonNode::isBoolean, "a boolean", JsonNode::booleanValue);
+  }
+
+  private static Long longValue(JsonNode parent, String field) {
+    return field(
+        parent,
+        field,
+        null,
+        n -> n.isIntegralNumber() && n.canConvertToLong(),
+        "an integer",
+        JsonNode::longValue);
+  }
+
+  /**
+   * The value of a scalar field: {@code absent} if it is missing or null; else {@code value} of it
+   * if it {@code is} of the expected {@code kind}; else IllegalArgumentException.
+   */
+  private static <T> T field(
+      JsonNode parent,
+      String field,
+      T absent,
+      Predicate<JsonNode> is,
+      String kind,
+      Function<JsonNode, T> value) {
     JsonNode n = parent.get(field);
     if (!present(n)) {
       return absent;
     }
-    if (!n.isBoolean()) {
-      throw new IllegalArgumentException("stored config field " + field + " is not a boolean");
+    if (!is.test(n)) {
+      throw new IllegalArgumentException("stored config field " + field + " is not " + kind);
     }
-    return n.booleanValue();
-  }
-
-  private static Long longValue(JsonNode parent, String field) {
-    JsonNode n = parent.get(field);
-    if (!present(n)) {
-      return null;
-    }
-    if (!n.isIntegralNumber() || !n.canConvertToLong()) {
-      throw new IllegalArgumentException("stored config field " + field + " is not an integer");
-    }
-    return n.longValue();
+    return value.apply(n);
   }
 }

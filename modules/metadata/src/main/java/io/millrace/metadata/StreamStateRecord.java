@@ -13,4 +13,16 @@ public record StreamStateRecord(
     long tailTimestamp,
     String fencingToken,
     long trimPoint,
-    long epoch) {}
+    long epoch) {
+
+  /**
+   * True if this row would move a stored row at {@code storedEpoch} and {@code
+   * storedFlushedNextSeqNum} back: the stored row has a higher epoch, or the same epoch and a
+   * higher flushed position. A fenced put of this row is then refused (docs/metadata.md, "Fenced
+   * owner writes").
+   */
+  public boolean regresses(long storedEpoch, long storedFlushedNextSeqNum) {
+    return storedEpoch > epoch
+        || (storedEpoch == epoch && storedFlushedNextSeqNum > flushedNextSeqNum);
+  }
+}

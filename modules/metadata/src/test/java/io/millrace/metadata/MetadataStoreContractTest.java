@@ -195,19 +195,11 @@ public abstract class MetadataStoreContractTest {
         concurrently(
             16, i -> store.createBasin(basin(ns + "contended", BasinConfig.DEFAULT, "token-" + i)));
 
-    List<BasinRecord> created =
-        results.stream()
-            .filter(r -> r instanceof CreateResult.Created<BasinRecord>)
-            .map(r -> ((CreateResult.Created<BasinRecord>) r).row())
-            .toList();
+    List<BasinRecord> created = CreateResults.created(results);
     assertThat(created).hasSize(1);
-    assertThat(results)
-        .filteredOn(r -> r instanceof CreateResult.AlreadyExists<BasinRecord>)
+    assertThat(CreateResults.existing(results))
         .hasSize(15)
-        .allSatisfy(
-            r ->
-                assertThat(((CreateResult.AlreadyExists<BasinRecord>) r).existing())
-                    .isEqualTo(created.get(0)));
+        .allSatisfy(existing -> assertThat(existing).isEqualTo(created.get(0)));
     assertThat(await(store.getBasin(ns + "contended"))).contains(created.get(0));
   }
 
@@ -326,17 +318,10 @@ public abstract class MetadataStoreContractTest {
     List<CreateResult<StreamRecord>> results =
         concurrently(12, i -> store.createStream(stream(ns + "basin", "contended", "tok-" + i)));
 
-    assertThat(results).filteredOn(r -> r instanceof CreateResult.Created<StreamRecord>).hasSize(1);
-    StreamRecord winner =
-        results.stream()
-            .filter(r -> r instanceof CreateResult.Created<StreamRecord>)
-            .map(r -> ((CreateResult.Created<StreamRecord>) r).row())
-            .findFirst()
-            .orElseThrow();
-    assertThat(results)
-        .filteredOn(r -> r instanceof CreateResult.AlreadyExists<StreamRecord>)
-        .extracting(r -> ((CreateResult.AlreadyExists<StreamRecord>) r).existing())
-        .containsOnly(winner);
+    List<StreamRecord> created = CreateResults.created(results);
+    assertThat(created).hasSize(1);
+    StreamRecord winner = created.get(0);
+    assertThat(CreateResults.existing(results)).containsOnly(winner);
     assertThat(await(store.getStream(ns + "basin", "contended"))).contains(winner);
   }
 

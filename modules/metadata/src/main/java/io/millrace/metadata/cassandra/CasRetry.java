@@ -112,54 +112,49 @@ final class CasRetry {
   }
 
   /**
-   * A version-checked LWT update or delete. If the outcome is unknown, a serial read decides: our
-   * row (or, for a delete, no row: {@code after} empty) means it was applied; the expected version
-   * means try again; anything else means another writer won.
+   * A version-checked LWT update or delete ({@code write}) of the row that {@code read} reads back;
+   * {@code after} is the row the write leaves (empty for a delete).
    */
-  <T> CompletionStage<Boolean> versioned(
+  record Versioned<T>(
       Supplier<BoundStatement> write,
       Supplier<BoundStatement> read,
       Function<Row, T> map,
       Function<T, Long> version,
       long expectedVersion,
-      Optional<T> after) {
-    return cql.mapped(
-        new Versioned<>(this, write, read, map, version, expectedVersion, after).attempt(1));
+      Optional<T> after) {}
+
+  /**
+   * Runs a version-checked write. If the outcome is unknown, a serial read decides: our row (or,
+   * for a delete, no row: {@code after} empty) means it was applied; the expected version means try
+   * again; anything else means another writer won.
+   */
+  <T> CompletionStage<Boolean> versioned(Versioned<T> v) {
+    return cql.mapped(versionedAttempt(v, 1));
   }
 
-  private record Versioned<T>(
-      CasRetry cas,
-      Supplier<BoundStatement> write,
-      Supplier<BoundStatement> read,
-      Function<Row, T> map,
-      Function<T, Long> version,
-      long expectedVersion,
-      Optional<T> after) {
+  private <T> CompletionStage<Boolean> versionedAttempt(Versioned<T> v, int attempt) {
+    return attempt(
+        v.write(),
+        rs -> CompletableFuture.completedFuture(rs.wasApplied()),
+        attempt < UNCERTAIN_ATTEMPTS ? t -> readBack(v, attempt, t) : null);
+  }
 
-    CompletionStage<Boolean> attempt(int attempt) {
-      return cas.attempt(
-          write,
-          rs -> CompletableFuture.completedFuture(rs.wasApplied()),
-          attempt < UNCERTAIN_ATTEMPTS ? t -> readBack(attempt, t) : null);
-    }
-
-    private CompletionStage<Boolean> readBack(int attempt, Throwable uncertain) {
-      log.debug("Lightweight transaction outcome unknown, reading back.", uncertain);
-      return cas.cql
-          .exec(() -> cas.cql.atSerial(read.get()))
-          .thenCompose(
-              readBack -> {
-                Row row = readBack.one();
-                Optional<T> current = row == null ? Optional.empty() : Optional.of(map.apply(row));
-                if (current.equals(after)) {
-                  return CompletableFuture.completedFuture(true);
-                }
-                if (current.isPresent() && version.apply(current.get()) == expectedVersion) {
-                  return attempt(attempt + 1);
-                }
-                return CompletableFuture.completedFuture(false);
-              });
-    }
+  private <T> CompletionStage<Boolean> readBack(Versioned<T> v, int attempt, Throwable uncertain) {
+    log.debug("Lightweight transaction outcome unknown, reading back.", uncertain);
+    return cql.exec(() -> cql.atSerial(v.read().get()))
+        .thenCompose(
+            readBack -> {
+              Row row = readBack.one();
+              Optional<T> current =
+                  row == null ? Optional.empty() : Optional.of(v.map().apply(row));
+              if (current.equals(v.after())) {
+                return CompletableFuture.completedFuture(true);
+              }
+              if (current.isPresent() && v.version().apply(current.get()) == v.expectedVersion()) {
+                return versionedAttempt(v, attempt + 1);
+              }
+              return CompletableFuture.completedFuture(false);
+            });
   }
 
   /** An LWT whose repetition is harmless ({@code IF EXISTS} seals): retried when uncertain. */

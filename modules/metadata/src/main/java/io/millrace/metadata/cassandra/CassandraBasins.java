@@ -5,6 +5,7 @@ import io.millrace.metadata.BasinRecord;
 import io.millrace.metadata.ConfigCodec;
 import io.millrace.metadata.CreateResult;
 import io.millrace.metadata.MetadataTables;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -29,7 +30,15 @@ final class CassandraBasins implements MetadataTables.Basins {
           "basins WHERE account = ?",
           CassandraBasins::row,
           BasinRecord::version,
-          BasinRecord::name);
+          BasinRecord::name,
+          b -> Arrays.asList(ACCOUNT, b.name()),
+          b ->
+              Arrays.asList(
+                  ConfigCodec.toJson(b.config()),
+                  b.createdAt(),
+                  b.deletedAt(),
+                  b.createToken(),
+                  b.version()));
 
   private final CatalogRows<BasinRecord> rows;
 
@@ -39,18 +48,7 @@ final class CassandraBasins implements MetadataTables.Basins {
 
   @Override
   public CompletionStage<CreateResult<BasinRecord>> create(BasinRecord b) {
-    return rows.create(
-        b,
-        () ->
-            new Object[] {
-              ACCOUNT,
-              b.name(),
-              ConfigCodec.toJson(b.config()),
-              b.createdAt(),
-              b.deletedAt(),
-              b.createToken(),
-              b.version()
-            });
+    return rows.create(b);
   }
 
   @Override
@@ -65,22 +63,7 @@ final class CassandraBasins implements MetadataTables.Basins {
 
   @Override
   public CompletionStage<Boolean> update(BasinRecord b, long expectedVersion) {
-    return rows.update(
-        b,
-        expectedVersion,
-        () ->
-            new Object[] {
-              ConfigCodec.toJson(b.config()),
-              b.createdAt(),
-              b.deletedAt(),
-              b.createToken(),
-              b.version(),
-              ACCOUNT,
-              b.name(),
-              expectedVersion
-            },
-        ACCOUNT,
-        b.name());
+    return rows.update(b, expectedVersion);
   }
 
   @Override

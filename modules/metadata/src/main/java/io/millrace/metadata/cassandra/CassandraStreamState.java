@@ -99,8 +99,7 @@ final class CassandraStreamState implements MetadataTables.StreamStates {
                   }
                   long epoch = storedEpoch;
                   long flushed = storedFlushed;
-                  if (epoch > s.epoch()
-                      || (epoch == s.epoch() && flushed > s.flushedNextSeqNum())) {
+                  if (s.regresses(epoch, flushed)) {
                     return CompletableFuture.completedFuture(false);
                   }
                   return putAttempt(s, new long[] {epoch, flushed}, attempt + 1);

@@ -5,6 +5,7 @@ import io.millrace.metadata.ConfigCodec;
 import io.millrace.metadata.CreateResult;
 import io.millrace.metadata.MetadataTables;
 import io.millrace.metadata.StreamRecord;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -28,7 +29,17 @@ final class CassandraStreams implements MetadataTables.Streams {
           "streams WHERE basin = ?",
           CassandraStreams::row,
           StreamRecord::version,
-          StreamRecord::name);
+          StreamRecord::name,
+          s -> Arrays.asList(s.basin(), s.name()),
+          s ->
+              Arrays.asList(
+                  s.streamId(),
+                  ConfigCodec.toJson(s.config()),
+                  s.createdAt(),
+                  s.deletedAt(),
+                  s.createToken(),
+                  s.cipher(),
+                  s.version()));
 
   private final CatalogRows<StreamRecord> rows;
 
@@ -38,20 +49,7 @@ final class CassandraStreams implements MetadataTables.Streams {
 
   @Override
   public CompletionStage<CreateResult<StreamRecord>> create(StreamRecord s) {
-    return rows.create(
-        s,
-        () ->
-            new Object[] {
-              s.basin(),
-              s.name(),
-              s.streamId(),
-              ConfigCodec.toJson(s.config()),
-              s.createdAt(),
-              s.deletedAt(),
-              s.createToken(),
-              s.cipher(),
-              s.version()
-            });
+    return rows.create(s);
   }
 
   @Override
@@ -67,24 +65,7 @@ final class CassandraStreams implements MetadataTables.Streams {
 
   @Override
   public CompletionStage<Boolean> update(StreamRecord s, long expectedVersion) {
-    return rows.update(
-        s,
-        expectedVersion,
-        () ->
-            new Object[] {
-              s.streamId(),
-              ConfigCodec.toJson(s.config()),
-              s.createdAt(),
-              s.deletedAt(),
-              s.createToken(),
-              s.cipher(),
-              s.version(),
-              s.basin(),
-              s.name(),
-              expectedVersion
-            },
-        s.basin(),
-        s.name());
+    return rows.update(s, expectedVersion);
   }
 
   @Override

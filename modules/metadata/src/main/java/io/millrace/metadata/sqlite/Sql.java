@@ -78,6 +78,15 @@ final class Sql {
     }
   }
 
+  /** The values of {@code parts}, one after another: the parameters of a statement, in order. */
+  static Object[] concat(List<?>... parts) {
+    List<Object> out = new ArrayList<>();
+    for (List<?> part : parts) {
+      out.addAll(part);
+    }
+    return out.toArray();
+  }
+
   static void requireLimit(int limit) {
     if (limit <= 0) {
       throw new IllegalArgumentException("limit must be positive: " + limit);
@@ -117,6 +126,14 @@ final class Sql {
             .append(", 1, length(?)) = ?");
       }
       return sb.toString();
+    }
+
+    /**
+     * The parameters of a listing {@code ... WHERE <partition> AND <sql()> ... LIMIT ?}: the
+     * partition key, the range and the limit, in order.
+     */
+    Object[] values(List<?> partition, int limit) {
+      return concat(partition, values(), List.of(limit));
     }
 
     /** The values of the parameters of {@link #sql()}, in order. */

@@ -7,10 +7,9 @@ import io.millrace.metadata.BasinRecord;
 import io.millrace.metadata.ConfigCodec;
 import io.millrace.metadata.CreateResult;
 import io.millrace.metadata.MetadataTables;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -43,39 +42,26 @@ final class SqliteBasins implements MetadataTables.Basins {
     return db.write(
         "create basin " + basin.name(),
         c -> {
-          int n =
-              Sql.update(
-                  c,
-                  INSERT,
-                  basin.name(),
-                  ConfigCodec.toJson(basin.config()),
-                  text(basin.createdAt()),
-                  text(basin.deletedAt()),
-                  basin.createToken(),
-                  basin.version());
-          if (n == 1) {
+          if (Sql.update(c, INSERT, Sql.concat(Arrays.asList(basin.name()), columnValues(basin)))
+              == 1) {
             return new CreateResult.Created<>(basin);
           }
-          return new CreateResult.AlreadyExists<>(select(c, basin.name()).orElseThrow());
+          return new CreateResult.AlreadyExists<>(
+              Sql.one(c, GET, SqliteBasins::row, basin.name()).orElseThrow());
         });
   }
 
   @Override
   public CompletionStage<Optional<BasinRecord>> get(String name) {
-    return db.read("get basin " + name, c -> select(c, name));
+    return db.one("get basin " + name, GET, SqliteBasins::row, name);
   }
 
   @Override
   public CompletionStage<List<BasinRecord>> list(String prefix, String startAfter, int limit) {
     Sql.requireLimit(limit);
-    return db.read(
-        "list basins",
-        c -> {
-          Sql.NameRange r = new Sql.NameRange("name", prefix, startAfter);
-          List<Object> values = new ArrayList<>(r.values());
-          values.add(limit);
-          return Sql.list(c, LIST.formatted(r.sql()), SqliteBasins::row, values.toArray());
-        });
+    Sql.NameRange r = new Sql.NameRange("name", prefix, startAfter);
+    return db.list(
+        "list basins", LIST.formatted(r.sql()), SqliteBasins::row, r.values(List.of(), limit));
   }
 
   @Override
@@ -83,27 +69,26 @@ final class SqliteBasins implements MetadataTables.Basins {
     Objects.requireNonNull(basin, "basin");
     return db.write(
         "update basin " + basin.name(),
-        c ->
-            Sql.update(
-                    c,
-                    UPDATE,
-                    ConfigCodec.toJson(basin.config()),
-                    text(basin.createdAt()),
-                    text(basin.deletedAt()),
-                    basin.createToken(),
-                    basin.version(),
-                    basin.name(),
-                    expectedVersion)
-                == 1);
+        c -> {
+          Object[] values =
+              Sql.concat(columnValues(basin), Arrays.asList(basin.name(), expectedVersion));
+          return Sql.update(c, UPDATE, values) == 1;
+        });
   }
 
   @Override
   public CompletionStage<Boolean> delete(String name, long expectedVersion) {
-    return db.write("delete basin " + name, c -> Sql.update(c, DELETE, name, expectedVersion) == 1);
+    return db.updateOne("delete basin " + name, DELETE, name, expectedVersion);
   }
 
-  private static Optional<BasinRecord> select(Connection c, String name) throws SQLException {
-    return Sql.one(c, GET, SqliteBasins::row, name);
+  /** The values of config .. version, in column order. */
+  private static List<Object> columnValues(BasinRecord b) {
+    return Arrays.asList(
+        ConfigCodec.toJson(b.config()),
+        text(b.createdAt()),
+        text(b.deletedAt()),
+        b.createToken(),
+        b.version());
   }
 
   private static BasinRecord row(ResultSet rs) throws SQLException {

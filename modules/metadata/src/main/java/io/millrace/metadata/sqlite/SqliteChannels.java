@@ -48,25 +48,23 @@ final class SqliteChannels implements MetadataTables.Channels {
 
   @Override
   public CompletionStage<Optional<ChannelRecord>> get(String channelId) {
-    return db.read(
-        "get channel " + channelId, c -> Sql.one(c, GET, SqliteChannels::row, channelId));
+    return db.one("get channel " + channelId, GET, SqliteChannels::row, channelId);
   }
 
   @Override
   public CompletionStage<List<ChannelRecord>> list() {
-    return db.read("list channels", c -> Sql.list(c, LIST, SqliteChannels::row));
+    return db.list("list channels", LIST, SqliteChannels::row);
   }
 
   @Override
   public CompletionStage<Void> seal(String channelId, long sealChunkSeq) {
-    return db.write(
-        "seal channel " + channelId + " at chunk " + sealChunkSeq,
-        c -> Sql.execute(c, SEAL, sealChunkSeq, channelId));
+    return db.execute(
+        "seal channel " + channelId + " at chunk " + sealChunkSeq, SEAL, sealChunkSeq, channelId);
   }
 
   @Override
   public CompletionStage<Void> delete(String channelId) {
-    return db.write("delete channel " + channelId, c -> Sql.execute(c, DELETE, channelId));
+    return db.execute("delete channel " + channelId, DELETE, channelId);
   }
 
   private static ChannelRecord row(ResultSet rs) throws SQLException {

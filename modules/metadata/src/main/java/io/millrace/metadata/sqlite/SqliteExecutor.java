@@ -3,6 +3,8 @@ package io.millrace.metadata.sqlite;
 import io.millrace.metadata.MetadataStoreException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -66,6 +68,28 @@ final class SqliteExecutor {
             conn.setAutoCommit(true);
           }
         });
+  }
+
+  /** Every row of a query with {@code values} bound, mapped, in result order. */
+  <T> CompletionStage<List<T>> list(
+      String what, String sql, Sql.RowMapper<T> map, Object... values) {
+    return read(what, c -> Sql.list(c, sql, map, values));
+  }
+
+  /** The first row of a query with {@code values} bound, mapped, or empty. */
+  <T> CompletionStage<Optional<T>> one(
+      String what, String sql, Sql.RowMapper<T> map, Object... values) {
+    return read(what, c -> Sql.one(c, sql, map, values));
+  }
+
+  /** One write statement in its own transaction; true if it changed exactly one row. */
+  CompletionStage<Boolean> updateOne(String what, String sql, Object... values) {
+    return write(what, c -> Sql.update(c, sql, values) == 1);
+  }
+
+  /** One write statement in its own transaction, whatever the rows it changed. */
+  CompletionStage<Void> execute(String what, String sql, Object... values) {
+    return write(what, c -> Sql.execute(c, sql, values));
   }
 
   @FunctionalInterface

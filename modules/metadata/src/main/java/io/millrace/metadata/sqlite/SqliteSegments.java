@@ -59,15 +59,13 @@ final class SqliteSegments implements MetadataTables.Segments {
 
   @Override
   public CompletionStage<List<SegmentRecord>> list(String streamId) {
-    return db.read(
-        "list segments of " + streamId, c -> Sql.list(c, LIST, SqliteSegments::row, streamId));
+    return db.list("list segments of " + streamId, LIST, SqliteSegments::row, streamId);
   }
 
   @Override
   public CompletionStage<Void> delete(String streamId, long firstSeqNum) {
-    return db.write(
-        "delete segment " + streamId + "@" + firstSeqNum,
-        c -> Sql.execute(c, DELETE, streamId, firstSeqNum));
+    return db.execute(
+        "delete segment " + streamId + "@" + firstSeqNum, DELETE, streamId, firstSeqNum);
   }
 
   private static SegmentRecord row(ResultSet rs) throws SQLException {

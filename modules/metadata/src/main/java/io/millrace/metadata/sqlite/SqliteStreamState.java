@@ -33,8 +33,7 @@ final class SqliteStreamState implements MetadataTables.StreamStates {
 
   @Override
   public CompletionStage<Optional<StreamStateRecord>> get(String streamId) {
-    return db.read(
-        "get stream state " + streamId, c -> Sql.one(c, GET, SqliteStreamState::row, streamId));
+    return db.one("get stream state " + streamId, GET, SqliteStreamState::row, streamId);
   }
 
   /** Applied unless the stored row has a higher epoch, or the same epoch and a higher position. */
@@ -47,12 +46,8 @@ final class SqliteStreamState implements MetadataTables.StreamStates {
           Optional<long[]> stored =
               Sql.one(
                   c, GET_POSITION, rs -> new long[] {rs.getLong(1), rs.getLong(2)}, s.streamId());
-          if (stored.isPresent()) {
-            long epoch = stored.get()[0];
-            long flushed = stored.get()[1];
-            if (epoch > s.epoch() || (epoch == s.epoch() && flushed > s.flushedNextSeqNum())) {
-              return false;
-            }
+          if (stored.isPresent() && s.regresses(stored.get()[0], stored.get()[1])) {
+            return false;
           }
           Sql.update(
               c,
@@ -70,7 +65,7 @@ final class SqliteStreamState implements MetadataTables.StreamStates {
 
   @Override
   public CompletionStage<Void> delete(String streamId) {
-    return db.write("delete stream state " + streamId, c -> Sql.execute(c, DELETE, streamId));
+    return db.execute("delete stream state " + streamId, DELETE, streamId);
   }
 
   private static StreamStateRecord row(ResultSet rs) throws SQLException {

@@ -112,15 +112,16 @@ final class SqliteStreamlets implements MetadataTables.Streamlets {
 
   @Override
   public CompletionStage<List<StreamletRecord>> list(String streamId) {
-    return db.read(
-        "list streamlets of " + streamId, c -> Sql.list(c, LIST, SqliteStreamlets::row, streamId));
+    return db.list("list streamlets of " + streamId, LIST, SqliteStreamlets::row, streamId);
   }
 
   @Override
   public CompletionStage<Void> deleteBelow(String streamId, long belowEpoch) {
-    return db.write(
+    return db.execute(
         "delete streamlets of " + streamId + " below epoch " + belowEpoch,
-        c -> Sql.execute(c, DELETE_BELOW, streamId, belowEpoch));
+        DELETE_BELOW,
+        streamId,
+        belowEpoch);
   }
 
   private static StreamletRecord row(ResultSet rs) throws SQLException {

@@ -7,10 +7,8 @@ import io.millrace.metadata.ConfigCodec;
 import io.millrace.metadata.CreateResult;
 import io.millrace.metadata.MetadataTables;
 import io.millrace.metadata.StreamRecord;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -49,35 +47,30 @@ final class SqliteStreams implements MetadataTables.Streams {
     return db.write(
         "create stream " + stream.basin() + "/" + stream.name(),
         c -> {
-          List<Object> values = new ArrayList<>(Arrays.asList(stream.basin(), stream.name()));
-          values.addAll(columnValues(stream));
-          if (Sql.update(c, INSERT, values.toArray()) == 1) {
+          List<Object> key = Arrays.asList(stream.basin(), stream.name());
+          if (Sql.update(c, INSERT, Sql.concat(key, columnValues(stream))) == 1) {
             return new CreateResult.Created<>(stream);
           }
           return new CreateResult.AlreadyExists<>(
-              select(c, stream.basin(), stream.name()).orElseThrow());
+              Sql.one(c, GET, SqliteStreams::row, key.toArray()).orElseThrow());
         });
   }
 
   @Override
   public CompletionStage<Optional<StreamRecord>> get(String basin, String name) {
-    return db.read("get stream " + basin + "/" + name, c -> select(c, basin, name));
+    return db.one("get stream " + basin + "/" + name, GET, SqliteStreams::row, basin, name);
   }
 
   @Override
   public CompletionStage<List<StreamRecord>> list(
       String basin, String prefix, String startAfter, int limit) {
     Sql.requireLimit(limit);
-    return db.read(
+    Sql.NameRange r = new Sql.NameRange("name", prefix, startAfter);
+    return db.list(
         "list streams of " + basin,
-        c -> {
-          Sql.NameRange r = new Sql.NameRange("name", prefix, startAfter);
-          List<Object> values = new ArrayList<>();
-          values.add(basin);
-          values.addAll(r.values());
-          values.add(limit);
-          return Sql.list(c, LIST.formatted(r.sql()), SqliteStreams::row, values.toArray());
-        });
+        LIST.formatted(r.sql()),
+        SqliteStreams::row,
+        r.values(Arrays.asList(basin), limit));
   }
 
   @Override
@@ -86,19 +79,15 @@ final class SqliteStreams implements MetadataTables.Streams {
     return db.write(
         "update stream " + stream.basin() + "/" + stream.name(),
         c -> {
-          List<Object> values = new ArrayList<>(columnValues(stream));
-          values.add(stream.basin());
-          values.add(stream.name());
-          values.add(expectedVersion);
-          return Sql.update(c, UPDATE, values.toArray()) == 1;
+          List<Object> where = Arrays.asList(stream.basin(), stream.name(), expectedVersion);
+          return Sql.update(c, UPDATE, Sql.concat(columnValues(stream), where)) == 1;
         });
   }
 
   @Override
   public CompletionStage<Boolean> delete(String basin, String name, long expectedVersion) {
-    return db.write(
-        "delete stream " + basin + "/" + name,
-        c -> Sql.update(c, DELETE, basin, name, expectedVersion) == 1);
+    return db.updateOne(
+        "delete stream " + basin + "/" + name, DELETE, basin, name, expectedVersion);
   }
 
   /** The values of stream_id .. version, in column order. */
@@ -111,11 +100,6 @@ final class SqliteStreams implements MetadataTables.Streams {
         s.createToken(),
         s.cipher(),
         s.version());
-  }
-
-  private static Optional<StreamRecord> select(Connection c, String basin, String name)
-      throws SQLException {
-    return Sql.one(c, GET, SqliteStreams::row, basin, name);
   }
 
   private static StreamRecord row(ResultSet rs) throws SQLException {

@@ -9,6 +9,7 @@ import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import io.millrace.core.config.BasinConfig;
 import io.millrace.metadata.BasinRecord;
 import io.millrace.metadata.CreateResult;
+import io.millrace.metadata.CreateResults;
 import io.millrace.metadata.MetadataStoreException;
 import io.millrace.metadata.SegmentRecord;
 import io.millrace.metadata.StreamStateRecord;
@@ -51,17 +52,9 @@ class CassandraMetadataStoreIT {
         results.add(c.get(60, TimeUnit.SECONDS));
       }
 
-      List<BasinRecord> created =
-          results.stream()
-              .filter(r -> r instanceof CreateResult.Created<BasinRecord>)
-              .map(r -> ((CreateResult.Created<BasinRecord>) r).row())
-              .toList();
+      List<BasinRecord> created = CreateResults.created(results);
       assertThat(created).hasSize(1);
-      assertThat(results)
-          .filteredOn(r -> r instanceof CreateResult.AlreadyExists<BasinRecord>)
-          .extracting(r -> ((CreateResult.AlreadyExists<BasinRecord>) r).existing())
-          .hasSize(8)
-          .containsOnly(created.get(0));
+      assertThat(CreateResults.existing(results)).hasSize(8).containsOnly(created.get(0));
     } finally {
       nodes.forEach(CassandraMetadataStore::close);
     }

@@ -120,13 +120,9 @@ class SqliteMetadataStoreTest {
 
   @Test
   void aDatabaseWithANewerSchemaIsRefused() throws Exception {
-    Path file = dir.resolve("metadata.db");
-    SqliteMetadataStore.open(file).close();
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-        Statement s = c.createStatement()) {
-      s.executeUpdate(
-          "INSERT INTO schema_version(version, name, applied_at) VALUES (99, 'V99__future.sql', 'x')");
-    }
+    Path file =
+        databaseChangedBy(
+            "INSERT INTO schema_version(version, name, applied_at) VALUES (99, 'V99__future.sql', 'x')");
 
     assertThatThrownBy(() -> SqliteMetadataStore.open(file))
         .isInstanceOf(MetadataStoreException.class)
@@ -135,20 +131,27 @@ class SqliteMetadataStoreTest {
 
   @Test
   void anUnreadableStoredConfigFailsTheCallWithMetadataStoreException() throws Exception {
-    Path file = dir.resolve("metadata.db");
-    SqliteMetadataStore.open(file).close();
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-        Statement s = c.createStatement()) {
-      s.executeUpdate(
-          "INSERT INTO basins(name, config, created_at, version)"
-              + " VALUES ('bad-basin', '{\"v\":7}', '2026-01-01T00:00:00Z', 1)");
-    }
+    Path file =
+        databaseChangedBy(
+            "INSERT INTO basins(name, config, created_at, version)"
+                + " VALUES ('bad-basin', '{\"v\":7}', '2026-01-01T00:00:00Z', 1)");
 
     try (SqliteMetadataStore store = SqliteMetadataStore.open(file)) {
       assertThat(failure(store.getBasin("bad-basin")))
           .isInstanceOf(MetadataStoreException.class)
           .hasMessageContaining("bad-basin");
     }
+  }
+
+  /** A new store's database file, then changed behind the store's back by {@code sql}. */
+  private Path databaseChangedBy(String sql) throws Exception {
+    Path file = dir.resolve("metadata.db");
+    SqliteMetadataStore.open(file).close();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement()) {
+      s.executeUpdate(sql);
+    }
+    return file;
   }
 
   @Test
