@@ -1,0 +1,56 @@
+package io.millrace.verification;
+
+import java.util.List;
+
+/**
+ * Why one stream's history is not linearizable: the longest linearizable prefix the search found
+ * (operations in linearization order), the stream state after it, and the operations that could not
+ * be placed next, each with a one-line reason.
+ */
+public record Violation(
+    String stream,
+    List<Operation> longestPrefix,
+    long tailAfterPrefix,
+    String tokenAfterPrefix,
+    List<Unplaced> unplaced) {
+
+  /** How many prefix operations {@link #render()} shows; earlier ones are summarised. */
+  static final int SHOWN_PREFIX = 12;
+
+  /** An operation that could not be placed after the prefix, and why. */
+  public record Unplaced(Operation operation, String reason) {}
+
+  public Violation {
+    longestPrefix = List.copyOf(longestPrefix);
+    unplaced = List.copyOf(unplaced);
+  }
+
+  /** An annotated history for a test failure message or a log. */
+  public String render() {
+    StringBuilder text = new StringBuilder();
+    text.append("stream '").append(stream).append("' is not linearizable.\n");
+    text.append("  longest linearizable prefix (")
+        .append(longestPrefix.size())
+        .append(" operations, in linearization order):\n");
+    int skipped = Math.max(0, longestPrefix.size() - SHOWN_PREFIX);
+    if (skipped > 0) {
+      text.append("    ... ").append(skipped).append(" earlier operations\n");
+    }
+    for (Operation operation : longestPrefix.subList(skipped, longestPrefix.size())) {
+      text.append("    ").append(operation.describe()).append('\n');
+    }
+    text.append("  then the tail is ")
+        .append(tailAfterPrefix)
+        .append(" and the fencing token '")
+        .append(tokenAfterPrefix)
+        .append("', and no operation fits:\n");
+    for (Unplaced entry : unplaced) {
+      text.append("    ")
+          .append(entry.operation().describe())
+          .append("\n      because ")
+          .append(entry.reason())
+          .append('\n');
+    }
+    return text.toString();
+  }
+}
