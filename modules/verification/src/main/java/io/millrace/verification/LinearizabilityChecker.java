@@ -3,11 +3,13 @@ package io.millrace.verification;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Checks that a {@link History} of S2 stream operations is linearizable with respect to {@link
@@ -50,6 +52,12 @@ public final class LinearizabilityChecker {
     }
   }
 
+  /** Steps the unpruned search may take to improve the explanation of a violation. */
+  static final long EXPLANATION_STEPS = 200_000L;
+
+  /** Time the unpruned search may take to improve the explanation of a violation. */
+  static final long EXPLANATION_NANOS = Duration.ofSeconds(1).toNanos();
+
   private final Settings settings;
 
   public LinearizabilityChecker() {
@@ -68,9 +76,26 @@ public final class LinearizabilityChecker {
     for (Map.Entry<String, List<Operation>> stream : history.byStream().entrySet()) {
       StreamSearch search =
           new StreamSearch(
-              stream.getKey(), stream.getValue(), settings.maxStepsPerStream(), deadline);
+              stream.getKey(), stream.getValue(), settings.maxStepsPerStream(), deadline, true);
       StreamVerdict verdict = search.run();
       steps += search.steps;
+      if (verdict instanceof Violated) {
+        // The pruned search is quick to a verdict, but its longest prefix stops early: the
+        // pruning refuses steps whose contradiction lies ahead. An unpruned search, if it finishes
+        // in a bounded number of steps, finds the longer prefix and more direct reasons.
+        StreamSearch plain =
+            new StreamSearch(
+                stream.getKey(),
+                stream.getValue(),
+                Math.min(settings.maxStepsPerStream(), EXPLANATION_STEPS),
+                Math.min(deadline, System.nanoTime() + EXPLANATION_NANOS),
+                false);
+        StreamVerdict explained = plain.run();
+        steps += plain.steps;
+        if (explained instanceof Violated) {
+          verdict = explained;
+        }
+      }
       if (verdict instanceof Violated violated) {
         violations.add(violated.violation());
       } else if (verdict instanceof GaveUp gaveUp) {
@@ -137,10 +162,16 @@ public final class LinearizabilityChecker {
     private final int[] prev;
     private final int head;
     private final int end;
+    private final boolean prune;
+    private final long[] bounds;
+    private final Map<Long, Long> observed = new HashMap<>();
+    private final Map<Long, Operation> observedBy = new HashMap<>();
+    private final TreeMap<Long, Integer> pendingBounds = new TreeMap<>();
     long steps;
 
-    StreamSearch(String stream, List<Operation> all, long maxSteps, long deadline) {
+    StreamSearch(String stream, List<Operation> all, long maxSteps, long deadline, boolean prune) {
       this.stream = stream;
+      this.prune = prune;
       this.operations = all.stream().filter(StreamSearch::informative).toList();
       this.maxSteps = maxSteps;
       this.deadline = deadline;
@@ -182,6 +213,81 @@ public final class LinearizabilityChecker {
       }
       next[last] = end;
       prev[end] = last;
+      bounds = new long[count];
+      for (int i = 0; i < count; i++) {
+        bounds[i] = prune ? StreamModel.requiredTail(operations.get(i)) : Long.MAX_VALUE;
+        addBound(i);
+        if (prune) {
+          observe(operations.get(i));
+        }
+      }
+    }
+
+    /*
+     * Pruning, second rule: a record, once at a seq num, stays there. Every ack and every read
+     * with a definite outcome must be linearized, so whatever record it shows at a seq num is the
+     * record at that seq num in every valid linearization. An append that would put another
+     * record there leads nowhere and is not tried. This is what keeps indefinite appends that
+     * never took effect out of the positions that other, observed records hold.
+     */
+
+    private void observe(Operation operation) {
+      if (operation.outcome() instanceof Outcome.Acked acked
+          && operation.call() instanceof Call.Append append
+          && acked.end() - acked.start() == append.records().size()) {
+        for (int i = 0; i < append.records().size(); i++) {
+          if (observed.putIfAbsent(acked.start() + i, append.records().get(i).hash()) == null) {
+            observedBy.put(acked.start() + i, operation);
+          }
+        }
+      } else if (operation.outcome() instanceof Outcome.Records records) {
+        for (SequencedRecord record : records.records()) {
+          if (observed.putIfAbsent(record.seqNum(), record.hash()) == null) {
+            observedBy.put(record.seqNum(), operation);
+          }
+        }
+      }
+    }
+
+    /** Whether the records the operation appended, if it did, agree with observations. */
+    private boolean fitsObservations(
+        Operation operation, StreamModel.State before, StreamModel.State after) {
+      if (!(operation.call() instanceof Call.Append append) || after.tail() == before.tail()) {
+        return true;
+      }
+      long from = before.tail();
+      for (int i = 0; i < append.records().size(); i++) {
+        Long seen = observed.get(from + i);
+        if (seen != null && seen != append.records().get(i).hash()) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /*
+     * Pruning: an operation that observes the tail (an ack, a 412 seq_num_mismatch, a check-tail,
+     * a read reporting a tail) needs the tail to be exactly that value when it takes effect. The
+     * tail never decreases, so while it is pending the tail must stay at or below that value. An
+     * append that would move the tail past the smallest bound of the pending operations leads
+     * nowhere and is not tried. Without this, every indefinite append that never took effect would
+     * be tried at every later point, in every combination with the others.
+     */
+
+    private void addBound(int operation) {
+      if (bounds[operation] != Long.MAX_VALUE) {
+        pendingBounds.merge(bounds[operation], 1, Integer::sum);
+      }
+    }
+
+    private void dropBound(int operation) {
+      if (bounds[operation] != Long.MAX_VALUE) {
+        pendingBounds.compute(bounds[operation], (bound, n) -> n == 1 ? null : n - 1);
+      }
+    }
+
+    private boolean withinBounds(StreamModel.State state) {
+      return !prune || pendingBounds.isEmpty() || state.tail() <= pendingBounds.firstKey();
     }
 
     private static boolean informative(Operation operation) {
@@ -199,6 +305,8 @@ public final class LinearizabilityChecker {
       int[] stackEntries = new int[count];
       StreamModel.State[] stackStates = new StreamModel.State[count];
       int depth = 0;
+      int definite = 0;
+      int bestDefinite = -1;
       int[] best = new int[0];
 
       int entry = next[head];
@@ -215,23 +323,31 @@ public final class LinearizabilityChecker {
         int operation = entry >> 1;
         if ((entry & 1) == 0) {
           StreamModel.State before = model.state();
+          dropBound(operation);
           if (model.tryApply(operations.get(operation)) == null) {
-            long[] after = linearized.clone();
-            after[operation >> 6] |= 1L << operation;
-            if (visited.add(new Visited(after, model.state()))) {
-              linearized = after;
-              stackEntries[depth] = entry;
-              stackStates[depth] = before;
-              depth++;
-              if (depth > best.length) {
-                best = Arrays.copyOf(stackEntries, depth);
+            if (withinBounds(model.state())
+                && fitsObservations(operations.get(operation), before, model.state())) {
+              long[] after = linearized.clone();
+              after[operation >> 6] |= 1L << operation;
+              if (visited.add(new Visited(after, model.state()))) {
+                linearized = after;
+                stackEntries[depth] = entry;
+                stackStates[depth] = before;
+                depth++;
+                if (returnTimes[operation] != NEVER && ++definite > bestDefinite) {
+                  // The longest prefix counts definite operations only: indefinite ones that
+                  // never took effect can pad any prefix.
+                  bestDefinite = definite;
+                  best = Arrays.copyOf(stackEntries, depth);
+                }
+                lift(entry);
+                entry = next[head];
+                continue;
               }
-              lift(entry);
-              entry = next[head];
-              continue;
             }
             model.restore(before);
           }
+          addBound(operation);
           entry = next[entry];
         } else {
           if (returnTimes[operation] == NEVER) {
@@ -243,10 +359,14 @@ public final class LinearizabilityChecker {
           }
           depth--;
           int call = stackEntries[depth];
+          if (returnTimes[call >> 1] != NEVER) {
+            definite--;
+          }
           model.restore(stackStates[depth]);
           linearized = linearized.clone();
           linearized[(call >> 1) >> 6] &= ~(1L << (call >> 1));
           unlift(call);
+          addBound(call >> 1);
           entry = next[call];
         }
       }
@@ -274,6 +394,30 @@ public final class LinearizabilityChecker {
       prev[next[entry]] = entry;
     }
 
+    private String conflictingObservation(Operation operation, StreamModel.State state) {
+      List<AppendRecord> records = ((Call.Append) operation.call()).records();
+      for (int i = 0; i < records.size(); i++) {
+        Long seen = observed.get(state.tail() + i);
+        if (seen != null && seen != records.get(i).hash()) {
+          return observedBy.get(state.tail() + i).describe()
+              + ", which shows "
+              + StreamModel.hex(seen)
+              + " at seq "
+              + (state.tail() + i);
+        }
+      }
+      return "an observation";
+    }
+
+    private String observerOfTail(long tail, boolean[] placed, int except) {
+      for (int i = 0; i < operations.size(); i++) {
+        if (!placed[i] && i != except && bounds[i] == tail) {
+          return operations.get(i).describe();
+        }
+      }
+      return "an operation still to be placed";
+    }
+
     /**
      * Replays the longest prefix the search linearized, then says for every operation that could
      * come next (called before the first outstanding return) why it cannot.
@@ -292,6 +436,11 @@ public final class LinearizabilityChecker {
         prefix.add(operation);
       }
       StreamModel.State state = model.state();
+      for (int i = 0; i < operations.size(); i++) {
+        if (placed[i]) {
+          dropBound(i);
+        }
+      }
       List<Violation.Unplaced> unplaced = new ArrayList<>();
       for (int entry : order) {
         int index = entry >> 1;
@@ -305,9 +454,25 @@ public final class LinearizabilityChecker {
         if (operation.isIndefinite()) {
           continue;
         }
+        dropBound(index);
         String reason = model.tryApply(operation);
+        if (reason == null && !fitsObservations(operation, state, model.state())) {
+          reason =
+              "taking effect here would contradict " + conflictingObservation(operation, state);
+        }
+        if (reason == null && !withinBounds(model.state())) {
+          reason =
+              "taking effect here would move the tail to "
+                  + model.state().tail()
+                  + ", past the tail "
+                  + pendingBounds.firstKey()
+                  + " that "
+                  + observerOfTail(pendingBounds.firstKey(), placed, index)
+                  + " observes";
+        }
+        addBound(index);
+        model.restore(state);
         if (reason == null) {
-          model.restore(state);
           reason =
               "it fits here, but no order of the remaining operations fits after it"
                   + " (the search explored them all)";

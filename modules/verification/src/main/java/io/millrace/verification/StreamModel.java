@@ -242,6 +242,31 @@ final class StreamModel {
     return null;
   }
 
+  /**
+   * The tail the operation observes when it takes effect, if its outcome pins it exactly, else
+   * {@link Long#MAX_VALUE}. Used by the checker to prune: the tail may never pass this value while
+   * the operation is still to be placed.
+   */
+  static long requiredTail(Operation operation) {
+    Outcome outcome = operation.outcome();
+    if (outcome instanceof Outcome.Acked acked) {
+      return acked.start();
+    }
+    if (outcome instanceof Outcome.SeqNumMismatch mismatch) {
+      return mismatch.reportedTail();
+    }
+    if (outcome instanceof Outcome.Tail tail) {
+      return tail.seqNum();
+    }
+    if (outcome instanceof Outcome.OutOfRange outOfRange) {
+      return outOfRange.tail();
+    }
+    if (outcome instanceof Outcome.Records records && records.tail().isPresent()) {
+      return records.tail().getAsLong();
+    }
+    return Long.MAX_VALUE;
+  }
+
   /** Folds one record hash into the chain; order-sensitive, well mixed even for small hashes. */
   static long mix(long chain, long recordHash) {
     long x = Long.rotateLeft(chain, 23) * 0x9E3779B97F4A7C15L ^ recordHash;
