@@ -213,9 +213,19 @@ public final class LinearizabilityChecker {
       }
       next[last] = end;
       prev[end] = last;
+      boolean trimsPossible =
+          operations.stream()
+              .anyMatch(
+                  o ->
+                      o.call() instanceof Call.Append append
+                          && append.records().stream()
+                              .anyMatch(r -> r instanceof AppendRecord.Trim));
       bounds = new long[count];
       for (int i = 0; i < count; i++) {
-        bounds[i] = prune ? StreamModel.requiredTail(operations.get(i)) : Long.MAX_VALUE;
+        bounds[i] =
+            prune
+                ? StreamModel.maxTailWhilePending(operations.get(i), trimsPossible)
+                : Long.MAX_VALUE;
         addBound(i);
         if (prune) {
           observe(operations.get(i));
@@ -267,11 +277,12 @@ public final class LinearizabilityChecker {
 
     /*
      * Pruning: an operation that observes the tail (an ack, a 412 seq_num_mismatch, a check-tail,
-     * a read reporting a tail) needs the tail to be exactly that value when it takes effect. The
-     * tail never decreases, so while it is pending the tail must stay at or below that value. An
-     * append that would move the tail past the smallest bound of the pending operations leads
-     * nowhere and is not tried. Without this, every indefinite append that never took effect would
-     * be tried at every later point, in every combination with the others.
+     * a read reporting a tail or reaching it) needs the tail to be that value (or at most that
+     * value) when it takes effect. The tail never decreases, so while the operation is pending the
+     * tail must stay at or below that value. An append that would move the tail past the
+     * smallest bound of the pending operations leads nowhere and is not tried. Without this,
+     * every indefinite append that never took effect would be tried at every later point, in
+     * every combination with the others.
      */
 
     private void addBound(int operation) {

@@ -243,11 +243,16 @@ final class StreamModel {
   }
 
   /**
-   * The tail the operation observes when it takes effect, if its outcome pins it exactly, else
-   * {@link Long#MAX_VALUE}. Used by the checker to prune: the tail may never pass this value while
-   * the operation is still to be placed.
+   * The highest tail the stream may have while the operation is still to be placed, or {@link
+   * Long#MAX_VALUE}. The checker prunes with it: the tail never decreases, so an operation that
+   * observes the tail to be {@code x} (an ack's start, a 412's tail, a check-tail, a reported tail,
+   * a 416) or at most {@code x} (a read that returned fewer records than its limit) must take
+   * effect before the tail passes {@code x}.
+   *
+   * @param trimsPossible whether the stream's history has trim records: an empty read that reached
+   *     the tail then bounds nothing, because it may have started inside a trimmed range
    */
-  static long requiredTail(Operation operation) {
+  static long maxTailWhilePending(Operation operation, boolean trimsPossible) {
     Outcome outcome = operation.outcome();
     if (outcome instanceof Outcome.Acked acked) {
       return acked.start();
@@ -261,8 +266,20 @@ final class StreamModel {
     if (outcome instanceof Outcome.OutOfRange outOfRange) {
       return outOfRange.tail();
     }
-    if (outcome instanceof Outcome.Records records && records.tail().isPresent()) {
-      return records.tail().getAsLong();
+    if (outcome instanceof Outcome.Records result) {
+      if (result.tail().isPresent()) {
+        return result.tail().getAsLong();
+      }
+      Call.Read read = (Call.Read) operation.call();
+      List<SequencedRecord> records = result.records();
+      if (read.limit().isPresent() && records.size() < read.limit().getAsInt()) {
+        if (!records.isEmpty()) {
+          return records.get(records.size() - 1).seqNum() + 1;
+        }
+        if (!trimsPossible) {
+          return read.startSeqNum();
+        }
+      }
     }
     return Long.MAX_VALUE;
   }
