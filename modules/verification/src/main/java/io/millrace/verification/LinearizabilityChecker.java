@@ -38,22 +38,28 @@ public final class LinearizabilityChecker {
    *
    * @param maxStepsPerStream list entries visited on one stream before giving up
    * @param timeout wall-clock budget for the whole history
+   * @param explanationSteps steps (at most one second) the unpruned search may take, once a stream
+   *     is known to be bad, to find a longer prefix and more direct reasons; 0 skips it
    */
-  public record Settings(long maxStepsPerStream, Duration timeout) {
+  public record Settings(long maxStepsPerStream, Duration timeout, long explanationSteps) {
     public Settings {
       if (maxStepsPerStream <= 0) {
         throw new IllegalArgumentException("maxStepsPerStream must be positive");
       }
+      if (explanationSteps < 0) {
+        throw new IllegalArgumentException("explanationSteps must not be negative");
+      }
       Objects.requireNonNull(timeout);
+    }
+
+    public Settings(long maxStepsPerStream, Duration timeout) {
+      this(maxStepsPerStream, timeout, 200_000L);
     }
 
     public static Settings defaults() {
       return new Settings(50_000_000L, Duration.ofMinutes(2));
     }
   }
-
-  /** Steps the unpruned search may take to improve the explanation of a violation. */
-  static final long EXPLANATION_STEPS = 200_000L;
 
   /** Time the unpruned search may take to improve the explanation of a violation. */
   static final long EXPLANATION_NANOS = Duration.ofSeconds(1).toNanos();
@@ -79,7 +85,7 @@ public final class LinearizabilityChecker {
               stream.getKey(), stream.getValue(), settings.maxStepsPerStream(), deadline, true);
       StreamVerdict verdict = search.run();
       steps += search.steps;
-      if (verdict instanceof Violated) {
+      if (verdict instanceof Violated && settings.explanationSteps() > 0) {
         // The pruned search is quick to a verdict, but its longest prefix stops early: the
         // pruning refuses steps whose contradiction lies ahead. An unpruned search, if it finishes
         // in a bounded number of steps, finds the longer prefix and more direct reasons.
@@ -87,7 +93,7 @@ public final class LinearizabilityChecker {
             new StreamSearch(
                 stream.getKey(),
                 stream.getValue(),
-                Math.min(settings.maxStepsPerStream(), EXPLANATION_STEPS),
+                Math.min(settings.maxStepsPerStream(), settings.explanationSteps()),
                 Math.min(deadline, System.nanoTime() + EXPLANATION_NANOS),
                 false);
         StreamVerdict explained = plain.run();
@@ -166,6 +172,13 @@ public final class LinearizabilityChecker {
     private final long[] bounds;
     private final Map<Long, Long> observed = new HashMap<>();
     private final Map<Long, Operation> observedBy = new HashMap<>();
+
+    /**
+     * Two definite operations that show different records at one seq num, if any: a record never
+     * moves, so no order satisfies both and the search is not needed for the verdict.
+     */
+    private Violation contradiction;
+
     private final TreeMap<Long, Integer> pendingBounds = new TreeMap<>();
     long steps;
 
@@ -246,16 +259,32 @@ public final class LinearizabilityChecker {
           && operation.call() instanceof Call.Append append
           && acked.end() - acked.start() == append.records().size()) {
         for (int i = 0; i < append.records().size(); i++) {
-          if (observed.putIfAbsent(acked.start() + i, append.records().get(i).hash()) == null) {
-            observedBy.put(acked.start() + i, operation);
-          }
+          observe(acked.start() + i, append.records().get(i).hash(), operation);
         }
       } else if (operation.outcome() instanceof Outcome.Records records) {
         for (SequencedRecord record : records.records()) {
-          if (observed.putIfAbsent(record.seqNum(), record.hash()) == null) {
-            observedBy.put(record.seqNum(), operation);
-          }
+          observe(record.seqNum(), record.hash(), operation);
         }
+      }
+    }
+
+    private void observe(long seqNum, long hash, Operation operation) {
+      Long earlier = observed.putIfAbsent(seqNum, hash);
+      if (earlier == null) {
+        observedBy.put(seqNum, operation);
+      } else if (earlier != hash && contradiction == null) {
+        Operation first = observedBy.get(seqNum);
+        contradiction =
+            new Violation(
+                stream,
+                List.of(),
+                -1,
+                "",
+                List.of(
+                    new Violation.Unplaced(
+                        first, "it shows " + StreamModel.hex(earlier) + " at seq " + seqNum),
+                    new Violation.Unplaced(
+                        operation, "it shows " + StreamModel.hex(hash) + " at seq " + seqNum)));
       }
     }
 
@@ -309,6 +338,9 @@ public final class LinearizabilityChecker {
     }
 
     StreamVerdict run() {
+      if (contradiction != null) {
+        return new Violated(contradiction);
+      }
       int count = operations.size();
       StreamModel model = new StreamModel();
       long[] linearized = new long[(count + 63) / 64];

@@ -397,6 +397,47 @@ class LinearizabilityCheckerTest {
   }
 
   @Test
+  void anAckAndAReadShowingDifferentRecordsAtOneSeqNumContradictEachOther() {
+    LinearizabilityChecker withoutExplanationSearch =
+        new LinearizabilityChecker(
+            new LinearizabilityChecker.Settings(1_000_000, Duration.ofMinutes(1), 0));
+
+    CheckResult result =
+        withoutExplanationSearch.check(
+            history()
+                .op(1, 0, 1, append("a"), Outcome.acked(0, 1))
+                .op(2, 2, 3, readFrom(0, 1), returned(0, "x"))
+                .build());
+
+    Violation violation = onlyViolation(result);
+    assertThat(violation.isContradiction()).isTrue();
+    assertThat(violation.unplaced())
+        .extracting(unplaced -> unplaced.operation().id())
+        .containsExactly(0, 1);
+    assertThat(result.toString())
+        .contains("these operations show different records at one seq num, in any order:");
+  }
+
+  @Test
+  void thePrunedSearchNamesTheOperationWhoseObservationBlocksAStep() {
+    LinearizabilityChecker withoutExplanationSearch =
+        new LinearizabilityChecker(
+            new LinearizabilityChecker.Settings(1_000_000, Duration.ofMinutes(1), 0));
+
+    CheckResult result =
+        withoutExplanationSearch.check(
+            history()
+                .op(1, 0, 1, append("a"), Outcome.acked(0, 1))
+                .op(2, 2, 3, checkTail(), Outcome.tail(0))
+                .build());
+
+    assertThat(reasons(result))
+        .containsExactly(
+            "taking effect here would move the tail to 1, past the tail 0 that #1 client 2"
+                + " check-tail -> tail 0 observes");
+  }
+
+  @Test
   void streamsAreCheckedIndependently() {
     History.Builder builder = History.builder();
     builder.add(1, 0, 1, Call.Append.of("x", List.of(AppendRecord.body("a"))), Outcome.acked(0, 1));
