@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 /**
  * Checks that a {@link History} of S2 stream operations is linearizable with respect to {@link
@@ -30,6 +31,15 @@ import java.util.TreeMap;
  * carry no information and are dropped. The search gives up with {@link CheckResult.Unknown} after
  * {@link Settings#maxStepsPerStream()} steps on one stream or when {@link Settings#timeout()} has
  * passed in total.
+ *
+ * <p>Two sound prunings (see {@code StreamSearch}) keep indefinite appends that never took effect
+ * from making the search exponential: the tail may not pass a tail that a pending operation
+ * observes, and an append may not put a record where a definite ack or read shows another. Two
+ * definite operations showing different records at one seq num are reported as a contradiction
+ * without searching. Once a stream is known to be bad, an unpruned search with a small budget looks
+ * for a longer prefix to explain it with.
+ *
+ * <p>Thread-safe: the checker holds only its settings; each call builds its own search state.
  */
 public final class LinearizabilityChecker {
 
@@ -170,6 +180,7 @@ public final class LinearizabilityChecker {
     private final int end;
     private final boolean prune;
     private final long[] bounds;
+    private final TreeMap<Long, Integer> pendingBounds = new TreeMap<>();
     private final Map<Long, Long> observed = new HashMap<>();
     private final Map<Long, Operation> observedBy = new HashMap<>();
 
@@ -179,7 +190,6 @@ public final class LinearizabilityChecker {
      */
     private Violation contradiction;
 
-    private final TreeMap<Long, Integer> pendingBounds = new TreeMap<>();
     long steps;
 
     StreamSearch(String stream, List<Operation> all, long maxSteps, long deadline, boolean prune) {
@@ -198,7 +208,7 @@ public final class LinearizabilityChecker {
       }
       // Time order; at equal times calls come first, which treats the two as concurrent.
       order =
-          java.util.stream.IntStream.range(0, 2 * count)
+          IntStream.range(0, 2 * count)
               .boxed()
               .sorted(
                   (a, b) -> {
