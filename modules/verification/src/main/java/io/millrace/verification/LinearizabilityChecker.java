@@ -75,13 +75,24 @@ public final class LinearizabilityChecker {
   static final long EXPLANATION_NANOS = Duration.ofSeconds(1).toNanos();
 
   private final Settings settings;
+  private final boolean prune;
 
   public LinearizabilityChecker() {
     this(Settings.defaults());
   }
 
   public LinearizabilityChecker(Settings settings) {
+    this(settings, true);
+  }
+
+  private LinearizabilityChecker(Settings settings, boolean prune) {
     this.settings = Objects.requireNonNull(settings);
+    this.prune = prune;
+  }
+
+  /** The plain search without pruning or the contradiction shortcut, to test the pruning. */
+  static LinearizabilityChecker withoutPruning(Settings settings) {
+    return new LinearizabilityChecker(settings, false);
   }
 
   public CheckResult check(History history) {
@@ -92,10 +103,10 @@ public final class LinearizabilityChecker {
     for (Map.Entry<String, List<Operation>> stream : history.byStream().entrySet()) {
       StreamSearch search =
           new StreamSearch(
-              stream.getKey(), stream.getValue(), settings.maxStepsPerStream(), deadline, true);
+              stream.getKey(), stream.getValue(), settings.maxStepsPerStream(), deadline, prune);
       StreamVerdict verdict = search.run();
       steps += search.steps;
-      if (verdict instanceof Violated && settings.explanationSteps() > 0) {
+      if (verdict instanceof Violated && prune && settings.explanationSteps() > 0) {
         // The pruned search is quick to a verdict, but its longest prefix stops early: the
         // pruning refuses steps whose contradiction lies ahead. An unpruned search, if it finishes
         // in a bounded number of steps, finds the longer prefix and more direct reasons.
