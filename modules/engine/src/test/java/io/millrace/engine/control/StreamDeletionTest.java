@@ -52,10 +52,16 @@ class StreamDeletionTest {
     String id = create(BASIN, "orders");
     List<Boolean> rowThereAtErase = new CopyOnWriteArrayList<>();
     StreamDataEraser checking =
-        streamId -> {
-          rowThereAtErase.add(rowExists(BASIN, "orders"));
-          return eraser.erase(streamId);
-        };
+        // Asynchronous on purpose: the eraser may be called on the store's own thread, where a
+        // blocking read of the same store would wait for itself.
+        streamId ->
+            store
+                .getStream(BASIN, "orders")
+                .thenCompose(
+                    row -> {
+                      rowThereAtErase.add(row.isPresent());
+                      return eraser.erase(streamId);
+                    });
     result(deletion.delete(BASIN, "orders"));
     assertThat(code(control.getStreamConfig(BASIN, "orders")))
         .isEqualTo(ErrorCode.STREAM_DELETION_PENDING);
