@@ -80,8 +80,7 @@ class ControlPlaneTest extends EdgeTestBase {
         List.of(
             "?prefix=UPPER", "?start_after=-x", "?limit=abc", "?limit=-1", "?prefix=a&prefix=b")) {
       HttpResponse<byte[]> r = get("/v1/basins" + q);
-      assertThat(r.statusCode()).as(q).isEqualTo(400);
-      assertThat(json(r).get("code").asText()).as(q).isEqualTo("bad_query");
+      assertError(r, 400, "bad_query", q);
     }
     assertThat(stubs.invocations()).isEmpty();
   }
@@ -133,8 +132,7 @@ class ControlPlaneTest extends EdgeTestBase {
     HttpResponse<byte[]> r =
         sendJson(
             "POST", "/v1/basins", "{\"basin\":\"my-basin-1\"}", "s2-request-token", "x".repeat(37));
-    assertThat(r.statusCode()).isEqualTo(400);
-    assertThat(json(r).get("code").asText()).isEqualTo("bad_header");
+    assertError(r, 400, "bad_header");
     assertThat(stubs.invocations()).isEmpty();
   }
 
@@ -171,8 +169,7 @@ class ControlPlaneTest extends EdgeTestBase {
     }
     HttpResponse<byte[]> noType =
         send("POST", "/v1/basins", "{\"basin\":\"my-basin-1\"}".getBytes());
-    assertThat(noType.statusCode()).isEqualTo(400);
-    assertThat(json(noType).get("code").asText()).isEqualTo("bad_json");
+    assertError(noType, 400, "bad_json");
     HttpResponse<byte[]> textType =
         send(
             "POST",
@@ -205,8 +202,7 @@ class ControlPlaneTest extends EdgeTestBase {
             "/v1/basins",
             "{\"basin\":\"my-basin-1\",\"config\":{\"default_stream_config\":"
                 + "{\"retention_policy\":{\"age\":0}}}}");
-    assertThat(r.statusCode()).isEqualTo(422);
-    assertThat(json(r).get("code").asText()).isEqualTo("invalid");
+    assertError(r, 422, "invalid");
     assertThat(stubs.invocations()).isEmpty();
   }
 
@@ -220,8 +216,7 @@ class ControlPlaneTest extends EdgeTestBase {
 
     stubs.fail("getBasinConfig", new S2Exception(ErrorCode.BASIN_NOT_FOUND, "no such basin"));
     HttpResponse<byte[]> nf = get("/v1/basins/my-basin-9");
-    assertThat(nf.statusCode()).isEqualTo(404);
-    assertThat(json(nf).get("code").asText()).isEqualTo("basin_not_found");
+    assertError(nf, 404, "basin_not_found");
   }
 
   @Test
@@ -261,8 +256,7 @@ class ControlPlaneTest extends EdgeTestBase {
   void invalidBasinNameInPathIsBadPath() throws Exception {
     for (String name : List.of("UPPERCASE", "short", "-leading-dash", "under_score")) {
       HttpResponse<byte[]> r = get("/v1/basins/" + name);
-      assertThat(r.statusCode()).as(name).isEqualTo(400);
-      assertThat(json(r).get("code").asText()).isEqualTo("bad_path");
+      assertError(r, 400, "bad_path", name);
     }
     assertThat(stubs.invocations()).isEmpty();
   }
@@ -367,14 +361,11 @@ class ControlPlaneTest extends EdgeTestBase {
   @Test
   void streamRoutesNeedAValidBasinHeader() throws Exception {
     HttpResponse<byte[]> missing = get("/v1/streams");
-    assertThat(missing.statusCode()).isEqualTo(400);
-    assertThat(json(missing).get("code").asText()).isEqualTo("bad_header");
+    assertError(missing, 400, "bad_header");
     HttpResponse<byte[]> invalid = get("/v1/streams/s", "s2-basin", "NOT a basin");
-    assertThat(invalid.statusCode()).isEqualTo(400);
-    assertThat(json(invalid).get("code").asText()).isEqualTo("bad_header");
+    assertError(invalid, 400, "bad_header");
     HttpResponse<byte[]> append = sendJson("POST", "/v1/streams/s/records", "{\"records\":[{}]}");
-    assertThat(append.statusCode()).isEqualTo(400);
-    assertThat(json(append).get("code").asText()).isEqualTo("bad_header");
+    assertError(append, 400, "bad_header");
     assertThat(get("/v1/streams/s/records/tail").statusCode()).isEqualTo(400);
     assertThat(stubs.invocations()).isEmpty();
   }
@@ -462,8 +453,7 @@ class ControlPlaneTest extends EdgeTestBase {
             "{\"stream\": \"s\", \"config\": {\"timestamping\": {\"uncapped\": 1}}}",
             "{\"stream\": \"s\", \"config\": {\"delete_on_empty\": {\"min_age_secs\": \"1\"}}}")) {
       HttpResponse<byte[]> r = sendJson("POST", "/v1/streams", body, "s2-basin", BASIN);
-      assertThat(r.statusCode()).as(body).isEqualTo(400);
-      assertThat(json(r).get("code").asText()).as(body).isEqualTo("bad_json");
+      assertError(r, 400, "bad_json", body);
     }
     assertThat(stubs.invocations()).isEmpty();
   }
@@ -507,8 +497,7 @@ class ControlPlaneTest extends EdgeTestBase {
       assertThat(json(r).get("code").asText()).as(name).isIn("bad_path", "not_found");
     }
     HttpResponse<byte[]> overlong = get("/v1/streams/" + "x".repeat(513), "s2-basin", BASIN);
-    assertThat(overlong.statusCode()).isEqualTo(400);
-    assertThat(json(overlong).get("code").asText()).isEqualTo("bad_path");
+    assertError(overlong, 400, "bad_path");
     assertThat(stubs.invocations()).isEmpty();
   }
 
@@ -579,8 +568,7 @@ class ControlPlaneTest extends EdgeTestBase {
         "getStreamConfig",
         new S2Exception(ErrorCode.STREAM_DELETION_PENDING, "stream is being deleted"));
     HttpResponse<byte[]> pending = get("/v1/streams/logs%2Fapp", "s2-basin", BASIN);
-    assertThat(pending.statusCode()).isEqualTo(409);
-    assertThat(json(pending).get("code").asText()).isEqualTo("stream_deletion_pending");
+    assertError(pending, 409, "stream_deletion_pending");
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.millrace.http;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
@@ -10,11 +12,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -109,12 +116,61 @@ abstract class EdgeTestBase {
     return send(method, path, json.getBytes(StandardCharsets.UTF_8), all);
   }
 
+  /**
+   * Sends {@code requests} over one HTTP/2 connection with prior knowledge; answers each response's
+   * protocol and status ({@code "HTTP/2.0 200"}) with its body, in the order they come back.
+   */
+  static List<Pair<String, String>> h2Exchange(
+      List<org.apache.pekko.http.javadsl.model.HttpRequest> requests) throws Exception {
+    ActorSystem<Void> clientSystem = ActorSystem.create(Behaviors.empty(), "h2-client");
+    try {
+      var flow =
+          Http.get(clientSystem)
+              .connectionTo("127.0.0.1")
+              .toPort(binding.localAddress().getPort())
+              .http2WithPriorKnowledge();
+      return Source.from(requests)
+          .concat(Source.never())
+          .via(flow)
+          .mapAsync(
+              1,
+              r ->
+                  r.entity()
+                      .toStrict(5000, clientSystem)
+                      .thenApply(
+                          e ->
+                              Pair.create(
+                                  r.protocol().value() + " " + r.status().intValue(),
+                                  e.getData().utf8String())))
+          .take(requests.size())
+          .runWith(Sink.seq(), clientSystem)
+          .toCompletableFuture()
+          .get(20, TimeUnit.SECONDS);
+    } finally {
+      clientSystem.terminate();
+    }
+  }
+
   static JsonNode json(HttpResponse<byte[]> response) throws IOException {
     return MAPPER.readTree(response.body());
   }
 
   static JsonNode json(String text) throws IOException {
     return MAPPER.readTree(text);
+  }
+
+  /** Asserts that {@code response} is an S2 error: its status and the {@code code} of its body. */
+  static void assertError(HttpResponse<byte[]> response, int status, String code)
+      throws IOException {
+    assertThat(response.statusCode()).isEqualTo(status);
+    assertThat(json(response).get("code").asText()).isEqualTo(code);
+  }
+
+  /** {@link #assertError(HttpResponse, int, String)} describing the case with {@code as}. */
+  static void assertError(HttpResponse<byte[]> response, int status, String code, String as)
+      throws IOException {
+    assertThat(response.statusCode()).as(as).isEqualTo(status);
+    assertThat(json(response).get("code").asText()).as(as).isEqualTo(code);
   }
 
   static String contentType(HttpResponse<byte[]> response) {

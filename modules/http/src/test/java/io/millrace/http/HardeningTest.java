@@ -16,7 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Issue 14 items 5 and 6: request framing that could smuggle requests behind a proxy, CORS answers
@@ -34,53 +38,31 @@ class HardeningTest extends EdgeTestBase {
   // ------------------------------------------------------------------------------------------
   // Content-Length framing
 
-  @Test
-  void contentLengthAboveTwoToTheSixtyFourIsRefusedNotWrappedAround() throws Exception {
-    stubs.answer("getBasinConfig", BasinConfig.DEFAULT);
-    // 2^64 + 1 wraps around to 1 in a 64-bit accumulator: "X" would be the body and the rest a
-    // second request.
-    List<Raw> responses =
-        rawResponses(
-            "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\n"
-                + "Content-Length: 18446744073709551617\r\n\r\nX"
-                + SMUGGLED);
-    assertRefusedOnce(responses);
+  /** The start of a request for a basin's config, before its framing headers. */
+  private static final String GET_BASIN = "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\n";
+
+  static Stream<Arguments> badContentLengths() {
+    return Stream.of(
+        // 2^64 + 1 wraps around to 1 in a 64-bit accumulator: "X" would be the body and the rest
+        // a second request.
+        Arguments.of(
+            "above two to the sixty-four, not wrapped around",
+            "Content-Length: 18446744073709551617\r\n\r\nX" + SMUGGLED),
+        Arguments.of(
+            "with inner whitespace, not concatenated", "Content-Length: 1 2\r\n\r\n0123456789ab"),
+        Arguments.of("with a sign", "Content-Length: +5\r\n\r\n01234"),
+        Arguments.of("differing duplicates", "Content-Length: 1\r\nContent-Length: 2\r\n\r\nXY"),
+        // Two values that a wrapping parser would both read as 1.
+        Arguments.of(
+            "differing duplicates that wrap to the same value",
+            "Content-Length: 1\r\nContent-Length: 18446744073709551617\r\n\r\nX" + SMUGGLED));
   }
 
-  @Test
-  void contentLengthWithInnerWhitespaceIsRefusedNotConcatenated() throws Exception {
+  @ParameterizedTest(name = "Content-Length {0} is refused")
+  @MethodSource("badContentLengths")
+  void aBadContentLengthIsRefused(String description, String framingAndBody) throws Exception {
     stubs.answer("getBasinConfig", BasinConfig.DEFAULT);
-    List<Raw> responses =
-        rawResponses(
-            "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\nContent-Length: 1 2\r\n\r\n"
-                + "0123456789ab");
-    assertRefusedOnce(responses);
-  }
-
-  @Test
-  void contentLengthWithASignIsRefused() throws Exception {
-    stubs.answer("getBasinConfig", BasinConfig.DEFAULT);
-    List<Raw> responses =
-        rawResponses(
-            "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\n01234");
-    assertRefusedOnce(responses);
-  }
-
-  @Test
-  void differingDuplicateContentLengthsAreRefused() throws Exception {
-    stubs.answer("getBasinConfig", BasinConfig.DEFAULT);
-    List<Raw> plain =
-        rawResponses(
-            "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\n"
-                + "Content-Length: 1\r\nContent-Length: 2\r\n\r\nXY");
-    assertRefusedOnce(plain);
-    // Two values that a wrapping parser would both read as 1.
-    List<Raw> wrapped =
-        rawResponses(
-            "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\n"
-                + "Content-Length: 1\r\nContent-Length: 18446744073709551617\r\n\r\nX"
-                + SMUGGLED);
-    assertRefusedOnce(wrapped);
+    assertRefusedOnce(rawResponses(GET_BASIN + framingAndBody));
   }
 
   @Test
@@ -221,8 +203,7 @@ class HardeningTest extends EdgeTestBase {
             "/v1/streams/%FF/records/tail",
             "/v1/basins/%FF")) {
       HttpResponse<byte[]> r = get(path, "s2-basin", "my-basin-1");
-      assertThat(r.statusCode()).as(path).isEqualTo(400);
-      assertThat(json(r).get("code").asText()).as(path).isEqualTo("bad_path");
+      assertError(r, 400, "bad_path", path);
     }
     assertThat(stubs.invocations()).isEmpty();
 
@@ -234,44 +215,16 @@ class HardeningTest extends EdgeTestBase {
   @Test
   void invalidUtf8InAPathIsBadPathOverHttp2Too() throws Exception {
     stubs.answer("getStreamConfig", io.millrace.core.config.StreamConfig.SYSTEM_DEFAULT);
-    org.apache.pekko.actor.typed.ActorSystem<Void> clientSystem =
-        org.apache.pekko.actor.typed.ActorSystem.create(
-            org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "h2-hardening-client");
-    try {
-      var flow =
-          org.apache.pekko.http.javadsl.Http.get(clientSystem)
-              .connectionTo("127.0.0.1")
-              .toPort(binding.localAddress().getPort())
-              .http2WithPriorKnowledge();
-      List<String> answers =
-          org.apache.pekko.stream.javadsl.Source.from(
-                  List.of(
-                      org.apache.pekko.http.javadsl.model.HttpRequest.GET("/v1/streams/%FF")
-                          .addHeader(
-                              org.apache.pekko.http.javadsl.model.headers.RawHeader.create(
-                                  "s2-basin", "my-basin-1"))))
-              .concat(org.apache.pekko.stream.javadsl.Source.never())
-              .via(flow)
-              .mapAsync(
-                  1,
-                  r ->
-                      r.entity()
-                          .toStrict(5000, clientSystem)
-                          .thenApply(
-                              e ->
-                                  r.protocol().value()
-                                      + " "
-                                      + r.status().intValue()
-                                      + " "
-                                      + e.getData().utf8String()))
-              .take(1)
-              .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), clientSystem)
-              .toCompletableFuture()
-              .get(20, java.util.concurrent.TimeUnit.SECONDS);
-      assertThat(answers.get(0)).startsWith("HTTP/2.0 400").contains("\"code\":\"bad_path\"");
-    } finally {
-      clientSystem.terminate();
-    }
+    List<org.apache.pekko.japi.Pair<String, String>> answers =
+        h2Exchange(
+            List.of(
+                org.apache.pekko.http.javadsl.model.HttpRequest.GET("/v1/streams/%FF")
+                    .addHeader(
+                        org.apache.pekko.http.javadsl.model.headers.RawHeader.create(
+                            "s2-basin", "my-basin-1"))));
+    assertThat(answers.get(0).first() + " " + answers.get(0).second())
+        .startsWith("HTTP/2.0 400")
+        .contains("\"code\":\"bad_path\"");
     assertThat(stubs.invocations()).isEmpty();
   }
 
@@ -279,8 +232,7 @@ class HardeningTest extends EdgeTestBase {
   void loneSurrogatesInJsonNamesAreBadJson() throws Exception {
     HttpResponse<byte[]> r =
         sendJson("POST", "/v1/streams", "{\"stream\":\"a\\ud800\"}", "s2-basin", "my-basin-1");
-    assertThat(r.statusCode()).isEqualTo(400);
-    assertThat(json(r).get("code").asText()).isEqualTo("bad_json");
+    assertError(r, 400, "bad_json");
     HttpResponse<byte[]> low =
         sendJson("POST", "/v1/streams", "{\"stream\":\"\\udc00b\"}", "s2-basin", "my-basin-1");
     assertThat(low.statusCode()).isEqualTo(400);
@@ -298,8 +250,7 @@ class HardeningTest extends EdgeTestBase {
             "{\"records\":[{\"body\":\"ok\"}],\"\\ud800\":1}")) {
       HttpResponse<byte[]> r =
           sendJson("POST", "/v1/streams/s/records", body, "s2-basin", "my-basin-1");
-      assertThat(r.statusCode()).as(body).isEqualTo(400);
-      assertThat(json(r).get("code").asText()).as(body).isEqualTo("bad_json");
+      assertError(r, 400, "bad_json", body);
     }
     assertThat(stubs.invocations()).isEmpty();
 
@@ -339,8 +290,7 @@ class HardeningTest extends EdgeTestBase {
         io.millrace.core.S2Exception.from(
             new java.nio.file.NoSuchFileException("/var/lib/millrace/secret/chunk-0001")));
     HttpResponse<byte[]> r = get("/v1/basins/my-basin-1");
-    assertThat(r.statusCode()).isEqualTo(500);
-    assertThat(json(r).get("code").asText()).isEqualTo("other");
+    assertError(r, 500, "other");
     assertThat(json(r).get("message").asText())
         .doesNotContain("/var/lib")
         .doesNotContain("NoSuchFileException")
