@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,32 +37,28 @@ abstract class EdgeTestBase {
   static final StubServices stubs = new StubServices();
   static final AtomicBoolean ready = new AtomicBoolean(true);
 
-  static ActorSystem<Void> system;
+  static TestEdge edge;
   static ServerBinding binding;
   static String base;
   static HttpClient client;
 
   @BeforeAll
   static void startEdge() throws Exception {
-    system =
-        ActorSystem.create(
-            Behaviors.empty(),
+    edge =
+        TestEdge.start(
             "edge-test",
-            ConfigFactory.parseString(
-                    "millrace.http.max-request-body-bytes = "
-                        + TEST_MAX_BODY
-                        + "\nmillrace.http.max-drain-bytes = 8m"
-                        + "\nmillrace.http.request-timeout = 3s"
-                        // Pekko's own entity limit is lower than the edge's bound on purpose:
-                        // the edge's bound must be the one that applies.
-                        + "\npekko.http.server.parsing.max-content-length = 100k"
-                        + "\npekko.loglevel = WARNING")
-                .withFallback(ConfigFactory.load()));
-    binding =
-        S2HttpServer.bind(system, new HttpSettings("127.0.0.1", 0), stubs, stubs, stubs, ready::get)
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
-    base = "http://127.0.0.1:" + binding.localAddress().getPort();
+            "millrace.http.max-request-body-bytes = "
+                + TEST_MAX_BODY
+                + "\nmillrace.http.max-drain-bytes = 8m"
+                + "\nmillrace.http.request-timeout = 3s"
+                // Pekko's own entity limit is lower than the edge's bound on purpose:
+                // the edge's bound must be the one that applies.
+                + "\npekko.http.server.parsing.max-content-length = 100k",
+            stubs,
+            stubs,
+            ready::get);
+    binding = edge.binding;
+    base = "http://127.0.0.1:" + edge.port();
     client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -73,9 +68,7 @@ abstract class EdgeTestBase {
 
   @AfterAll
   static void stopEdge() throws Exception {
-    binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    edge.close();
   }
 
   @BeforeEach
@@ -99,6 +92,21 @@ abstract class EdgeTestBase {
       b.header(headers[i], headers[i + 1]);
     }
     return client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** A CORS preflight for {@code /v1/streams} from {@code origin}. */
+  static HttpResponse<byte[]> preflight(String origin, String method, String headers)
+      throws IOException, InterruptedException {
+    return send(
+        "OPTIONS",
+        "/v1/streams",
+        null,
+        "Origin",
+        origin,
+        "Access-Control-Request-Method",
+        method,
+        "Access-Control-Request-Headers",
+        headers);
   }
 
   static HttpResponse<byte[]> get(String path, String... headers)

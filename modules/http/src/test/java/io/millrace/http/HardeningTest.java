@@ -70,10 +70,11 @@ class HardeningTest extends EdgeTestBase {
     stubs.answer("getBasinConfig", BasinConfig.DEFAULT);
     List<Raw> responses =
         rawResponses(
-            "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+            GET_BASIN
+                + "Content-Length: 3\r\n\r\nabc"
                 + "POST /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\n"
                 + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
-                + "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\n"
+                + GET_BASIN
                 + "Content-Length: 18446744073709551617\r\n\r\nX"
                 + SMUGGLED);
     assertThat(responses).extracting(r -> r.status).containsExactly(200, 405, 400);
@@ -88,9 +89,10 @@ class HardeningTest extends EdgeTestBase {
     stubs.answer("getBasinConfig", BasinConfig.DEFAULT);
     List<Raw> responses =
         rawResponses(
-            "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\nContent-Length:  007 \r\n\r\n"
+            GET_BASIN
+                + "Content-Length:  007 \r\n\r\n"
                 + "abcdefg"
-                + "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\n"
+                + GET_BASIN
                 + "Content-Length: 2\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab");
     assertThat(responses).extracting(r -> r.status).containsExactly(200, 200);
   }
@@ -107,18 +109,7 @@ class HardeningTest extends EdgeTestBase {
   @Test
   void expectContinueWithADeclaredBodyOverTheLimitGets413InsteadOf100() throws Exception {
     try (Socket socket = new Socket("127.0.0.1", binding.localAddress().getPort())) {
-      socket.setSoTimeout(10_000);
-      socket
-          .getOutputStream()
-          .write(
-              ("POST /v1/streams/s/records HTTP/1.1\r\nHost: x\r\ns2-basin: my-basin-1\r\n"
-                      + "Content-Type: application/json\r\nExpect: 100-continue\r\n"
-                      + "Content-Length: "
-                      + (TEST_MAX_BODY + 1)
-                      + "\r\n\r\n")
-                  .getBytes(StandardCharsets.US_ASCII));
-      socket.getOutputStream().flush();
-      Raw first = readResponse(socket.getInputStream());
+      Raw first = sendExpectContinueHead(socket, "", TEST_MAX_BODY + 1);
       assertThat(first).isNotNull();
       assertThat(first.status).isEqualTo(413);
       assertThat(first.body).contains("\"code\":\"invalid\"");
@@ -131,23 +122,33 @@ class HardeningTest extends EdgeTestBase {
     stubs.answer("append", new AppendOutcome.Appended(ACK));
     byte[] body = "{\"records\":[{\"body\":\"hi\"}]}".getBytes(StandardCharsets.UTF_8);
     try (Socket socket = new Socket("127.0.0.1", binding.localAddress().getPort())) {
-      socket.setSoTimeout(10_000);
-      socket
-          .getOutputStream()
-          .write(
-              ("POST /v1/streams/s/records HTTP/1.1\r\nHost: x\r\ns2-basin: my-basin-1\r\n"
-                      + "Content-Type: application/json\r\nExpect: 100-continue\r\n"
-                      + "Connection: close\r\nContent-Length: "
-                      + body.length
-                      + "\r\n\r\n")
-                  .getBytes(StandardCharsets.US_ASCII));
-      socket.getOutputStream().flush();
-      Raw first = readResponse(socket.getInputStream());
+      Raw first = sendExpectContinueHead(socket, "Connection: close\r\n", body.length);
       assertThat(first.status).isEqualTo(100);
       socket.getOutputStream().write(body);
       socket.getOutputStream().flush();
       assertThat(readResponse(socket.getInputStream()).status).isEqualTo(200);
     }
+  }
+
+  /**
+   * Sends the head of a JSON append that expects 100-continue, with {@code moreHeaders} (each
+   * ending in CRLF) before its {@code Content-Length}; answers the first response.
+   */
+  private static Raw sendExpectContinueHead(Socket socket, String moreHeaders, long contentLength)
+      throws IOException {
+    socket.setSoTimeout(10_000);
+    socket
+        .getOutputStream()
+        .write(
+            ("POST /v1/streams/s/records HTTP/1.1\r\nHost: x\r\ns2-basin: my-basin-1\r\n"
+                    + "Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                    + moreHeaders
+                    + "Content-Length: "
+                    + contentLength
+                    + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+    socket.getOutputStream().flush();
+    return readResponse(socket.getInputStream());
   }
 
   // ------------------------------------------------------------------------------------------
@@ -156,16 +157,7 @@ class HardeningTest extends EdgeTestBase {
   @Test
   void corsPreflightHeadersAppearOnceAndAllowAnyOriginWithoutCredentials() throws Exception {
     HttpResponse<byte[]> preflight =
-        send(
-            "OPTIONS",
-            "/v1/streams",
-            null,
-            "Origin",
-            "https://evil.example",
-            "Access-Control-Request-Method",
-            "POST",
-            "Access-Control-Request-Headers",
-            "content-type, s2-basin");
+        preflight("https://evil.example", "POST", "content-type, s2-basin");
     assertThat(preflight.statusCode()).isEqualTo(200);
     for (String name :
         List.of(

@@ -99,16 +99,7 @@ class TransportTest extends EdgeTestBase {
         .contains("s2-provision-result");
 
     HttpResponse<byte[]> preflight =
-        send(
-            "OPTIONS",
-            "/v1/streams",
-            null,
-            "Origin",
-            "https://console.example",
-            "Access-Control-Request-Method",
-            "POST",
-            "Access-Control-Request-Headers",
-            "content-type, s2-basin, s2-request-token");
+        preflight("https://console.example", "POST", "content-type, s2-basin, s2-request-token");
     assertThat(preflight.statusCode()).isEqualTo(200);
     assertThat(preflight.headers().allValues("access-control-allow-origin")).containsExactly("*");
     assertThat(preflight.headers().allValues("access-control-allow-methods"))
@@ -370,28 +361,21 @@ class TransportTest extends EdgeTestBase {
     BasinInfo basin = new BasinInfo("my-basin-1", null, T0, null);
     io.millrace.core.api.StreamInfo stream =
         new io.millrace.core.api.StreamInfo("s", T0, null, null);
+    var createdBasin =
+        new io.millrace.core.api.Provisioned<>(basin, io.millrace.core.api.ProvisionResult.CREATED);
+    var createdStream =
+        new io.millrace.core.api.Provisioned<>(
+            stream, io.millrace.core.api.ProvisionResult.CREATED);
     stubs
         .answer("listBasins", manyBasins(1))
-        .answer(
-            "createBasin",
-            new io.millrace.core.api.Provisioned<>(
-                basin, io.millrace.core.api.ProvisionResult.CREATED))
-        .answer(
-            "ensureBasin",
-            new io.millrace.core.api.Provisioned<>(
-                basin, io.millrace.core.api.ProvisionResult.CREATED))
+        .answer("createBasin", createdBasin)
+        .answer("ensureBasin", createdBasin)
         .answer("getBasinConfig", io.millrace.core.config.BasinConfig.DEFAULT)
         .answer("reconfigureBasin", io.millrace.core.config.BasinConfig.DEFAULT)
         .answer("deleteBasin", null)
         .answer("listStreams", new ListPage<>(List.of(stream), false))
-        .answer(
-            "createStream",
-            new io.millrace.core.api.Provisioned<>(
-                stream, io.millrace.core.api.ProvisionResult.CREATED))
-        .answer(
-            "ensureStream",
-            new io.millrace.core.api.Provisioned<>(
-                stream, io.millrace.core.api.ProvisionResult.CREATED))
+        .answer("createStream", createdStream)
+        .answer("ensureStream", createdStream)
         .answer("getStreamConfig", io.millrace.core.config.StreamConfig.SYSTEM_DEFAULT)
         .answer("reconfigureStream", io.millrace.core.config.StreamConfig.SYSTEM_DEFAULT)
         .answer("deleteStream", null)
