@@ -181,6 +181,23 @@ abstract class EdgeTestBase {
     assertThat(json(response).get("code").asText()).as(as).isEqualTo(code);
   }
 
+  /** A request made for one case of a table. */
+  interface CaseRequest {
+    HttpResponse<byte[]> send(String testCase) throws Exception;
+  }
+
+  /**
+   * Sends {@code request} for each of {@code cases}: each must be refused with {@code status} and
+   * {@code code}, and none may reach a service.
+   */
+  static void assertEachRefused(List<String> cases, CaseRequest request, int status, String code)
+      throws Exception {
+    for (String testCase : cases) {
+      assertError(request.send(testCase), status, code, testCase);
+    }
+    assertThat(stubs.invocations()).isEmpty();
+  }
+
   static String contentType(HttpResponse<byte[]> response) {
     return response.headers().firstValue("content-type").orElse(null);
   }
