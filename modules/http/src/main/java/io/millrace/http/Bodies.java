@@ -4,7 +4,6 @@ import com.github.luben.zstd.ZstdInputStream;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
@@ -124,18 +123,11 @@ final class Bodies {
         gzip
             ? new GZIPInputStream(new ByteArrayInputStream(data))
             : new ZstdInputStream(new ByteArrayInputStream(data))) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, data.length * 2));
-      byte[] buf = new byte[16 * 1024];
-      long total = 0;
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        total += n;
-        if (total > maxBytes) {
-          throw new RequestBodyTooLargeException(maxBytes);
-        }
-        out.write(buf, 0, n);
-      }
-      return out.toByteArray();
+      return Compressed.readAtMost(
+          in,
+          maxBytes,
+          Math.max(64, data.length * 2),
+          () -> new RequestBodyTooLargeException(maxBytes));
     } catch (IOException | RuntimeException e) {
       if (e instanceof RequestBodyTooLargeException tooLarge) {
         throw tooLarge;

@@ -1,7 +1,6 @@
 package io.millrace.http;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.List;
 
@@ -54,9 +53,7 @@ public record EdgeSettings(
    * reference.conf} for keys the root lacks.
    */
   public static EdgeSettings fromConfig(Config root) {
-    Config c =
-        root.withFallback(ConfigFactory.defaultReference(EdgeSettings.class.getClassLoader()))
-            .getConfig("millrace.http");
+    Config c = HttpSettings.section(root, "millrace.http");
     return new EdgeSettings(
         c.getBytes("max-request-body-bytes"),
         c.getBytes("max-drain-bytes"),

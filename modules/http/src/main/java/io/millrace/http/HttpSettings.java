@@ -42,9 +42,7 @@ public record HttpSettings(String host, int port, Path tlsCert, Path tlsKey) {
    * falling back to this module's {@code reference.conf}.
    */
   public static HttpSettings fromConfig(Config root) {
-    Config c =
-        root.withFallback(ConfigFactory.defaultReference(HttpSettings.class.getClassLoader()))
-            .getConfig("millrace.http");
+    Config c = HttpSettings.section(root, "millrace.http");
     return new HttpSettings(
         c.getString("host"),
         c.getInt("port"),
@@ -57,5 +55,14 @@ public record HttpSettings(String host, int port, Path tlsCert, Path tlsKey) {
       return null;
     }
     return Path.of(c.getString(key));
+  }
+
+  /**
+   * The config at {@code path} in {@code root}, falling back to this module's {@code
+   * reference.conf} for keys the root lacks.
+   */
+  static Config section(Config root, String path) {
+    return root.withFallback(ConfigFactory.defaultReference(HttpSettings.class.getClassLoader()))
+        .getConfig(path);
   }
 }

@@ -44,41 +44,18 @@ final class Queries {
    * unary read is always bounded); {@code wait} is capped at 60 s and null when absent.
    */
   static ReadRequest unaryReadRequest(QueryParams q) {
-    Long seqNum = q.u64("seq_num");
-    Long timestamp = q.u64("timestamp");
-    Long tailOffset = q.u64("tail_offset");
-    Boolean clamp = q.bool("clamp");
-    Long count = q.u64("count");
-    Long bytes = q.u64("bytes");
-    Long until = q.u64("until");
-    Long wait = q.u32("wait");
-
-    int starts =
-        (seqNum != null ? 1 : 0) + (timestamp != null ? 1 : 0) + (tailOffset != null ? 1 : 0);
-    if (starts > 1) {
-      throw S2Exception.invalid("at most one of seq_num, timestamp and tail_offset may be given");
-    }
-    ReadStart start;
-    if (seqNum != null) {
-      start = new ReadStart.SeqNum(seqNum);
-    } else if (timestamp != null) {
-      start = new ReadStart.Timestamp(timestamp);
-      if (until != null && until <= timestamp) {
-        throw S2Exception.invalid(
-            "until (" + until + ") must be greater than the start timestamp (" + timestamp + ")");
-      }
-    } else {
-      start = new ReadStart.TailOffset(tailOffset == null ? 0 : tailOffset);
-    }
+    ReadParams p = readParams(q);
     long cappedCount =
-        count == null ? Limits.MAX_BATCH_RECORDS : Math.min(count, Limits.MAX_BATCH_RECORDS);
+        p.count() == null
+            ? Limits.MAX_BATCH_RECORDS
+            : Math.min(p.count(), Limits.MAX_BATCH_RECORDS);
     long cappedBytes =
-        bytes == null
+        p.bytes() == null
             ? Limits.MAX_BATCH_METERED_BYTES
-            : Math.min(bytes, Limits.MAX_BATCH_METERED_BYTES);
-    Integer cappedWait = wait == null ? null : (int) Math.min(wait, Limits.MAX_UNARY_WAIT_SECS);
-    return new ReadRequest(
-        start, clamp != null && clamp, cappedCount, cappedBytes, until, cappedWait);
+            : Math.min(p.bytes(), Limits.MAX_BATCH_METERED_BYTES);
+    Integer cappedWait =
+        p.waitSecs() == null ? null : (int) Math.min(p.waitSecs(), Limits.MAX_UNARY_WAIT_SECS);
+    return new ReadRequest(p.start(), p.clamp(), cappedCount, cappedBytes, p.until(), cappedWait);
   }
 
   /**
@@ -86,6 +63,20 @@ final class Queries {
    * but limits apply to the whole session and are not capped, and {@code wait} is not capped.
    */
   static ReadSession.Params sessionReadParams(QueryParams q) {
+    ReadParams p = readParams(q);
+    return new ReadSession.Params(
+        p.start(), p.clamp(), p.count(), p.bytes(), p.until(), p.waitSecs());
+  }
+
+  /** The read parameters as given, uncapped; {@code wait} is null when absent. */
+  private record ReadParams(
+      ReadStart start, boolean clamp, Long count, Long bytes, Long until, Long waitSecs) {}
+
+  /**
+   * Parses every read parameter (400 {@code bad_query}) before checking them together (422 {@code
+   * invalid}): at most one start; none is a tail offset of 0.
+   */
+  private static ReadParams readParams(QueryParams q) {
     Long seqNum = q.u64("seq_num");
     Long timestamp = q.u64("timestamp");
     Long tailOffset = q.u64("tail_offset");
@@ -111,7 +102,7 @@ final class Queries {
     } else {
       start = new ReadStart.TailOffset(tailOffset == null ? 0 : tailOffset);
     }
-    return new ReadSession.Params(start, clamp != null && clamp, count, bytes, until, wait);
+    return new ReadParams(start, clamp != null && clamp, count, bytes, until, wait);
   }
 
   private static String firstProblem(String a, String b) {

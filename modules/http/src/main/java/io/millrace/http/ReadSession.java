@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -191,33 +192,24 @@ final class ReadSession {
       return done(new Heartbeat(tail));
     }
     if (ended || limitReached()) {
-      ended = true;
-      return CompletableFuture.completedFuture(Optional.empty());
+      return end();
     }
     if (checkTailNext) {
       checkTailNext = false;
-      return records
-          .checkTail(basin, stream)
-          .handle(
-              (tail, err) -> {
-                if (err != null) {
-                  return endOrFail(err);
-                }
-                long next = ((ReadStart.SeqNum) start).seqNum();
-                if (next >= tail.seqNum()) {
-                  if (!params.canFollow()) {
-                    ended = true;
-                    return CompletableFuture.<Optional<Event>>completedFuture(Optional.empty());
-                  }
-                  reachTail(tail);
-                }
-                return next();
-              })
-          .thenCompose(x -> x);
+      return withTail(
+          tail -> {
+            long next = ((ReadStart.SeqNum) start).seqNum();
+            if (next >= tail.seqNum()) {
+              if (!params.canFollow()) {
+                return end();
+              }
+              reachTail(tail);
+            }
+            return next();
+          });
     }
     if (atTail && clock.getAsLong() >= idleDeadline) {
-      ended = true;
-      return CompletableFuture.completedFuture(Optional.empty());
+      return end();
     }
     int reqCount =
         (int)
@@ -256,51 +248,40 @@ final class ReadSession {
   private CompletionStage<Optional<Event>> onOutcome(ReadOutcome outcome, int reqCount) {
     if (outcome instanceof ReadOutcome.RangeNotSatisfiable) {
       // Only a session that cannot follow reads without waiting: it is at the tail.
-      ended = true;
-      return CompletableFuture.completedFuture(Optional.empty());
+      return end();
     }
     ReadBatch batch = ((ReadOutcome.Batch) outcome).batch();
     List<SequencedRecord> recs = batch.records();
     if (recs.isEmpty()) {
       if (batch.tail() != null) {
         // A live batch cut entirely by until.
-        ended = true;
-        return CompletableFuture.completedFuture(Optional.empty());
+        return end();
       }
       // A long-poll that timed out, or a catch-up read stopped by until: ask the tail.
-      return records
-          .checkTail(basin, stream)
-          .handle(
-              (tail, err) -> {
-                if (err != null) {
-                  return endOrFail(err);
-                }
-                long next = nextSeqNum();
-                if (next < 0 || next < tail.seqNum()) {
-                  // Records exist past the position but none came back: either they arrived
-                  // just after a long-poll ended (read again, once), or until or the byte limit
-                  // stops the session.
-                  if (retriedAhead || (next < 0 && params.until() != null)) {
-                    ended = true;
-                    return CompletableFuture.<Optional<Event>>completedFuture(Optional.empty());
-                  }
-                  retriedAhead = true;
-                  return next();
-                }
-                if (!atTail) {
-                  if (!params.canFollow()) {
-                    ended = true;
-                    return CompletableFuture.<Optional<Event>>completedFuture(Optional.empty());
-                  }
-                  reachTail(tail);
-                  pendingHeartbeat = null;
-                } else if (clock.getAsLong() >= idleDeadline) {
-                  ended = true;
-                  return CompletableFuture.<Optional<Event>>completedFuture(Optional.empty());
-                }
-                return done(new Heartbeat(tail));
-              })
-          .thenCompose(x -> x);
+      return withTail(
+          tail -> {
+            long next = nextSeqNum();
+            if (next < 0 || next < tail.seqNum()) {
+              // Records exist past the position but none came back: either they arrived
+              // just after a long-poll ended (read again, once), or until or the byte limit
+              // stops the session.
+              if (retriedAhead || (next < 0 && params.until() != null)) {
+                return end();
+              }
+              retriedAhead = true;
+              return next();
+            }
+            if (!atTail) {
+              if (!params.canFollow()) {
+                return end();
+              }
+              reachTail(tail);
+              pendingHeartbeat = null;
+            } else if (clock.getAsLong() >= idleDeadline) {
+              return end();
+            }
+            return done(new Heartbeat(tail));
+          });
     }
     retriedAhead = false;
     long bytes = 0;
@@ -364,10 +345,24 @@ final class ReadSession {
             || s.code() == ErrorCode.STREAM_DELETION_PENDING
             || s.code() == ErrorCode.BASIN_NOT_FOUND
             || s.code() == ErrorCode.BASIN_DELETION_PENDING)) {
-      ended = true;
-      return CompletableFuture.completedFuture(Optional.empty());
+      return end();
     }
     return CompletableFuture.failedFuture(cause);
+  }
+
+  /** Checks the tail, then goes on with {@code onTail}; a failure ends or fails the session. */
+  private CompletionStage<Optional<Event>> withTail(
+      Function<StreamPosition, CompletionStage<Optional<Event>>> onTail) {
+    return records
+        .checkTail(basin, stream)
+        .handle((tail, err) -> err != null ? endOrFail(err) : onTail.apply(tail))
+        .thenCompose(x -> x);
+  }
+
+  /** Ends the session normally. */
+  private CompletionStage<Optional<Event>> end() {
+    ended = true;
+    return CompletableFuture.completedFuture(Optional.empty());
   }
 
   private static CompletionStage<Optional<Event>> done(Event e) {

@@ -1,5 +1,6 @@
 package io.millrace.http;
 
+import com.google.protobuf.MessageLite;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
@@ -8,6 +9,7 @@ import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.record.AppendInput;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
@@ -51,18 +53,13 @@ final class RecordEndpoints {
               + (ct == null ? "none" : ct));
     }
     // The record service validates the batch (AppendValidation) before anything else: 422 invalid.
-    boolean protobufOut = Media.acceptKind(request) == Media.Kind.PROTOBUF;
     return records
         .append(basin, stream, input)
         .thenApply(
             outcome -> {
               if (outcome instanceof AppendOutcome.Appended a) {
-                return protobufOut
-                    ? Responses.bytes(
-                        200,
-                        Media.protobufResponseType(request),
-                        ProtoCodec.toProto(a.ack()).toByteArray())
-                    : Responses.json(200, JsonCodec.appendAck(a.ack()));
+                return ok(
+                    request, () -> ProtoCodec.toProto(a.ack()), () -> JsonCodec.appendAck(a.ack()));
               }
               return ErrorMapper.appendConditionFailed(outcome);
             });
@@ -81,22 +78,30 @@ final class RecordEndpoints {
     }
     RecordFormat format = RecordFormat.fromHeader(call.header(RecordFormat.HEADER));
     ReadRequest readRequest = Queries.unaryReadRequest(call.query());
-    boolean protobufOut = accept == Media.Kind.PROTOBUF;
     return records
         .read(basin, stream, readRequest)
         .thenApply(
             outcome -> {
               if (outcome instanceof ReadOutcome.Batch b) {
-                return protobufOut
-                    ? Responses.bytes(
-                        200,
-                        Media.protobufResponseType(request),
-                        ProtoCodec.toProto(b.batch()).toByteArray())
-                    : Responses.json(200, JsonCodec.readBatch(b.batch(), format));
+                return ok(
+                    request,
+                    () -> ProtoCodec.toProto(b.batch()),
+                    () -> JsonCodec.readBatch(b.batch(), format));
               }
               return ErrorMapper.rangeNotSatisfiable(
                   ((ReadOutcome.RangeNotSatisfiable) outcome).tail());
             });
+  }
+
+  /**
+   * A 200 answer in protobuf when the request accepts it first, else in JSON: only that one is
+   * encoded.
+   */
+  private static HttpResponse ok(
+      HttpRequest request, Supplier<? extends MessageLite> proto, Supplier<byte[]> json) {
+    return Media.acceptKind(request) == Media.Kind.PROTOBUF
+        ? Responses.bytes(200, Media.protobufResponseType(request), proto.get().toByteArray())
+        : Responses.json(200, json.get());
   }
 
   CompletionStage<HttpResponse> checkTail(Call call, String name) {

@@ -1,11 +1,7 @@
 package io.millrace.http;
 
 import com.github.luben.zstd.Zstd;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Locale;
-import java.util.zip.GZIPOutputStream;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -93,19 +89,9 @@ final class ResponseCompression {
       return response;
     }
     byte[] plain = strict.getData().toArray();
-    byte[] encoded = coding == Coding.ZSTD ? Zstd.compress(plain, 3) : gzip(plain);
+    byte[] encoded = coding == Coding.ZSTD ? Zstd.compress(plain, 3) : Compressed.gzip(plain);
     HttpResponse r = response.withEntity(HttpEntities.create(entity.getContentType(), encoded));
     r = Responses.withHeader(r, "Content-Encoding", coding.wire);
     return Responses.withHeader(r, "Vary", "Accept-Encoding");
-  }
-
-  private static byte[] gzip(byte[] plain) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(plain.length / 2 + 64);
-    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-      gz.write(plain);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
   }
 }

@@ -82,16 +82,12 @@ final class S2Router {
     }
     if (n >= 2 && segments.get(1).equals("basins")) {
       if (n == 2) {
-        return pick(
-            method,
-            List.of("GET", "POST"),
-            List.of(Endpoint.LIST_BASINS, Endpoint.CREATE_BASIN),
-            null);
+        return pick(method, COLLECTION, List.of(Endpoint.LIST_BASINS, Endpoint.CREATE_BASIN), null);
       }
       if (n == 3) {
         return pick(
             method,
-            List.of("GET", "PUT", "PATCH", "DELETE"),
+            RESOURCE,
             List.of(
                 Endpoint.GET_BASIN_CONFIG,
                 Endpoint.ENSURE_BASIN,
@@ -103,16 +99,13 @@ final class S2Router {
     if (n >= 2 && segments.get(1).equals("streams")) {
       if (n == 2) {
         return pick(
-            method,
-            List.of("GET", "POST"),
-            List.of(Endpoint.LIST_STREAMS, Endpoint.CREATE_STREAM),
-            null);
+            method, COLLECTION, List.of(Endpoint.LIST_STREAMS, Endpoint.CREATE_STREAM), null);
       }
       String stream = segments.get(2);
       if (n == 3) {
         return pick(
             method,
-            List.of("GET", "PUT", "PATCH", "DELETE"),
+            RESOURCE,
             List.of(
                 Endpoint.GET_STREAM_CONFIG,
                 Endpoint.ENSURE_STREAM,
@@ -121,8 +114,7 @@ final class S2Router {
             stream);
       }
       if (n == 4 && segments.get(3).equals("records")) {
-        return pick(
-            method, List.of("GET", "POST"), List.of(Endpoint.READ, Endpoint.APPEND), stream);
+        return pick(method, COLLECTION, List.of(Endpoint.READ, Endpoint.APPEND), stream);
       }
       if (n == 5 && segments.get(3).equals("records") && segments.get(4).equals("tail")) {
         return pick(method, List.of("GET"), List.of(Endpoint.CHECK_TAIL), stream);
@@ -131,6 +123,13 @@ final class S2Router {
     return new NotFound();
   }
 
+  /** The methods of a collection (list or read, create or append). */
+  private static final List<String> COLLECTION = List.of("GET", "POST");
+
+  /** The methods of a basin or stream (get, ensure, reconfigure, delete). */
+  private static final List<String> RESOURCE = List.of("GET", "PUT", "PATCH", "DELETE");
+
+  /** The endpoint at the index of {@code method} in {@code methods}, else the methods allowed. */
   private static Match pick(
       String method, List<String> methods, List<Endpoint> endpoints, String name) {
     int i = methods.indexOf(method);

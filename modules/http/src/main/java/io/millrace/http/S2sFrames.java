@@ -5,14 +5,11 @@ import com.github.luben.zstd.ZstdInputStream;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -106,7 +103,7 @@ final class S2sFrames {
     return switch (c) {
       case NONE -> payload;
       case ZSTD -> Zstd.compress(payload, 3);
-      case GZIP -> gzip(payload);
+      case GZIP -> Compressed.gzip(payload);
     };
   }
 
@@ -119,17 +116,13 @@ final class S2sFrames {
         c == Compression.ZSTD
             ? new ZstdInputStream(new ByteArrayInputStream(payload))
             : new GZIPInputStream(new ByteArrayInputStream(payload))) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(payload.length * 4, 1 << 16));
-      byte[] buf = new byte[16 * 1024];
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        if (out.size() + n > MAX_PAYLOAD_BYTES) {
-          throw new S2Exception(
-              ErrorCode.BAD_FRAME, "decompressed frame payload exceeds " + MAX_PAYLOAD_BYTES);
-        }
-        out.write(buf, 0, n);
-      }
-      return out.toByteArray();
+      return Compressed.readAtMost(
+          in,
+          MAX_PAYLOAD_BYTES,
+          Math.min(payload.length * 4, 1 << 16),
+          () ->
+              new S2Exception(
+                  ErrorCode.BAD_FRAME, "decompressed frame payload exceeds " + MAX_PAYLOAD_BYTES));
     } catch (IOException | RuntimeException e) {
       if (e instanceof S2Exception s) {
         throw s;
@@ -138,16 +131,6 @@ final class S2sFrames {
           ErrorCode.BAD_FRAME,
           "frame payload is not valid " + c.name().toLowerCase(java.util.Locale.ROOT) + " data");
     }
-  }
-
-  private static byte[] gzip(byte[] plain) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(plain.length / 2 + 64);
-    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-      gz.write(plain);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
   }
 
   /**

@@ -1,7 +1,6 @@
 package io.millrace.http;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 
 /**
@@ -20,9 +19,7 @@ public record SessionSettings(Duration heartbeatMin, Duration heartbeatMax, int 
 
   /** Reads {@code millrace.http.sessions.*}, falling back to this module's reference.conf. */
   public static SessionSettings fromConfig(Config root) {
-    Config c =
-        root.withFallback(ConfigFactory.defaultReference(SessionSettings.class.getClassLoader()))
-            .getConfig("millrace.http.sessions");
+    Config c = HttpSettings.section(root, "millrace.http.sessions");
     return new SessionSettings(
         c.getDuration("heartbeat-min"),
         c.getDuration("heartbeat-max"),

@@ -36,6 +36,18 @@ class ControlPlaneTest extends EdgeTestBase {
 
   // ---------------------------------------------------------------------------- basins
 
+  /** Creates a basin with a JSON {@code body}. */
+  private static HttpResponse<byte[]> createBasin(String body, String... headers) throws Exception {
+    return sendJson("POST", "/v1/basins", body, headers);
+  }
+
+  /**
+   * Creates basin my-basin-1 from raw bytes, sent with {@code headers} (a Content-Type or none).
+   */
+  private static HttpResponse<byte[]> createBasinRaw(String... headers) throws Exception {
+    return send("POST", "/v1/basins", "{\"basin\":\"my-basin-1\"}".getBytes(), headers);
+  }
+
   @Test
   void listBasinsReturnsBasinInfosAndPassesTheFilters() throws Exception {
     stubs.answer(
@@ -76,23 +88,19 @@ class ControlPlaneTest extends EdgeTestBase {
 
   @Test
   void invalidListQueriesAreBadQuery() throws Exception {
-    for (String q :
+    assertEachRefused(
         List.of(
-            "?prefix=UPPER", "?start_after=-x", "?limit=abc", "?limit=-1", "?prefix=a&prefix=b")) {
-      HttpResponse<byte[]> r = get("/v1/basins" + q);
-      assertThat(r.statusCode()).as(q).isEqualTo(400);
-      assertThat(json(r).get("code").asText()).as(q).isEqualTo("bad_query");
-    }
-    assertThat(stubs.invocations()).isEmpty();
+            "?prefix=UPPER", "?start_after=-x", "?limit=abc", "?limit=-1", "?prefix=a&prefix=b"),
+        q -> get("/v1/basins" + q),
+        400,
+        "bad_query");
   }
 
   @Test
   void createBasinPassesNameConfigAndTokenAndAnswers201Created() throws Exception {
     stubs.answer("createBasin", new Provisioned<>(BASIN_INFO, ProvisionResult.CREATED));
     HttpResponse<byte[]> r =
-        sendJson(
-            "POST",
-            "/v1/basins",
+        createBasin(
             """
             {"basin": "my-basin-1", "scope": "aws:us-east-1", "location": null, "future": [1],
              "config": {"default_stream_config": {"storage_class": "standard",
@@ -121,7 +129,7 @@ class ControlPlaneTest extends EdgeTestBase {
   @Test
   void createBasinReplayAnswers201Noop() throws Exception {
     stubs.answer("createBasin", new Provisioned<>(BASIN_INFO, ProvisionResult.NOOP));
-    HttpResponse<byte[]> r = sendJson("POST", "/v1/basins", "{\"basin\":\"my-basin-1\"}");
+    HttpResponse<byte[]> r = createBasin("{\"basin\":\"my-basin-1\"}");
     assertThat(r.statusCode()).isEqualTo(201);
     assertThat(r.headers().firstValue("s2-provision-result")).contains("noop");
     assertThat(stubs.only("createBasin").arg(1)).isEqualTo(BasinConfig.DEFAULT);
@@ -131,10 +139,8 @@ class ControlPlaneTest extends EdgeTestBase {
   @Test
   void createBasinWithTooLongRequestTokenIsBadHeader() throws Exception {
     HttpResponse<byte[]> r =
-        sendJson(
-            "POST", "/v1/basins", "{\"basin\":\"my-basin-1\"}", "s2-request-token", "x".repeat(37));
-    assertThat(r.statusCode()).isEqualTo(400);
-    assertThat(json(r).get("code").asText()).isEqualTo("bad_header");
+        createBasin("{\"basin\":\"my-basin-1\"}", "s2-request-token", "x".repeat(37));
+    assertError(r, 400, "bad_header");
     assertThat(stubs.invocations()).isEmpty();
   }
 
@@ -164,22 +170,14 @@ class ControlPlaneTest extends EdgeTestBase {
             "{\"basin\": \"my-basin-1\", \"config\": {\"default_stream_config\":"
                 + " {\"retention_policy\": {\"age\": 1, \"infinite\": {}}}}}");
     for (String body : bodies) {
-      HttpResponse<byte[]> r = sendJson("POST", "/v1/basins", body);
+      HttpResponse<byte[]> r = createBasin(body);
       assertThat(r.statusCode()).as(body).isEqualTo(400);
       assertThat(contentType(r)).isEqualTo("application/json");
       assertThat(json(r).get("code").asText()).as(body).isEqualTo("bad_json");
     }
-    HttpResponse<byte[]> noType =
-        send("POST", "/v1/basins", "{\"basin\":\"my-basin-1\"}".getBytes());
-    assertThat(noType.statusCode()).isEqualTo(400);
-    assertThat(json(noType).get("code").asText()).isEqualTo("bad_json");
-    HttpResponse<byte[]> textType =
-        send(
-            "POST",
-            "/v1/basins",
-            "{\"basin\":\"my-basin-1\"}".getBytes(),
-            "Content-Type",
-            "text/plain");
+    HttpResponse<byte[]> noType = createBasinRaw();
+    assertError(noType, 400, "bad_json");
+    HttpResponse<byte[]> textType = createBasinRaw("Content-Type", "text/plain");
     assertThat(textType.statusCode()).isEqualTo(400);
     assertThat(stubs.invocations()).isEmpty();
   }
@@ -188,40 +186,31 @@ class ControlPlaneTest extends EdgeTestBase {
   void vendorJsonContentTypesAreJson() throws Exception {
     stubs.answer("createBasin", new Provisioned<>(BASIN_INFO, ProvisionResult.CREATED));
     HttpResponse<byte[]> r =
-        send(
-            "POST",
-            "/v1/basins",
-            "{\"basin\":\"my-basin-1\"}".getBytes(),
-            "Content-Type",
-            "application/vnd.s2+json; charset=utf-8");
+        createBasinRaw("Content-Type", "application/vnd.s2+json; charset=utf-8");
     assertThat(r.statusCode()).isEqualTo(201);
   }
 
   @Test
   void retentionAgeZeroIsInvalid() throws Exception {
     HttpResponse<byte[]> r =
-        sendJson(
-            "POST",
-            "/v1/basins",
+        createBasin(
             "{\"basin\":\"my-basin-1\",\"config\":{\"default_stream_config\":"
                 + "{\"retention_policy\":{\"age\":0}}}}");
-    assertThat(r.statusCode()).isEqualTo(422);
-    assertThat(json(r).get("code").asText()).isEqualTo("invalid");
+    assertError(r, 422, "invalid");
     assertThat(stubs.invocations()).isEmpty();
   }
 
   @Test
   void serviceErrorsKeepTheirCodeAndStatus() throws Exception {
     stubs.fail("createBasin", new S2Exception(ErrorCode.RESOURCE_ALREADY_EXISTS, "basin exists"));
-    HttpResponse<byte[]> r = sendJson("POST", "/v1/basins", "{\"basin\":\"my-basin-1\"}");
+    HttpResponse<byte[]> r = createBasin("{\"basin\":\"my-basin-1\"}");
     assertThat(r.statusCode()).isEqualTo(409);
     assertThat(json(r))
         .isEqualTo(json("{\"code\":\"resource_already_exists\",\"message\":\"basin exists\"}"));
 
     stubs.fail("getBasinConfig", new S2Exception(ErrorCode.BASIN_NOT_FOUND, "no such basin"));
     HttpResponse<byte[]> nf = get("/v1/basins/my-basin-9");
-    assertThat(nf.statusCode()).isEqualTo(404);
-    assertThat(json(nf).get("code").asText()).isEqualTo("basin_not_found");
+    assertError(nf, 404, "basin_not_found");
   }
 
   @Test
@@ -259,12 +248,11 @@ class ControlPlaneTest extends EdgeTestBase {
 
   @Test
   void invalidBasinNameInPathIsBadPath() throws Exception {
-    for (String name : List.of("UPPERCASE", "short", "-leading-dash", "under_score")) {
-      HttpResponse<byte[]> r = get("/v1/basins/" + name);
-      assertThat(r.statusCode()).as(name).isEqualTo(400);
-      assertThat(json(r).get("code").asText()).isEqualTo("bad_path");
-    }
-    assertThat(stubs.invocations()).isEmpty();
+    assertEachRefused(
+        List.of("UPPERCASE", "short", "-leading-dash", "under_score"),
+        name -> get("/v1/basins/" + name),
+        400,
+        "bad_path");
   }
 
   @Test
@@ -367,14 +355,11 @@ class ControlPlaneTest extends EdgeTestBase {
   @Test
   void streamRoutesNeedAValidBasinHeader() throws Exception {
     HttpResponse<byte[]> missing = get("/v1/streams");
-    assertThat(missing.statusCode()).isEqualTo(400);
-    assertThat(json(missing).get("code").asText()).isEqualTo("bad_header");
+    assertError(missing, 400, "bad_header");
     HttpResponse<byte[]> invalid = get("/v1/streams/s", "s2-basin", "NOT a basin");
-    assertThat(invalid.statusCode()).isEqualTo(400);
-    assertThat(json(invalid).get("code").asText()).isEqualTo("bad_header");
+    assertError(invalid, 400, "bad_header");
     HttpResponse<byte[]> append = sendJson("POST", "/v1/streams/s/records", "{\"records\":[{}]}");
-    assertThat(append.statusCode()).isEqualTo(400);
-    assertThat(json(append).get("code").asText()).isEqualTo("bad_header");
+    assertError(append, 400, "bad_header");
     assertThat(get("/v1/streams/s/records/tail").statusCode()).isEqualTo(400);
     assertThat(stubs.invocations()).isEmpty();
   }
@@ -453,19 +438,17 @@ class ControlPlaneTest extends EdgeTestBase {
 
   @Test
   void createStreamWithInvalidNameOrUnknownModeIsBadJson() throws Exception {
-    for (String body :
+    assertEachRefused(
         List.of(
             "{\"stream\": \"..\"}",
             "{\"stream\": \"\"}",
             "{\"stream\": \"" + "x".repeat(513) + "\"}",
             "{\"stream\": \"s\", \"config\": {\"timestamping\": {\"mode\": \"later\"}}}",
             "{\"stream\": \"s\", \"config\": {\"timestamping\": {\"uncapped\": 1}}}",
-            "{\"stream\": \"s\", \"config\": {\"delete_on_empty\": {\"min_age_secs\": \"1\"}}}")) {
-      HttpResponse<byte[]> r = sendJson("POST", "/v1/streams", body, "s2-basin", BASIN);
-      assertThat(r.statusCode()).as(body).isEqualTo(400);
-      assertThat(json(r).get("code").asText()).as(body).isEqualTo("bad_json");
-    }
-    assertThat(stubs.invocations()).isEmpty();
+            "{\"stream\": \"s\", \"config\": {\"delete_on_empty\": {\"min_age_secs\": \"1\"}}}"),
+        body -> sendJson("POST", "/v1/streams", body, "s2-basin", BASIN),
+        400,
+        "bad_json");
   }
 
   @Test
@@ -507,8 +490,7 @@ class ControlPlaneTest extends EdgeTestBase {
       assertThat(json(r).get("code").asText()).as(name).isIn("bad_path", "not_found");
     }
     HttpResponse<byte[]> overlong = get("/v1/streams/" + "x".repeat(513), "s2-basin", BASIN);
-    assertThat(overlong.statusCode()).isEqualTo(400);
-    assertThat(json(overlong).get("code").asText()).isEqualTo("bad_path");
+    assertError(overlong, 400, "bad_path");
     assertThat(stubs.invocations()).isEmpty();
   }
 
@@ -579,8 +561,7 @@ class ControlPlaneTest extends EdgeTestBase {
         "getStreamConfig",
         new S2Exception(ErrorCode.STREAM_DELETION_PENDING, "stream is being deleted"));
     HttpResponse<byte[]> pending = get("/v1/streams/logs%2Fapp", "s2-basin", BASIN);
-    assertThat(pending.statusCode()).isEqualTo(409);
-    assertThat(json(pending).get("code").asText()).isEqualTo("stream_deletion_pending");
+    assertError(pending, 409, "stream_deletion_pending");
   }
 
   @Test

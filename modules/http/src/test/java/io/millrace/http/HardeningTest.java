@@ -16,7 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Issue 14 items 5 and 6: request framing that could smuggle requests behind a proxy, CORS answers
@@ -34,53 +38,31 @@ class HardeningTest extends EdgeTestBase {
   // ------------------------------------------------------------------------------------------
   // Content-Length framing
 
-  @Test
-  void contentLengthAboveTwoToTheSixtyFourIsRefusedNotWrappedAround() throws Exception {
-    stubs.answer("getBasinConfig", BasinConfig.DEFAULT);
-    // 2^64 + 1 wraps around to 1 in a 64-bit accumulator: "X" would be the body and the rest a
-    // second request.
-    List<Raw> responses =
-        rawResponses(
-            "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\n"
-                + "Content-Length: 18446744073709551617\r\n\r\nX"
-                + SMUGGLED);
-    assertRefusedOnce(responses);
+  /** The start of a request for a basin's config, before its framing headers. */
+  private static final String GET_BASIN = "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\n";
+
+  static Stream<Arguments> badContentLengths() {
+    return Stream.of(
+        // 2^64 + 1 wraps around to 1 in a 64-bit accumulator: "X" would be the body and the rest
+        // a second request.
+        Arguments.of(
+            "above two to the sixty-four, not wrapped around",
+            "Content-Length: 18446744073709551617\r\n\r\nX" + SMUGGLED),
+        Arguments.of(
+            "with inner whitespace, not concatenated", "Content-Length: 1 2\r\n\r\n0123456789ab"),
+        Arguments.of("with a sign", "Content-Length: +5\r\n\r\n01234"),
+        Arguments.of("differing duplicates", "Content-Length: 1\r\nContent-Length: 2\r\n\r\nXY"),
+        // Two values that a wrapping parser would both read as 1.
+        Arguments.of(
+            "differing duplicates that wrap to the same value",
+            "Content-Length: 1\r\nContent-Length: 18446744073709551617\r\n\r\nX" + SMUGGLED));
   }
 
-  @Test
-  void contentLengthWithInnerWhitespaceIsRefusedNotConcatenated() throws Exception {
+  @ParameterizedTest(name = "Content-Length {0} is refused")
+  @MethodSource("badContentLengths")
+  void aBadContentLengthIsRefused(String description, String framingAndBody) throws Exception {
     stubs.answer("getBasinConfig", BasinConfig.DEFAULT);
-    List<Raw> responses =
-        rawResponses(
-            "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\nContent-Length: 1 2\r\n\r\n"
-                + "0123456789ab");
-    assertRefusedOnce(responses);
-  }
-
-  @Test
-  void contentLengthWithASignIsRefused() throws Exception {
-    stubs.answer("getBasinConfig", BasinConfig.DEFAULT);
-    List<Raw> responses =
-        rawResponses(
-            "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\n01234");
-    assertRefusedOnce(responses);
-  }
-
-  @Test
-  void differingDuplicateContentLengthsAreRefused() throws Exception {
-    stubs.answer("getBasinConfig", BasinConfig.DEFAULT);
-    List<Raw> plain =
-        rawResponses(
-            "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\n"
-                + "Content-Length: 1\r\nContent-Length: 2\r\n\r\nXY");
-    assertRefusedOnce(plain);
-    // Two values that a wrapping parser would both read as 1.
-    List<Raw> wrapped =
-        rawResponses(
-            "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\n"
-                + "Content-Length: 1\r\nContent-Length: 18446744073709551617\r\n\r\nX"
-                + SMUGGLED);
-    assertRefusedOnce(wrapped);
+    assertRefusedOnce(rawResponses(GET_BASIN + framingAndBody));
   }
 
   @Test
@@ -88,10 +70,11 @@ class HardeningTest extends EdgeTestBase {
     stubs.answer("getBasinConfig", BasinConfig.DEFAULT);
     List<Raw> responses =
         rawResponses(
-            "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+            GET_BASIN
+                + "Content-Length: 3\r\n\r\nabc"
                 + "POST /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\n"
                 + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
-                + "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\n"
+                + GET_BASIN
                 + "Content-Length: 18446744073709551617\r\n\r\nX"
                 + SMUGGLED);
     assertThat(responses).extracting(r -> r.status).containsExactly(200, 405, 400);
@@ -106,9 +89,10 @@ class HardeningTest extends EdgeTestBase {
     stubs.answer("getBasinConfig", BasinConfig.DEFAULT);
     List<Raw> responses =
         rawResponses(
-            "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\nContent-Length:  007 \r\n\r\n"
+            GET_BASIN
+                + "Content-Length:  007 \r\n\r\n"
                 + "abcdefg"
-                + "GET /v1/basins/my-basin-1 HTTP/1.1\r\nHost: x\r\n"
+                + GET_BASIN
                 + "Content-Length: 2\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab");
     assertThat(responses).extracting(r -> r.status).containsExactly(200, 200);
   }
@@ -125,18 +109,7 @@ class HardeningTest extends EdgeTestBase {
   @Test
   void expectContinueWithADeclaredBodyOverTheLimitGets413InsteadOf100() throws Exception {
     try (Socket socket = new Socket("127.0.0.1", binding.localAddress().getPort())) {
-      socket.setSoTimeout(10_000);
-      socket
-          .getOutputStream()
-          .write(
-              ("POST /v1/streams/s/records HTTP/1.1\r\nHost: x\r\ns2-basin: my-basin-1\r\n"
-                      + "Content-Type: application/json\r\nExpect: 100-continue\r\n"
-                      + "Content-Length: "
-                      + (TEST_MAX_BODY + 1)
-                      + "\r\n\r\n")
-                  .getBytes(StandardCharsets.US_ASCII));
-      socket.getOutputStream().flush();
-      Raw first = readResponse(socket.getInputStream());
+      Raw first = sendExpectContinueHead(socket, "", TEST_MAX_BODY + 1);
       assertThat(first).isNotNull();
       assertThat(first.status).isEqualTo(413);
       assertThat(first.body).contains("\"code\":\"invalid\"");
@@ -149,23 +122,33 @@ class HardeningTest extends EdgeTestBase {
     stubs.answer("append", new AppendOutcome.Appended(ACK));
     byte[] body = "{\"records\":[{\"body\":\"hi\"}]}".getBytes(StandardCharsets.UTF_8);
     try (Socket socket = new Socket("127.0.0.1", binding.localAddress().getPort())) {
-      socket.setSoTimeout(10_000);
-      socket
-          .getOutputStream()
-          .write(
-              ("POST /v1/streams/s/records HTTP/1.1\r\nHost: x\r\ns2-basin: my-basin-1\r\n"
-                      + "Content-Type: application/json\r\nExpect: 100-continue\r\n"
-                      + "Connection: close\r\nContent-Length: "
-                      + body.length
-                      + "\r\n\r\n")
-                  .getBytes(StandardCharsets.US_ASCII));
-      socket.getOutputStream().flush();
-      Raw first = readResponse(socket.getInputStream());
+      Raw first = sendExpectContinueHead(socket, "Connection: close\r\n", body.length);
       assertThat(first.status).isEqualTo(100);
       socket.getOutputStream().write(body);
       socket.getOutputStream().flush();
       assertThat(readResponse(socket.getInputStream()).status).isEqualTo(200);
     }
+  }
+
+  /**
+   * Sends the head of a JSON append that expects 100-continue, with {@code moreHeaders} (each
+   * ending in CRLF) before its {@code Content-Length}; answers the first response.
+   */
+  private static Raw sendExpectContinueHead(Socket socket, String moreHeaders, long contentLength)
+      throws IOException {
+    socket.setSoTimeout(10_000);
+    socket
+        .getOutputStream()
+        .write(
+            ("POST /v1/streams/s/records HTTP/1.1\r\nHost: x\r\ns2-basin: my-basin-1\r\n"
+                    + "Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                    + moreHeaders
+                    + "Content-Length: "
+                    + contentLength
+                    + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+    socket.getOutputStream().flush();
+    return readResponse(socket.getInputStream());
   }
 
   // ------------------------------------------------------------------------------------------
@@ -174,16 +157,7 @@ class HardeningTest extends EdgeTestBase {
   @Test
   void corsPreflightHeadersAppearOnceAndAllowAnyOriginWithoutCredentials() throws Exception {
     HttpResponse<byte[]> preflight =
-        send(
-            "OPTIONS",
-            "/v1/streams",
-            null,
-            "Origin",
-            "https://evil.example",
-            "Access-Control-Request-Method",
-            "POST",
-            "Access-Control-Request-Headers",
-            "content-type, s2-basin");
+        preflight("https://evil.example", "POST", "content-type, s2-basin");
     assertThat(preflight.statusCode()).isEqualTo(200);
     for (String name :
         List.of(
@@ -211,7 +185,7 @@ class HardeningTest extends EdgeTestBase {
   void invalidUtf8InAPathSegmentIsBadPathNotAReplacementCharacter() throws Exception {
     stubs.answer("getStreamConfig", io.millrace.core.config.StreamConfig.SYSTEM_DEFAULT);
     stubs.answer("checkTail", new StreamPosition(0, 0));
-    for (String path :
+    assertEachRefused(
         List.of(
             "/v1/streams/%FF",
             "/v1/streams/%FE",
@@ -219,12 +193,10 @@ class HardeningTest extends EdgeTestBase {
             "/v1/streams/%ED%A0%80",
             "/v1/streams/%C0%AF",
             "/v1/streams/%FF/records/tail",
-            "/v1/basins/%FF")) {
-      HttpResponse<byte[]> r = get(path, "s2-basin", "my-basin-1");
-      assertThat(r.statusCode()).as(path).isEqualTo(400);
-      assertThat(json(r).get("code").asText()).as(path).isEqualTo("bad_path");
-    }
-    assertThat(stubs.invocations()).isEmpty();
+            "/v1/basins/%FF"),
+        path -> get(path, "s2-basin", "my-basin-1"),
+        400,
+        "bad_path");
 
     HttpResponse<byte[]> ok = get("/v1/streams/caf%C3%A9", "s2-basin", "my-basin-1");
     assertThat(ok.statusCode()).isEqualTo(200);
@@ -234,44 +206,16 @@ class HardeningTest extends EdgeTestBase {
   @Test
   void invalidUtf8InAPathIsBadPathOverHttp2Too() throws Exception {
     stubs.answer("getStreamConfig", io.millrace.core.config.StreamConfig.SYSTEM_DEFAULT);
-    org.apache.pekko.actor.typed.ActorSystem<Void> clientSystem =
-        org.apache.pekko.actor.typed.ActorSystem.create(
-            org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "h2-hardening-client");
-    try {
-      var flow =
-          org.apache.pekko.http.javadsl.Http.get(clientSystem)
-              .connectionTo("127.0.0.1")
-              .toPort(binding.localAddress().getPort())
-              .http2WithPriorKnowledge();
-      List<String> answers =
-          org.apache.pekko.stream.javadsl.Source.from(
-                  List.of(
-                      org.apache.pekko.http.javadsl.model.HttpRequest.GET("/v1/streams/%FF")
-                          .addHeader(
-                              org.apache.pekko.http.javadsl.model.headers.RawHeader.create(
-                                  "s2-basin", "my-basin-1"))))
-              .concat(org.apache.pekko.stream.javadsl.Source.never())
-              .via(flow)
-              .mapAsync(
-                  1,
-                  r ->
-                      r.entity()
-                          .toStrict(5000, clientSystem)
-                          .thenApply(
-                              e ->
-                                  r.protocol().value()
-                                      + " "
-                                      + r.status().intValue()
-                                      + " "
-                                      + e.getData().utf8String()))
-              .take(1)
-              .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), clientSystem)
-              .toCompletableFuture()
-              .get(20, java.util.concurrent.TimeUnit.SECONDS);
-      assertThat(answers.get(0)).startsWith("HTTP/2.0 400").contains("\"code\":\"bad_path\"");
-    } finally {
-      clientSystem.terminate();
-    }
+    List<org.apache.pekko.japi.Pair<String, String>> answers =
+        h2Exchange(
+            List.of(
+                org.apache.pekko.http.javadsl.model.HttpRequest.GET("/v1/streams/%FF")
+                    .addHeader(
+                        org.apache.pekko.http.javadsl.model.headers.RawHeader.create(
+                            "s2-basin", "my-basin-1"))));
+    assertThat(answers.get(0).first() + " " + answers.get(0).second())
+        .startsWith("HTTP/2.0 400")
+        .contains("\"code\":\"bad_path\"");
     assertThat(stubs.invocations()).isEmpty();
   }
 
@@ -279,8 +223,7 @@ class HardeningTest extends EdgeTestBase {
   void loneSurrogatesInJsonNamesAreBadJson() throws Exception {
     HttpResponse<byte[]> r =
         sendJson("POST", "/v1/streams", "{\"stream\":\"a\\ud800\"}", "s2-basin", "my-basin-1");
-    assertThat(r.statusCode()).isEqualTo(400);
-    assertThat(json(r).get("code").asText()).isEqualTo("bad_json");
+    assertError(r, 400, "bad_json");
     HttpResponse<byte[]> low =
         sendJson("POST", "/v1/streams", "{\"stream\":\"\\udc00b\"}", "s2-basin", "my-basin-1");
     assertThat(low.statusCode()).isEqualTo(400);
@@ -290,18 +233,15 @@ class HardeningTest extends EdgeTestBase {
   @Test
   void loneSurrogatesInJsonRecordsAreBadJsonAndNotAppended() throws Exception {
     stubs.answer("append", new AppendOutcome.Appended(ACK));
-    for (String body :
+    assertEachRefused(
         List.of(
             "{\"records\":[{\"body\":\"\\ud800\"}]}",
             "{\"records\":[{\"body\":\"ok\",\"headers\":[[\"\\udfff\",\"v\"]]}]}",
             "{\"records\":[{\"body\":\"ok\"}],\"fencing_token\":\"\\ud83d\"}",
-            "{\"records\":[{\"body\":\"ok\"}],\"\\ud800\":1}")) {
-      HttpResponse<byte[]> r =
-          sendJson("POST", "/v1/streams/s/records", body, "s2-basin", "my-basin-1");
-      assertThat(r.statusCode()).as(body).isEqualTo(400);
-      assertThat(json(r).get("code").asText()).as(body).isEqualTo("bad_json");
-    }
-    assertThat(stubs.invocations()).isEmpty();
+            "{\"records\":[{\"body\":\"ok\"}],\"\\ud800\":1}"),
+        body -> sendJson("POST", "/v1/streams/s/records", body, "s2-basin", "my-basin-1"),
+        400,
+        "bad_json");
 
     // A proper surrogate pair is a character like any other.
     HttpResponse<byte[]> pair =
@@ -339,8 +279,7 @@ class HardeningTest extends EdgeTestBase {
         io.millrace.core.S2Exception.from(
             new java.nio.file.NoSuchFileException("/var/lib/millrace/secret/chunk-0001")));
     HttpResponse<byte[]> r = get("/v1/basins/my-basin-1");
-    assertThat(r.statusCode()).isEqualTo(500);
-    assertThat(json(r).get("code").asText()).isEqualTo("other");
+    assertError(r, 500, "other");
     assertThat(json(r).get("message").asText())
         .doesNotContain("/var/lib")
         .doesNotContain("NoSuchFileException")

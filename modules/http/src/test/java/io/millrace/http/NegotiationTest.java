@@ -7,6 +7,8 @@ import io.millrace.core.S2Exception;
 import io.millrace.http.Media.Kind;
 import io.millrace.http.ResponseCompression.Coding;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class NegotiationTest {
 
@@ -29,23 +31,31 @@ class NegotiationTest {
         .isEqualTo(Kind.JSON);
   }
 
-  @Test
-  void zstdIsPreferredOverGzipAndZeroQualityRefuses() {
-    assertThat(ResponseCompression.choose(null)).isEqualTo(Coding.IDENTITY);
-    assertThat(ResponseCompression.choose("gzip")).isEqualTo(Coding.GZIP);
-    assertThat(ResponseCompression.choose("gzip, deflate, br, zstd")).isEqualTo(Coding.ZSTD);
-    assertThat(ResponseCompression.choose("zstd;q=0, gzip;q=0.5")).isEqualTo(Coding.GZIP);
-    assertThat(ResponseCompression.choose("br, deflate")).isEqualTo(Coding.IDENTITY);
-    assertThat(ResponseCompression.choose("identity")).isEqualTo(Coding.IDENTITY);
+  @ParameterizedTest(name = "Accept-Encoding {0} is {1}")
+  @CsvSource(
+      nullValues = "-",
+      value = {
+        "-,                        IDENTITY",
+        "gzip,                     GZIP",
+        "'gzip, deflate, br, zstd', ZSTD",
+        "'zstd;q=0, gzip;q=0.5',   GZIP",
+        "'br, deflate',            IDENTITY",
+        "identity,                 IDENTITY",
+      })
+  void zstdIsPreferredOverGzipAndZeroQualityRefuses(String acceptEncoding, Coding coding) {
+    assertThat(ResponseCompression.choose(acceptEncoding)).isEqualTo(coding);
+  }
+
+  @ParameterizedTest(name = "s2-format {0} is {1}")
+  @CsvSource(
+      nullValues = "-",
+      value = {"-, RAW", "raw, RAW", "json, RAW", "base64, BASE64", "json-binsafe, BASE64"})
+  void recordFormatsAndTheirAliases(String header, RecordFormat format) {
+    assertThat(RecordFormat.fromHeader(header)).isEqualTo(format);
   }
 
   @Test
-  void recordFormatsAndTheirAliases() {
-    assertThat(RecordFormat.fromHeader(null)).isEqualTo(RecordFormat.RAW);
-    assertThat(RecordFormat.fromHeader("raw")).isEqualTo(RecordFormat.RAW);
-    assertThat(RecordFormat.fromHeader("json")).isEqualTo(RecordFormat.RAW);
-    assertThat(RecordFormat.fromHeader("base64")).isEqualTo(RecordFormat.BASE64);
-    assertThat(RecordFormat.fromHeader("json-binsafe")).isEqualTo(RecordFormat.BASE64);
+  void anUnknownRecordFormatIsRefusedAndEachFormatEncodesBytes() {
     assertThatThrownBy(() -> RecordFormat.fromHeader("utf8"))
         .isInstanceOf(S2Exception.class)
         .hasMessageContaining("s2-format");

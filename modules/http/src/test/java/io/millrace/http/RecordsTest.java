@@ -34,6 +34,32 @@ class RecordsTest extends EdgeTestBase {
     return Base64.getEncoder().encodeToString(b);
   }
 
+  /** Appends {@code body} to {@link #RECORDS} in {@link #BASIN} as {@code contentType}. */
+  private static HttpResponse<byte[]> appendProto(byte[] body, String contentType, String accept)
+      throws Exception {
+    return send(
+        "POST", RECORDS, body, "Content-Type", contentType, "Accept", accept, "s2-basin", BASIN);
+  }
+
+  /** Appends a JSON {@code body} to {@link #RECORDS} in {@link #BASIN}. */
+  private static HttpResponse<byte[]> appendJson(String body, String... headers) throws Exception {
+    return sendJson("POST", RECORDS, body, inBasin(headers));
+  }
+
+  /** GETs {@link #RECORDS} followed by {@code suffix} in {@link #BASIN}. */
+  private static HttpResponse<byte[]> getRecords(String suffix, String... headers)
+      throws Exception {
+    return get(RECORDS + suffix, inBasin(headers));
+  }
+
+  private static String[] inBasin(String... headers) {
+    String[] all = new String[headers.length + 2];
+    all[0] = "s2-basin";
+    all[1] = BASIN;
+    System.arraycopy(headers, 0, all, 2, headers.length);
+    return all;
+  }
+
   private static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
@@ -44,17 +70,13 @@ class RecordsTest extends EdgeTestBase {
   void jsonAppendInRawFormatPassesRecordsAndConditionsAndAnswersTheAck() throws Exception {
     stubs.answer("append", new AppendOutcome.Appended(ACK));
     HttpResponse<byte[]> r =
-        sendJson(
-            "POST",
-            RECORDS,
+        appendJson(
             """
             {"records": [{"timestamp": 17, "headers": [["k", "v"], ["k2", ""]], "body": "hello"},
                          {"body": "ünïcode"},
                          {}],
              "match_seq_num": 3, "fencing_token": "fence-1"}
-            """,
-            "s2-basin",
-            BASIN);
+            """);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(contentType(r)).isEqualTo("application/json");
     assertThat(json(r))
@@ -88,9 +110,7 @@ class RecordsTest extends EdgeTestBase {
     stubs.answer("append", new AppendOutcome.Appended(ACK));
     for (String format : List.of("base64", "json-binsafe")) {
       HttpResponse<byte[]> r =
-          sendJson(
-              "POST",
-              RECORDS,
+          appendJson(
               "{\"records\": [{\"headers\": [[\""
                   + b64(utf8("name"))
                   + "\", \""
@@ -98,8 +118,6 @@ class RecordsTest extends EdgeTestBase {
                   + "\"]], \"body\": \""
                   + b64(BINARY)
                   + "\", \"timestamp\": null}], \"match_seq_num\": null}",
-              "s2-basin",
-              BASIN,
               "s2-format",
               format);
       assertThat(r.statusCode()).as(format).isEqualTo(200);
@@ -118,8 +136,8 @@ class RecordsTest extends EdgeTestBase {
   void rawAndJsonFormatsAreTheSame() throws Exception {
     stubs.answer("append", new AppendOutcome.Appended(ACK));
     String body = "{\"records\": [{\"body\": \"aGk=\"}]}";
-    sendJson("POST", RECORDS, body, "s2-basin", BASIN, "s2-format", "raw");
-    sendJson("POST", RECORDS, body, "s2-basin", BASIN, "s2-format", "json");
+    appendJson(body, "s2-format", "raw");
+    appendJson(body, "s2-format", "json");
     for (StubServices.Invocation inv : stubs.invocations()) {
       assertThat(((AppendInput) inv.arg(2)).records().get(0).body()).isEqualTo(utf8("aGk="));
     }
@@ -128,32 +146,15 @@ class RecordsTest extends EdgeTestBase {
   @Test
   void badBase64IsInvalidAndUnknownFormatIsBadHeader() throws Exception {
     HttpResponse<byte[]> bad =
-        sendJson(
-            "POST",
-            RECORDS,
-            "{\"records\": [{\"body\": \"not base64!\"}]}",
-            "s2-basin",
-            BASIN,
-            "s2-format",
-            "base64");
-    assertThat(bad.statusCode()).isEqualTo(422);
-    assertThat(json(bad).get("code").asText()).isEqualTo("invalid");
+        appendJson("{\"records\": [{\"body\": \"not base64!\"}]}", "s2-format", "base64");
+    assertError(bad, 422, "invalid");
 
     HttpResponse<byte[]> unknown =
-        sendJson(
-            "POST",
-            RECORDS,
-            "{\"records\": [{\"body\": \"x\"}]}",
-            "s2-basin",
-            BASIN,
-            "s2-format",
-            "hex");
-    assertThat(unknown.statusCode()).isEqualTo(400);
-    assertThat(json(unknown).get("code").asText()).isEqualTo("bad_header");
+        appendJson("{\"records\": [{\"body\": \"x\"}]}", "s2-format", "hex");
+    assertError(unknown, 400, "bad_header");
 
-    HttpResponse<byte[]> readUnknown = get(RECORDS, "s2-basin", BASIN, "s2-format", "BASE64");
-    assertThat(readUnknown.statusCode()).isEqualTo(400);
-    assertThat(json(readUnknown).get("code").asText()).isEqualTo("bad_header");
+    HttpResponse<byte[]> readUnknown = getRecords("", "s2-format", "BASE64");
+    assertError(readUnknown, 400, "bad_header");
     assertThat(stubs.invocations()).isEmpty();
   }
 
@@ -177,14 +178,12 @@ class RecordsTest extends EdgeTestBase {
             "{\"records\": [{}], \"fencing_token\": 7}",
             "{\"records\": [{}], \"records\": [{}]}");
     for (String body : bodies) {
-      HttpResponse<byte[]> r = sendJson("POST", RECORDS, body, "s2-basin", BASIN);
-      assertThat(r.statusCode()).as(body).isEqualTo(400);
-      assertThat(json(r).get("code").asText()).as(body).isEqualTo("bad_json");
+      HttpResponse<byte[]> r = appendJson(body);
+      assertError(r, 400, "bad_json", body);
     }
     HttpResponse<byte[]> noType =
         send("POST", RECORDS, utf8("{\"records\":[{}]}"), "s2-basin", BASIN);
-    assertThat(noType.statusCode()).isEqualTo(400);
-    assertThat(json(noType).get("code").asText()).isEqualTo("bad_json");
+    assertError(noType, 400, "bad_json");
     assertThat(stubs.invocations()).isEmpty();
   }
 
@@ -192,13 +191,9 @@ class RecordsTest extends EdgeTestBase {
   void u64MaximumSaturatesInsteadOfFailing() throws Exception {
     stubs.answer("append", new AppendOutcome.Appended(ACK));
     HttpResponse<byte[]> r =
-        sendJson(
-            "POST",
-            RECORDS,
+        appendJson(
             "{\"records\": [{\"timestamp\": 18446744073709551615}],"
-                + " \"match_seq_num\": 9223372036854775807}",
-            "s2-basin",
-            BASIN);
+                + " \"match_seq_num\": 9223372036854775807}");
     assertThat(r.statusCode()).isEqualTo(200);
     AppendInput input = (AppendInput) stubs.only("append").arg(2);
     assertThat(input.records().get(0).timestamp()).isEqualTo(Long.MAX_VALUE);
@@ -207,17 +202,15 @@ class RecordsTest extends EdgeTestBase {
 
   @Test
   void invalidBatchesAre422BeforeReachingTheService() throws Exception {
-    for (String body :
+    assertEachRefused(
         List.of(
             "{\"records\": []}",
             "{\"records\": [{\"headers\": [[\"\", \"nope\"]]}]}",
             "{\"records\": [{\"headers\": [[\"\", \"fence\"], [\"a\", \"b\"]]}]}",
-            "{\"records\": [{}], \"fencing_token\": \"" + "x".repeat(37) + "\"}")) {
-      HttpResponse<byte[]> r = sendJson("POST", RECORDS, body, "s2-basin", BASIN);
-      assertThat(r.statusCode()).as(body).isEqualTo(422);
-      assertThat(json(r).get("code").asText()).isEqualTo("invalid");
-    }
-    assertThat(stubs.invocations()).isEmpty();
+            "{\"records\": [{}], \"fencing_token\": \"" + "x".repeat(37) + "\"}"),
+        body -> appendJson(body),
+        422,
+        "invalid");
   }
 
   private static s2.v1.AppendInput protoInput() {
@@ -240,16 +233,7 @@ class RecordsTest extends EdgeTestBase {
   void protobufAppendWithProtobufAcceptRoundTripsBinaryRecords() throws Exception {
     stubs.answer("append", new AppendOutcome.Appended(ACK));
     HttpResponse<byte[]> r =
-        send(
-            "POST",
-            RECORDS,
-            protoInput().toByteArray(),
-            "Content-Type",
-            "application/protobuf",
-            "Accept",
-            "application/protobuf",
-            "s2-basin",
-            BASIN);
+        appendProto(protoInput().toByteArray(), "application/protobuf", "application/protobuf");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(contentType(r)).isEqualTo("application/protobuf");
     s2.v1.AppendAck ack = s2.v1.AppendAck.parseFrom(r.body());
@@ -272,16 +256,7 @@ class RecordsTest extends EdgeTestBase {
   void xProtobufIsProtobufAndIsEchoedInTheResponse() throws Exception {
     stubs.answer("append", new AppendOutcome.Appended(ACK));
     HttpResponse<byte[]> r =
-        send(
-            "POST",
-            RECORDS,
-            protoInput().toByteArray(),
-            "Content-Type",
-            "application/x-protobuf",
-            "Accept",
-            "application/x-protobuf",
-            "s2-basin",
-            BASIN);
+        appendProto(protoInput().toByteArray(), "application/x-protobuf", "application/x-protobuf");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(contentType(r)).isEqualTo("application/x-protobuf");
     assertThat(s2.v1.AppendAck.parseFrom(r.body()).getEnd().getSeqNum()).isEqualTo(5);
@@ -291,29 +266,16 @@ class RecordsTest extends EdgeTestBase {
   void onlyTheFirstAcceptMediaTypeCounts() throws Exception {
     stubs.answer("append", new AppendOutcome.Appended(ACK));
     HttpResponse<byte[]> jsonFirst =
-        send(
-            "POST",
-            RECORDS,
+        appendProto(
             protoInput().toByteArray(),
-            "Content-Type",
             "application/protobuf",
-            "Accept",
-            "application/json, application/protobuf",
-            "s2-basin",
-            BASIN);
+            "application/json, application/protobuf");
     assertThat(jsonFirst.statusCode()).isEqualTo(200);
     assertThat(contentType(jsonFirst)).isEqualTo("application/json");
     assertThat(json(jsonFirst).get("end").get("seq_num").asLong()).isEqualTo(5);
 
     HttpResponse<byte[]> protoFirst =
-        sendJson(
-            "POST",
-            RECORDS,
-            "{\"records\":[{}]}",
-            "Accept",
-            "application/protobuf;q=0.9, application/json",
-            "s2-basin",
-            BASIN);
+        appendJson("{\"records\":[{}]}", "Accept", "application/protobuf;q=0.9, application/json");
     assertThat(contentType(protoFirst)).isEqualTo("application/protobuf");
     assertThat(s2.v1.AppendAck.parseFrom(protoFirst.body()).getStart().getSeqNum()).isEqualTo(3);
   }
@@ -321,16 +283,10 @@ class RecordsTest extends EdgeTestBase {
   @Test
   void malformedProtobufIsBadProto() throws Exception {
     HttpResponse<byte[]> r =
-        send(
-            "POST",
-            RECORDS,
+        appendProto(
             new byte[] {(byte) 0x0a, (byte) 0xff, 1, 2},
-            "Content-Type",
             "application/protobuf",
-            "Accept",
-            "application/protobuf",
-            "s2-basin",
-            BASIN);
+            "application/protobuf");
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(contentType(r)).isEqualTo("application/json");
     assertThat(json(r).get("code").asText()).isEqualTo("bad_proto");
@@ -341,16 +297,7 @@ class RecordsTest extends EdgeTestBase {
   void seqNumMismatchIs412WithTheExpectedSeqNum() throws Exception {
     stubs.answer("append", new AppendOutcome.SeqNumMismatch(42));
     HttpResponse<byte[]> r =
-        send(
-            "POST",
-            RECORDS,
-            protoInput().toByteArray(),
-            "Content-Type",
-            "application/protobuf",
-            "Accept",
-            "application/protobuf",
-            "s2-basin",
-            BASIN);
+        appendProto(protoInput().toByteArray(), "application/protobuf", "application/protobuf");
     assertThat(r.statusCode()).isEqualTo(412);
     assertThat(contentType(r)).isEqualTo("application/json");
     assertThat(json(r)).isEqualTo(json("{\"seq_num_mismatch\": 42}"));
@@ -359,9 +306,7 @@ class RecordsTest extends EdgeTestBase {
   @Test
   void fencingTokenMismatchIs412WithTheCurrentToken() throws Exception {
     stubs.answer("append", new AppendOutcome.FencingTokenMismatch("owner-2"));
-    HttpResponse<byte[]> r =
-        sendJson(
-            "POST", RECORDS, "{\"records\":[{}],\"fencing_token\":\"owner-1\"}", "s2-basin", BASIN);
+    HttpResponse<byte[]> r = appendJson("{\"records\":[{}],\"fencing_token\":\"owner-1\"}");
     assertThat(r.statusCode()).isEqualTo(412);
     assertThat(json(r)).isEqualTo(json("{\"fencing_token_mismatch\": \"owner-2\"}"));
   }
@@ -369,9 +314,8 @@ class RecordsTest extends EdgeTestBase {
   @Test
   void appendToAMissingStreamIs404() throws Exception {
     stubs.fail("append", new S2Exception(ErrorCode.STREAM_NOT_FOUND, "stream not found"));
-    HttpResponse<byte[]> r = sendJson("POST", RECORDS, "{\"records\":[{}]}", "s2-basin", BASIN);
-    assertThat(r.statusCode()).isEqualTo(404);
-    assertThat(json(r).get("code").asText()).isEqualTo("stream_not_found");
+    HttpResponse<byte[]> r = appendJson("{\"records\":[{}]}");
+    assertError(r, 404, "stream_not_found");
   }
 
   // ---------------------------------------------------------------------------- read
@@ -388,7 +332,7 @@ class RecordsTest extends EdgeTestBase {
   @Test
   void jsonReadInRawFormatDecodesLossilyAndOmitsEmptyHeadersAndBodies() throws Exception {
     stubs.answer("read", new ReadOutcome.Batch(BATCH));
-    HttpResponse<byte[]> r = get(RECORDS + "?seq_num=10", "s2-basin", BASIN);
+    HttpResponse<byte[]> r = getRecords("?seq_num=10");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(contentType(r)).isEqualTo("application/json");
     String lossy = new String(BINARY, StandardCharsets.UTF_8);
@@ -425,7 +369,7 @@ class RecordsTest extends EdgeTestBase {
   void jsonReadInBase64FormatRoundTripsBinaryDataAndShowsTheTailWhenPresent() throws Exception {
     stubs.answer(
         "read", new ReadOutcome.Batch(new ReadBatch(BATCH.records(), new StreamPosition(13, 502))));
-    HttpResponse<byte[]> r = get(RECORDS, "s2-basin", BASIN, "s2-format", "base64");
+    HttpResponse<byte[]> r = getRecords("", "s2-format", "base64");
     assertThat(r.statusCode()).isEqualTo(200);
     var body = json(r);
     assertThat(body.get("tail")).isEqualTo(json("{\"seq_num\": 13, \"timestamp\": 502}"));
@@ -444,7 +388,7 @@ class RecordsTest extends EdgeTestBase {
   @Test
   void jsonReadWithoutTailHasNoTailKey() throws Exception {
     stubs.answer("read", new ReadOutcome.Batch(new ReadBatch(List.of(), null)));
-    HttpResponse<byte[]> r = get(RECORDS + "?wait=5", "s2-basin", BASIN);
+    HttpResponse<byte[]> r = getRecords("?wait=5");
     assertThat(json(r)).isEqualTo(json("{\"records\": []}"));
   }
 
@@ -452,8 +396,7 @@ class RecordsTest extends EdgeTestBase {
   void protobufReadRoundTripsBinaryRecords() throws Exception {
     stubs.answer(
         "read", new ReadOutcome.Batch(new ReadBatch(BATCH.records(), new StreamPosition(13, 502))));
-    HttpResponse<byte[]> r =
-        get(RECORDS + "?seq_num=10", "s2-basin", BASIN, "Accept", "application/protobuf");
+    HttpResponse<byte[]> r = getRecords("?seq_num=10", "Accept", "application/protobuf");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(contentType(r)).isEqualTo("application/protobuf");
     s2.v1.ReadBatch batch = s2.v1.ReadBatch.parseFrom(r.body());
@@ -467,8 +410,7 @@ class RecordsTest extends EdgeTestBase {
     assertThat(batch.getTail().getSeqNum()).isEqualTo(13);
 
     stubs.answer("read", new ReadOutcome.Batch(BATCH));
-    HttpResponse<byte[]> noTail =
-        get(RECORDS, "s2-basin", BASIN, "Accept", "application/x-protobuf");
+    HttpResponse<byte[]> noTail = getRecords("", "Accept", "application/x-protobuf");
     assertThat(contentType(noTail)).isEqualTo("application/x-protobuf");
     assertThat(s2.v1.ReadBatch.parseFrom(noTail.body()).hasTail()).isFalse();
   }
@@ -476,7 +418,7 @@ class RecordsTest extends EdgeTestBase {
   @Test
   void readWithoutParametersStartsAtTheTailWithUnaryCaps() throws Exception {
     stubs.answer("read", new ReadOutcome.Batch(BATCH));
-    get(RECORDS, "s2-basin", BASIN);
+    getRecords("");
     StubServices.Invocation inv = stubs.only("read");
     assertThat(inv.arg(0)).isEqualTo(BASIN);
     assertThat(inv.arg(1)).isEqualTo("logs/app");
@@ -488,12 +430,9 @@ class RecordsTest extends EdgeTestBase {
   @Test
   void readParametersAreParsedAndCapped() throws Exception {
     stubs.answer("read", new ReadOutcome.Batch(BATCH));
-    get(
-        RECORDS + "?seq_num=5&count=5000&bytes=2000000&wait=100&clamp=true&until=99",
-        "s2-basin",
-        BASIN);
-    get(RECORDS + "?timestamp=7&count=3&bytes=100&wait=4&clamp=false&future=1", "s2-basin", BASIN);
-    get(RECORDS + "?tail_offset=12&count=0&bytes=0&wait=0", "s2-basin", BASIN);
+    getRecords("?seq_num=5&count=5000&bytes=2000000&wait=100&clamp=true&until=99");
+    getRecords("?timestamp=7&count=3&bytes=100&wait=4&clamp=false&future=1");
+    getRecords("?tail_offset=12&count=0&bytes=0&wait=0");
     assertThat(stubs.invocations())
         .extracting(i -> i.arg(2))
         .containsExactly(
@@ -504,23 +443,21 @@ class RecordsTest extends EdgeTestBase {
 
   @Test
   void moreThanOneStartOrUntilNotAfterTheTimestampIsInvalid() throws Exception {
-    for (String q :
+    assertEachRefused(
         List.of(
             "?seq_num=1&timestamp=2",
             "?seq_num=1&tail_offset=2",
             "?timestamp=1&tail_offset=2",
             "?timestamp=10&until=10",
-            "?timestamp=10&until=3")) {
-      HttpResponse<byte[]> r = get(RECORDS + q, "s2-basin", BASIN);
-      assertThat(r.statusCode()).as(q).isEqualTo(422);
-      assertThat(json(r).get("code").asText()).as(q).isEqualTo("invalid");
-    }
-    assertThat(stubs.invocations()).isEmpty();
+            "?timestamp=10&until=3"),
+        q -> getRecords(q),
+        422,
+        "invalid");
   }
 
   @Test
   void unparsableReadQueriesAreBadQuery() throws Exception {
-    for (String q :
+    assertEachRefused(
         List.of(
             "?seq_num=abc",
             "?seq_num=-1",
@@ -530,19 +467,16 @@ class RecordsTest extends EdgeTestBase {
             "?wait=4294967296",
             "?wait=-1",
             "?clamp=yes",
-            "?seq_num=1&seq_num=2")) {
-      HttpResponse<byte[]> r = get(RECORDS + q, "s2-basin", BASIN);
-      assertThat(r.statusCode()).as(q).isEqualTo(400);
-      assertThat(json(r).get("code").asText()).as(q).isEqualTo("bad_query");
-    }
-    assertThat(stubs.invocations()).isEmpty();
+            "?seq_num=1&seq_num=2"),
+        q -> getRecords(q),
+        400,
+        "bad_query");
   }
 
   @Test
   void readBeyondTheTailIs416WithTheTail() throws Exception {
     stubs.answer("read", new ReadOutcome.RangeNotSatisfiable(new StreamPosition(4, 99)));
-    HttpResponse<byte[]> r =
-        get(RECORDS + "?seq_num=10", "s2-basin", BASIN, "Accept", "application/protobuf");
+    HttpResponse<byte[]> r = getRecords("?seq_num=10", "Accept", "application/protobuf");
     assertThat(r.statusCode()).isEqualTo(416);
     assertThat(contentType(r)).isEqualTo("application/json");
     assertThat(json(r)).isEqualTo(json("{\"tail\": {\"seq_num\": 4, \"timestamp\": 99}}"));
@@ -551,15 +485,14 @@ class RecordsTest extends EdgeTestBase {
   @Test
   void checkTailAnswersTheTail() throws Exception {
     stubs.answer("checkTail", new StreamPosition(8, 123456));
-    HttpResponse<byte[]> r = get(RECORDS + "/tail", "s2-basin", BASIN);
+    HttpResponse<byte[]> r = getRecords("/tail");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(contentType(r)).isEqualTo("application/json");
     assertThat(json(r)).isEqualTo(json("{\"tail\": {\"seq_num\": 8, \"timestamp\": 123456}}"));
     assertThat(stubs.only("checkTail").args()).containsExactly(BASIN, "logs/app");
 
     stubs.fail("checkTail", new S2Exception(ErrorCode.STREAM_NOT_FOUND, "no such stream"));
-    HttpResponse<byte[]> nf = get(RECORDS + "/tail", "s2-basin", BASIN);
-    assertThat(nf.statusCode()).isEqualTo(404);
-    assertThat(json(nf).get("code").asText()).isEqualTo("stream_not_found");
+    HttpResponse<byte[]> nf = getRecords("/tail");
+    assertError(nf, 404, "stream_not_found");
   }
 }

@@ -10,51 +10,39 @@ import io.millrace.http.S2Router.NotFound;
 import io.millrace.http.S2Router.NotImplemented;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class S2RouterTest {
 
-  @Test
-  void everyEndpointIsReachedByItsMethodAndPath() {
-    assertThat(S2Router.route("GET", "/health")).isEqualTo(new Found(Endpoint.HEALTH, null));
-    assertThat(S2Router.route("GET", "/ping")).isEqualTo(new Found(Endpoint.HEALTH, null));
-    assertThat(S2Router.route("GET", "/v1/basins"))
-        .isEqualTo(new Found(Endpoint.LIST_BASINS, null));
-    assertThat(S2Router.route("POST", "/v1/basins"))
-        .isEqualTo(new Found(Endpoint.CREATE_BASIN, null));
-    assertThat(S2Router.route("GET", "/v1/basins/b1"))
-        .isEqualTo(new Found(Endpoint.GET_BASIN_CONFIG, "b1"));
-    assertThat(S2Router.route("PUT", "/v1/basins/b1"))
-        .isEqualTo(new Found(Endpoint.ENSURE_BASIN, "b1"));
-    assertThat(S2Router.route("PATCH", "/v1/basins/b1"))
-        .isEqualTo(new Found(Endpoint.RECONFIGURE_BASIN, "b1"));
-    assertThat(S2Router.route("DELETE", "/v1/basins/b1"))
-        .isEqualTo(new Found(Endpoint.DELETE_BASIN, "b1"));
-    assertThat(S2Router.route("GET", "/v1/streams"))
-        .isEqualTo(new Found(Endpoint.LIST_STREAMS, null));
-    assertThat(S2Router.route("POST", "/v1/streams"))
-        .isEqualTo(new Found(Endpoint.CREATE_STREAM, null));
-    assertThat(S2Router.route("GET", "/v1/streams/a%2Fb"))
-        .isEqualTo(new Found(Endpoint.GET_STREAM_CONFIG, "a/b"));
-    assertThat(S2Router.route("PUT", "/v1/streams/a%2Fb"))
-        .isEqualTo(new Found(Endpoint.ENSURE_STREAM, "a/b"));
-    assertThat(S2Router.route("PATCH", "/v1/streams/a%2Fb"))
-        .isEqualTo(new Found(Endpoint.RECONFIGURE_STREAM, "a/b"));
-    assertThat(S2Router.route("DELETE", "/v1/streams/a%2Fb"))
-        .isEqualTo(new Found(Endpoint.DELETE_STREAM, "a/b"));
-    assertThat(S2Router.route("POST", "/v1/streams/a%2Fb/records"))
-        .isEqualTo(new Found(Endpoint.APPEND, "a/b"));
-    assertThat(S2Router.route("GET", "/v1/streams/a%2Fb/records"))
-        .isEqualTo(new Found(Endpoint.READ, "a/b"));
-    assertThat(S2Router.route("GET", "/v1/streams/a%2Fb/records/tail"))
-        .isEqualTo(new Found(Endpoint.CHECK_TAIL, "a/b"));
-  }
-
-  @Test
-  void aStreamNamedRecordsOrTailIsStillAStream() {
-    assertThat(S2Router.route("GET", "/v1/streams/records"))
-        .isEqualTo(new Found(Endpoint.GET_STREAM_CONFIG, "records"));
-    assertThat(S2Router.route("GET", "/v1/streams/records%2Ftail/records/tail"))
-        .isEqualTo(new Found(Endpoint.CHECK_TAIL, "records/tail"));
+  @ParameterizedTest(name = "{0} {1} is {2} of {3}")
+  @CsvSource(
+      nullValues = "-",
+      value = {
+        "GET,    /health,                            HEALTH,             -",
+        "GET,    /ping,                              HEALTH,             -",
+        "GET,    /v1/basins,                         LIST_BASINS,        -",
+        "POST,   /v1/basins,                         CREATE_BASIN,       -",
+        "GET,    /v1/basins/b1,                      GET_BASIN_CONFIG,   b1",
+        "PUT,    /v1/basins/b1,                      ENSURE_BASIN,       b1",
+        "PATCH,  /v1/basins/b1,                      RECONFIGURE_BASIN,  b1",
+        "DELETE, /v1/basins/b1,                      DELETE_BASIN,       b1",
+        "GET,    /v1/streams,                        LIST_STREAMS,       -",
+        "POST,   /v1/streams,                        CREATE_STREAM,      -",
+        "GET,    /v1/streams/a%2Fb,                  GET_STREAM_CONFIG,  a/b",
+        "PUT,    /v1/streams/a%2Fb,                  ENSURE_STREAM,      a/b",
+        "PATCH,  /v1/streams/a%2Fb,                  RECONFIGURE_STREAM, a/b",
+        "DELETE, /v1/streams/a%2Fb,                  DELETE_STREAM,      a/b",
+        "POST,   /v1/streams/a%2Fb/records,          APPEND,             a/b",
+        "GET,    /v1/streams/a%2Fb/records,          READ,               a/b",
+        "GET,    /v1/streams/a%2Fb/records/tail,     CHECK_TAIL,         a/b",
+        // A stream named records or tail is still a stream.
+        "GET,    /v1/streams/records,                GET_STREAM_CONFIG,  records",
+        "GET,    /v1/streams/records%2Ftail/records/tail, CHECK_TAIL,    records/tail",
+      })
+  void everyEndpointIsReachedByItsMethodAndPath(
+      String method, String path, Endpoint endpoint, String name) {
+    assertThat(S2Router.route(method, path)).isEqualTo(new Found(endpoint, name));
   }
 
   @Test

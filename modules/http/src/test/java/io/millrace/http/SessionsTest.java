@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
-import com.typesafe.config.ConfigFactory;
 import io.millrace.core.record.SequencedRecord;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,14 +15,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * S2S and SSE sessions through the real edge over an in-memory record service: append sessions full
@@ -37,39 +40,32 @@ class SessionsTest {
   static final MemoryRecords records = new MemoryRecords();
   static final StubServices control = new StubServices();
 
+  static TestEdge edge;
   static ActorSystem<Void> system;
-  static ServerBinding binding;
   static int port;
   static HttpClient client;
 
   @BeforeAll
   static void start() throws Exception {
-    system =
-        ActorSystem.create(
-            Behaviors.empty(),
+    edge =
+        TestEdge.start(
             "sessions-test",
-            ConfigFactory.parseString(
-                    "millrace.http.sessions.heartbeat-min = 1s\n"
-                        + "millrace.http.sessions.heartbeat-max = 1s\n"
-                        // Sessions outlive the request timeout, which only bounds the time to
-                        // the response head.
-                        + "millrace.http.request-timeout = 2s\n"
-                        + "pekko.loglevel = WARNING")
-                .withFallback(ConfigFactory.load()));
-    binding =
-        S2HttpServer.bind(
-                system, new HttpSettings("127.0.0.1", 0), control, control, records, () -> true)
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
-    port = binding.localAddress().getPort();
+            "millrace.http.sessions.heartbeat-min = 1s\n"
+                + "millrace.http.sessions.heartbeat-max = 1s\n"
+                // Sessions outlive the request timeout, which only bounds the time to
+                // the response head.
+                + "millrace.http.request-timeout = 2s",
+            control,
+            records,
+            () -> true);
+    system = edge.system;
+    port = edge.port();
     client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    edge.close();
     records.close();
   }
 
@@ -79,6 +75,13 @@ class SessionsTest {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** Appends one record, then makes every read fail with a {@code storage} error. */
+  static void appendOneThenFailReadsWithDiskOnFire() throws Exception {
+    appendNow("a");
+    records.failReads(
+        new io.millrace.core.S2Exception(io.millrace.core.ErrorCode.STORAGE, "disk on fire"));
+  }
 
   static byte[] input(Long matchSeqNum, String... bodies) {
     s2.v1.AppendInput.Builder b = s2.v1.AppendInput.newBuilder();
@@ -244,38 +247,63 @@ class SessionsTest {
     assertThat(bodies()).hasSize(1000);
   }
 
-  @Test
-  void aFrameLongerThanTwoMebibytesIsABadFrame() throws Exception {
+  static Stream<Arguments> refusedFirstFrames() {
+    return Stream.of(
+        Arguments.of(
+            Named.of(
+                "a terminal frame from the client",
+                new byte[] {0, 0, 3, (byte) 0x80, 1, (byte) 0x90}),
+            400,
+            "bad_frame"),
+        Arguments.of(
+            Named.of(
+                "a compression the server did not offer",
+                S2sFrames.encode(input(null, "x".repeat(4000)), S2sFrames.Compression.ZSTD)
+                    .toArray()),
+            400,
+            "bad_frame"),
+        Arguments.of(
+            Named.of("an invalid batch (no records)", frame(input(null))), 422, "invalid"));
+  }
+
+  @ParameterizedTest(name = "{0} is {2}")
+  @MethodSource("refusedFirstFrames")
+  void aRefusedFirstFrameEndsTheSessionWithATerminalAndAppendsNothing(
+      byte[] first, int status, String code) throws Exception {
+    try (RawHttp1 c = appendSession()) {
+      c.chunk(first);
+      c.readHead();
+      assertThat(terminal(c.readFrame(), status).get("code").asText()).isEqualTo(code);
+    }
+    assertThat(bodies()).isEmpty();
+  }
+
+  static Stream<Arguments> refusedFramesAfterAnAck() {
+    return Stream.of(
+        Arguments.of(
+            Named.of("a frame longer than two mebibytes", new byte[] {0x20, 0, 1, 0}), // 2 MiB + 1
+            400,
+            "bad_frame"),
+        Arguments.of(
+            Named.of(
+                "an unparsable protobuf",
+                frame(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF})),
+            400,
+            "bad_proto"));
+  }
+
+  @ParameterizedTest(name = "{0} after an acked batch is {2}")
+  @MethodSource("refusedFramesAfterAnAck")
+  void aRefusedFrameAfterAnAckedBatchEndsTheSessionWithATerminal(
+      byte[] refused, int status, String code) throws Exception {
     try (RawHttp1 c = appendSession()) {
       c.chunk(frame(input(null, "before")));
-      c.chunk(new byte[] {0x20, 0, 1, 0}); // length 2 MiB + 1
+      c.chunk(refused);
       c.readHead();
       assertThat(ack(c.readFrame()).getEnd().getSeqNum()).isEqualTo(1);
-      assertThat(terminal(c.readFrame(), 400).get("code").asText()).isEqualTo("bad_frame");
+      assertThat(terminal(c.readFrame(), status).get("code").asText()).isEqualTo(code);
     }
     assertThat(bodies()).containsExactly("before");
-  }
-
-  @Test
-  void aTerminalFrameFromTheClientIsABadFrame() throws Exception {
-    try (RawHttp1 c = appendSession()) {
-      c.chunk(new byte[] {0, 0, 3, (byte) 0x80, 1, (byte) 0x90});
-      c.readHead();
-      assertThat(terminal(c.readFrame(), 400).get("code").asText()).isEqualTo("bad_frame");
-    }
-    assertThat(bodies()).isEmpty();
-  }
-
-  @Test
-  void aCompressionTheServerDidNotOfferIsABadFrame() throws Exception {
-    byte[] payload = input(null, "x".repeat(4000));
-    byte[] zstd = S2sFrames.encode(payload, S2sFrames.Compression.ZSTD).toArray();
-    try (RawHttp1 c = appendSession()) {
-      c.chunk(zstd);
-      c.readHead();
-      assertThat(terminal(c.readFrame(), 400).get("code").asText()).isEqualTo("bad_frame");
-    }
-    assertThat(bodies()).isEmpty();
   }
 
   @Test
@@ -289,28 +317,6 @@ class SessionsTest {
       assertThat(c.bodyEnded()).isTrue();
     }
     assertThat(bodies()).containsExactly("y".repeat(4000));
-  }
-
-  @Test
-  void anUnparsableProtobufIsBadProto() throws Exception {
-    try (RawHttp1 c = appendSession()) {
-      c.chunk(frame(input(null, "ok")));
-      c.chunk(frame(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF}));
-      c.readHead();
-      assertThat(ack(c.readFrame()).getEnd().getSeqNum()).isEqualTo(1);
-      assertThat(terminal(c.readFrame(), 400).get("code").asText()).isEqualTo("bad_proto");
-    }
-    assertThat(bodies()).containsExactly("ok");
-  }
-
-  @Test
-  void anInvalidBatchIsInvalid() throws Exception {
-    try (RawHttp1 c = appendSession()) {
-      c.chunk(frame(input(null))); // no records
-      c.readHead();
-      assertThat(terminal(c.readFrame(), 422).get("code").asText()).isEqualTo("invalid");
-    }
-    assertThat(bodies()).isEmpty();
   }
 
   @Test
@@ -598,9 +604,7 @@ class SessionsTest {
 
   @Test
   void aFailureMidSessionIsAnErrorEventWithoutDone() throws Exception {
-    appendNow("a");
-    records.failReads(
-        new io.millrace.core.S2Exception(io.millrace.core.ErrorCode.STORAGE, "disk on fire"));
+    appendOneThenFailReadsWithDiskOnFire();
     List<String> lines = sseLines("?seq_num=0");
     assertThat(lines.get(0)).isEqualTo("event: error");
     JsonNode error = MAPPER.readTree(lines.get(1).substring("data: ".length()));
@@ -611,9 +615,7 @@ class SessionsTest {
 
   @Test
   void aFailureMidSessionIsATerminalFrameInS2s() throws Exception {
-    appendNow("a");
-    records.failReads(
-        new io.millrace.core.S2Exception(io.millrace.core.ErrorCode.STORAGE, "disk on fire"));
+    appendOneThenFailReadsWithDiskOnFire();
     try (RawHttp1 c = new RawHttp1(port)) {
       c.get(RECORDS + "?seq_num=0", "Content-Type", "s2s/proto", "s2-basin", BASIN);
       c.readHead();

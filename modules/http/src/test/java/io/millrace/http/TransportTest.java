@@ -18,14 +18,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
-import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.Test;
 
 class TransportTest extends EdgeTestBase {
@@ -43,8 +39,7 @@ class TransportTest extends EdgeTestBase {
 
     ready.set(false);
     HttpResponse<byte[]> notReady = get("/health");
-    assertThat(notReady.statusCode()).isEqualTo(503);
-    assertThat(json(notReady).get("code").asText()).isEqualTo("unavailable");
+    assertError(notReady, 503, "unavailable");
     assertThat(get("/ping").statusCode()).isEqualTo(503);
   }
 
@@ -104,16 +99,7 @@ class TransportTest extends EdgeTestBase {
         .contains("s2-provision-result");
 
     HttpResponse<byte[]> preflight =
-        send(
-            "OPTIONS",
-            "/v1/streams",
-            null,
-            "Origin",
-            "https://console.example",
-            "Access-Control-Request-Method",
-            "POST",
-            "Access-Control-Request-Headers",
-            "content-type, s2-basin, s2-request-token");
+        preflight("https://console.example", "POST", "content-type, s2-basin, s2-request-token");
     assertThat(preflight.statusCode()).isEqualTo(200);
     assertThat(preflight.headers().allValues("access-control-allow-origin")).containsExactly("*");
     assertThat(preflight.headers().allValues("access-control-allow-methods"))
@@ -174,6 +160,21 @@ class TransportTest extends EdgeTestBase {
       new AppendAck(
           new StreamPosition(0, 10), new StreamPosition(1, 10), new StreamPosition(1, 10));
 
+  /** Appends {@code body} to stream {@code s}, compressed with {@code encoding}. */
+  private static HttpResponse<byte[]> appendEncoded(
+      byte[] body, String contentType, String encoding) throws Exception {
+    return send(
+        "POST",
+        "/v1/streams/s/records",
+        body,
+        "Content-Type",
+        contentType,
+        "Content-Encoding",
+        encoding,
+        "s2-basin",
+        "my-basin-1");
+  }
+
   private static byte[] gzip(byte[] data) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
@@ -187,30 +188,10 @@ class TransportTest extends EdgeTestBase {
     stubs.answer("append", new AppendOutcome.Appended(ACK));
     byte[] body = "{\"records\":[{\"body\":\"compressed\"}]}".getBytes(StandardCharsets.UTF_8);
 
-    HttpResponse<byte[]> g =
-        send(
-            "POST",
-            "/v1/streams/s/records",
-            gzip(body),
-            "Content-Type",
-            "application/json",
-            "Content-Encoding",
-            "gzip",
-            "s2-basin",
-            "my-basin-1");
+    HttpResponse<byte[]> g = appendEncoded(gzip(body), "application/json", "gzip");
     assertThat(g.statusCode()).isEqualTo(200);
 
-    HttpResponse<byte[]> z =
-        send(
-            "POST",
-            "/v1/streams/s/records",
-            Zstd.compress(body),
-            "Content-Type",
-            "application/json",
-            "Content-Encoding",
-            "zstd",
-            "s2-basin",
-            "my-basin-1");
+    HttpResponse<byte[]> z = appendEncoded(Zstd.compress(body), "application/json", "zstd");
     assertThat(z.statusCode()).isEqualTo(200);
 
     assertThat(stubs.invocations()).hasSize(2);
@@ -224,46 +205,14 @@ class TransportTest extends EdgeTestBase {
   @Test
   void undecodableCompressedBodiesAreBadRequestsNotServerErrors() throws Exception {
     HttpResponse<byte[]> g =
-        send(
-            "POST",
-            "/v1/streams/s/records",
-            "not gzip at all".getBytes(),
-            "Content-Type",
-            "application/json",
-            "Content-Encoding",
-            "gzip",
-            "s2-basin",
-            "my-basin-1");
-    assertThat(g.statusCode()).isEqualTo(400);
-    assertThat(json(g).get("code").asText()).isEqualTo("bad_json");
+        appendEncoded("not gzip at all".getBytes(), "application/json", "gzip");
+    assertError(g, 400, "bad_json");
 
-    HttpResponse<byte[]> z =
-        send(
-            "POST",
-            "/v1/streams/s/records",
-            "not zstd".getBytes(),
-            "Content-Type",
-            "application/protobuf",
-            "Content-Encoding",
-            "zstd",
-            "s2-basin",
-            "my-basin-1");
-    assertThat(z.statusCode()).isEqualTo(400);
-    assertThat(json(z).get("code").asText()).isEqualTo("bad_proto");
+    HttpResponse<byte[]> z = appendEncoded("not zstd".getBytes(), "application/protobuf", "zstd");
+    assertError(z, 400, "bad_proto");
 
-    HttpResponse<byte[]> br =
-        send(
-            "POST",
-            "/v1/streams/s/records",
-            "x".getBytes(),
-            "Content-Type",
-            "application/json",
-            "Content-Encoding",
-            "br",
-            "s2-basin",
-            "my-basin-1");
-    assertThat(br.statusCode()).isEqualTo(400);
-    assertThat(json(br).get("code").asText()).isEqualTo("bad_header");
+    HttpResponse<byte[]> br = appendEncoded("x".getBytes(), "application/json", "br");
+    assertError(br, 400, "bad_header");
     assertThat(stubs.invocations()).isEmpty();
   }
 
@@ -306,19 +255,8 @@ class TransportTest extends EdgeTestBase {
     java.util.Arrays.fill(big, (byte) ' ');
     byte[] bomb = gzip(big);
     assertThat(bomb.length).isLessThan(TEST_MAX_BODY);
-    HttpResponse<byte[]> r =
-        send(
-            "POST",
-            "/v1/streams/s/records",
-            bomb,
-            "Content-Type",
-            "application/json",
-            "Content-Encoding",
-            "gzip",
-            "s2-basin",
-            "my-basin-1");
-    assertThat(r.statusCode()).isEqualTo(413);
-    assertThat(json(r).get("code").asText()).isEqualTo("invalid");
+    HttpResponse<byte[]> r = appendEncoded(bomb, "application/json", "gzip");
+    assertError(r, 413, "invalid");
   }
 
   @Test
@@ -331,8 +269,7 @@ class TransportTest extends EdgeTestBase {
 
     stubs.fail("checkTail", new S2Exception(ErrorCode.STORAGE, "disk on fire"));
     HttpResponse<byte[]> s = get("/v1/streams/s/records/tail", "s2-basin", "my-basin-1");
-    assertThat(s.statusCode()).isEqualTo(500);
-    assertThat(json(s).get("code").asText()).isEqualTo("storage");
+    assertError(s, 500, "storage");
     assertThat(json(s).get("message").asText()).isEqualTo("disk on fire");
   }
 
@@ -341,39 +278,6 @@ class TransportTest extends EdgeTestBase {
    * response, "protocol status" and the body. A client system of its own keeps client and server
    * logs apart; each entity is read inside the stream, before the connection closes.
    */
-  private static List<org.apache.pekko.japi.Pair<String, String>> h2Exchange(
-      List<HttpRequest> requests) throws Exception {
-    org.apache.pekko.actor.typed.ActorSystem<Void> clientSystem =
-        org.apache.pekko.actor.typed.ActorSystem.create(
-            org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "h2-client");
-    try {
-      var flow =
-          Http.get(clientSystem)
-              .connectionTo("127.0.0.1")
-              .toPort(binding.localAddress().getPort())
-              .http2WithPriorKnowledge();
-      return Source.from(requests)
-          .concat(Source.never())
-          .via(flow)
-          .mapAsync(
-              1,
-              r ->
-                  r.entity()
-                      .toStrict(5000, clientSystem)
-                      .thenApply(
-                          e ->
-                              org.apache.pekko.japi.Pair.create(
-                                  r.protocol().value() + " " + r.status().intValue(),
-                                  e.getData().utf8String())))
-          .take(requests.size())
-          .runWith(Sink.seq(), clientSystem)
-          .toCompletableFuture()
-          .get(20, TimeUnit.SECONDS);
-    } finally {
-      clientSystem.terminate();
-    }
-  }
-
   @Test
   void cleartextHttp2WithPriorKnowledgeWorksOnTheSamePort() throws Exception {
     stubs.answer("checkTail", new StreamPosition(7, 70));
@@ -457,28 +361,21 @@ class TransportTest extends EdgeTestBase {
     BasinInfo basin = new BasinInfo("my-basin-1", null, T0, null);
     io.millrace.core.api.StreamInfo stream =
         new io.millrace.core.api.StreamInfo("s", T0, null, null);
+    var createdBasin =
+        new io.millrace.core.api.Provisioned<>(basin, io.millrace.core.api.ProvisionResult.CREATED);
+    var createdStream =
+        new io.millrace.core.api.Provisioned<>(
+            stream, io.millrace.core.api.ProvisionResult.CREATED);
     stubs
         .answer("listBasins", manyBasins(1))
-        .answer(
-            "createBasin",
-            new io.millrace.core.api.Provisioned<>(
-                basin, io.millrace.core.api.ProvisionResult.CREATED))
-        .answer(
-            "ensureBasin",
-            new io.millrace.core.api.Provisioned<>(
-                basin, io.millrace.core.api.ProvisionResult.CREATED))
+        .answer("createBasin", createdBasin)
+        .answer("ensureBasin", createdBasin)
         .answer("getBasinConfig", io.millrace.core.config.BasinConfig.DEFAULT)
         .answer("reconfigureBasin", io.millrace.core.config.BasinConfig.DEFAULT)
         .answer("deleteBasin", null)
         .answer("listStreams", new ListPage<>(List.of(stream), false))
-        .answer(
-            "createStream",
-            new io.millrace.core.api.Provisioned<>(
-                stream, io.millrace.core.api.ProvisionResult.CREATED))
-        .answer(
-            "ensureStream",
-            new io.millrace.core.api.Provisioned<>(
-                stream, io.millrace.core.api.ProvisionResult.CREATED))
+        .answer("createStream", createdStream)
+        .answer("ensureStream", createdStream)
         .answer("getStreamConfig", io.millrace.core.config.StreamConfig.SYSTEM_DEFAULT)
         .answer("reconfigureStream", io.millrace.core.config.StreamConfig.SYSTEM_DEFAULT)
         .answer("deleteStream", null)
