@@ -3,6 +3,7 @@ package io.millrace.engine;
 import static io.millrace.engine.DataPlaneFixture.BASIN;
 import static io.millrace.engine.DataPlaneFixture.START_MS;
 import static io.millrace.engine.DataPlaneFixture.acked;
+import static io.millrace.engine.DataPlaneFixture.appended;
 import static io.millrace.engine.DataPlaneFixture.await;
 import static io.millrace.engine.DataPlaneFixture.failure;
 import static io.millrace.engine.DataPlaneFixture.input;
@@ -62,7 +63,7 @@ class DurabilityFindingsTest {
   void aFailedWriteWhoseStreamletCannotBeSealedIsReportedAsMaybeDurableNotAsStorage() {
     DataPlane dp = node("millrace.engine.channels.write-retries = 0\n");
     String s = stream("unsealable");
-    acked(dp.append(BASIN, s, input("durable")));
+    appended(dp, s, "durable");
     metadata.fail("sealStreamlet", new IllegalStateException("metadata unreachable"));
     InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     CompletionStage<AppendOutcome> doomed = dp.append(BASIN, s, input("doomed"));
@@ -80,7 +81,7 @@ class DurabilityFindingsTest {
   void aFailedWriteIsReportedAsStorageOnceTheStreamletIsSealed() {
     DataPlane dp = node("millrace.engine.channels.write-retries = 0\n");
     String s = stream("sealable");
-    acked(dp.append(BASIN, s, input("durable")));
+    appended(dp, s, "durable");
     InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     CompletionStage<AppendOutcome> doomed = dp.append(BASIN, s, input("doomed"));
     Awaitility.await().until(() -> gate.heldCount() >= 1);
@@ -90,7 +91,7 @@ class DurabilityFindingsTest {
     assertThat(failure(doomed).code()).isEqualTo(ErrorCode.STORAGE);
     assertThat(await(fx.metadata.listStreamlets(idOf(s))))
         .anySatisfy(l -> assertThat(l.sealedNextSeqNum()).isEqualTo(1L));
-    assertThat(acked(dp.append(BASIN, s, input("next"))).start().seqNum()).isEqualTo(1);
+    assertThat(appended(dp, s, "next").start().seqNum()).isEqualTo(1);
     assertThat(readAll(dp, s)).containsExactly("durable", "next");
   }
 
@@ -101,7 +102,7 @@ class DurabilityFindingsTest {
     DataPlane dp = node("");
     String s = stream("ambiguous-create");
     String other = stream("same-channel");
-    acked(dp.append(BASIN, other, input("other-0")));
+    appended(dp, other, "other-0");
     java.util.concurrent.atomic.AtomicBoolean once =
         new java.util.concurrent.atomic.AtomicBoolean();
     metadata.on(
@@ -116,10 +117,10 @@ class DurabilityFindingsTest {
               new IllegalStateException("timed out after the write was applied"));
         });
 
-    assertThat(acked(dp.append(BASIN, s, input("a"))).start().seqNum()).isEqualTo(0);
-    assertThat(acked(dp.append(BASIN, s, input("b"))).start().seqNum()).isEqualTo(1);
+    assertThat(appended(dp, s, "a").start().seqNum()).isEqualTo(0);
+    assertThat(appended(dp, s, "b").start().seqNum()).isEqualTo(1);
     // The shared channel is healthy: the other stream keeps appending on it.
-    assertThat(acked(dp.append(BASIN, other, input("other-1"))).start().seqNum()).isEqualTo(1);
+    assertThat(appended(dp, other, "other-1").start().seqNum()).isEqualTo(1);
     assertThat(fx.objects.keys()).noneMatch(k -> k.startsWith("wal/") && isSeal(k));
     fx.nodes().get(0).crash();
 
@@ -144,7 +145,7 @@ class DurabilityFindingsTest {
 
     S2Exception e = failure(dp.append(BASIN, s, input("lost")));
     assertThat(e.code().retryable()).isTrue();
-    assertThat(acked(dp.append(BASIN, s, input("a"))).start().seqNum()).isEqualTo(0);
+    assertThat(appended(dp, s, "a").start().seqNum()).isEqualTo(0);
     assertThat(readAll(dp, s)).containsExactly("a");
   }
 
@@ -156,8 +157,8 @@ class DurabilityFindingsTest {
     DataPlane dp = node(overrides);
     String s = stream("partial-flush");
     String id = idOf(s);
-    acked(dp.append(BASIN, s, input("a")));
-    acked(dp.append(BASIN, s, input("b")));
+    appended(dp, s, "a");
+    appended(dp, s, "b");
     long activations = dp.metrics().snapshot().get("millrace_stream_activations_total");
     // The segment's object and index row are written; the state write then fails (a store blip).
     java.util.concurrent.atomic.AtomicInteger failedStateWrites =
@@ -173,7 +174,7 @@ class DurabilityFindingsTest {
     Awaitility.await().until(() -> failedStateWrites.get() >= 1);
     Awaitility.await().until(() -> !await(fx.metadata.listSegments(id)).isEmpty());
     // More records arrive before the store is back.
-    acked(dp.append(BASIN, s, input("c")));
+    appended(dp, s, "c");
     metadata.clear("putStreamState");
     for (long flushed : new long[] {2, 3}) {
       clock.advance(2_000);
@@ -186,7 +187,7 @@ class DurabilityFindingsTest {
     }
 
     // The same owner still holds the stream: it was never taken for superseded and reactivated.
-    assertThat(acked(dp.append(BASIN, s, input("d"))).start().seqNum()).isEqualTo(3);
+    assertThat(appended(dp, s, "d").start().seqNum()).isEqualTo(3);
     assertThat(dp.metrics().snapshot().get("millrace_stream_activations_total"))
         .isEqualTo(activations);
     // Every segment object written is in the index: none was left behind by a refused flush.
@@ -204,7 +205,7 @@ class DurabilityFindingsTest {
     DataPlane dp = node("");
     String s = stream("foreign-epoch");
     String id = idOf(s);
-    acked(dp.append(BASIN, s, input("a")));
+    appended(dp, s, "a");
     // The streamlet is sealed when the stream rotates or moves; force the next append to open one.
     dp.stop().toCompletableFuture().join();
     DataPlane next = node("");
@@ -312,7 +313,7 @@ class DurabilityFindingsTest {
     DataPlane dp = node("");
     String s = stream("erased");
     String id = idOf(s);
-    acked(dp.append(BASIN, s, input("before")));
+    appended(dp, s, "before");
     await(dp.erase(id));
     java.util.Set<String> keysAfterErase = new java.util.HashSet<>(fx.objects.keys());
 

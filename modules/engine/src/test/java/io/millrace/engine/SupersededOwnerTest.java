@@ -2,7 +2,7 @@ package io.millrace.engine;
 
 import static io.millrace.engine.DataPlaneFixture.BASIN;
 import static io.millrace.engine.DataPlaneFixture.START_MS;
-import static io.millrace.engine.DataPlaneFixture.acked;
+import static io.millrace.engine.DataPlaneFixture.appended;
 import static io.millrace.engine.DataPlaneFixture.await;
 import static io.millrace.engine.DataPlaneFixture.failure;
 import static io.millrace.engine.DataPlaneFixture.input;
@@ -80,16 +80,16 @@ class SupersededOwnerTest {
     fx.resolver.create(BASIN, "split", StreamConfig.EMPTY);
     String id = idOf("split");
     Node old = node();
-    assertThat(acked(old.dp().append(BASIN, "split", input("a0"))).start().seqNum()).isZero();
-    assertThat(acked(old.dp().append(BASIN, "split", input("a1"))).start().seqNum()).isEqualTo(1);
+    assertThat(appended(old.dp(), "split", "a0").start().seqNum()).isZero();
+    assertThat(appended(old.dp(), "split", "a1").start().seqNum()).isEqualTo(1);
 
     // A second owner activates (the first is paused, partitioned, or its handoff timed out).
     Node next = node();
-    assertThat(acked(next.dp().append(BASIN, "split", input("b0"))).start().seqNum()).isEqualTo(2);
-    assertThat(acked(next.dp().append(BASIN, "split", input("b1"))).start().seqNum()).isEqualTo(3);
+    assertThat(appended(next.dp(), "split", "b0").start().seqNum()).isEqualTo(2);
+    assertThat(appended(next.dp(), "split", "b1").start().seqNum()).isEqualTo(3);
     next.clock().advance(2_000);
     awaitSegments(id, "0-3");
-    assertThat(acked(next.dp().append(BASIN, "split", input("b2"))).start().seqNum()).isEqualTo(4);
+    assertThat(appended(next.dp(), "split", "b2").start().seqNum()).isEqualTo(4);
     next.clock().advance(2_000);
     awaitSegments(id, "0-3", "4-4");
     Awaitility.await()
@@ -115,13 +115,13 @@ class SupersededOwnerTest {
     fx.resolver.create(BASIN, "zombie", StreamConfig.EMPTY);
     String id = idOf("zombie");
     Node old = node();
-    assertThat(acked(old.dp().append(BASIN, "zombie", input("a0"))).start().seqNum()).isZero();
+    assertThat(appended(old.dp(), "zombie", "a0").start().seqNum()).isZero();
 
     Node next = node();
-    assertThat(acked(next.dp().append(BASIN, "zombie", input("b0"))).start().seqNum()).isEqualTo(1);
+    assertThat(appended(next.dp(), "zombie", "b0").start().seqNum()).isEqualTo(1);
     next.clock().advance(2_000);
     awaitSegments(id, "0-1");
-    assertThat(acked(next.dp().append(BASIN, "zombie", input("b1"))).start().seqNum()).isEqualTo(2);
+    assertThat(appended(next.dp(), "zombie", "b1").start().seqNum()).isEqualTo(2);
     next.clock().advance(2_000);
     awaitSegments(id, "0-1", "2-2");
     // The new owner's flushes deleted the streamlets of epochs 1 and 2: only the fence remains.

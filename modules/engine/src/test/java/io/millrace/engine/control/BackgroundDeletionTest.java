@@ -40,6 +40,19 @@ class BackgroundDeletionTest {
     return p;
   }
 
+  /**
+   * A plane deleting in the background every {@link #SWEEP}, with {@code streams} in test-basin.
+   */
+  private ControlPlane sweepingPlaneWith(String... streams) {
+    ControlPlane control = plane();
+    control.startBackgroundDeletion(eraser, SWEEP);
+    result(control.createBasin("test-basin", null, null));
+    for (String stream : streams) {
+      result(control.createStream("test-basin", stream, null, null));
+    }
+    return control;
+  }
+
   private String streamId(ControlPlane control, String basin, String stream) {
     return result(control.resolve(basin, stream, Access.READ)).streamId();
   }
@@ -50,11 +63,7 @@ class BackgroundDeletionTest {
 
   @Test
   void aDeletedStreamIsErasedThenRemovedAndItsNameCanBeCreatedAgainWithANewId() {
-    ControlPlane control = plane();
-    control.startBackgroundDeletion(eraser, SWEEP);
-    result(control.createBasin("test-basin", null, null));
-    result(control.createStream("test-basin", "orders", null, null));
-    result(control.createStream("test-basin", "keep", null, null));
+    ControlPlane control = sweepingPlaneWith("orders", "keep");
     String oldId = streamId(control, "test-basin", "orders");
 
     result(control.deleteStream("test-basin", "orders"));
@@ -124,11 +133,8 @@ class BackgroundDeletionTest {
 
   @Test
   void aFailedEraseIsRetriedAndTheRowStaysUntilTheDataIsGone() {
-    ControlPlane control = plane();
     eraser.failNext(2);
-    control.startBackgroundDeletion(eraser, SWEEP);
-    result(control.createBasin("test-basin", null, null));
-    result(control.createStream("test-basin", "orders", null, null));
+    ControlPlane control = sweepingPlaneWith("orders");
     String id = streamId(control, "test-basin", "orders");
 
     result(control.deleteStream("test-basin", "orders"));
@@ -140,11 +146,8 @@ class BackgroundDeletionTest {
 
   @Test
   void whileTheEraseKeepsFailingTheStreamStaysPendingDeletion() {
-    ControlPlane control = plane();
     eraser.failNext(Integer.MAX_VALUE);
-    control.startBackgroundDeletion(eraser, SWEEP);
-    result(control.createBasin("test-basin", null, null));
-    result(control.createStream("test-basin", "orders", null, null));
+    ControlPlane control = sweepingPlaneWith("orders");
 
     result(control.deleteStream("test-basin", "orders"));
 
@@ -157,11 +160,7 @@ class BackgroundDeletionTest {
 
   @Test
   void aLiveStreamIsNeverErased() {
-    ControlPlane control = plane();
-    control.startBackgroundDeletion(eraser, SWEEP);
-    result(control.createBasin("test-basin", null, null));
-    result(control.createStream("test-basin", "live", null, null));
-    result(control.createStream("test-basin", "dead", null, null));
+    ControlPlane control = sweepingPlaneWith("live", "dead");
     String deadId = streamId(control, "test-basin", "dead");
 
     result(control.deleteStream("test-basin", "dead"));
