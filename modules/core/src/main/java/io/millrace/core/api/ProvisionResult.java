@@ -1,17 +1,16 @@
 package io.millrace.core.api;
 
+import io.millrace.core.WireNames;
+
 /** The {@code s2-provision-result} of a create or ensure. */
 public enum ProvisionResult {
-  CREATED("created"),
-  UPDATED("updated"),
-  NOOP("noop");
+  CREATED,
+  UPDATED,
+  NOOP;
 
-  private final String wire;
+  private final String wire = WireNames.of(this);
 
-  ProvisionResult(String wire) {
-    this.wire = wire;
-  }
-
+  /** {@code created}, {@code updated} or {@code noop}. */
   public String wire() {
     return wire;
   }

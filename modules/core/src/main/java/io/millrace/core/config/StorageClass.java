@@ -1,26 +1,20 @@
 package io.millrace.core.config;
 
+import io.millrace.core.WireNames;
+
 /** Storage class of a stream; selects the channel group its appends go through. */
 public enum StorageClass {
-  STANDARD("standard"),
-  EXPRESS("express");
+  STANDARD,
+  EXPRESS;
 
-  private final String wire;
+  private final String wire = WireNames.of(this);
 
-  StorageClass(String wire) {
-    this.wire = wire;
-  }
-
+  /** {@code standard} or {@code express}. */
   public String wire() {
     return wire;
   }
 
   public static StorageClass fromWire(String s) {
-    for (StorageClass c : values()) {
-      if (c.wire.equals(s)) {
-        return c;
-      }
-    }
-    return null;
+    return WireNames.find(values(), s);
   }
 }

@@ -1,27 +1,21 @@
 package io.millrace.core.config;
 
+import io.millrace.core.WireNames;
+
 /** How record timestamps are chosen (spec section 3.1). */
 public enum TimestampingMode {
-  CLIENT_PREFER("client-prefer"),
-  CLIENT_REQUIRE("client-require"),
-  ARRIVAL("arrival");
+  CLIENT_PREFER,
+  CLIENT_REQUIRE,
+  ARRIVAL;
 
-  private final String wire;
+  private final String wire = WireNames.of(this);
 
-  TimestampingMode(String wire) {
-    this.wire = wire;
-  }
-
+  /** {@code client-prefer}, {@code client-require} or {@code arrival}. */
   public String wire() {
     return wire;
   }
 
   public static TimestampingMode fromWire(String s) {
-    for (TimestampingMode m : values()) {
-      if (m.wire.equals(s)) {
-        return m;
-      }
-    }
-    return null;
+    return WireNames.find(values(), s);
   }
 }
