@@ -1,17 +1,10 @@
 package io.millrace.core.api;
 
-import io.millrace.core.WireNames;
+import io.millrace.core.WireNamed;
 
 /** The {@code s2-provision-result} of a create or ensure. */
-public enum ProvisionResult {
+public enum ProvisionResult implements WireNamed {
   CREATED,
   UPDATED,
-  NOOP;
-
-  private final String wire = WireNames.of(this);
-
-  /** {@code created}, {@code updated} or {@code noop}. */
-  public String wire() {
-    return wire;
-  }
+  NOOP
 }

@@ -1,21 +1,14 @@
 package io.millrace.core.config;
 
-import io.millrace.core.WireNames;
+import io.millrace.core.WireNamed;
 
 /** How record timestamps are chosen (spec section 3.1). */
-public enum TimestampingMode {
+public enum TimestampingMode implements WireNamed {
   CLIENT_PREFER,
   CLIENT_REQUIRE,
   ARRIVAL;
 
-  private final String wire = WireNames.of(this);
-
-  /** {@code client-prefer}, {@code client-require} or {@code arrival}. */
-  public String wire() {
-    return wire;
-  }
-
   public static TimestampingMode fromWire(String s) {
-    return WireNames.find(values(), s);
+    return WireNamed.fromWire(values(), s);
   }
 }

@@ -7,7 +7,7 @@ import io.millrace.core.config.StorageClass;
 import io.millrace.core.config.TimestampingMode;
 import org.junit.jupiter.api.Test;
 
-class WireNamesTest {
+class WireNamedTest {
   @Test
   void theEnumsAreNamedOnTheWireAsTheS2ApiNamesThem() {
     assertThat(StorageClass.STANDARD.wire()).isEqualTo("standard");
