@@ -15,11 +15,16 @@ import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.ReadStart;
+import io.millrace.metadata.SegmentRecord;
+import io.millrace.metadata.StreamletRecord;
 import io.millrace.objectstore.ObjectStoreException;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,6 +56,10 @@ class DurabilityFindingsTest {
 
   private String idOf(String name) {
     return fx.idOf(name);
+  }
+
+  private static long activations(DataPlane dp) {
+    return dp.metrics().snapshot().get("millrace_stream_activations_total");
   }
 
   private static List<String> readAll(DataPlane dp, String stream) {
@@ -103,8 +112,7 @@ class DurabilityFindingsTest {
     String s = stream("ambiguous-create");
     String other = stream("same-channel");
     appended(dp, other, "other-0");
-    java.util.concurrent.atomic.AtomicBoolean once =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean once = new AtomicBoolean();
     metadata.on(
         "createStreamlet",
         inv -> {
@@ -113,7 +121,7 @@ class DurabilityFindingsTest {
             return real;
           }
           ((CompletionStage<?>) real).toCompletableFuture().join();
-          return java.util.concurrent.CompletableFuture.failedFuture(
+          return CompletableFuture.failedFuture(
               new IllegalStateException("timed out after the write was applied"));
         });
 
@@ -133,14 +141,12 @@ class DurabilityFindingsTest {
   void aStreamletCreateThatFailedOutrightFailsTheAppendRetryablyAndTheNextOneSucceeds() {
     DataPlane dp = node("");
     String s = stream("failed-create");
-    java.util.concurrent.atomic.AtomicBoolean once =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean once = new AtomicBoolean();
     metadata.on(
         "createStreamlet",
         inv ->
             once.compareAndSet(false, true)
-                ? java.util.concurrent.CompletableFuture.failedFuture(
-                    new IllegalStateException("metadata unreachable"))
+                ? CompletableFuture.failedFuture(new IllegalStateException("metadata unreachable"))
                 : inv.proceed().get());
 
     S2Exception e = failure(dp.append(BASIN, s, input("lost")));
@@ -159,16 +165,14 @@ class DurabilityFindingsTest {
     String id = idOf(s);
     appended(dp, s, "a");
     appended(dp, s, "b");
-    long activations = dp.metrics().snapshot().get("millrace_stream_activations_total");
+    long activations = activations(dp);
     // The segment's object and index row are written; the state write then fails (a store blip).
-    java.util.concurrent.atomic.AtomicInteger failedStateWrites =
-        new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger failedStateWrites = new AtomicInteger();
     metadata.on(
         "putStreamState",
         inv -> {
           failedStateWrites.incrementAndGet();
-          return java.util.concurrent.CompletableFuture.failedFuture(
-              new IllegalStateException("metadata unreachable"));
+          return CompletableFuture.failedFuture(new IllegalStateException("metadata unreachable"));
         });
     clock.advance(2_000);
     Awaitility.await().until(() -> failedStateWrites.get() >= 1);
@@ -188,13 +192,10 @@ class DurabilityFindingsTest {
 
     // The same owner still holds the stream: it was never taken for superseded and reactivated.
     assertThat(appended(dp, s, "d").start().seqNum()).isEqualTo(3);
-    assertThat(dp.metrics().snapshot().get("millrace_stream_activations_total"))
-        .isEqualTo(activations);
+    assertThat(activations(dp)).isEqualTo(activations);
     // Every segment object written is in the index: none was left behind by a refused flush.
     List<String> indexed =
-        await(fx.metadata.listSegments(id)).stream()
-            .map(io.millrace.metadata.SegmentRecord::objectKey)
-            .toList();
+        await(fx.metadata.listSegments(id)).stream().map(SegmentRecord::objectKey).toList();
     assertThat(fx.objects.keys().stream().filter(k -> k.startsWith("segments/")).toList())
         .containsExactlyInAnyOrderElementsOf(indexed);
     assertThat(readAll(dp, s)).containsExactly("a", "b", "c", "d");
@@ -209,25 +210,21 @@ class DurabilityFindingsTest {
     // The streamlet is sealed when the stream rotates or moves; force the next append to open one.
     dp.stop().toCompletableFuture().join();
     DataPlane next = node("");
-    long before = next.metrics().snapshot().get("millrace_stream_activations_total");
+    long before = activations(next);
     // While this instance creates its epoch, another owner registers that very epoch, and the
     // create answers with an error.
-    java.util.concurrent.atomic.AtomicBoolean once =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean once = new AtomicBoolean();
     metadata.on(
         "createStreamlet",
         inv -> {
           if (!once.compareAndSet(false, true)) {
             return inv.proceed().get();
           }
-          io.millrace.metadata.StreamletRecord mine =
-              (io.millrace.metadata.StreamletRecord) inv.args()[0];
+          StreamletRecord mine = (StreamletRecord) inv.args()[0];
           await(
               fx.metadata.createStreamlet(
-                  new io.millrace.metadata.StreamletRecord(
-                      id, mine.epoch(), "another-owners-channel", 0, null, null)));
-          return java.util.concurrent.CompletableFuture.failedFuture(
-              new IllegalStateException("metadata timed out"));
+                  new StreamletRecord(id, mine.epoch(), "another-owners-channel", 0, null, null)));
+          return CompletableFuture.failedFuture(new IllegalStateException("metadata timed out"));
         });
 
     S2Exception e = failure(next.append(BASIN, s, input("lost")));
@@ -245,11 +242,8 @@ class DurabilityFindingsTest {
         assertThat(retry.code()).as(retry.getMessage()).isEqualTo(ErrorCode.UNAVAILABLE);
       }
     }
-    assertThat(
-            acked(java.util.concurrent.CompletableFuture.completedFuture(outcome)).start().seqNum())
-        .isEqualTo(1);
-    assertThat(next.metrics().snapshot().get("millrace_stream_activations_total"))
-        .isEqualTo(before + 2);
+    assertThat(acked(CompletableFuture.completedFuture(outcome)).start().seqNum()).isEqualTo(1);
+    assertThat(activations(next)).isEqualTo(before + 2);
     assertThat(readAll(next, s)).containsExactly("a", "b");
   }
 

@@ -61,14 +61,19 @@ class BackgroundDeletionTest {
     return result(store.getStream(basin, stream)).isEmpty();
   }
 
+  /** Deletes {@code stream} of test-basin and waits until its row is gone; its id. */
+  private String deleteAndAwaitRemoval(ControlPlane control, String stream) {
+    String id = streamId(control, "test-basin", stream);
+    result(control.deleteStream("test-basin", stream));
+    await().atMost(PATIENCE).until(() -> streamRowGone("test-basin", stream));
+    return id;
+  }
+
   @Test
   void aDeletedStreamIsErasedThenRemovedAndItsNameCanBeCreatedAgainWithANewId() {
     ControlPlane control = sweepingPlaneWith("orders", "keep");
-    String oldId = streamId(control, "test-basin", "orders");
+    String oldId = deleteAndAwaitRemoval(control, "orders");
 
-    result(control.deleteStream("test-basin", "orders"));
-
-    await().atMost(PATIENCE).until(() -> streamRowGone("test-basin", "orders"));
     assertThat(eraser.erased()).containsExactly(oldId);
     assertThat(code(control.getStreamConfig("test-basin", "orders")))
         .isEqualTo(ErrorCode.STREAM_NOT_FOUND);
@@ -135,11 +140,8 @@ class BackgroundDeletionTest {
   void aFailedEraseIsRetriedAndTheRowStaysUntilTheDataIsGone() {
     eraser.failNext(2);
     ControlPlane control = sweepingPlaneWith("orders");
-    String id = streamId(control, "test-basin", "orders");
+    String id = deleteAndAwaitRemoval(control, "orders");
 
-    result(control.deleteStream("test-basin", "orders"));
-
-    await().atMost(PATIENCE).until(() -> streamRowGone("test-basin", "orders"));
     assertThat(eraser.calls()).hasSizeGreaterThanOrEqualTo(3).containsOnly(id);
     assertThat(eraser.erased()).containsExactly(id);
   }
@@ -161,10 +163,7 @@ class BackgroundDeletionTest {
   @Test
   void aLiveStreamIsNeverErased() {
     ControlPlane control = sweepingPlaneWith("live", "dead");
-    String deadId = streamId(control, "test-basin", "dead");
-
-    result(control.deleteStream("test-basin", "dead"));
-    await().atMost(PATIENCE).until(() -> streamRowGone("test-basin", "dead"));
+    String deadId = deleteAndAwaitRemoval(control, "dead");
 
     assertThat(eraser.calls()).containsOnly(deadId);
     assertThat(result(store.getStream("test-basin", "live"))).isPresent();

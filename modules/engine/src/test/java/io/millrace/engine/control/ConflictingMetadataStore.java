@@ -1,10 +1,7 @@
 package io.millrace.engine.control;
 
+import io.millrace.engine.FaultyMetadata;
 import io.millrace.metadata.MetadataStore;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -13,26 +10,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code updateStream}) lose as if another writer always got there first.
  */
 final class ConflictingMetadataStore implements AutoCloseable {
-  private static final Set<String> VERSION_CHECKED_UPDATES = Set.of("updateBasin", "updateStream");
-
   private final MetadataStore delegate;
-  private final MetadataStore store;
+  private final FaultyMetadata faulty;
   private final AtomicInteger updatesToLose = new AtomicInteger();
   private final AtomicInteger lostUpdates = new AtomicInteger();
 
   ConflictingMetadataStore(MetadataStore delegate) {
     this.delegate = delegate;
-    this.store =
-        (MetadataStore)
-            Proxy.newProxyInstance(
-                MetadataStore.class.getClassLoader(),
-                new Class<?>[] {MetadataStore.class},
-                (proxy, method, args) -> invoke(method, args));
+    this.faulty = new FaultyMetadata(delegate);
+    for (String update : new String[] {"updateBasin", "updateStream"}) {
+      faulty.on(
+          update, inv -> lose() ? CompletableFuture.completedFuture(false) : inv.proceed().get());
+    }
   }
 
   /** The store to hand to the code under test. */
   MetadataStore store() {
-    return store;
+    return faulty.store;
   }
 
   void loseNextUpdates(int n) {
@@ -46,17 +40,6 @@ final class ConflictingMetadataStore implements AutoCloseable {
   @Override
   public void close() {
     delegate.close();
-  }
-
-  private Object invoke(Method method, Object[] args) throws Throwable {
-    if (VERSION_CHECKED_UPDATES.contains(method.getName()) && lose()) {
-      return CompletableFuture.completedFuture(false);
-    }
-    try {
-      return method.invoke(delegate, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
   }
 
   private boolean lose() {
