@@ -46,6 +46,8 @@ class DurabilityFindingsTest {
     fx.close();
   }
 
+  private static final String FLUSH_AGE_1_S = "millrace.engine.segments.flush-age = 1 s\n";
+
   private DataPlane node(String overrides) {
     return fx.start(overrides, metadata.store, clock).dataPlane;
   }
@@ -60,6 +62,20 @@ class DurabilityFindingsTest {
 
   private static long activations(DataPlane dp) {
     return dp.metrics().snapshot().get("millrace_stream_activations_total");
+  }
+
+  /**
+   * Advances the clock by 2 s and waits until the stream's state says it is flushed to {@code
+   * next}.
+   */
+  private void advanceAndAwaitFlushedTo(String id, long next) {
+    clock.advance(2_000);
+    Awaitility.await()
+        .until(
+            () ->
+                await(fx.metadata.getStreamState(id))
+                    .map(st -> st.flushedNextSeqNum() == next)
+                    .orElse(false));
   }
 
   private static List<String> readAll(DataPlane dp, String stream) {
@@ -159,8 +175,7 @@ class DurabilityFindingsTest {
 
   @Test
   void aFlushThatFailedAfterItsSegmentWasIndexedIsRetriedExactlyAndTheOwnerKeepsTheStream() {
-    String overrides = "millrace.engine.segments.flush-age = 1 s\n";
-    DataPlane dp = node(overrides);
+    DataPlane dp = node(FLUSH_AGE_1_S);
     String s = stream("partial-flush");
     String id = idOf(s);
     appended(dp, s, "a");
@@ -181,13 +196,7 @@ class DurabilityFindingsTest {
     appended(dp, s, "c");
     metadata.clear("putStreamState");
     for (long flushed : new long[] {2, 3}) {
-      clock.advance(2_000);
-      Awaitility.await()
-          .until(
-              () ->
-                  await(fx.metadata.getStreamState(id))
-                      .map(st -> st.flushedNextSeqNum() == flushed)
-                      .orElse(false));
+      advanceAndAwaitFlushedTo(id, flushed);
     }
 
     // The same owner still holds the stream: it was never taken for superseded and reactivated.
@@ -251,8 +260,7 @@ class DurabilityFindingsTest {
 
   @Test
   void anActivationAfterACrashReadsOnlyTheWalChunksWrittenSinceTheLastSegmentFlush() {
-    String overrides = "millrace.engine.segments.flush-age = 1 s\n";
-    DataPlane dp = node(overrides);
+    DataPlane dp = node(FLUSH_AGE_1_S);
     String s = stream("long-lived");
     String id = idOf(s);
     List<String> expected = new ArrayList<>();
@@ -264,13 +272,7 @@ class DurabilityFindingsTest {
         expected.add(body);
       }
       long tail = expected.size();
-      clock.advance(2_000);
-      Awaitility.await()
-          .until(
-              () ->
-                  await(fx.metadata.getStreamState(id))
-                      .map(st -> st.flushedNextSeqNum() == tail)
-                      .orElse(false));
+      advanceAndAwaitFlushedTo(id, tail);
     }
     // After the last flush the streamlet rotates: its WAL chunks are no longer needed.
     Awaitility.await()
@@ -293,7 +295,7 @@ class DurabilityFindingsTest {
           }
           return false;
         });
-    DataPlane after = node(overrides);
+    DataPlane after = node(FLUSH_AGE_1_S);
     assertThat(readAll(after, s)).containsExactlyElementsOf(expected);
     // Each acked append above was its own chunk: only the 3 written after the last flush are read.
     assertThat(walGets).hasSize(3);

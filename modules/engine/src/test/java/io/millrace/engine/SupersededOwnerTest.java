@@ -90,8 +90,7 @@ class SupersededOwnerTest {
 
   @Test
   void aSupersededOwnerFlushingLateIsRefusedStopsAndNoAckedRecordIsLostOrDuplicated() {
-    fx.resolver.create(BASIN, "split", StreamConfig.EMPTY);
-    String id = idOf("split");
+    String id = createStream("split");
     Node old = node();
     assertThat(seqNumOfAppend(old, "split", "a0")).isZero();
     assertThat(seqNumOfAppend(old, "split", "a1")).isEqualTo(1);
@@ -123,8 +122,7 @@ class SupersededOwnerTest {
 
   @Test
   void aSupersededOwnerAppendingAgainIsRefusedRetryablyAndNeverReopensAnOlderEpoch() {
-    fx.resolver.create(BASIN, "zombie", StreamConfig.EMPTY);
-    String id = idOf("zombie");
+    String id = createStream("zombie");
     Node old = node();
     assertThat(seqNumOfAppend(old, "zombie", "a0")).isZero();
 
@@ -176,7 +174,9 @@ class SupersededOwnerTest {
         .toList();
   }
 
-  private String idOf(String name) {
+  /** Creates stream {@code name} in the basin with no config; its id. */
+  private String createStream(String name) {
+    fx.resolver.create(BASIN, name, StreamConfig.EMPTY);
     return fx.idOf(name);
   }
 

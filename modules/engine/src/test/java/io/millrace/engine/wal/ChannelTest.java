@@ -40,6 +40,15 @@ class ChannelTest {
     ch.tell(new Channel.Append("a", 1, 0, records(0, 1), 18, probe.getRef()));
   }
 
+  /** Appends stream a's first record and waits until the write of chunk 0 is held at the gate. */
+  private InMemoryObjectStore.Gate appendFirstRecordAndHoldItsWrite(
+      ActorRef<Channel.Command> ch, TestProbe<Channel.Result> probe) {
+    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.endsWith("00000000000000000000"));
+    appendFirstRecord(ch, probe);
+    Awaitility.await().until(() -> gate.heldCount() == 1);
+    return gate;
+  }
+
   private static Predicate<String> walKeyIs(String channelId, long chunkSeq) {
     return k -> k.equals(Channel.walKey(channelId, chunkSeq));
   }
@@ -54,9 +63,7 @@ class ChannelTest {
     ActorRef<Channel.Command> ch = channel("millrace.engine.channels.flush-interval = 1 h\n");
     String id = register(ch);
     TestProbe<Channel.Result> probe = fx.testKit.createTestProbe();
-    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.endsWith("00000000000000000000"));
-    appendFirstRecord(ch, probe);
-    Awaitility.await().until(() -> gate.heldCount() == 1);
+    InMemoryObjectStore.Gate gate = appendFirstRecordAndHoldItsWrite(ch, probe);
     ch.tell(new Channel.Append("b", 1, 1, records(0, 2), 36, probe.getRef()));
     ch.tell(new Channel.Append("c", 1, 2, records(0, 3), 54, probe.getRef()));
     ch.tell(new Channel.Append("a", 1, 3, records(1, 1), 18, probe.getRef()));
@@ -84,9 +91,7 @@ class ChannelTest {
                 + "millrace.engine.channels.chunk-max-bytes = 50\n");
     String id = register(ch);
     TestProbe<Channel.Result> probe = fx.testKit.createTestProbe();
-    InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.endsWith("00000000000000000000"));
-    appendFirstRecord(ch, probe);
-    Awaitility.await().until(() -> gate.heldCount() == 1);
+    InMemoryObjectStore.Gate gate = appendFirstRecordAndHoldItsWrite(ch, probe);
     ch.tell(new Channel.Append("a", 1, 1, records(1, 3), 54, probe.getRef()));
     Awaitility.await().until(() -> fx.objects.peek(Channel.walKey(id, 1)).isPresent());
     probe.expectNoMessage();
