@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,22 +129,26 @@ class ManagementOptionsTest {
         .containsExactly("h1:7626", "h2:7626");
   }
 
+  /** {@code serve --port 0 --data-dir <tmp>/d} followed by {@code more}. */
+  private String[] serveOnAnyPort(String... more) {
+    return Stream.concat(
+            Stream.of("serve", "--port", "0", "--data-dir", tmp.resolve("d").toString()),
+            Stream.of(more))
+        .toArray(String[]::new);
+  }
+
   @Test
   void seedNodesTogetherWithBootstrapStopTheStartWithExitCode2() {
     assertThat(
             main.errOfExit(
                 2,
-                "serve",
-                "--port",
-                "0",
-                "--data-dir",
-                tmp.resolve("d").toString(),
-                "--management-port",
-                "0",
-                "--seed-nodes",
-                "127.0.0.1:25521",
-                "--bootstrap-contact-points",
-                "127.0.0.1:7626"))
+                serveOnAnyPort(
+                    "--management-port",
+                    "0",
+                    "--seed-nodes",
+                    "127.0.0.1:25521",
+                    "--bootstrap-contact-points",
+                    "127.0.0.1:7626")))
         .contains("--seed-nodes")
         .contains("--bootstrap-contact-points")
         .contains("exclude each other");
@@ -152,16 +157,7 @@ class ManagementOptionsTest {
 
   @Test
   void bootstrapWithoutAManagementPortStopsTheStartWithExitCode2() {
-    assertThat(
-            main.errOfExit(
-                2,
-                "serve",
-                "--port",
-                "0",
-                "--data-dir",
-                tmp.resolve("d").toString(),
-                "--bootstrap-contact-points",
-                "127.0.0.1:7626"))
+    assertThat(main.errOfExit(2, serveOnAnyPort("--bootstrap-contact-points", "127.0.0.1:7626")))
         .contains("needs --management-port");
   }
 
