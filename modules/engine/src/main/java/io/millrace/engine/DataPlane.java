@@ -38,6 +38,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -160,6 +161,20 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
         c.storageClass(), t.mode(), t.uncapped() != null && t.uncapped());
   }
 
+  /**
+   * The stage {@code work} starts, unless {@code checks} (validation, {@link #checkRunning}) refuse
+   * the request: then a stage failed with their {@link S2Exception}.
+   */
+  private static <T> CompletionStage<T> unlessRefused(
+      Runnable checks, Supplier<CompletionStage<T>> work) {
+    try {
+      checks.run();
+    } catch (S2Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return work.get();
+  }
+
   private void checkRunning() {
     if (stopping.get()) {
       throw new S2Exception(ErrorCode.UNAVAILABLE, "server is stopping; retry");
@@ -168,20 +183,20 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
 
   @Override
   public CompletionStage<AppendOutcome> append(String basin, String stream, AppendInput input) {
-    try {
-      AppendValidation.validate(input);
-      checkRunning();
-    } catch (S2Exception e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return this.<StreamEntity.AppendReply>askStream(
-            basin,
-            stream,
-            StreamResolver.Access.APPEND,
-            (s, r) -> new StreamEntity.Append(params(s), input, r),
-            ErrorCode.OTHER,
-            "append timed out; it may have become durable")
-        .thenApply(r -> settle(r, AppendOutcome.class));
+    return unlessRefused(
+        () -> {
+          AppendValidation.validate(input);
+          checkRunning();
+        },
+        () ->
+            this.<StreamEntity.AppendReply>askStream(
+                    basin,
+                    stream,
+                    StreamResolver.Access.APPEND,
+                    (s, r) -> new StreamEntity.Append(params(s), input, r),
+                    ErrorCode.OTHER,
+                    "append timed out; it may have become durable")
+                .thenApply(r -> settle(r, AppendOutcome.class)));
   }
 
   /**
@@ -193,14 +208,10 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
   public AppendSession openAppendSession(String basin, String stream) {
     return new EngineAppendSession(
         sessionNode + "#" + sessionIds.incrementAndGet(),
-        () -> {
-          try {
-            checkRunning();
-          } catch (S2Exception e) {
-            return CompletableFuture.failedFuture(e);
-          }
-          return resolver.resolve(basin, stream, StreamResolver.Access.APPEND);
-        },
+        () ->
+            unlessRefused(
+                this::checkRunning,
+                () -> resolver.resolve(basin, stream, StreamResolver.Access.APPEND)),
         (s, sessionId, input) ->
             ask(
                     s.streamId(),
@@ -219,24 +230,26 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
 
   @Override
   public CompletionStage<ReadOutcome> read(String basin, String stream, ReadRequest request) {
-    try {
-      ReadRules.validate(request);
-      checkRunning();
-    } catch (S2Exception e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    Duration timeout =
-        settings
-            .askTimeout()
-            .plusSeconds(request.waitSecs() == null ? 0 : Math.max(0, request.waitSecs()));
-    return resolve(basin, stream, StreamResolver.Access.READ)
-        .thenCompose(s -> tailPolls.read(s.streamId(), request, req -> readEntity(s, req, timeout)))
-        .whenComplete(
-            (o, e) -> {
-              if (o instanceof ReadOutcome.Batch b) {
-                metrics.readRecords.add(b.batch().records().size());
-              }
-            });
+    return unlessRefused(
+        () -> {
+          ReadRules.validate(request);
+          checkRunning();
+        },
+        () -> {
+          Duration timeout =
+              settings
+                  .askTimeout()
+                  .plusSeconds(request.waitSecs() == null ? 0 : Math.max(0, request.waitSecs()));
+          return resolve(basin, stream, StreamResolver.Access.READ)
+              .thenCompose(
+                  s -> tailPolls.read(s.streamId(), request, req -> readEntity(s, req, timeout)))
+              .whenComplete(
+                  (o, e) -> {
+                    if (o instanceof ReadOutcome.Batch b) {
+                      metrics.readRecords.add(b.batch().records().size());
+                    }
+                  });
+        });
   }
 
   /** One read of the stream entity: its answer, or its read plan executed here. */
@@ -262,19 +275,17 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
 
   @Override
   public CompletionStage<StreamPosition> checkTail(String basin, String stream) {
-    try {
-      checkRunning();
-    } catch (S2Exception e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return this.<StreamEntity.TailReply>askStream(
-            basin,
-            stream,
-            StreamResolver.Access.CHECK_TAIL,
-            (s, r) -> new StreamEntity.CheckTail(params(s), r),
-            ErrorCode.UNAVAILABLE,
-            "check tail timed out; retry")
-        .thenApply(r -> settle(r, StreamPosition.class));
+    return unlessRefused(
+        this::checkRunning,
+        () ->
+            this.<StreamEntity.TailReply>askStream(
+                    basin,
+                    stream,
+                    StreamResolver.Access.CHECK_TAIL,
+                    (s, r) -> new StreamEntity.CheckTail(params(s), r),
+                    ErrorCode.UNAVAILABLE,
+                    "check tail timed out; retry")
+                .thenApply(r -> settle(r, StreamPosition.class)));
   }
 
   /**

@@ -2,6 +2,8 @@ package io.millrace.engine;
 
 import static io.millrace.engine.DataPlaneFixture.START_MS;
 import static io.millrace.engine.DataPlaneFixture.await;
+import static io.millrace.engine.DataPlaneFixture.fromSeq;
+import static io.millrace.engine.DataPlaneFixture.records;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.core.ErrorCode;
@@ -105,25 +107,13 @@ class CrossNodeSerializationTest {
             dp.append(BASIN, "s", new AppendInput(List.of(AppendRecord.of(utf8("x"))), 0L, null)));
     assertThat(mismatch).isEqualTo(new AppendOutcome.SeqNumMismatch(2));
 
-    ReadOutcome read =
-        await(
-            dp.read(
-                BASIN,
-                "s",
-                new ReadRequest(new ReadStart.SeqNum(0), false, null, null, null, null)));
-    assertThat(read).isInstanceOf(ReadOutcome.Batch.class);
-    List<SequencedRecord> records = ((ReadOutcome.Batch) read).batch().records();
+    List<SequencedRecord> records = records(await(dp.read(BASIN, "s", fromSeq(0))));
     assertThat(records).extracting(SequencedRecord::seqNum).containsExactly(0L, 1L);
     assertThat(records.get(0).body()).isEqualTo(utf8("one"));
     assertThat(records.get(0).headers()).containsExactly(new Header(utf8("h"), utf8("v")));
     assertThat(records.get(1).body()).isEqualTo(new byte[] {0, (byte) 0xff, 7});
 
-    ReadOutcome past =
-        await(
-            dp.read(
-                BASIN,
-                "s",
-                new ReadRequest(new ReadStart.SeqNum(9), false, null, null, null, null)));
+    ReadOutcome past = await(dp.read(BASIN, "s", fromSeq(9)));
     assertThat(past).isInstanceOf(ReadOutcome.RangeNotSatisfiable.class);
 
     StreamPosition tail = await(dp.checkTail(BASIN, "s"));

@@ -148,6 +148,11 @@ final class DataPlaneFixture implements AutoCloseable {
     return ((AppendOutcome.Appended) o).ack();
   }
 
+  /** The ack of appending one record a body to {@code stream} in {@link #BASIN}. */
+  static AppendAck appended(DataPlane dp, String stream, String... bodies) {
+    return acked(dp.append(BASIN, stream, input(bodies)));
+  }
+
   /** A unary read from {@code seq}, no limits. */
   static ReadRequest fromSeq(long seq) {
     return new ReadRequest(new ReadStart.SeqNum(seq), false, null, null, null, null);
@@ -173,6 +178,11 @@ final class DataPlaneFixture implements AutoCloseable {
     return all;
   }
 
+  /** The bodies of everything in {@code stream} in {@link #BASIN}, read from seq 0. */
+  static List<String> bodies(DataPlane dp, String stream) {
+    return readAll(dp, stream).stream().map(DataPlaneFixture::body).toList();
+  }
+
   /**
    * The bodies of everything in {@code stream}, read once the stream answers: a stream that is
    * (re)activating refuses requests retryably for a moment, so this retries like a client.
@@ -185,7 +195,7 @@ final class DataPlaneFixture implements AutoCloseable {
                     .toCompletableFuture()
                     .handle((t, e) -> t != null)
                     .get());
-    return readAll(dp, stream).stream().map(DataPlaneFixture::body).toList();
+    return bodies(dp, stream);
   }
 
   /** A record's body as UTF-8 text. */

@@ -3,7 +3,9 @@ package io.millrace.engine;
 import static io.millrace.engine.DataPlaneFixture.BASIN;
 import static io.millrace.engine.DataPlaneFixture.START_MS;
 import static io.millrace.engine.DataPlaneFixture.acked;
+import static io.millrace.engine.DataPlaneFixture.appended;
 import static io.millrace.engine.DataPlaneFixture.await;
+import static io.millrace.engine.DataPlaneFixture.bodies;
 import static io.millrace.engine.DataPlaneFixture.body;
 import static io.millrace.engine.DataPlaneFixture.failure;
 import static io.millrace.engine.DataPlaneFixture.fromSeq;
@@ -116,7 +118,7 @@ class DataPlaneTest {
   void aStaleMatchSeqNumIsRejectedOnlyAfterEarlierAppendsAreDurable() throws Exception {
     DataPlane dp = node();
     String s = stream("conditional");
-    acked(dp.append(BASIN, s, input(rec("first"))));
+    appended(dp, s, "first");
     InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     CompletionStage<AppendOutcome> held = dp.append(BASIN, s, input(rec("held")));
     CompletionStage<AppendOutcome> stale =
@@ -173,9 +175,7 @@ class DataPlaneTest {
     assertThat(acked(a).start().seqNum()).isEqualTo(0);
     assertThat(acked(b).start().seqNum()).isEqualTo(1);
     assertThat(acked(c).start().seqNum()).isEqualTo(0);
-    assertThat(readAll(dp, s))
-        .extracting(DataPlaneFixture::body)
-        .containsExactly("in chunk 0", "in chunk 1");
+    assertThat(bodies(dp, s)).containsExactly("in chunk 0", "in chunk 1");
   }
 
   /** Whether a WAL chunk in the object store holds records of stream {@code streamId}. */
@@ -239,7 +239,7 @@ class DataPlaneTest {
   void aFailedChunkWriteFailsTheAppendRetryablyAndLaterAppendsContinueWithoutGap() {
     DataPlane dp = node("millrace.engine.channels.write-retries = 1\n");
     String s = stream("failing");
-    acked(dp.append(BASIN, s, input(rec("before"))));
+    appended(dp, s, "before");
     InMemoryObjectStore.Fault fault =
         fx.objects.failPuts(
             k -> k.startsWith("wal/"),
@@ -250,18 +250,16 @@ class DataPlaneTest {
     assertThat(e.code().retryable()).isTrue();
     fault.cancel();
 
-    AppendAck after = acked(dp.append(BASIN, s, input(rec("after"))));
+    AppendAck after = appended(dp, s, "after");
     assertThat(after.start().seqNum()).isEqualTo(1);
-    assertThat(readAll(dp, s))
-        .extracting(DataPlaneFixture::body)
-        .containsExactly("before", "after");
+    assertThat(bodies(dp, s)).containsExactly("before", "after");
   }
 
   @Test
   void aFailedBatchFailsEveryLaterInFlightBatchAndTheStreamContinuesAtItsDurableTail() {
     DataPlane dp = node("millrace.engine.channels.write-retries = 0\n");
     String s = stream("cascade");
-    acked(dp.append(BASIN, s, input(rec("durable"))));
+    appended(dp, s, "durable");
     InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     List<CompletionStage<AppendOutcome>> inFlight = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -275,9 +273,7 @@ class DataPlaneTest {
     }
     AppendAck next = acked(dp.append(BASIN, s, new AppendInput(List.of(rec("next")), 1L, null)));
     assertThat(next.start().seqNum()).isEqualTo(1);
-    assertThat(readAll(dp, s))
-        .extracting(DataPlaneFixture::body)
-        .containsExactly("durable", "next");
+    assertThat(bodies(dp, s)).containsExactly("durable", "next");
   }
 
   @Test
@@ -286,9 +282,9 @@ class DataPlaneTest {
     String s = stream("ambiguous");
     fx.objects.failPutsAfterWrite(
         k -> k.startsWith("wal/"), 1, () -> new ObjectStoreException("timed out after landing"));
-    assertThat(acked(dp.append(BASIN, s, input(rec("once")))).start().seqNum()).isEqualTo(0);
-    assertThat(acked(dp.append(BASIN, s, input(rec("twice")))).start().seqNum()).isEqualTo(1);
-    assertThat(readAll(dp, s)).extracting(DataPlaneFixture::body).containsExactly("once", "twice");
+    assertThat(appended(dp, s, "once").start().seqNum()).isEqualTo(0);
+    assertThat(appended(dp, s, "twice").start().seqNum()).isEqualTo(1);
+    assertThat(bodies(dp, s)).containsExactly("once", "twice");
   }
 
   @Test
@@ -305,7 +301,7 @@ class DataPlaneTest {
     assertThat(acked(first).start().seqNum()).isEqualTo(0);
     S2Exception e = failure(second);
     assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
-    assertThat(acked(dp.append(BASIN, s, input(rec("z")))).start().seqNum()).isEqualTo(1);
+    assertThat(appended(dp, s, "z").start().seqNum()).isEqualTo(1);
   }
 
   @Test
@@ -329,8 +325,8 @@ class DataPlaneTest {
             });
     assertThat(await(fx.metadata.getStreamState(id)))
         .hasValueSatisfying(st -> assertThat(st.flushedNextSeqNum()).isEqualTo(2));
-    assertThat(readAll(dp, s)).extracting(DataPlaneFixture::body).containsExactly("a", "b");
-    assertThat(acked(dp.append(BASIN, s, input(rec("c")))).start().seqNum()).isEqualTo(2);
+    assertThat(bodies(dp, s)).containsExactly("a", "b");
+    assertThat(appended(dp, s, "c").start().seqNum()).isEqualTo(2);
   }
 
   @Test
@@ -365,7 +361,7 @@ class DataPlaneTest {
                 .start()
                 .seqNum())
         .isEqualTo(21);
-    assertThat(readAll(after, t)).extracting(DataPlaneFixture::body).containsExactly("t0", "t1");
+    assertThat(bodies(after, t)).containsExactly("t0", "t1");
     fx.nodes().get(1).crash();
 
     DataPlane third = node();
@@ -387,15 +383,15 @@ class DataPlaneTest {
     fx.nodes().get(0).crash();
 
     DataPlane after = node();
-    assertThat(readAll(after, s)).extracting(DataPlaneFixture::body).containsExactly("a", "b");
-    assertThat(acked(after.append(BASIN, s, input(rec("c")))).start().seqNum()).isEqualTo(2);
+    assertThat(bodies(after, s)).containsExactly("a", "b");
+    assertThat(appended(after, s, "c").start().seqNum()).isEqualTo(2);
   }
 
   @Test
   void aZombieChannelCannotAckAfterItsWalWasSealed() {
     DataPlane zombie = node();
     String s = stream("zombie");
-    acked(zombie.append(BASIN, s, input(rec("acked"))));
+    appended(zombie, s, "acked");
     AtomicBoolean heldOne = new AtomicBoolean();
     InMemoryObjectStore.Gate gate =
         fx.objects.blockPuts(k -> k.startsWith("wal/") && heldOne.compareAndSet(false, true));
@@ -404,16 +400,14 @@ class DataPlaneTest {
 
     // A new owner takes over while the old node still runs: it seals the old channel's WAL.
     DataPlane owner = node();
-    assertThat(readAll(owner, s)).extracting(DataPlaneFixture::body).containsExactly("acked");
+    assertThat(bodies(owner, s)).containsExactly("acked");
 
     gate.open();
     S2Exception e = failure(late);
     assertThat(e.code()).isEqualTo(ErrorCode.STORAGE);
-    assertThat(readAll(owner, s)).extracting(DataPlaneFixture::body).containsExactly("acked");
-    assertThat(acked(owner.append(BASIN, s, input(rec("next")))).start().seqNum()).isEqualTo(1);
-    assertThat(readAll(owner, s))
-        .extracting(DataPlaneFixture::body)
-        .containsExactly("acked", "next");
+    assertThat(bodies(owner, s)).containsExactly("acked");
+    assertThat(appended(owner, s, "next").start().seqNum()).isEqualTo(1);
+    assertThat(bodies(owner, s)).containsExactly("acked", "next");
   }
 
   @Test
@@ -421,7 +415,7 @@ class DataPlaneTest {
     DataPlane dp = node("millrace.engine.segments.flush-bytes = 100\n");
     String s = stream("segmented");
     for (int i = 0; i < 30; i++) {
-      acked(dp.append(BASIN, s, input(rec("record-" + i))));
+      appended(dp, s, "record-" + i);
     }
     StreamRecord row =
         fx.resolver.resolve(BASIN, s, StreamResolver.Access.READ).toCompletableFuture().join();
@@ -432,12 +426,10 @@ class DataPlaneTest {
                   await(fx.metadata.listSegments(row.streamId()));
               return segs.size() >= 2;
             });
-    acked(dp.append(BASIN, s, input(rec("record-30"))));
+    appended(dp, s, "record-30");
     List<String> expected =
         java.util.stream.IntStream.range(0, 31).mapToObj(i -> "record-" + i).toList();
-    assertThat(readAll(dp, s))
-        .extracting(DataPlaneFixture::body)
-        .containsExactlyElementsOf(expected);
+    assertThat(bodies(dp, s)).containsExactlyElementsOf(expected);
     List<SequencedRecord> fromMiddle = records(await(dp.read(BASIN, s, fromSeq(7))));
     assertThat(fromMiddle.get(0).seqNum()).isEqualTo(7);
     assertThat(fromMiddle).hasSize(24);
@@ -453,17 +445,15 @@ class DataPlaneTest {
     fx.nodes().get(0).crash();
 
     DataPlane after = node("millrace.engine.segments.flush-bytes = 100\n");
-    assertThat(readAll(after, s))
-        .extracting(DataPlaneFixture::body)
-        .containsExactlyElementsOf(expected);
-    assertThat(acked(after.append(BASIN, s, input(rec("more")))).start().seqNum()).isEqualTo(31);
+    assertThat(bodies(after, s)).containsExactlyElementsOf(expected);
+    assertThat(appended(after, s, "more").start().seqNum()).isEqualTo(31);
   }
 
   @Test
   void aLongPollAtTheTailCompletesWithTheNextAppend() {
     DataPlane dp = node();
     String s = stream("tailing");
-    acked(dp.append(BASIN, s, input(rec("old"))));
+    appended(dp, s, "old");
     CompletionStage<ReadOutcome> poll =
         dp.read(BASIN, s, new ReadRequest(null, false, null, null, null, 30));
     await(dp.checkTail(BASIN, s));
@@ -488,7 +478,7 @@ class DataPlaneTest {
     String s = stream("ranges");
     assertThat(await(dp.read(BASIN, s, fromSeq(0))))
         .isEqualTo(new ReadOutcome.RangeNotSatisfiable(StreamPosition.ZERO));
-    AppendAck ack = acked(dp.append(BASIN, s, input(rec("a"))));
+    AppendAck ack = appended(dp, s, "a");
     assertThat(await(dp.read(BASIN, s, fromSeq(5))))
         .isEqualTo(new ReadOutcome.RangeNotSatisfiable(ack.tail()));
     assertThat(await(dp.read(BASIN, s, fromSeq(1))))
@@ -518,7 +508,7 @@ class DataPlaneTest {
     DataPlane dp = node("millrace.engine.segments.flush-bytes = 100\n");
     String s = stream("doomed");
     for (int i = 0; i < 10; i++) {
-      acked(dp.append(BASIN, s, input(rec("r" + i))));
+      appended(dp, s, "r" + i);
     }
     String id =
         fx.resolver

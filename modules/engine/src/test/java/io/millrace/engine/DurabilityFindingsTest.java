@@ -3,6 +3,7 @@ package io.millrace.engine;
 import static io.millrace.engine.DataPlaneFixture.BASIN;
 import static io.millrace.engine.DataPlaneFixture.START_MS;
 import static io.millrace.engine.DataPlaneFixture.acked;
+import static io.millrace.engine.DataPlaneFixture.appended;
 import static io.millrace.engine.DataPlaneFixture.await;
 import static io.millrace.engine.DataPlaneFixture.failure;
 import static io.millrace.engine.DataPlaneFixture.input;
@@ -14,11 +15,16 @@ import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.ReadStart;
+import io.millrace.metadata.SegmentRecord;
+import io.millrace.metadata.StreamletRecord;
 import io.millrace.objectstore.ObjectStoreException;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,6 +46,8 @@ class DurabilityFindingsTest {
     fx.close();
   }
 
+  private static final String FLUSH_AGE_1_S = "millrace.engine.segments.flush-age = 1 s\n";
+
   private DataPlane node(String overrides) {
     return fx.start(overrides, metadata.store, clock).dataPlane;
   }
@@ -52,6 +60,24 @@ class DurabilityFindingsTest {
     return fx.idOf(name);
   }
 
+  private static long activations(DataPlane dp) {
+    return dp.metrics().snapshot().get("millrace_stream_activations_total");
+  }
+
+  /**
+   * Advances the clock by 2 s and waits until the stream's state says it is flushed to {@code
+   * next}.
+   */
+  private void advanceAndAwaitFlushedTo(String id, long next) {
+    clock.advance(2_000);
+    Awaitility.await()
+        .until(
+            () ->
+                await(fx.metadata.getStreamState(id))
+                    .map(st -> st.flushedNextSeqNum() == next)
+                    .orElse(false));
+  }
+
   private static List<String> readAll(DataPlane dp, String stream) {
     return readAllBodiesOnceAnswering(dp, stream);
   }
@@ -62,7 +88,7 @@ class DurabilityFindingsTest {
   void aFailedWriteWhoseStreamletCannotBeSealedIsReportedAsMaybeDurableNotAsStorage() {
     DataPlane dp = node("millrace.engine.channels.write-retries = 0\n");
     String s = stream("unsealable");
-    acked(dp.append(BASIN, s, input("durable")));
+    appended(dp, s, "durable");
     metadata.fail("sealStreamlet", new IllegalStateException("metadata unreachable"));
     InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     CompletionStage<AppendOutcome> doomed = dp.append(BASIN, s, input("doomed"));
@@ -80,7 +106,7 @@ class DurabilityFindingsTest {
   void aFailedWriteIsReportedAsStorageOnceTheStreamletIsSealed() {
     DataPlane dp = node("millrace.engine.channels.write-retries = 0\n");
     String s = stream("sealable");
-    acked(dp.append(BASIN, s, input("durable")));
+    appended(dp, s, "durable");
     InMemoryObjectStore.Gate gate = fx.objects.blockPuts(k -> k.startsWith("wal/"));
     CompletionStage<AppendOutcome> doomed = dp.append(BASIN, s, input("doomed"));
     Awaitility.await().until(() -> gate.heldCount() >= 1);
@@ -90,7 +116,7 @@ class DurabilityFindingsTest {
     assertThat(failure(doomed).code()).isEqualTo(ErrorCode.STORAGE);
     assertThat(await(fx.metadata.listStreamlets(idOf(s))))
         .anySatisfy(l -> assertThat(l.sealedNextSeqNum()).isEqualTo(1L));
-    assertThat(acked(dp.append(BASIN, s, input("next"))).start().seqNum()).isEqualTo(1);
+    assertThat(appended(dp, s, "next").start().seqNum()).isEqualTo(1);
     assertThat(readAll(dp, s)).containsExactly("durable", "next");
   }
 
@@ -101,9 +127,8 @@ class DurabilityFindingsTest {
     DataPlane dp = node("");
     String s = stream("ambiguous-create");
     String other = stream("same-channel");
-    acked(dp.append(BASIN, other, input("other-0")));
-    java.util.concurrent.atomic.AtomicBoolean once =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    appended(dp, other, "other-0");
+    AtomicBoolean once = new AtomicBoolean();
     metadata.on(
         "createStreamlet",
         inv -> {
@@ -112,14 +137,14 @@ class DurabilityFindingsTest {
             return real;
           }
           ((CompletionStage<?>) real).toCompletableFuture().join();
-          return java.util.concurrent.CompletableFuture.failedFuture(
+          return CompletableFuture.failedFuture(
               new IllegalStateException("timed out after the write was applied"));
         });
 
-    assertThat(acked(dp.append(BASIN, s, input("a"))).start().seqNum()).isEqualTo(0);
-    assertThat(acked(dp.append(BASIN, s, input("b"))).start().seqNum()).isEqualTo(1);
+    assertThat(appended(dp, s, "a").start().seqNum()).isEqualTo(0);
+    assertThat(appended(dp, s, "b").start().seqNum()).isEqualTo(1);
     // The shared channel is healthy: the other stream keeps appending on it.
-    assertThat(acked(dp.append(BASIN, other, input("other-1"))).start().seqNum()).isEqualTo(1);
+    assertThat(appended(dp, other, "other-1").start().seqNum()).isEqualTo(1);
     assertThat(fx.objects.keys()).noneMatch(k -> k.startsWith("wal/") && isSeal(k));
     fx.nodes().get(0).crash();
 
@@ -132,19 +157,17 @@ class DurabilityFindingsTest {
   void aStreamletCreateThatFailedOutrightFailsTheAppendRetryablyAndTheNextOneSucceeds() {
     DataPlane dp = node("");
     String s = stream("failed-create");
-    java.util.concurrent.atomic.AtomicBoolean once =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean once = new AtomicBoolean();
     metadata.on(
         "createStreamlet",
         inv ->
             once.compareAndSet(false, true)
-                ? java.util.concurrent.CompletableFuture.failedFuture(
-                    new IllegalStateException("metadata unreachable"))
+                ? CompletableFuture.failedFuture(new IllegalStateException("metadata unreachable"))
                 : inv.proceed().get());
 
     S2Exception e = failure(dp.append(BASIN, s, input("lost")));
     assertThat(e.code().retryable()).isTrue();
-    assertThat(acked(dp.append(BASIN, s, input("a"))).start().seqNum()).isEqualTo(0);
+    assertThat(appended(dp, s, "a").start().seqNum()).isEqualTo(0);
     assertThat(readAll(dp, s)).containsExactly("a");
   }
 
@@ -152,48 +175,36 @@ class DurabilityFindingsTest {
 
   @Test
   void aFlushThatFailedAfterItsSegmentWasIndexedIsRetriedExactlyAndTheOwnerKeepsTheStream() {
-    String overrides = "millrace.engine.segments.flush-age = 1 s\n";
-    DataPlane dp = node(overrides);
+    DataPlane dp = node(FLUSH_AGE_1_S);
     String s = stream("partial-flush");
     String id = idOf(s);
-    acked(dp.append(BASIN, s, input("a")));
-    acked(dp.append(BASIN, s, input("b")));
-    long activations = dp.metrics().snapshot().get("millrace_stream_activations_total");
+    appended(dp, s, "a");
+    appended(dp, s, "b");
+    long activations = activations(dp);
     // The segment's object and index row are written; the state write then fails (a store blip).
-    java.util.concurrent.atomic.AtomicInteger failedStateWrites =
-        new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger failedStateWrites = new AtomicInteger();
     metadata.on(
         "putStreamState",
         inv -> {
           failedStateWrites.incrementAndGet();
-          return java.util.concurrent.CompletableFuture.failedFuture(
-              new IllegalStateException("metadata unreachable"));
+          return CompletableFuture.failedFuture(new IllegalStateException("metadata unreachable"));
         });
     clock.advance(2_000);
     Awaitility.await().until(() -> failedStateWrites.get() >= 1);
     Awaitility.await().until(() -> !await(fx.metadata.listSegments(id)).isEmpty());
     // More records arrive before the store is back.
-    acked(dp.append(BASIN, s, input("c")));
+    appended(dp, s, "c");
     metadata.clear("putStreamState");
     for (long flushed : new long[] {2, 3}) {
-      clock.advance(2_000);
-      Awaitility.await()
-          .until(
-              () ->
-                  await(fx.metadata.getStreamState(id))
-                      .map(st -> st.flushedNextSeqNum() == flushed)
-                      .orElse(false));
+      advanceAndAwaitFlushedTo(id, flushed);
     }
 
     // The same owner still holds the stream: it was never taken for superseded and reactivated.
-    assertThat(acked(dp.append(BASIN, s, input("d"))).start().seqNum()).isEqualTo(3);
-    assertThat(dp.metrics().snapshot().get("millrace_stream_activations_total"))
-        .isEqualTo(activations);
+    assertThat(appended(dp, s, "d").start().seqNum()).isEqualTo(3);
+    assertThat(activations(dp)).isEqualTo(activations);
     // Every segment object written is in the index: none was left behind by a refused flush.
     List<String> indexed =
-        await(fx.metadata.listSegments(id)).stream()
-            .map(io.millrace.metadata.SegmentRecord::objectKey)
-            .toList();
+        await(fx.metadata.listSegments(id)).stream().map(SegmentRecord::objectKey).toList();
     assertThat(fx.objects.keys().stream().filter(k -> k.startsWith("segments/")).toList())
         .containsExactlyInAnyOrderElementsOf(indexed);
     assertThat(readAll(dp, s)).containsExactly("a", "b", "c", "d");
@@ -204,29 +215,25 @@ class DurabilityFindingsTest {
     DataPlane dp = node("");
     String s = stream("foreign-epoch");
     String id = idOf(s);
-    acked(dp.append(BASIN, s, input("a")));
+    appended(dp, s, "a");
     // The streamlet is sealed when the stream rotates or moves; force the next append to open one.
     dp.stop().toCompletableFuture().join();
     DataPlane next = node("");
-    long before = next.metrics().snapshot().get("millrace_stream_activations_total");
+    long before = activations(next);
     // While this instance creates its epoch, another owner registers that very epoch, and the
     // create answers with an error.
-    java.util.concurrent.atomic.AtomicBoolean once =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean once = new AtomicBoolean();
     metadata.on(
         "createStreamlet",
         inv -> {
           if (!once.compareAndSet(false, true)) {
             return inv.proceed().get();
           }
-          io.millrace.metadata.StreamletRecord mine =
-              (io.millrace.metadata.StreamletRecord) inv.args()[0];
+          StreamletRecord mine = (StreamletRecord) inv.args()[0];
           await(
               fx.metadata.createStreamlet(
-                  new io.millrace.metadata.StreamletRecord(
-                      id, mine.epoch(), "another-owners-channel", 0, null, null)));
-          return java.util.concurrent.CompletableFuture.failedFuture(
-              new IllegalStateException("metadata timed out"));
+                  new StreamletRecord(id, mine.epoch(), "another-owners-channel", 0, null, null)));
+          return CompletableFuture.failedFuture(new IllegalStateException("metadata timed out"));
         });
 
     S2Exception e = failure(next.append(BASIN, s, input("lost")));
@@ -244,11 +251,8 @@ class DurabilityFindingsTest {
         assertThat(retry.code()).as(retry.getMessage()).isEqualTo(ErrorCode.UNAVAILABLE);
       }
     }
-    assertThat(
-            acked(java.util.concurrent.CompletableFuture.completedFuture(outcome)).start().seqNum())
-        .isEqualTo(1);
-    assertThat(next.metrics().snapshot().get("millrace_stream_activations_total"))
-        .isEqualTo(before + 2);
+    assertThat(acked(CompletableFuture.completedFuture(outcome)).start().seqNum()).isEqualTo(1);
+    assertThat(activations(next)).isEqualTo(before + 2);
     assertThat(readAll(next, s)).containsExactly("a", "b");
   }
 
@@ -256,8 +260,7 @@ class DurabilityFindingsTest {
 
   @Test
   void anActivationAfterACrashReadsOnlyTheWalChunksWrittenSinceTheLastSegmentFlush() {
-    String overrides = "millrace.engine.segments.flush-age = 1 s\n";
-    DataPlane dp = node(overrides);
+    DataPlane dp = node(FLUSH_AGE_1_S);
     String s = stream("long-lived");
     String id = idOf(s);
     List<String> expected = new ArrayList<>();
@@ -269,13 +272,7 @@ class DurabilityFindingsTest {
         expected.add(body);
       }
       long tail = expected.size();
-      clock.advance(2_000);
-      Awaitility.await()
-          .until(
-              () ->
-                  await(fx.metadata.getStreamState(id))
-                      .map(st -> st.flushedNextSeqNum() == tail)
-                      .orElse(false));
+      advanceAndAwaitFlushedTo(id, tail);
     }
     // After the last flush the streamlet rotates: its WAL chunks are no longer needed.
     Awaitility.await()
@@ -298,7 +295,7 @@ class DurabilityFindingsTest {
           }
           return false;
         });
-    DataPlane after = node(overrides);
+    DataPlane after = node(FLUSH_AGE_1_S);
     assertThat(readAll(after, s)).containsExactlyElementsOf(expected);
     // Each acked append above was its own chunk: only the 3 written after the last flush are read.
     assertThat(walGets).hasSize(3);
@@ -312,7 +309,7 @@ class DurabilityFindingsTest {
     DataPlane dp = node("");
     String s = stream("erased");
     String id = idOf(s);
-    acked(dp.append(BASIN, s, input("before")));
+    appended(dp, s, "before");
     await(dp.erase(id));
     java.util.Set<String> keysAfterErase = new java.util.HashSet<>(fx.objects.keys());
 

@@ -12,15 +12,15 @@ import java.util.function.Function;
  * A {@link MetadataStore} in front of a real one whose calls can be rewritten per method name: a
  * rule gets the real call's result (or may ignore it) and returns what the caller sees.
  */
-final class FaultyMetadata {
+public final class FaultyMetadata {
   private final MetadataStore real;
   private final Map<String, Function<Invocation, Object>> rules = new ConcurrentHashMap<>();
-  final MetadataStore store;
+  public final MetadataStore store;
 
   /** One intercepted call: its arguments, and a way to run it against the real store. */
-  record Invocation(Object[] args, java.util.function.Supplier<Object> proceed) {}
+  public record Invocation(Object[] args, java.util.function.Supplier<Object> proceed) {}
 
-  FaultyMetadata(MetadataStore real) {
+  public FaultyMetadata(MetadataStore real) {
     this.real = real;
     this.store =
         (MetadataStore)
@@ -44,7 +44,7 @@ final class FaultyMetadata {
   }
 
   /** Rewrites every later call of {@code method}. */
-  void on(String method, Function<Invocation, Object> rule) {
+  public void on(String method, Function<Invocation, Object> rule) {
     rules.put(method, rule);
   }
 

@@ -2,7 +2,7 @@ package io.millrace.engine;
 
 import static io.millrace.engine.DataPlaneFixture.BASIN;
 import static io.millrace.engine.DataPlaneFixture.START_MS;
-import static io.millrace.engine.DataPlaneFixture.acked;
+import static io.millrace.engine.DataPlaneFixture.appended;
 import static io.millrace.engine.DataPlaneFixture.await;
 import static io.millrace.engine.DataPlaneFixture.failure;
 import static io.millrace.engine.DataPlaneFixture.input;
@@ -75,23 +75,33 @@ class SupersededOwnerTest {
     }
   }
 
+  /** The seq num {@code node} appends {@code body} at. */
+  private static long seqNumOfAppend(Node node, String stream, String body) {
+    return appended(node.dp(), stream, body).start().seqNum();
+  }
+
+  /**
+   * Advances {@code node}'s clock by 2 s and waits until the stream's segments are {@code ranges}.
+   */
+  private void flush(Node node, String id, String... ranges) {
+    node.clock().advance(2_000);
+    awaitSegments(id, ranges);
+  }
+
   @Test
   void aSupersededOwnerFlushingLateIsRefusedStopsAndNoAckedRecordIsLostOrDuplicated() {
-    fx.resolver.create(BASIN, "split", StreamConfig.EMPTY);
-    String id = idOf("split");
+    String id = createStream("split");
     Node old = node();
-    assertThat(acked(old.dp().append(BASIN, "split", input("a0"))).start().seqNum()).isZero();
-    assertThat(acked(old.dp().append(BASIN, "split", input("a1"))).start().seqNum()).isEqualTo(1);
+    assertThat(seqNumOfAppend(old, "split", "a0")).isZero();
+    assertThat(seqNumOfAppend(old, "split", "a1")).isEqualTo(1);
 
     // A second owner activates (the first is paused, partitioned, or its handoff timed out).
     Node next = node();
-    assertThat(acked(next.dp().append(BASIN, "split", input("b0"))).start().seqNum()).isEqualTo(2);
-    assertThat(acked(next.dp().append(BASIN, "split", input("b1"))).start().seqNum()).isEqualTo(3);
-    next.clock().advance(2_000);
-    awaitSegments(id, "0-3");
-    assertThat(acked(next.dp().append(BASIN, "split", input("b2"))).start().seqNum()).isEqualTo(4);
-    next.clock().advance(2_000);
-    awaitSegments(id, "0-3", "4-4");
+    assertThat(seqNumOfAppend(next, "split", "b0")).isEqualTo(2);
+    assertThat(seqNumOfAppend(next, "split", "b1")).isEqualTo(3);
+    flush(next, id, "0-3");
+    assertThat(seqNumOfAppend(next, "split", "b2")).isEqualTo(4);
+    flush(next, id, "0-3", "4-4");
     Awaitility.await()
         .until(() -> await(fx.metadata.listStreamlets(id)).stream().allMatch(l -> l.epoch() >= 3));
 
@@ -112,18 +122,15 @@ class SupersededOwnerTest {
 
   @Test
   void aSupersededOwnerAppendingAgainIsRefusedRetryablyAndNeverReopensAnOlderEpoch() {
-    fx.resolver.create(BASIN, "zombie", StreamConfig.EMPTY);
-    String id = idOf("zombie");
+    String id = createStream("zombie");
     Node old = node();
-    assertThat(acked(old.dp().append(BASIN, "zombie", input("a0"))).start().seqNum()).isZero();
+    assertThat(seqNumOfAppend(old, "zombie", "a0")).isZero();
 
     Node next = node();
-    assertThat(acked(next.dp().append(BASIN, "zombie", input("b0"))).start().seqNum()).isEqualTo(1);
-    next.clock().advance(2_000);
-    awaitSegments(id, "0-1");
-    assertThat(acked(next.dp().append(BASIN, "zombie", input("b1"))).start().seqNum()).isEqualTo(2);
-    next.clock().advance(2_000);
-    awaitSegments(id, "0-1", "2-2");
+    assertThat(seqNumOfAppend(next, "zombie", "b0")).isEqualTo(1);
+    flush(next, id, "0-1");
+    assertThat(seqNumOfAppend(next, "zombie", "b1")).isEqualTo(2);
+    flush(next, id, "0-1", "2-2");
     // The new owner's flushes deleted the streamlets of epochs 1 and 2: only the fence remains.
     Awaitility.await()
         .until(
@@ -167,7 +174,9 @@ class SupersededOwnerTest {
         .toList();
   }
 
-  private String idOf(String name) {
+  /** Creates stream {@code name} in the basin with no config; its id. */
+  private String createStream(String name) {
+    fx.resolver.create(BASIN, name, StreamConfig.EMPTY);
     return fx.idOf(name);
   }
 

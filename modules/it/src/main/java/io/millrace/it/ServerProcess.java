@@ -67,6 +67,35 @@ public final class ServerProcess implements AutoCloseable {
    */
   public static ServerProcess start(
       Path jar, Path dataDir, int port, Path logFile, List<String> jvmArgs) {
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new IllegalStateException("could not create " + dataDir, e);
+    }
+    Process process =
+        launch(
+            jar,
+            jvmArgs,
+            List.of(
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--data-dir",
+                dataDir.toAbsolutePath().toString()),
+            logFile);
+    ServerProcess server =
+        new ServerProcess(process, URI.create("http://127.0.0.1:" + port), logFile);
+    server.awaitReady();
+    return server;
+  }
+
+  /**
+   * Starts {@code java jvmArgs... -jar jar serve serveArgs...} with its output appended to {@code
+   * logFile}; does not wait for it to be ready.
+   */
+  public static Process launch(
+      Path jar, List<String> jvmArgs, List<String> serveArgs, Path logFile) {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
           "server jar not found at " + jar.toAbsolutePath() + "; build it with mvn -B package");
@@ -74,47 +103,53 @@ public final class ServerProcess implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmArgs);
-    command.addAll(
-        List.of(
-            "-jar",
-            jar.toAbsolutePath().toString(),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            Integer.toString(port),
-            "--data-dir",
-            dataDir.toAbsolutePath().toString()));
+    command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "serve"));
+    command.addAll(serveArgs);
     try {
       Files.createDirectories(logFile.toAbsolutePath().getParent());
-      Files.createDirectories(dataDir);
-      Process process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-              .start();
-      ServerProcess server =
-          new ServerProcess(process, URI.create("http://127.0.0.1:" + port), logFile);
-      server.awaitReady();
-      return server;
+      return new ProcessBuilder(command)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+          .start();
     } catch (IOException e) {
       throw new IllegalStateException("could not start " + command, e);
     }
   }
 
   private void awaitReady() {
+    try {
+      awaitHealthy(process, baseUri, READY_TIMEOUT, "server", logFile);
+    } catch (IllegalStateException e) {
+      if (process.isAlive() && !Thread.currentThread().isInterrupted()) {
+        kill();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Waits until {@code GET /health} of {@code baseUri} answers 200; fails, naming the process
+   * {@code name} and quoting the end of {@code logFile}, if the process exits first or {@code
+   * timeout} passes.
+   */
+  public static void awaitHealthy(
+      Process process, URI baseUri, Duration timeout, String name, Path logFile) {
     HttpClient client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(1))
             .build();
-    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    long deadline = System.nanoTime() + timeout.toNanos();
     HttpRequest health =
         HttpRequest.newBuilder(baseUri.resolve("/health")).timeout(Duration.ofSeconds(2)).build();
     while (true) {
       if (!process.isAlive()) {
         throw new IllegalStateException(
-            "server exited with " + process.exitValue() + " before it was ready:\n" + logTail());
+            name
+                + " exited with "
+                + process.exitValue()
+                + " before it was ready:\n"
+                + logTail(logFile));
       }
       try {
         HttpResponse<Void> res = client.send(health, HttpResponse.BodyHandlers.discarding());
@@ -125,12 +160,11 @@ public final class ServerProcess implements AutoCloseable {
         // not listening yet
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for the server", e);
+        throw new IllegalStateException("interrupted while waiting for " + name, e);
       }
       if (System.nanoTime() > deadline) {
-        kill();
         throw new IllegalStateException(
-            "server not ready within " + READY_TIMEOUT + ":\n" + logTail());
+            name + " not ready within " + timeout + ":\n" + logTail(logFile));
       }
       sleep(100);
     }
@@ -171,6 +205,11 @@ public final class ServerProcess implements AutoCloseable {
 
   /** The last few KiB of the server's output, for failure messages. */
   public String logTail() {
+    return logTail(logFile);
+  }
+
+  /** The last few KiB of {@code logFile}, for failure messages. */
+  public static String logTail(Path logFile) {
     try {
       String text = Files.readString(logFile, StandardCharsets.UTF_8);
       return text.substring(Math.max(0, text.length() - 4000));
@@ -186,7 +225,8 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
-  private static void sleep(long millis) {
+  /** Sleeps {@code millis}; an interrupt keeps the thread's flag and fails the caller. */
+  public static void sleep(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {

@@ -240,12 +240,7 @@ public final class Main implements Runnable {
     }
 
     Map<String, Object> overrides() {
-      Map<String, Object> o = new HashMap<>();
-      put(o, "millrace.server.host", host);
-      put(o, "millrace.server.port", port);
-      put(o, "millrace.server.data-dir", dataDir == null ? null : dataDir.toString());
-      put(o, "millrace.server.tls-cert", tlsCert == null ? null : tlsCert.toString());
-      put(o, "millrace.server.tls-key", tlsKey == null ? null : tlsKey.toString());
+      Map<String, Object> o = serverOverrides(host, port, dataDir, tlsCert, tlsKey);
       put(o, "millrace.server.object-store", objectStore);
       put(o, "millrace.server.metadata", metadata);
       put(o, "millrace.server.node-name", nodeName);
@@ -333,13 +328,19 @@ public final class Main implements Runnable {
 
   /** As {@link #config(String, Integer, Path)}, with the TLS files when given. */
   static Config config(String host, Integer port, Path dataDir, Path tlsCert, Path tlsKey) {
-    Map<String, Object> overrides = new HashMap<>();
-    put(overrides, "millrace.server.host", host);
-    put(overrides, "millrace.server.port", port);
-    put(overrides, "millrace.server.data-dir", dataDir == null ? null : dataDir.toString());
-    put(overrides, "millrace.server.tls-cert", tlsCert == null ? null : tlsCert.toString());
-    put(overrides, "millrace.server.tls-key", tlsKey == null ? null : tlsKey.toString());
-    return config(overrides, null);
+    return config(serverOverrides(host, port, dataDir, tlsCert, tlsKey), null);
+  }
+
+  /** The overrides of {@code millrace.server}'s address, data dir and TLS files that are given. */
+  private static Map<String, Object> serverOverrides(
+      String host, Integer port, Path dataDir, Path tlsCert, Path tlsKey) {
+    Map<String, Object> o = new HashMap<>();
+    put(o, "millrace.server.host", host);
+    put(o, "millrace.server.port", port);
+    put(o, "millrace.server.data-dir", dataDir == null ? null : dataDir.toString());
+    put(o, "millrace.server.tls-cert", tlsCert == null ? null : tlsCert.toString());
+    put(o, "millrace.server.tls-key", tlsKey == null ? null : tlsKey.toString());
+    return o;
   }
 
   /**

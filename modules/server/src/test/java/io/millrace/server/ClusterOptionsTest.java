@@ -98,10 +98,7 @@ class ClusterOptionsTest {
 
   @Test
   void anUnknownStoreNameStopsTheStartWithTheAllowedValues() {
-    int code = main.run("serve", "--object-store", "ftp", "--port", "0");
-
-    assertThat(code).isEqualTo(1);
-    assertThat(main.err())
+    assertThat(main.errOfExit(1, "serve", "--object-store", "ftp", "--port", "0"))
         .contains("Millrace could not start")
         .contains("object-store")
         .contains("local, s3");
@@ -111,10 +108,8 @@ class ClusterOptionsTest {
   void aMissingConfigFileStopsTheStartWithItsPath() {
     Path missing = tmp.resolve("missing.conf");
 
-    int code = main.run("serve", "--config", missing.toString());
-
-    assertThat(code).isEqualTo(1);
-    assertThat(main.err()).contains(missing.toString());
+    assertThat(main.errOfExit(1, "serve", "--config", missing.toString()))
+        .contains(missing.toString());
   }
 
   @Test
@@ -157,24 +152,21 @@ class ClusterOptionsTest {
         Files.writeString(
             tmp.resolve("cassandra.conf"), "millrace.metadata.cassandra.connect-timeout = 2s\n");
 
-    int code =
-        main.run(
-            "schema", "--config", file.toString(), "--cassandra-contact-points", "127.0.0.1:1");
-
-    assertThat(code).isEqualTo(1);
-    assertThat(main.err()).contains("Millrace schema failed").contains("127.0.0.1:1");
+    assertThat(
+            main.errOfExit(
+                1,
+                "schema",
+                "--config",
+                file.toString(),
+                "--cassandra-contact-points",
+                "127.0.0.1:1"))
+        .contains("Millrace schema failed")
+        .contains("127.0.0.1:1");
   }
 
   @Test
   void helpListsTheClusterOptions() {
-    int code = main.run("serve", "--help");
-
-    assertThat(code).isZero();
-    assertThat(main.out())
-        .contains("--object-store")
-        .contains("--metadata")
-        .contains("--seed-nodes")
-        .contains("--cluster-port")
-        .contains("--config");
+    assertThat(main.help("serve"))
+        .contains("--object-store", "--metadata", "--seed-nodes", "--cluster-port", "--config");
   }
 }

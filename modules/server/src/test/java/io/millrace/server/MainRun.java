@@ -1,5 +1,7 @@
 package io.millrace.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.typesafe.config.Config;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -21,6 +23,18 @@ final class MainRun {
         args,
         new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  /** Runs {@code millrace args...}, which must exit with {@code exitCode}; then {@link #err}. */
+  String errOfExit(int exitCode, String... args) {
+    assertThat(run(args)).isEqualTo(exitCode);
+    return err();
+  }
+
+  /** Runs {@code millrace command --help}, which must succeed; then {@link #out}. */
+  String help(String command) {
+    assertThat(run(command, "--help")).isZero();
+    return out();
   }
 
   /** Everything the runs so far printed to stdout. */

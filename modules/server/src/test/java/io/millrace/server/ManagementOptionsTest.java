@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,24 +129,26 @@ class ManagementOptionsTest {
         .containsExactly("h1:7626", "h2:7626");
   }
 
+  /** {@code serve --port 0 --data-dir <tmp>/d} followed by {@code more}. */
+  private String[] serveOnAnyPort(String... more) {
+    return Stream.concat(
+            Stream.of("serve", "--port", "0", "--data-dir", tmp.resolve("d").toString()),
+            Stream.of(more))
+        .toArray(String[]::new);
+  }
+
   @Test
   void seedNodesTogetherWithBootstrapStopTheStartWithExitCode2() {
-    int code =
-        main.run(
-            "serve",
-            "--port",
-            "0",
-            "--data-dir",
-            tmp.resolve("d").toString(),
-            "--management-port",
-            "0",
-            "--seed-nodes",
-            "127.0.0.1:25521",
-            "--bootstrap-contact-points",
-            "127.0.0.1:7626");
-
-    assertThat(code).isEqualTo(2);
-    assertThat(main.err())
+    assertThat(
+            main.errOfExit(
+                2,
+                serveOnAnyPort(
+                    "--management-port",
+                    "0",
+                    "--seed-nodes",
+                    "127.0.0.1:25521",
+                    "--bootstrap-contact-points",
+                    "127.0.0.1:7626")))
         .contains("--seed-nodes")
         .contains("--bootstrap-contact-points")
         .contains("exclude each other");
@@ -154,34 +157,22 @@ class ManagementOptionsTest {
 
   @Test
   void bootstrapWithoutAManagementPortStopsTheStartWithExitCode2() {
-    int code =
-        main.run(
-            "serve",
-            "--port",
-            "0",
-            "--data-dir",
-            tmp.resolve("d").toString(),
-            "--bootstrap-contact-points",
-            "127.0.0.1:7626");
-
-    assertThat(code).isEqualTo(2);
-    assertThat(main.err()).contains("needs --management-port");
+    assertThat(main.errOfExit(2, serveOnAnyPort("--bootstrap-contact-points", "127.0.0.1:7626")))
+        .contains("needs --management-port");
   }
 
   @Test
   void moreRequiredContactPointsThanListedStopTheStartWithExitCode2() {
-    int code =
-        main.run(
-            "serve",
-            "--management-port",
-            "0",
-            "--bootstrap-contact-points",
-            "127.0.0.1:7626",
-            "--bootstrap-required-contact-points",
-            "2");
-
-    assertThat(code).isEqualTo(2);
-    assertThat(main.err())
+    assertThat(
+            main.errOfExit(
+                2,
+                "serve",
+                "--management-port",
+                "0",
+                "--bootstrap-contact-points",
+                "127.0.0.1:7626",
+                "--bootstrap-required-contact-points",
+                "2"))
         .contains("--bootstrap-required-contact-points is 2 but only 1 contact point(s)");
   }
 
@@ -194,9 +185,8 @@ class ManagementOptionsTest {
                         null, "--management-port", "1", "--bootstrap-contact-points", "h1")))
         .isInstanceOf(StartupException.class)
         .hasMessageContaining("\"h1\" is not host:port");
-    int code = main.run("serve", "--management-port", "seventy");
-    assertThat(code).isEqualTo(1);
-    assertThat(main.err()).contains("millrace.server.management.port is \"seventy\"");
+    assertThat(main.errOfExit(1, "serve", "--management-port", "seventy"))
+        .contains("millrace.server.management.port is \"seventy\"");
   }
 
   @Test
@@ -242,14 +232,12 @@ class ManagementOptionsTest {
 
   @Test
   void theServeHelpListsTheNewFlags() {
-    int code = main.run("serve", "--help");
-
-    assertThat(code).isZero();
-    assertThat(main.out())
-        .contains("--management-port")
-        .contains("--management-host")
-        .contains("--bootstrap-contact-points")
-        .contains("--bootstrap-required-contact-points");
+    assertThat(main.help("serve"))
+        .contains(
+            "--management-port",
+            "--management-host",
+            "--bootstrap-contact-points",
+            "--bootstrap-required-contact-points");
   }
 
   @Test

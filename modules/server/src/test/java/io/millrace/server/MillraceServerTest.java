@@ -36,6 +36,21 @@ class MillraceServerTest {
     return node.uri(path);
   }
 
+  /** A JSON POST to {@code path}, in {@code basin} unless it is null. */
+  private HttpResponse<String> post(String path, String basin, String json) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json");
+    if (basin != null) {
+      request.header("s2-basin", basin);
+    }
+    return send(request.POST(HttpRequest.BodyPublishers.ofString(json)));
+  }
+
+  /** A GET of {@code path} in {@code basin}. */
+  private HttpResponse<String> get(String path, String basin) throws Exception {
+    return send(HttpRequest.newBuilder(uri(path)).header("s2-basin", basin).GET());
+  }
+
   @Test
   void aStartedServerPrintsTheExportsAndIsHealthyOnTheChosenPort() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -57,44 +72,24 @@ class MillraceServerTest {
   @Test
   void basinsStreamsAndRecordsSurviveARestartOnTheSameDataDir() throws Exception {
     start(new ByteArrayOutputStream());
-    HttpResponse<String> created =
-        send(
-            HttpRequest.newBuilder(uri("/v1/basins"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"basin\":\"durable-basin\"}")));
+    HttpResponse<String> created = post("/v1/basins", null, "{\"basin\":\"durable-basin\"}");
     assertThat(created.statusCode()).isEqualTo(201);
-    HttpResponse<String> stream =
-        send(
-            HttpRequest.newBuilder(uri("/v1/streams"))
-                .header("Content-Type", "application/json")
-                .header("s2-basin", "durable-basin")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"stream\":\"orders\"}")));
+    HttpResponse<String> stream = post("/v1/streams", "durable-basin", "{\"stream\":\"orders\"}");
     assertThat(stream.statusCode()).isEqualTo(201);
     HttpResponse<String> appended =
-        send(
-            HttpRequest.newBuilder(uri("/v1/streams/orders/records"))
-                .header("Content-Type", "application/json")
-                .header("s2-basin", "durable-basin")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "{\"records\":[{\"body\":\"first order\"}]}")));
+        post(
+            "/v1/streams/orders/records",
+            "durable-basin",
+            "{\"records\":[{\"body\":\"first order\"}]}");
     assertThat(appended.statusCode()).isEqualTo(200);
     node.stop();
 
     start(new ByteArrayOutputStream());
 
-    HttpResponse<String> config =
-        send(
-            HttpRequest.newBuilder(uri("/v1/streams/orders"))
-                .header("s2-basin", "durable-basin")
-                .GET());
+    HttpResponse<String> config = get("/v1/streams/orders", "durable-basin");
     assertThat(config.statusCode()).isEqualTo(200);
     assertThat(config.body()).contains("\"storage_class\":\"express\"");
-    HttpResponse<String> read =
-        send(
-            HttpRequest.newBuilder(uri("/v1/streams/orders/records?seq_num=0"))
-                .header("s2-basin", "durable-basin")
-                .GET());
+    HttpResponse<String> read = get("/v1/streams/orders/records?seq_num=0", "durable-basin");
     assertThat(read.statusCode()).isEqualTo(200);
     assertThat(read.body()).contains("\"seq_num\":0").contains("\"body\":\"first order\"");
   }

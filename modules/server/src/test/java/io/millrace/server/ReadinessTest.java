@@ -2,7 +2,11 @@ package io.millrace.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ReadinessTest {
   @Test
@@ -13,13 +17,24 @@ class ReadinessTest {
     assertThat(r.reasons()).isEmpty();
   }
 
-  @Test
-  void aNodeThatIsStillJoiningIsNotReadyAndSaysSo() {
-    Readiness r = Readiness.of("Joining", true, true, true);
-
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("singleFailingConditions")
+  void aNodeWithOneFailingConditionIsNotReadyAndSaysWhy(
+      String condition, Readiness r, String reason) {
     assertThat(r.ready()).isFalse();
-    assertThat(r.reasons())
-        .containsExactly("this node is not an Up member of the cluster (it is Joining)");
+    assertThat(r.reasons()).containsExactly(reason);
+  }
+
+  static Stream<Arguments> singleFailingConditions() {
+    return Stream.of(
+        Arguments.of(
+            "a node that is still joining",
+            Readiness.of("Joining", true, true, true),
+            "this node is not an Up member of the cluster (it is Joining)"),
+        Arguments.of(
+            "stores that stop answering make an up node not ready",
+            Readiness.of("Up", true, true, false),
+            "the metadata store or the object store does not answer"));
   }
 
   @Test
@@ -40,14 +55,5 @@ class ReadinessTest {
             "the node is still starting",
             "the data plane is not ready",
             "the metadata store or the object store does not answer");
-  }
-
-  @Test
-  void storesThatStopAnsweringMakeAnUpNodeNotReady() {
-    Readiness r = Readiness.of("Up", true, true, false);
-
-    assertThat(r.ready()).isFalse();
-    assertThat(r.reasons())
-        .containsExactly("the metadata store or the object store does not answer");
   }
 }

@@ -1,18 +1,10 @@
 package io.millrace.core.api;
 
+import io.millrace.core.WireNamed;
+
 /** The {@code s2-provision-result} of a create or ensure. */
-public enum ProvisionResult {
-  CREATED("created"),
-  UPDATED("updated"),
-  NOOP("noop");
-
-  private final String wire;
-
-  ProvisionResult(String wire) {
-    this.wire = wire;
-  }
-
-  public String wire() {
-    return wire;
-  }
+public enum ProvisionResult implements WireNamed {
+  CREATED,
+  UPDATED,
+  NOOP
 }

@@ -13,7 +13,11 @@ import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class StreamSequencerTest {
   private static final long NOW = 1_000_000L;
@@ -109,19 +113,25 @@ class StreamSequencerTest {
     assertThat(b.records().get(0).timestamp()).isEqualTo(NOW);
   }
 
-  @Test
-  void uncappedKeepsFutureClientTimestamps() {
-    StreamSequencer s = new StreamSequencer(StreamSequencer.State.INITIAL);
-    var a =
-        accept(s.sequence(batch(rec(NOW + 50, "a")), TimestampingMode.CLIENT_PREFER, true, NOW));
-    assertThat(a.records().get(0).timestamp()).isEqualTo(NOW + 50);
+  static Stream<Arguments> timestampRules() {
+    return Stream.of(
+        Arguments.of(
+            "uncapped keeps future client timestamps",
+            TimestampingMode.CLIENT_PREFER,
+            true,
+            NOW + 50,
+            NOW + 50),
+        Arguments.of(
+            "arrival ignores client timestamps", TimestampingMode.ARRIVAL, false, 5L, NOW));
   }
 
-  @Test
-  void arrivalIgnoresClientTimestamps() {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("timestampRules")
+  void aRecordsTimestampIsChosenByTheMode(
+      String rule, TimestampingMode mode, boolean uncapped, long clientTimestamp, long expected) {
     StreamSequencer s = new StreamSequencer(StreamSequencer.State.INITIAL);
-    var a = accept(s.sequence(batch(rec(5L, "a")), TimestampingMode.ARRIVAL, false, NOW));
-    assertThat(a.records().get(0).timestamp()).isEqualTo(NOW);
+    var a = accept(s.sequence(batch(rec(clientTimestamp, "a")), mode, uncapped, NOW));
+    assertThat(a.records().get(0).timestamp()).isEqualTo(expected);
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.millrace.core.config.StorageClass;
 import io.millrace.core.config.TimestampingMode;
 import io.millrace.core.record.AppendInput;
 import io.millrace.core.record.StreamPosition;
+import io.millrace.engine.ActorSetup;
 import io.millrace.engine.EngineMetrics;
 import io.millrace.engine.EngineSerializable;
 import io.millrace.engine.EngineSettings;
@@ -196,13 +197,9 @@ public final class StreamEntity {
 
   public static Behavior<Command> create(
       String streamId, ActorRef<ClusterSharding.ShardCommand> shard, Deps deps) {
-    return Behaviors.withStash(
+    return ActorSetup.withStashAndTimers(
         10_000,
-        stash ->
-            Behaviors.setup(
-                ctx ->
-                    Behaviors.withTimers(
-                        timers -> new Instance(streamId, shard, deps, ctx, stash, timers).idle())));
+        (ctx, stash, timers) -> new Instance(streamId, shard, deps, ctx, stash, timers).idle());
   }
 
   /**

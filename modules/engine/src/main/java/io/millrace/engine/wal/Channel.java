@@ -6,6 +6,7 @@ import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.config.StorageClass;
 import io.millrace.core.record.SequencedRecord;
+import io.millrace.engine.ActorSetup;
 import io.millrace.engine.EngineMetrics;
 import io.millrace.engine.EngineSettings;
 import io.millrace.engine.wal.ChunkPipeline.ChunkWrite;
@@ -113,23 +114,19 @@ public final class Channel {
       ChannelDeps deps,
       ChannelLoad load,
       Consumer<StorageClass> onStarted) {
-    return Behaviors.withStash(
+    return ActorSetup.withStashAndTimers(
         10_000,
-        stash ->
-            Behaviors.setup(
-                ctx ->
-                    Behaviors.withTimers(
-                        timers ->
-                            new Instance(
-                                    ctx,
-                                    stash,
-                                    timers,
-                                    UUID.randomUUID().toString(),
-                                    storageClass,
-                                    deps,
-                                    load,
-                                    onStarted)
-                                .starting())));
+        (ctx, stash, timers) ->
+            new Instance(
+                    ctx,
+                    stash,
+                    timers,
+                    UUID.randomUUID().toString(),
+                    storageClass,
+                    deps,
+                    load,
+                    onStarted)
+                .starting());
   }
 
   private static final class Instance implements ChunkPipeline.Outbox {

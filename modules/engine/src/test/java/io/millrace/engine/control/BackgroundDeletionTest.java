@@ -40,6 +40,19 @@ class BackgroundDeletionTest {
     return p;
   }
 
+  /**
+   * A plane deleting in the background every {@link #SWEEP}, with {@code streams} in test-basin.
+   */
+  private ControlPlane sweepingPlaneWith(String... streams) {
+    ControlPlane control = plane();
+    control.startBackgroundDeletion(eraser, SWEEP);
+    result(control.createBasin("test-basin", null, null));
+    for (String stream : streams) {
+      result(control.createStream("test-basin", stream, null, null));
+    }
+    return control;
+  }
+
   private String streamId(ControlPlane control, String basin, String stream) {
     return result(control.resolve(basin, stream, Access.READ)).streamId();
   }
@@ -48,18 +61,19 @@ class BackgroundDeletionTest {
     return result(store.getStream(basin, stream)).isEmpty();
   }
 
+  /** Deletes {@code stream} of test-basin and waits until its row is gone; its id. */
+  private String deleteAndAwaitRemoval(ControlPlane control, String stream) {
+    String id = streamId(control, "test-basin", stream);
+    result(control.deleteStream("test-basin", stream));
+    await().atMost(PATIENCE).until(() -> streamRowGone("test-basin", stream));
+    return id;
+  }
+
   @Test
   void aDeletedStreamIsErasedThenRemovedAndItsNameCanBeCreatedAgainWithANewId() {
-    ControlPlane control = plane();
-    control.startBackgroundDeletion(eraser, SWEEP);
-    result(control.createBasin("test-basin", null, null));
-    result(control.createStream("test-basin", "orders", null, null));
-    result(control.createStream("test-basin", "keep", null, null));
-    String oldId = streamId(control, "test-basin", "orders");
+    ControlPlane control = sweepingPlaneWith("orders", "keep");
+    String oldId = deleteAndAwaitRemoval(control, "orders");
 
-    result(control.deleteStream("test-basin", "orders"));
-
-    await().atMost(PATIENCE).until(() -> streamRowGone("test-basin", "orders"));
     assertThat(eraser.erased()).containsExactly(oldId);
     assertThat(code(control.getStreamConfig("test-basin", "orders")))
         .isEqualTo(ErrorCode.STREAM_NOT_FOUND);
@@ -124,27 +138,18 @@ class BackgroundDeletionTest {
 
   @Test
   void aFailedEraseIsRetriedAndTheRowStaysUntilTheDataIsGone() {
-    ControlPlane control = plane();
     eraser.failNext(2);
-    control.startBackgroundDeletion(eraser, SWEEP);
-    result(control.createBasin("test-basin", null, null));
-    result(control.createStream("test-basin", "orders", null, null));
-    String id = streamId(control, "test-basin", "orders");
+    ControlPlane control = sweepingPlaneWith("orders");
+    String id = deleteAndAwaitRemoval(control, "orders");
 
-    result(control.deleteStream("test-basin", "orders"));
-
-    await().atMost(PATIENCE).until(() -> streamRowGone("test-basin", "orders"));
     assertThat(eraser.calls()).hasSizeGreaterThanOrEqualTo(3).containsOnly(id);
     assertThat(eraser.erased()).containsExactly(id);
   }
 
   @Test
   void whileTheEraseKeepsFailingTheStreamStaysPendingDeletion() {
-    ControlPlane control = plane();
     eraser.failNext(Integer.MAX_VALUE);
-    control.startBackgroundDeletion(eraser, SWEEP);
-    result(control.createBasin("test-basin", null, null));
-    result(control.createStream("test-basin", "orders", null, null));
+    ControlPlane control = sweepingPlaneWith("orders");
 
     result(control.deleteStream("test-basin", "orders"));
 
@@ -157,15 +162,8 @@ class BackgroundDeletionTest {
 
   @Test
   void aLiveStreamIsNeverErased() {
-    ControlPlane control = plane();
-    control.startBackgroundDeletion(eraser, SWEEP);
-    result(control.createBasin("test-basin", null, null));
-    result(control.createStream("test-basin", "live", null, null));
-    result(control.createStream("test-basin", "dead", null, null));
-    String deadId = streamId(control, "test-basin", "dead");
-
-    result(control.deleteStream("test-basin", "dead"));
-    await().atMost(PATIENCE).until(() -> streamRowGone("test-basin", "dead"));
+    ControlPlane control = sweepingPlaneWith("live", "dead");
+    String deadId = deleteAndAwaitRemoval(control, "dead");
 
     assertThat(eraser.calls()).containsOnly(deadId);
     assertThat(result(store.getStream("test-basin", "live"))).isPresent();

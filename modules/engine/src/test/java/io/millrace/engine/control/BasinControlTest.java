@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class BasinControlTest {
   private final ConflictingMetadataStore store =
       new ConflictingMetadataStore(SqliteMetadataStore.inMemory());
-  private final ControlPlane control = new ControlPlane(store, Clock.systemUTC());
+  private final ControlPlane control = new ControlPlane(store.store(), Clock.systemUTC());
 
   @AfterEach
   void close() {

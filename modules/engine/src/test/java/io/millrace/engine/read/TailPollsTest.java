@@ -19,6 +19,9 @@ class TailPollsTest {
   private long now = 1_000_000;
   private final TailPolls polls = new TailPolls(() -> now);
 
+  /** How many entity reads the polls started. */
+  private final AtomicInteger direct = new AtomicInteger();
+
   private static ReadRequest at(long seq, long count, int waitSecs) {
     return new ReadRequest(new ReadStart.SeqNum(seq), false, count, 1024L * 1024, null, waitSecs);
   }
@@ -29,18 +32,10 @@ class TailPollsTest {
 
   @Test
   void readersWaitingAtTheSamePositionShareOneEntityReadAndEachGetsItsOwnLimits() {
-    AtomicInteger direct = new AtomicInteger();
     CompletableFuture<ReadOutcome> entity = new CompletableFuture<>();
     List<CompletionStage<ReadOutcome>> answers = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      answers.add(
-          polls.read(
-              "s1",
-              at(5, i == 3 ? 1 : 1000, 10),
-              req -> {
-                direct.incrementAndGet();
-                return entity;
-              }));
+      answers.add(read("s1", at(5, i == 3 ? 1 : 1000, 10), entity));
     }
     assertThat(direct).hasValue(1);
     assertThat(polls.outstanding()).isEqualTo(1);
@@ -56,54 +51,55 @@ class TailPollsTest {
 
   @Test
   void readersAtOtherPositionsOrStreamsOrWithoutWaitReadDirectly() {
-    AtomicInteger direct = new AtomicInteger();
-    polls.read("s1", at(5, 10, 10), req -> count(direct));
-    polls.read("s1", at(6, 10, 10), req -> count(direct));
-    polls.read("s2", at(5, 10, 10), req -> count(direct));
-    polls.read(
-        "s1",
-        new ReadRequest(new ReadStart.SeqNum(5), false, 10L, 10L, null, null),
-        req -> count(direct));
+    readOnce("s1", at(5, 10, 10));
+    readOnce("s1", at(6, 10, 10));
+    readOnce("s2", at(5, 10, 10));
+    readOnce("s1", new ReadRequest(new ReadStart.SeqNum(5), false, 10L, 10L, null, null));
     assertThat(direct).hasValue(4);
   }
 
   @Test
   void aReaderWillingToWaitLessThanTheSharedPollStartsItsOwn() {
-    AtomicInteger direct = new AtomicInteger();
-    polls.read("s1", at(5, 10, 15), req -> count(direct));
-    polls.read("s1", at(5, 10, 2), req -> count(direct));
+    readOnce("s1", at(5, 10, 15));
+    readOnce("s1", at(5, 10, 2));
     assertThat(direct).hasValue(2);
   }
 
   @Test
   void aReaderWithWiderLimitsThanTheSharedPollStartsItsOwn() {
-    AtomicInteger direct = new AtomicInteger();
-    polls.read("s1", at(5, 1, 10), req -> count(direct));
-    polls.read("s1", at(5, 1000, 10), req -> count(direct));
+    readOnce("s1", at(5, 1, 10));
+    readOnce("s1", at(5, 1000, 10));
     ReadRequest untilBound =
         new ReadRequest(new ReadStart.SeqNum(7), false, 1000L, 1024L * 1024, 50L, 10);
-    polls.read("s1", untilBound, req -> count(direct));
-    polls.read("s1", at(7, 1000, 10), req -> count(direct));
+    readOnce("s1", untilBound);
+    readOnce("s1", at(7, 1000, 10));
     assertThat(direct).hasValue(4);
   }
 
   @Test
   void aFinishedPollIsNotJoined() {
-    AtomicInteger direct = new AtomicInteger();
-    polls.read(
+    read(
         "s1",
         at(5, 10, 10),
-        req -> {
-          direct.incrementAndGet();
-          return CompletableFuture.completedFuture(
-              new ReadOutcome.Batch(new ReadBatch(List.of(), null)));
-        });
-    polls.read("s1", at(5, 10, 10), req -> count(direct));
+        CompletableFuture.completedFuture(new ReadOutcome.Batch(new ReadBatch(List.of(), null))));
+    readOnce("s1", at(5, 10, 10));
     assertThat(direct).hasValue(2);
   }
 
-  private static CompletionStage<ReadOutcome> count(AtomicInteger direct) {
-    direct.incrementAndGet();
-    return new CompletableFuture<>();
+  /** A read of {@code stream} whose entity read, if it starts one, answers {@code entity}. */
+  private CompletionStage<ReadOutcome> read(
+      String stream, ReadRequest request, CompletionStage<ReadOutcome> entity) {
+    return polls.read(
+        stream,
+        request,
+        req -> {
+          direct.incrementAndGet();
+          return entity;
+        });
+  }
+
+  /** A read of {@code stream} whose entity read, if it starts one, never answers. */
+  private void readOnce(String stream, ReadRequest request) {
+    read(stream, request, new CompletableFuture<>());
   }
 }

@@ -28,6 +28,18 @@ class ChunkPipelineTest {
         outbox);
   }
 
+  /** Appends batches {@code batchIds} of 18 bytes each to stream a at epoch 1. */
+  private static void appendToA(ChunkPipeline p, long... batchIds) {
+    for (long batchId : batchIds) {
+      p.append(append("a", 1, batchId, 18));
+    }
+  }
+
+  /** The {@code index}th chunk written, decoded. */
+  private WalObject.Chunk writtenChunk(int index) {
+    return (WalObject.Chunk) WalChunkCodec.decode(outbox.writes.get(index).data);
+  }
+
   @Test
   void chunksWrittenOutOfOrderAreAcknowledgedInChunkOrder() {
     ChunkPipeline p = pipeline(4, 50);
@@ -60,7 +72,7 @@ class ChunkPipelineTest {
 
     assertThat(outbox.take()).containsExactly(durable(0, 0));
     assertThat(outbox.writtenSeqs()).containsExactly(0L, 1L);
-    WalObject.Chunk chunk1 = (WalObject.Chunk) WalChunkCodec.decode(outbox.writes.get(1).data);
+    WalObject.Chunk chunk1 = writtenChunk(1);
     assertThat(chunk1.sections()).extracting(StreamSection::streamId).containsExactly("b", "a");
     p.written(1);
     assertThat(outbox.take()).containsExactly(durable(1, 1), durable(2, 1));
@@ -69,8 +81,7 @@ class ChunkPipelineTest {
   @Test
   void theFlushTimerClosesTheOpenChunkButAStaleTimerDoesNothing() {
     ChunkPipeline p = pipeline(4, 1000);
-    p.append(append("a", 1, 0, 18));
-    p.append(append("a", 1, 1, 18));
+    appendToA(p, 0, 1);
     long armedFor = outbox.timers.get(0);
 
     p.flushTimerFired(armedFor - 1);
@@ -87,8 +98,7 @@ class ChunkPipelineTest {
   @Test
   void noMoreThanTheMaximumOfWritesRunAtOnceEvenForAFullChunk() {
     ChunkPipeline p = pipeline(1, 10);
-    p.append(append("a", 1, 0, 18));
-    p.append(append("a", 1, 1, 18));
+    appendToA(p, 0, 1);
     p.flushTimerFired(outbox.timers.get(0));
     assertThat(outbox.writtenSeqs()).containsExactly(0L);
 
@@ -114,7 +124,7 @@ class ChunkPipelineTest {
               assertThat(r.batchId()).isEqualTo(7);
               assertThat(((Channel.Failed) r).error().code()).isEqualTo(ErrorCode.STORAGE);
             });
-    WalObject.Chunk chunk1 = (WalObject.Chunk) WalChunkCodec.decode(outbox.writes.get(1).data);
+    WalObject.Chunk chunk1 = writtenChunk(1);
     assertThat(chunk1.sections()).singleElement().extracting(StreamSection::epoch).isEqualTo(4L);
     assertThat(load.pendingBytes()).isEqualTo(18 + 36);
   }
@@ -122,9 +132,7 @@ class ChunkPipelineTest {
   @Test
   void failingEverythingFailsTheWritesInFlightInChunkOrderThenTheOpenChunk() {
     ChunkPipeline p = pipeline(2, 10);
-    p.append(append("a", 1, 0, 18));
-    p.append(append("a", 1, 1, 18));
-    p.append(append("a", 1, 2, 18));
+    appendToA(p, 0, 1, 2);
     p.written(1);
     S2Exception error = new S2Exception(ErrorCode.STORAGE, "gone");
 

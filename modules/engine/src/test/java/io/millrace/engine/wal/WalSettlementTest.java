@@ -11,6 +11,7 @@ import io.millrace.engine.EngineSettings;
 import io.millrace.objectstore.ObjectAlreadyExistsException;
 import io.millrace.objectstore.ObjectStoreException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +40,27 @@ class WalSettlementTest {
     return new WalSettlement(pipeline, cause, settings);
   }
 
+  /** A settlement that has begun, after {@code written} chunks were written; its replies taken. */
+  private WalSettlement begun(long... written) {
+    WalSettlement s = settlement();
+    for (long chunkSeq : written) {
+      pipeline.written(chunkSeq);
+    }
+    s.begin();
+    outbox.take();
+    return s;
+  }
+
+  /** Fails what the pipeline still holds with the settlement's cause; the replies that gives. */
+  private List<Channel.Result> failAll(WalSettlement s) {
+    pipeline.failAll(s.cause());
+    return outbox.take();
+  }
+
+  private Channel.Failed failed(long batch) {
+    return new Channel.Failed(CHANNEL, batch, cause);
+  }
+
   private static ObjectAlreadyExistsException taken(long chunkSeq) {
     return new ObjectAlreadyExistsException(Channel.walKey(CHANNEL, chunkSeq));
   }
@@ -49,21 +71,15 @@ class WalSettlementTest {
     pipeline.written(1);
 
     assertThat(s.begin()).isEqualTo(new WalSettlement.WriteSeal(0));
-    assertThat(outbox.take()).singleElement().isEqualTo(new Channel.Failed(CHANNEL, 2, cause));
+    assertThat(outbox.take()).singleElement().isEqualTo(failed(2));
 
     assertThat(s.sealWritten(0, null)).isEqualTo(new WalSettlement.Sealed(0, "sealed its own WAL"));
-    pipeline.failAll(s.cause());
-    assertThat(outbox.take())
-        .containsExactly(
-            new Channel.Failed(CHANNEL, 0, cause), new Channel.Failed(CHANNEL, 1, cause));
+    assertThat(failAll(s)).containsExactly(failed(0), failed(1));
   }
 
   @Test
   void aChunkFoundWrittenAfterAllIsAcknowledgedWithTheWrittenOnesAfterItAndTheSealMovesOn() {
-    WalSettlement s = settlement();
-    pipeline.written(1);
-    s.begin();
-    outbox.take();
+    WalSettlement s = begun(1);
 
     assertThat(s.sealWritten(0, taken(0))).isEqualTo(new WalSettlement.ReadBack(0));
     byte[] ours = pipeline.inFlight(0).data;
@@ -71,32 +87,24 @@ class WalSettlementTest {
     assertThat(outbox.take()).containsExactly(durable(0, 0), durable(1, 1));
 
     assertThat(s.sealWritten(2, null)).isEqualTo(new WalSettlement.Sealed(2, "sealed its own WAL"));
-    pipeline.failAll(s.cause());
-    assertThat(outbox.take()).isEmpty();
+    assertThat(failAll(s)).isEmpty();
     assertThat(load.pendingBytes()).isZero();
   }
 
   @Test
   void someoneElsesSealAtTheFirstUnwrittenChunkFailsItAndEverythingAfter() {
-    WalSettlement s = settlement();
-    s.begin();
-    outbox.take();
+    WalSettlement s = begun();
 
     assertThat(s.sealWritten(0, taken(0))).isEqualTo(new WalSettlement.ReadBack(0));
     byte[] seal = io.millrace.format.WalChunkCodec.encodeSeal(CHANNEL, 0);
     assertThat(s.readBack(0, Optional.of(seal)))
         .isEqualTo(new WalSettlement.Sealed(0, "found its WAL sealed"));
-    pipeline.failAll(s.cause());
-    assertThat(outbox.take())
-        .containsExactly(
-            new Channel.Failed(CHANNEL, 0, cause), new Channel.Failed(CHANNEL, 1, cause));
+    assertThat(failAll(s)).containsExactly(failed(0), failed(1));
   }
 
   @Test
   void aWriteThatLandsWhileSettlingIsAcknowledgedAtTheNextSealAttempt() {
-    WalSettlement s = settlement();
-    s.begin();
-    outbox.take();
+    WalSettlement s = begun();
 
     s.chunkWritten(0);
     assertThat(outbox.take()).isEmpty();

@@ -1,5 +1,6 @@
 package io.millrace.it.cluster;
 
+import static io.millrace.it.ServerProcess.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -859,15 +860,6 @@ class ClusterIT {
               () -> new AssertionError("channel " + channelId + " is on unknown node " + node));
     } catch (Exception e) {
       throw new AssertionError("could not find the node hosting " + stream + ": " + e, e);
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.millrace.it.cluster;
 
+import io.millrace.it.ServerProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -41,49 +41,32 @@ final class ClusterNode implements AutoCloseable {
 
   static ClusterNode launch(
       Path jar, Path config, int index, int httpPort, int clusterPort, String seeds, Path logDir) {
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(
-          "server jar not found at " + jar.toAbsolutePath() + "; build it with mvn -B package");
-    }
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(
-        List.of(
-            "-Xmx256m",
-            "-XX:+UseSerialGC",
-            "-jar",
-            jar.toAbsolutePath().toString(),
-            "serve",
-            "--config",
-            config.toAbsolutePath().toString(),
-            "--object-store",
-            "s3",
-            "--metadata",
-            "cassandra",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            Integer.toString(httpPort),
-            "--cluster-host",
-            "127.0.0.1",
-            "--cluster-port",
-            Integer.toString(clusterPort),
-            "--seed-nodes",
-            seeds,
-            "--node-name",
-            "node-" + index));
     Path log = logDir.resolve("cluster-node-" + index + ".log");
-    try {
-      Files.createDirectories(logDir);
-      Process p =
-          new ProcessBuilder(cmd)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .start();
-      return new ClusterNode(index, httpPort, clusterPort, p, log);
-    } catch (IOException e) {
-      throw new IllegalStateException("could not start " + cmd, e);
-    }
+    Process p =
+        ServerProcess.launch(
+            jar,
+            List.of("-Xmx256m", "-XX:+UseSerialGC"),
+            List.of(
+                "--config",
+                config.toAbsolutePath().toString(),
+                "--object-store",
+                "s3",
+                "--metadata",
+                "cassandra",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(httpPort),
+                "--cluster-host",
+                "127.0.0.1",
+                "--cluster-port",
+                Integer.toString(clusterPort),
+                "--seed-nodes",
+                seeds,
+                "--node-name",
+                "node-" + index),
+            log);
+    return new ClusterNode(index, httpPort, clusterPort, p, log);
   }
 
   URI baseUri() {
@@ -101,40 +84,7 @@ final class ClusterNode implements AutoCloseable {
 
   /** Waits until {@code GET /health} answers 200; fails with the log's end if it does not. */
   void awaitReady(Duration timeout) {
-    HttpClient client =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(1))
-            .build();
-    HttpRequest health =
-        HttpRequest.newBuilder(baseUri().resolve("/health")).timeout(Duration.ofSeconds(2)).build();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(
-            "node " + index + " exited with " + process.exitValue() + ":\n" + logTail());
-      }
-      try {
-        if (client.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "node " + index + " not ready within " + timeout + ":\n" + logTail());
-      }
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
-    }
+    ServerProcess.awaitHealthy(process, baseUri(), timeout, "node " + index, logFile);
   }
 
   /** The node's operating-system process id. */
@@ -219,12 +169,7 @@ final class ClusterNode implements AutoCloseable {
 
   /** The end of the node's log, for failure messages. */
   String logTail() {
-    try {
-      String text = Files.readString(logFile, StandardCharsets.UTF_8);
-      return text.substring(Math.max(0, text.length() - 4000));
-    } catch (IOException e) {
-      return "(no log at " + logFile + ")";
-    }
+    return ServerProcess.logTail(logFile);
   }
 
   /** SIGTERM (graceful), SIGKILL after 20 s. */
