@@ -257,7 +257,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
       StreamRecord s, ReadRequest request, Duration timeout) {
     return ask(
             s.streamId(),
-            (ActorRef<StreamEntity.ReadReply> r) -> new StreamEntity.Read(params(s), request, r),
+            (ActorRef<StreamEntity.ReadReply> r) -> new StreamEntity.Read(request, r),
             timeout,
             ErrorCode.UNAVAILABLE,
             "read timed out; retry")
@@ -282,7 +282,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
                     basin,
                     stream,
                     StreamResolver.Access.CHECK_TAIL,
-                    (s, r) -> new StreamEntity.CheckTail(params(s), r),
+                    (s, r) -> new StreamEntity.CheckTail(r),
                     ErrorCode.UNAVAILABLE,
                     "check tail timed out; retry")
                 .thenApply(r -> settle(r, StreamPosition.class)));

@@ -150,11 +150,9 @@ class CrossNodeSerializationTest {
             new StreamEntity.AppendResult(new AppendOutcome.FencingTokenMismatch("t")),
             new StreamEntity.Failed(ErrorCode.STORAGE, "failed"),
             new StreamEntity.Read(
-                params,
                 new ReadRequest(new ReadStart.Timestamp(77), true, 10L, 1000L, 2000L, 5),
                 readReplies.ref()),
             new StreamEntity.Read(
-                params,
                 new ReadRequest(new ReadStart.TailOffset(3), false, null, null, null, null),
                 readReplies.ref()),
             new StreamEntity.ReadResult(new ReadOutcome.Batch(new ReadBatch(List.of(rec), pos))),
@@ -166,7 +164,7 @@ class CrossNodeSerializationTest {
                     List.of(rec),
                     pos)),
             new StreamEntity.Failed(ErrorCode.UNAVAILABLE, "stream moved; retry"),
-            new StreamEntity.CheckTail(params, tailReplies.ref()),
+            new StreamEntity.CheckTail(tailReplies.ref()),
             new StreamEntity.TailResult(pos),
             new StreamEntity.Passivate(),
             new StreamEntity.Shutdown(done.ref()),

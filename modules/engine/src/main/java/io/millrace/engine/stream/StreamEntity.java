@@ -65,7 +65,10 @@ public final class StreamEntity {
   /** Messages of a stream entity. Those sent through sharding are {@link EngineSerializable}. */
   public sealed interface Command {}
 
-  /** The resolved stream config an entity needs, carried by every request. */
+  /**
+   * The resolved stream config an entity needs to append, carried by every append (ADR 0005): reads
+   * and check-tails need none.
+   */
   public record StreamParams(StorageClass storageClass, TimestampingMode mode, boolean uncapped)
       implements EngineSerializable {}
 
@@ -88,12 +91,11 @@ public final class StreamEntity {
       implements Request, EngineSerializable {}
 
   /** A unary read. */
-  public record Read(StreamParams params, ReadRequest request, ActorRef<ReadReply> replyTo)
+  public record Read(ReadRequest request, ActorRef<ReadReply> replyTo)
       implements Request, EngineSerializable {}
 
   /** The durable tail. */
-  public record CheckTail(StreamParams params, ActorRef<TailReply> replyTo)
-      implements Request, EngineSerializable {}
+  public record CheckTail(ActorRef<TailReply> replyTo) implements Request, EngineSerializable {}
 
   /**
    * An answer of the entity to a {@link Request}: a result, or a {@link Failed failure}. Crossing
