@@ -266,9 +266,9 @@ class SegmentCodecTest {
     int h = Bytes.headerLength(segment);
     byte[] extra = {1, 2, 3};
 
-    byte[] b = Bytes.insert(segment, h - SegmentCodec.CHECKSUM_LENGTH, extra);
-    Bytes.putI32(b, SegmentCodec.HEADER_LENGTH_OFFSET, h + extra.length);
-    Bytes.fixCrc(b, 0, h + extra.length - SegmentCodec.CHECKSUM_LENGTH);
+    byte[] b = Bytes.insert(segment, h - ObjectFraming.CHECKSUM_LENGTH, extra);
+    Bytes.putI32(b, ObjectFraming.HEADER_LENGTH_OFFSET, h + extra.length);
+    Bytes.fixCrc(b, 0, h + extra.length - ObjectFraming.CHECKSUM_LENGTH);
     int t = b.length - SegmentCodec.TRAILER_BYTES;
     int footerOffset = (int) Bytes.getI64(b, t) + extra.length;
     Bytes.putI64(b, t, footerOffset);
@@ -280,7 +280,7 @@ class SegmentCodecTest {
               + SegmentCodec.INDEX_ENTRY_BLOCK_OFFSET_OFFSET;
       Bytes.putI64(b, at, Bytes.getI64(b, at) + extra.length);
     }
-    Bytes.fixCrc(b, footerOffset, t - SegmentCodec.CHECKSUM_LENGTH);
+    Bytes.fixCrc(b, footerOffset, t - ObjectFraming.CHECKSUM_LENGTH);
     byte[] newer = withVersions(b, 2, 1);
 
     assertThat(SegmentCodec.decode(newer)).isEqualTo(records);
@@ -316,12 +316,12 @@ class SegmentCodecTest {
   private static byte[] withVersions(byte[] segment, int version, int minCompatible) {
     byte[] b = segment.clone();
     int h = Bytes.headerLength(b);
-    Bytes.putU16(b, SegmentCodec.VERSION_OFFSET, version);
-    Bytes.putU16(b, SegmentCodec.MIN_COMPATIBLE_VERSION_OFFSET, minCompatible);
-    Bytes.fixCrc(b, 0, h - SegmentCodec.CHECKSUM_LENGTH);
+    Bytes.putU16(b, ObjectFraming.VERSION_OFFSET, version);
+    Bytes.putU16(b, ObjectFraming.MIN_COMPATIBLE_VERSION_OFFSET, minCompatible);
+    Bytes.fixCrc(b, 0, h - ObjectFraming.CHECKSUM_LENGTH);
     int t = b.length - SegmentCodec.TRAILER_BYTES;
-    Bytes.putU16(b, t + SegmentCodec.TRAILER_VERSION_OFFSET, version);
-    Bytes.putU16(b, t + SegmentCodec.TRAILER_MIN_COMPATIBLE_VERSION_OFFSET, minCompatible);
+    Bytes.putU16(b, t + ObjectFraming.TRAILER_VERSION_OFFSET, version);
+    Bytes.putU16(b, t + ObjectFraming.TRAILER_MIN_COMPATIBLE_VERSION_OFFSET, minCompatible);
     Bytes.fixCrc(b, t, t + SegmentCodec.TRAILER_CHECKSUM_OFFSET);
     return b;
   }

@@ -223,11 +223,11 @@ class WalChunkCodecTest {
     int h = Bytes.headerLength(seal);
     byte[] extra = {9, 8, 7, 6, 5};
 
-    byte[] extended = Bytes.insert(seal, h - WalChunkCodec.CHECKSUM_LENGTH, extra);
-    Bytes.putI32(extended, WalChunkCodec.HEADER_LENGTH_OFFSET, h + extra.length);
-    Bytes.fixCrc(extended, 0, h + extra.length - WalChunkCodec.CHECKSUM_LENGTH);
+    byte[] extended = Bytes.insert(seal, h - ObjectFraming.CHECKSUM_LENGTH, extra);
+    Bytes.putI32(extended, ObjectFraming.HEADER_LENGTH_OFFSET, h + extra.length);
+    Bytes.fixCrc(extended, 0, h + extra.length - ObjectFraming.CHECKSUM_LENGTH);
     int t = extended.length - WalChunkCodec.TRAILER_BYTES;
-    int footerOffsetAt = t + WalChunkCodec.TRAILER_FOOTER_OFFSET_OFFSET;
+    int footerOffsetAt = t + ObjectFraming.TRAILER_FOOTER_OFFSET_OFFSET;
     Bytes.putI64(extended, footerOffsetAt, Bytes.getI64(extended, footerOffsetAt) + extra.length);
     byte[] newer = withVersions(extended, 2, 1);
 
@@ -262,12 +262,12 @@ class WalChunkCodecTest {
   private static byte[] withVersions(byte[] object, int version, int minCompatible) {
     byte[] b = object.clone();
     int h = Bytes.headerLength(b);
-    Bytes.putU16(b, WalChunkCodec.VERSION_OFFSET, version);
-    Bytes.putU16(b, WalChunkCodec.MIN_COMPATIBLE_VERSION_OFFSET, minCompatible);
-    Bytes.fixCrc(b, 0, h - WalChunkCodec.CHECKSUM_LENGTH);
+    Bytes.putU16(b, ObjectFraming.VERSION_OFFSET, version);
+    Bytes.putU16(b, ObjectFraming.MIN_COMPATIBLE_VERSION_OFFSET, minCompatible);
+    Bytes.fixCrc(b, 0, h - ObjectFraming.CHECKSUM_LENGTH);
     int t = b.length - WalChunkCodec.TRAILER_BYTES;
-    Bytes.putU16(b, t + WalChunkCodec.TRAILER_VERSION_OFFSET, version);
-    Bytes.putU16(b, t + WalChunkCodec.TRAILER_MIN_COMPATIBLE_VERSION_OFFSET, minCompatible);
+    Bytes.putU16(b, t + ObjectFraming.TRAILER_VERSION_OFFSET, version);
+    Bytes.putU16(b, t + ObjectFraming.TRAILER_MIN_COMPATIBLE_VERSION_OFFSET, minCompatible);
     Bytes.fixCrc(b, t, t + WalChunkCodec.TRAILER_CHECKSUM_OFFSET);
     return b;
   }
