@@ -67,12 +67,7 @@ class RecordCodecTest {
         new SequencedRecord(
             300, 70000, List.of(new Header(utf8("name"), utf8("value"))), utf8("body bytes"));
     byte[] bytes = RecordCodec.encode(record);
-    for (int n = 0; n < bytes.length; n++) {
-      byte[] cut = Arrays.copyOf(bytes, n);
-      assertThatThrownBy(() -> RecordCodec.decode(cut))
-          .as("truncated to %d bytes", n)
-          .isInstanceOf(CorruptObjectException.class);
-    }
+    Bytes.assertEveryTruncationIsCorrupt(bytes, RecordCodec::decode);
   }
 
   @Test
