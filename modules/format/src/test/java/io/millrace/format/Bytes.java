@@ -6,6 +6,8 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
+import org.assertj.core.api.AbstractThrowableAssert;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /** Byte surgery for corruption and compatibility tests. */
 final class Bytes {
@@ -72,6 +74,18 @@ final class Bytes {
     putU16(b, t + ObjectFraming.TRAILER_MIN_COMPATIBLE_VERSION_OFFSET, minCompatible);
     fixCrc(b, t, t + trailerBytes - ObjectFraming.TRAILER_END_LENGTH);
     return b;
+  }
+
+  /**
+   * Asserts that {@code decode} fails as corrupt, with a message containing every one of {@code
+   * parts}.
+   */
+  static void assertCorrupt(ThrowingCallable decode, String... parts) {
+    AbstractThrowableAssert<?, ? extends Throwable> thrown =
+        assertThatThrownBy(decode).isInstanceOf(CorruptObjectException.class);
+    for (String part : parts) {
+      thrown.hasMessageContaining(part);
+    }
   }
 
   /** Asserts that {@code decode} rejects the bytes as corrupt with any one byte flipped. */

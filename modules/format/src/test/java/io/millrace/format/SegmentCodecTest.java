@@ -121,9 +121,7 @@ class SegmentCodecTest {
 
     byte[] corrupt = Bytes.flip(bytes, firstBlockBody);
 
-    assertThatThrownBy(() -> SegmentCodec.decode(corrupt))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("block");
+    Bytes.assertCorrupt(() -> SegmentCodec.decode(corrupt), "block");
     assertThat(SegmentCodec.decodeFrom(corrupt, 25)).isEqualTo(records.subList(25, 40));
     assertThat(SegmentCodec.decodeFromTimestamp(corrupt, 300)).isEqualTo(records.subList(30, 40));
   }
@@ -221,12 +219,8 @@ class SegmentCodecTest {
     byte[] bytes = SegmentCodec.encode("s-1", run(100, 5000, 7), 3, 1 << 20);
     byte[] newer = Bytes.withVersions(bytes, SegmentCodec.TRAILER_BYTES, 2, 2);
 
-    assertThatThrownBy(() -> SegmentCodec.decode(newer))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("needs a reader of version 2");
-    assertThatThrownBy(() -> SegmentCodec.readMeta(newer))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("needs a reader of version 2");
+    Bytes.assertCorrupt(() -> SegmentCodec.decode(newer), "needs a reader of version 2");
+    Bytes.assertCorrupt(() -> SegmentCodec.readMeta(newer), "needs a reader of version 2");
   }
 
   @Test

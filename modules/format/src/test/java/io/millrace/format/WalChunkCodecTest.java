@@ -144,9 +144,7 @@ class WalChunkCodecTest {
     byte[] otherCorrupt = Bytes.flip(bytes, (int) (a.sectionOffset() + a.sectionLength() / 2));
     assertThat(WalChunkCodec.decodeSection(otherCorrupt, "stream-b"))
         .contains(THREE_STREAMS.get(1));
-    assertThatThrownBy(() -> WalChunkCodec.decodeSection(otherCorrupt, "stream-a"))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("checksum");
+    Bytes.assertCorrupt(() -> WalChunkCodec.decodeSection(otherCorrupt, "stream-a"), "checksum");
   }
 
   @Test
@@ -156,19 +154,14 @@ class WalChunkCodecTest {
 
     byte[] corrupt = Bytes.flip(bytes, (int) c.sectionOffset() + 8);
 
-    assertThatThrownBy(() -> WalChunkCodec.decode(corrupt))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("section")
-        .hasMessageContaining("checksum mismatch");
+    Bytes.assertCorrupt(() -> WalChunkCodec.decode(corrupt), "section", "checksum mismatch");
   }
 
   @Test
   void objectThatIsNotAWalObjectIsRejectedForItsMagic() {
     byte[] bytes = new byte[100];
 
-    assertThatThrownBy(() -> WalChunkCodec.decode(bytes))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("magic");
+    Bytes.assertCorrupt(() -> WalChunkCodec.decode(bytes), "magic");
   }
 
   @Test
@@ -176,13 +169,10 @@ class WalChunkCodecTest {
     byte[] bytes = WalChunkCodec.encodeChunk("chan-1", 17, THREE_STREAMS);
     byte[] newer = Bytes.withVersions(bytes, WalChunkCodec.TRAILER_BYTES, 3, 2);
 
-    assertThatThrownBy(() -> WalChunkCodec.decode(newer))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("needs a reader of version 2")
-        .hasMessageContaining("knows up to version 1");
-    assertThatThrownBy(() -> WalChunkCodec.decodeSection(newer, "stream-a"))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("needs a reader of version 2");
+    Bytes.assertCorrupt(
+        () -> WalChunkCodec.decode(newer), "needs a reader of version 2", "knows up to version 1");
+    Bytes.assertCorrupt(
+        () -> WalChunkCodec.decodeSection(newer, "stream-a"), "needs a reader of version 2");
   }
 
   @Test
