@@ -26,12 +26,10 @@ final class CassandraChannels extends CassandraTable implements MetadataTables.C
   private static final String DELETE = "DELETE FROM ${keyspace}.channels WHERE channel_id = ?";
 
   /** The templates to prepare. */
-  static List<String> cql() {
-    return List.of(PUT, GET, LIST, SEAL, DELETE);
-  }
+  static final List<String> CQL = List.of(PUT, GET, LIST, SEAL, DELETE);
 
   CassandraChannels(Cql cql, CasRetry cas, Prepared prepared) {
-    super(cql, cas, prepared, cql());
+    super(cql, cas, prepared, CQL);
   }
 
   @Override

@@ -22,30 +22,16 @@ final class CassandraSegments extends CassandraTable implements MetadataTables.S
       "DELETE FROM ${keyspace}.segments WHERE stream_id = ? AND first_seq_num = ?";
 
   /** The templates to prepare. */
-  static List<String> cql() {
-    return List.of(INSERT, LIST, DELETE);
-  }
+  static final List<String> CQL = List.of(INSERT, LIST, DELETE);
 
   CassandraSegments(Cql cql, CasRetry cas, Prepared prepared) {
-    super(cql, cas, prepared, cql());
+    super(cql, cas, prepared, CQL);
   }
 
   /** Inserts the row if its key is free; true also if an identical row is there. */
   @Override
   public CompletionStage<Boolean> add(SegmentRecord s) {
-    return cas.create(
-            () ->
-                statement(INSERT)
-                    .bind(
-                        s.streamId(),
-                        s.firstSeqNum(),
-                        s.lastSeqNum(),
-                        s.firstTimestamp(),
-                        s.lastTimestamp(),
-                        s.objectKey(),
-                        s.bytes()),
-            s,
-            CassandraSegments::row)
+    return cas.create(() -> statement(INSERT).bind(s.columnValues()), s, CassandraSegments::row)
         .thenApply(
             r ->
                 r instanceof CreateResult.Created<SegmentRecord>

@@ -32,12 +32,10 @@ final class CassandraStreamState extends CassandraTable implements MetadataTable
   private static final String DELETE = "DELETE FROM ${keyspace}.stream_state WHERE stream_id = ?";
 
   /** The templates to prepare. */
-  static List<String> cql() {
-    return List.of(GET, INSERT, UPDATE, DELETE);
-  }
+  static final List<String> CQL = List.of(GET, INSERT, UPDATE, DELETE);
 
   CassandraStreamState(Cql cql, CasRetry cas, Prepared prepared) {
-    super(cql, cas, prepared, cql());
+    super(cql, cas, prepared, CQL);
   }
 
   @Override
@@ -100,16 +98,7 @@ final class CassandraStreamState extends CassandraTable implements MetadataTable
   /** The insert (nothing seen yet) or the update conditional on what was seen. */
   private Supplier<BoundStatement> statement(StreamStateRecord s, long[] seen) {
     if (seen == null) {
-      return () ->
-          statement(INSERT)
-              .bind(
-                  s.streamId(),
-                  s.flushedNextSeqNum(),
-                  s.tailSeqNum(),
-                  s.tailTimestamp(),
-                  s.fencingToken(),
-                  s.trimPoint(),
-                  s.epoch());
+      return () -> statement(INSERT).bind(s.columnValues());
     }
     return () ->
         statement(UPDATE)

@@ -41,12 +41,11 @@ final class CassandraStreamlets extends CassandraTable implements MetadataTables
       "DELETE FROM ${keyspace}.streamlets WHERE stream_id = ? AND epoch < ?";
 
   /** The templates to prepare. */
-  static List<String> cql() {
-    return List.of(CREATE_FIRST, CREATE_NEXT, LATEST, SEAL, LIST, DELETE_BELOW);
-  }
+  static final List<String> CQL =
+      List.of(CREATE_FIRST, CREATE_NEXT, LATEST, SEAL, LIST, DELETE_BELOW);
 
   CassandraStreamlets(Cql cql, CasRetry cas, Prepared prepared) {
-    super(cql, cas, prepared, cql());
+    super(cql, cas, prepared, CQL);
   }
 
   @Override

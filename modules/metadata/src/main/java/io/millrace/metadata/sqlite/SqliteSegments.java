@@ -31,17 +31,7 @@ record SqliteSegments(SqliteExecutor db) implements MetadataTables.Segments {
     return db.write(
         "add segment " + s.objectKey(),
         c -> {
-          int inserted =
-              Sql.update(
-                  c,
-                  INSERT,
-                  s.streamId(),
-                  s.firstSeqNum(),
-                  s.lastSeqNum(),
-                  s.firstTimestamp(),
-                  s.lastTimestamp(),
-                  s.objectKey(),
-                  s.bytes());
+          int inserted = Sql.update(c, INSERT, s.columnValues());
           if (inserted == 1) {
             return true;
           }

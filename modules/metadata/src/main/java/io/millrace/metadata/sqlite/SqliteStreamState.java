@@ -43,16 +43,7 @@ record SqliteStreamState(SqliteExecutor db) implements MetadataTables.StreamStat
           if (stored.isPresent() && s.regresses(stored.get()[0], stored.get()[1])) {
             return false;
           }
-          Sql.update(
-              c,
-              PUT,
-              s.streamId(),
-              s.flushedNextSeqNum(),
-              s.tailSeqNum(),
-              s.tailTimestamp(),
-              s.fencingToken(),
-              s.trimPoint(),
-              s.epoch());
+          Sql.update(c, PUT, s.columnValues());
           return true;
         });
   }
