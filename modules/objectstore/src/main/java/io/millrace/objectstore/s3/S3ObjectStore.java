@@ -275,12 +275,7 @@ public final class S3ObjectStore implements ObjectStore {
    */
   public CompletionStage<Void> verifyBucket() {
     CompletableFuture<Void> result = new CompletableFuture<>();
-    CompletableFuture<?> head;
-    try {
-      head = client.headBucket(b -> b.bucket(settings.bucket()));
-    } catch (RuntimeException e) {
-      head = CompletableFuture.failedFuture(e);
-    }
+    CompletableFuture<?> head = start(() -> client.headBucket(b -> b.bucket(settings.bucket())));
     head.whenComplete(
         (r, t) -> {
           if (t == null) {
@@ -371,12 +366,7 @@ public final class S3ObjectStore implements ObjectStore {
       String key,
       java.util.function.Supplier<CompletableFuture<T>> request,
       java.util.function.Function<Throwable, Object> special) {
-    CompletableFuture<T> started;
-    try {
-      started = request.get();
-    } catch (RuntimeException e) {
-      started = CompletableFuture.failedFuture(e);
-    }
+    CompletableFuture<T> started = start(request);
     CompletableFuture<T> result = new CompletableFuture<>();
     started.whenComplete(
         (v, t) -> {
@@ -437,5 +427,15 @@ public final class S3ObjectStore implements ObjectStore {
       return "HTTP " + s.statusCode() + " " + code(s) + " (" + s.getMessage() + ")";
     }
     return e.toString();
+  }
+
+  /** The request's future; a request that throws instead of returning one fails it. */
+  private static <T> CompletableFuture<T> start(
+      java.util.function.Supplier<CompletableFuture<T>> request) {
+    try {
+      return request.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 }
