@@ -274,32 +274,25 @@ public final class S3ObjectStore implements ObjectStore {
    * and endpoint.
    */
   public CompletionStage<Void> verifyBucket() {
-    CompletableFuture<Void> result = new CompletableFuture<>();
-    CompletableFuture<?> head = start(() -> client.headBucket(b -> b.bucket(settings.bucket())));
-    head.whenComplete(
-        (r, t) -> {
-          if (t == null) {
-            result.complete(null);
-            return;
-          }
-          Throwable e = unwrap(t);
+    return call(
+        "HeadBucket",
+        settings.bucket(),
+        () ->
+            client.headBucket(b -> b.bucket(settings.bucket())).thenApply(response -> (Void) null),
+        e -> {
           String why =
               e instanceof AwsServiceException s && s.statusCode() == 404
                   ? "it does not exist"
                   : describe(e);
-          result.completeExceptionally(
-              new ObjectStoreException(
-                  "S3 bucket "
-                      + settings.bucket()
-                      + " at "
-                      + (settings.endpoint() == null
-                          ? "AWS " + settings.region()
-                          : settings.endpoint())
-                      + " is not usable: "
-                      + why,
-                  e));
+          return new ObjectStoreException(
+              "S3 bucket "
+                  + settings.bucket()
+                  + " at "
+                  + (settings.endpoint() == null ? "AWS " + settings.region() : settings.endpoint())
+                  + " is not usable: "
+                  + why,
+              e);
         });
-    return result;
   }
 
   /**
