@@ -66,6 +66,11 @@ final class ByteReader {
     return end - pos;
   }
 
+  /** The message for a corrupt field at offset {@code at}: {@code problem} says how. */
+  private String corrupt(String field, int at, String problem) {
+    return what + ": " + field + " at offset " + at + " " + problem;
+  }
+
   private void need(int n, String field) {
     if (n < 0 || n > end - pos) {
       throw new CorruptObjectException(
@@ -107,14 +112,7 @@ final class ByteReader {
     int v = i32(field);
     if (v < 0) {
       throw new CorruptObjectException(
-          what
-              + ": "
-              + field
-              + " at offset "
-              + at
-              + " is out of range ("
-              + (v & 0xFFFFFFFFL)
-              + ")");
+          corrupt(field, at, "is out of range (" + (v & 0xFFFFFFFFL) + ")"));
     }
     return v;
   }
@@ -155,16 +153,10 @@ final class ByteReader {
     long v = uvarint(field);
     if (v < 0 || v > remaining()) {
       throw new CorruptObjectException(
-          what
-              + ": "
-              + field
-              + " at offset "
-              + at
-              + " is "
-              + Long.toUnsignedString(v)
-              + " but only "
-              + remaining()
-              + " bytes are left");
+          corrupt(
+              field,
+              at,
+              "is " + Long.toUnsignedString(v) + " but only " + remaining() + " bytes are left"));
     }
     return (int) v;
   }
@@ -194,8 +186,7 @@ final class ByteReader {
           .decode(java.nio.ByteBuffer.wrap(b))
           .toString();
     } catch (CharacterCodingException e) {
-      throw new CorruptObjectException(
-          what + ": " + field + " at offset " + at + " is not UTF-8", e);
+      throw new CorruptObjectException(corrupt(field, at, "is not UTF-8"), e);
     }
   }
 

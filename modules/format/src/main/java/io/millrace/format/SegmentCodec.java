@@ -1,5 +1,10 @@
 package io.millrace.format;
 
+import static io.millrace.format.ObjectFraming.CHECKSUM_LENGTH;
+import static io.millrace.format.ObjectFraming.HEADER_FIELDS_OFFSET;
+import static io.millrace.format.ObjectFraming.MAGIC_LENGTH;
+import static io.millrace.format.ObjectFraming.TRAILER_FIELDS_OFFSET;
+
 import io.millrace.core.record.SequencedRecord;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,16 +101,7 @@ public final class SegmentCodec {
 
   static final int FLAG_TIMESTAMPS_MONOTONIC = 1;
 
-  static final int MAGIC_OFFSET = 0;
-  static final int MAGIC_LENGTH = 4;
-  static final int VERSION_OFFSET = MAGIC_OFFSET + MAGIC_LENGTH;
-  static final int VERSION_LENGTH = 2;
-  static final int MIN_COMPATIBLE_VERSION_OFFSET = VERSION_OFFSET + VERSION_LENGTH;
-  static final int MIN_COMPATIBLE_VERSION_LENGTH = 2;
-  static final int HEADER_LENGTH_OFFSET =
-      MIN_COMPATIBLE_VERSION_OFFSET + MIN_COMPATIBLE_VERSION_LENGTH;
-  static final int HEADER_LENGTH_LENGTH = 4;
-  static final int FLAGS_OFFSET = HEADER_LENGTH_OFFSET + HEADER_LENGTH_LENGTH;
+  static final int FLAGS_OFFSET = HEADER_FIELDS_OFFSET;
   static final int FLAGS_LENGTH = 1;
   static final int FIRST_SEQ_OFFSET = FLAGS_OFFSET + FLAGS_LENGTH;
   static final int SEQ_LENGTH = 8;
@@ -118,7 +114,6 @@ public final class SegmentCodec {
   static final int STREAM_ID_LENGTH_OFFSET = RECORD_COUNT_OFFSET + RECORD_COUNT_LENGTH;
   static final int STREAM_ID_LENGTH_LENGTH = 2;
   static final int STREAM_ID_OFFSET = STREAM_ID_LENGTH_OFFSET + STREAM_ID_LENGTH_LENGTH;
-  static final int CHECKSUM_LENGTH = 4;
 
   /** Header size with an empty stream id. */
   static final int HEADER_OVERHEAD = STREAM_ID_OFFSET + CHECKSUM_LENGTH;
@@ -139,12 +134,7 @@ public final class SegmentCodec {
   static final int INDEX_ENTRY_BYTES = INDEX_ENTRY_BLOCK_LENGTH_OFFSET + 4;
   static final int INDEX_OVERHEAD = INDEX_COUNT_LENGTH + CHECKSUM_LENGTH;
 
-  static final int TRAILER_FOOTER_OFFSET_OFFSET = 0;
-  static final int TRAILER_FOOTER_LENGTH_OFFSET = TRAILER_FOOTER_OFFSET_OFFSET + 8;
-  static final int TRAILER_VERSION_OFFSET = TRAILER_FOOTER_LENGTH_OFFSET + 4;
-  static final int TRAILER_MIN_COMPATIBLE_VERSION_OFFSET = TRAILER_VERSION_OFFSET + VERSION_LENGTH;
-  static final int TRAILER_CHECKSUM_OFFSET =
-      TRAILER_MIN_COMPATIBLE_VERSION_OFFSET + MIN_COMPATIBLE_VERSION_LENGTH;
+  static final int TRAILER_CHECKSUM_OFFSET = TRAILER_FIELDS_OFFSET;
   static final int TRAILER_MAGIC_OFFSET = TRAILER_CHECKSUM_OFFSET + CHECKSUM_LENGTH;
 
   /** Size of the fixed trailer at the very end of every segment. */
@@ -213,11 +203,7 @@ public final class SegmentCodec {
       estimate += RecordCodec.encodedSize(r) + 1;
     }
     ByteWriter w = new ByteWriter((int) Math.min(estimate + 1024, Integer.MAX_VALUE - 16));
-    w.i32(MAGIC);
-    w.u16(VERSION);
-    w.u16(MIN_COMPATIBLE_VERSION);
-    int headerLengthAt = w.size();
-    w.i32(0);
+    int headerLengthAt = ObjectFraming.startHeader(w, MAGIC, VERSION, MIN_COMPATIBLE_VERSION);
     w.u8(monotonic ? FLAG_TIMESTAMPS_MONOTONIC : 0);
     w.i64(first.seqNum());
     w.i64(last.seqNum());
@@ -225,8 +211,7 @@ public final class SegmentCodec {
     w.i64(last.timestamp());
     w.i32(records.size());
     w.shortString(streamId, "stream id");
-    w.putI32(headerLengthAt, w.size() + CHECKSUM_LENGTH);
-    w.crc32cFrom(0);
+    ObjectFraming.endHeader(w, headerLengthAt);
 
     List<IndexEntry> index = new ArrayList<>();
     int i = 0;
@@ -261,13 +246,9 @@ public final class SegmentCodec {
     w.crc32cFrom(footerOffset);
     int footerLength = w.size() - footerOffset;
 
-    int trailerStart = w.size();
-    w.i64(footerOffset);
-    w.i32(footerLength);
-    w.u16(VERSION);
-    w.u16(MIN_COMPATIBLE_VERSION);
-    w.crc32cFrom(trailerStart);
-    w.i32(MAGIC);
+    int trailerStart =
+        ObjectFraming.startTrailer(w, footerOffset, footerLength, VERSION, MIN_COMPATIBLE_VERSION);
+    ObjectFraming.endTrailer(w, trailerStart, MAGIC);
     return w.toByteArray();
   }
 
@@ -427,14 +408,7 @@ public final class SegmentCodec {
 
   private static Header readHeader(byte[] segment) {
     ByteReader r = new ByteReader(segment, 0, segment.length, "segment");
-    int magic = r.i32("magic");
-    if (magic != MAGIC) {
-      throw new CorruptObjectException(
-          "segment: bad magic " + Integer.toHexString(magic) + " at offset 0");
-    }
-    int version = r.u16("version");
-    int minCompatible = r.u16("minimum compatible version");
-    FormatVersions.check("segment header", version, minCompatible, VERSION);
+    ObjectFraming.Versions versions = ObjectFraming.readHeaderStart(r, "segment", MAGIC, VERSION);
     int headerLength = r.u31("header length");
     if (headerLength < HEADER_OVERHEAD || headerLength > segment.length) {
       throw new CorruptObjectException(
@@ -467,8 +441,8 @@ public final class SegmentCodec {
         new SegmentMeta(streamId, firstSeq, lastSeq, firstTs, lastTs, count),
         (flags & FLAG_TIMESTAMPS_MONOTONIC) != 0,
         headerLength,
-        version,
-        minCompatible);
+        versions.version(),
+        versions.minCompatible());
   }
 
   private static Parsed parse(byte[] segment) {

@@ -1,5 +1,10 @@
 package io.millrace.format;
 
+import static io.millrace.format.ObjectFraming.CHECKSUM_LENGTH;
+import static io.millrace.format.ObjectFraming.HEADER_FIELDS_OFFSET;
+import static io.millrace.format.ObjectFraming.MAGIC_LENGTH;
+import static io.millrace.format.ObjectFraming.TRAILER_FIELDS_OFFSET;
+
 import io.millrace.core.record.SequencedRecord;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -88,23 +93,13 @@ public final class WalChunkCodec {
   /** "MRWC". */
   public static final int MAGIC = 0x4D525743;
 
-  static final int MAGIC_OFFSET = 0;
-  static final int MAGIC_LENGTH = 4;
-  static final int VERSION_OFFSET = MAGIC_OFFSET + MAGIC_LENGTH;
-  static final int VERSION_LENGTH = 2;
-  static final int MIN_COMPATIBLE_VERSION_OFFSET = VERSION_OFFSET + VERSION_LENGTH;
-  static final int MIN_COMPATIBLE_VERSION_LENGTH = 2;
-  static final int HEADER_LENGTH_OFFSET =
-      MIN_COMPATIBLE_VERSION_OFFSET + MIN_COMPATIBLE_VERSION_LENGTH;
-  static final int HEADER_LENGTH_LENGTH = 4;
-  static final int KIND_OFFSET = HEADER_LENGTH_OFFSET + HEADER_LENGTH_LENGTH;
+  static final int KIND_OFFSET = HEADER_FIELDS_OFFSET;
   static final int KIND_LENGTH = 1;
   static final int CHUNK_SEQ_OFFSET = KIND_OFFSET + KIND_LENGTH;
   static final int CHUNK_SEQ_LENGTH = 8;
   static final int CHANNEL_ID_LENGTH_OFFSET = CHUNK_SEQ_OFFSET + CHUNK_SEQ_LENGTH;
   static final int CHANNEL_ID_LENGTH_LENGTH = 2;
   static final int CHANNEL_ID_OFFSET = CHANNEL_ID_LENGTH_OFFSET + CHANNEL_ID_LENGTH_LENGTH;
-  static final int CHECKSUM_LENGTH = 4;
 
   /** Header size with an empty channel id. */
   static final int HEADER_OVERHEAD = CHANNEL_ID_OFFSET + CHECKSUM_LENGTH;
@@ -131,16 +126,7 @@ public final class WalChunkCodec {
   /** Footer entry size with an empty stream id: id length, offset, length. */
   static final int FOOTER_ENTRY_OVERHEAD = 2 + 8 + 4;
 
-  static final int TRAILER_FOOTER_OFFSET_OFFSET = 0;
-  static final int TRAILER_FOOTER_OFFSET_LENGTH = 8;
-  static final int TRAILER_FOOTER_LENGTH_OFFSET =
-      TRAILER_FOOTER_OFFSET_OFFSET + TRAILER_FOOTER_OFFSET_LENGTH;
-  static final int TRAILER_FOOTER_LENGTH_LENGTH = 4;
-  static final int TRAILER_VERSION_OFFSET =
-      TRAILER_FOOTER_LENGTH_OFFSET + TRAILER_FOOTER_LENGTH_LENGTH;
-  static final int TRAILER_MIN_COMPATIBLE_VERSION_OFFSET = TRAILER_VERSION_OFFSET + VERSION_LENGTH;
-  static final int TRAILER_KIND_OFFSET =
-      TRAILER_MIN_COMPATIBLE_VERSION_OFFSET + MIN_COMPATIBLE_VERSION_LENGTH;
+  static final int TRAILER_KIND_OFFSET = TRAILER_FIELDS_OFFSET;
   static final int TRAILER_CHECKSUM_OFFSET = TRAILER_KIND_OFFSET + KIND_LENGTH;
   static final int TRAILER_MAGIC_OFFSET = TRAILER_CHECKSUM_OFFSET + CHECKSUM_LENGTH;
 
@@ -213,16 +199,11 @@ public final class WalChunkCodec {
       throw new IllegalArgumentException("chunkSeq must be >= 0: " + chunkSeq);
     }
     ByteWriter w = new ByteWriter(estimate(channelId, sections));
-    w.i32(MAGIC);
-    w.u16(VERSION);
-    w.u16(MIN_COMPATIBLE_VERSION);
-    int headerLengthAt = w.size();
-    w.i32(0);
+    int headerLengthAt = ObjectFraming.startHeader(w, MAGIC, VERSION, MIN_COMPATIBLE_VERSION);
     w.u8(kind.code);
     w.i64(chunkSeq);
     w.shortString(channelId, "channel id");
-    w.putI32(headerLengthAt, w.size() + CHECKSUM_LENGTH);
-    w.crc32cFrom(0);
+    ObjectFraming.endHeader(w, headerLengthAt);
 
     List<FooterEntry> entries = new ArrayList<>(sections.size());
     for (StreamSection s : sections) {
@@ -249,14 +230,10 @@ public final class WalChunkCodec {
     w.crc32cFrom(footerOffset);
     int footerLength = w.size() - footerOffset;
 
-    int trailerStart = w.size();
-    w.i64(footerOffset);
-    w.i32(footerLength);
-    w.u16(VERSION);
-    w.u16(MIN_COMPATIBLE_VERSION);
+    int trailerStart =
+        ObjectFraming.startTrailer(w, footerOffset, footerLength, VERSION, MIN_COMPATIBLE_VERSION);
     w.u8(kind.code);
-    w.crc32cFrom(trailerStart);
-    w.i32(MAGIC);
+    ObjectFraming.endTrailer(w, trailerStart, MAGIC);
     return w.toByteArray();
   }
 
@@ -277,15 +254,10 @@ public final class WalChunkCodec {
   public static WalObject decode(byte[] object) {
     Trailer trailer = decodeTrailer(object);
     ByteReader r = new ByteReader(object, 0, object.length, "WAL object");
-    int magic = r.i32("magic");
-    if (magic != MAGIC) {
-      throw new CorruptObjectException(
-          "WAL object: bad magic " + Integer.toHexString(magic) + " at offset 0");
-    }
-    int version = r.u16("version");
-    int minCompatible = r.u16("minimum compatible version");
-    FormatVersions.check("WAL object header", version, minCompatible, VERSION);
-    if (version != trailer.version() || minCompatible != trailer.minCompatibleVersion()) {
+    ObjectFraming.Versions versions =
+        ObjectFraming.readHeaderStart(r, "WAL object", MAGIC, VERSION);
+    if (versions.version() != trailer.version()
+        || versions.minCompatible() != trailer.minCompatibleVersion()) {
       throw new CorruptObjectException("WAL object: header and trailer versions differ");
     }
     int headerLength = r.u31("header length");

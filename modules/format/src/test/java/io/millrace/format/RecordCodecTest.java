@@ -4,7 +4,6 @@ import static io.millrace.format.Fixtures.fence;
 import static io.millrace.format.Fixtures.trim;
 import static io.millrace.format.Fixtures.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.millrace.core.record.Header;
 import io.millrace.core.record.SequencedRecord;
@@ -67,12 +66,7 @@ class RecordCodecTest {
         new SequencedRecord(
             300, 70000, List.of(new Header(utf8("name"), utf8("value"))), utf8("body bytes"));
     byte[] bytes = RecordCodec.encode(record);
-    for (int n = 0; n < bytes.length; n++) {
-      byte[] cut = Arrays.copyOf(bytes, n);
-      assertThatThrownBy(() -> RecordCodec.decode(cut))
-          .as("truncated to %d bytes", n)
-          .isInstanceOf(CorruptObjectException.class);
-    }
+    Bytes.assertEveryTruncationIsCorrupt(bytes, RecordCodec::decode);
   }
 
   @Test
@@ -80,9 +74,7 @@ class RecordCodecTest {
     // length 4, seq 0, ts 0, header count 2^28 (4-byte varint would not fit).
     byte[] bytes = {6, 0, 0, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01};
 
-    assertThatThrownBy(() -> RecordCodec.decode(bytes))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("header count");
+    Bytes.assertCorrupt(() -> RecordCodec.decode(bytes), "header count");
   }
 
   @Test
@@ -91,9 +83,7 @@ class RecordCodecTest {
     bytes[0] = 11;
     Arrays.fill(bytes, 1, 12, (byte) 0x80);
 
-    assertThatThrownBy(() -> RecordCodec.decode(bytes))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("seq num");
+    Bytes.assertCorrupt(() -> RecordCodec.decode(bytes), "seq num");
   }
 
   @Test

@@ -121,9 +121,7 @@ class SegmentCodecTest {
 
     byte[] corrupt = Bytes.flip(bytes, firstBlockBody);
 
-    assertThatThrownBy(() -> SegmentCodec.decode(corrupt))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("block");
+    Bytes.assertCorrupt(() -> SegmentCodec.decode(corrupt), "block");
     assertThat(SegmentCodec.decodeFrom(corrupt, 25)).isEqualTo(records.subList(25, 40));
     assertThat(SegmentCodec.decodeFromTimestamp(corrupt, 300)).isEqualTo(records.subList(30, 40));
   }
@@ -178,12 +176,7 @@ class SegmentCodecTest {
             .isInstanceOf(CorruptObjectException.class);
       }
     }
-    for (int at = 0; at < blocks.length; at++) {
-      byte[] flipped = Bytes.flip(blocks, at);
-      assertThatThrownBy(() -> SegmentCodec.decodeBlocks(flipped))
-          .as("flipped byte %d of %d", at, blocks.length)
-          .isInstanceOf(CorruptObjectException.class);
-    }
+    Bytes.assertEveryFlipIsCorrupt(blocks, SegmentCodec::decodeBlocks);
   }
 
   @Test
@@ -205,56 +198,37 @@ class SegmentCodecTest {
   @Test
   void flippingAnyByteOfASegmentIsDetected() {
     byte[] bytes = SegmentCodec.encode("s-1", run(100, 5000, 7), 3, 1 << 20);
-    for (int at = 0; at < bytes.length; at++) {
-      byte[] corrupt = Bytes.flip(bytes, at);
-      assertThatThrownBy(() -> SegmentCodec.decode(corrupt))
-          .as("flipped byte %d of %d", at, bytes.length)
-          .isInstanceOf(CorruptObjectException.class);
-    }
+    Bytes.assertEveryFlipIsCorrupt(bytes, SegmentCodec::decode);
   }
 
   @Test
   void truncatingASegmentAtAnyPositionIsDetected() {
     byte[] bytes = SegmentCodec.encode("s-1", run(100, 5000, 7), 3, 1 << 20);
-    for (int n = 0; n < bytes.length; n++) {
-      byte[] cut = Arrays.copyOf(bytes, n);
-      assertThatThrownBy(() -> SegmentCodec.decode(cut))
-          .as("truncated to %d of %d bytes", n, bytes.length)
-          .isInstanceOf(CorruptObjectException.class);
-      assertThatThrownBy(() -> SegmentCodec.decodeFrom(cut, 105))
-          .as("seek truncated to %d of %d bytes", n, bytes.length)
-          .isInstanceOf(CorruptObjectException.class);
-    }
+    Bytes.assertEveryTruncationIsCorrupt(bytes, SegmentCodec::decode);
+    Bytes.assertEveryTruncationIsCorrupt(bytes, b -> SegmentCodec.decodeFrom(b, 105));
   }
 
   @Test
   void readMetaDetectsAFlippedHeaderByte() {
     byte[] bytes = SegmentCodec.encode("s-1", run(100, 5000, 7), 3, 1 << 20);
-    for (int at = 0; at < Bytes.headerLength(bytes); at++) {
-      byte[] corrupt = Bytes.flip(bytes, at);
-      assertThatThrownBy(() -> SegmentCodec.readMeta(corrupt))
-          .as("flipped header byte %d", at)
-          .isInstanceOf(CorruptObjectException.class);
-    }
+    Bytes.assertEveryFlipIsCorrupt(bytes, 0, Bytes.headerLength(bytes), SegmentCodec::readMeta);
   }
 
   @Test
   void segmentNeedingANewerReaderIsRejectedSayingSo() {
     byte[] bytes = SegmentCodec.encode("s-1", run(100, 5000, 7), 3, 1 << 20);
-    byte[] newer = withVersions(bytes, 2, 2);
+    byte[] newer = Bytes.withVersions(bytes, SegmentCodec.TRAILER_BYTES, 2, 2);
 
-    assertThatThrownBy(() -> SegmentCodec.decode(newer))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("needs a reader of version 2");
-    assertThatThrownBy(() -> SegmentCodec.readMeta(newer))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("needs a reader of version 2");
+    Bytes.assertCorrupt(() -> SegmentCodec.decode(newer), "needs a reader of version 2");
+    Bytes.assertCorrupt(() -> SegmentCodec.readMeta(newer), "needs a reader of version 2");
   }
 
   @Test
   void segmentFromANewerWriterThatKeepsVersionOneCompatibleStillDecodes() {
     List<SequencedRecord> records = run(100, 5000, 7);
-    byte[] newer = withVersions(SegmentCodec.encode("s-1", records, 3, 1 << 20), 4, 1);
+    byte[] newer =
+        Bytes.withVersions(
+            SegmentCodec.encode("s-1", records, 3, 1 << 20), SegmentCodec.TRAILER_BYTES, 4, 1);
 
     assertThat(SegmentCodec.decode(newer)).isEqualTo(records);
   }
@@ -266,9 +240,9 @@ class SegmentCodecTest {
     int h = Bytes.headerLength(segment);
     byte[] extra = {1, 2, 3};
 
-    byte[] b = Bytes.insert(segment, h - SegmentCodec.CHECKSUM_LENGTH, extra);
-    Bytes.putI32(b, SegmentCodec.HEADER_LENGTH_OFFSET, h + extra.length);
-    Bytes.fixCrc(b, 0, h + extra.length - SegmentCodec.CHECKSUM_LENGTH);
+    byte[] b = Bytes.insert(segment, h - ObjectFraming.CHECKSUM_LENGTH, extra);
+    Bytes.putI32(b, ObjectFraming.HEADER_LENGTH_OFFSET, h + extra.length);
+    Bytes.fixCrc(b, 0, h + extra.length - ObjectFraming.CHECKSUM_LENGTH);
     int t = b.length - SegmentCodec.TRAILER_BYTES;
     int footerOffset = (int) Bytes.getI64(b, t) + extra.length;
     Bytes.putI64(b, t, footerOffset);
@@ -280,8 +254,8 @@ class SegmentCodecTest {
               + SegmentCodec.INDEX_ENTRY_BLOCK_OFFSET_OFFSET;
       Bytes.putI64(b, at, Bytes.getI64(b, at) + extra.length);
     }
-    Bytes.fixCrc(b, footerOffset, t - SegmentCodec.CHECKSUM_LENGTH);
-    byte[] newer = withVersions(b, 2, 1);
+    Bytes.fixCrc(b, footerOffset, t - ObjectFraming.CHECKSUM_LENGTH);
+    byte[] newer = Bytes.withVersions(b, SegmentCodec.TRAILER_BYTES, 2, 1);
 
     assertThat(SegmentCodec.decode(newer)).isEqualTo(records);
     assertThat(SegmentCodec.decodeFrom(newer, 104)).isEqualTo(records.subList(4, 7));
@@ -311,18 +285,5 @@ class SegmentCodecTest {
       }
     }
     return List.of();
-  }
-
-  private static byte[] withVersions(byte[] segment, int version, int minCompatible) {
-    byte[] b = segment.clone();
-    int h = Bytes.headerLength(b);
-    Bytes.putU16(b, SegmentCodec.VERSION_OFFSET, version);
-    Bytes.putU16(b, SegmentCodec.MIN_COMPATIBLE_VERSION_OFFSET, minCompatible);
-    Bytes.fixCrc(b, 0, h - SegmentCodec.CHECKSUM_LENGTH);
-    int t = b.length - SegmentCodec.TRAILER_BYTES;
-    Bytes.putU16(b, t + SegmentCodec.TRAILER_VERSION_OFFSET, version);
-    Bytes.putU16(b, t + SegmentCodec.TRAILER_MIN_COMPATIBLE_VERSION_OFFSET, minCompatible);
-    Bytes.fixCrc(b, t, t + SegmentCodec.TRAILER_CHECKSUM_OFFSET);
-    return b;
   }
 }

@@ -11,7 +11,6 @@ import io.millrace.format.WalChunkCodec.FooterEntry;
 import io.millrace.format.WalChunkCodec.Kind;
 import io.millrace.format.WalChunkCodec.Trailer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -110,43 +109,23 @@ class WalChunkCodecTest {
     assertThat(section).isEqualTo(THREE_STREAMS.get(1));
   }
 
-  @Test
-  void flippingAnyByteOfAChunkIsDetected() {
-    byte[] bytes = WalChunkCodec.encodeChunk("chan-1", 17, THREE_STREAMS);
-    for (int at = 0; at < bytes.length; at++) {
-      byte[] corrupt = Bytes.flip(bytes, at);
-      assertThatThrownBy(() -> WalChunkCodec.decode(corrupt))
-          .as("flipped byte %d of %d", at, bytes.length)
-          .isInstanceOf(CorruptObjectException.class);
-    }
-  }
+  private static final List<byte[]> CHUNK_AND_SEAL =
+      List.of(
+          WalChunkCodec.encodeChunk("chan-1", 17, THREE_STREAMS),
+          WalChunkCodec.encodeSeal("chan-1", 5));
 
   @Test
-  void flippingAnyByteOfASealIsDetected() {
-    byte[] bytes = WalChunkCodec.encodeSeal("chan-1", 5);
-    for (int at = 0; at < bytes.length; at++) {
-      byte[] corrupt = Bytes.flip(bytes, at);
-      assertThatThrownBy(() -> WalChunkCodec.decode(corrupt))
-          .as("flipped byte %d of %d", at, bytes.length)
-          .isInstanceOf(CorruptObjectException.class);
+  void flippingAnyByteOfAChunkOrSealIsDetected() {
+    for (byte[] bytes : CHUNK_AND_SEAL) {
+      Bytes.assertEveryFlipIsCorrupt(bytes, WalChunkCodec::decode);
     }
   }
 
   @Test
   void truncatingAChunkOrSealAtAnyPositionIsDetected() {
-    for (byte[] bytes :
-        List.of(
-            WalChunkCodec.encodeChunk("chan-1", 17, THREE_STREAMS),
-            WalChunkCodec.encodeSeal("chan-1", 5))) {
-      for (int n = 0; n < bytes.length; n++) {
-        byte[] cut = Arrays.copyOf(bytes, n);
-        assertThatThrownBy(() -> WalChunkCodec.decode(cut))
-            .as("truncated to %d of %d bytes", n, bytes.length)
-            .isInstanceOf(CorruptObjectException.class);
-        assertThatThrownBy(() -> WalChunkCodec.decodeSection(cut, "stream-b"))
-            .as("section read truncated to %d of %d bytes", n, bytes.length)
-            .isInstanceOf(CorruptObjectException.class);
-      }
+    for (byte[] bytes : CHUNK_AND_SEAL) {
+      Bytes.assertEveryTruncationIsCorrupt(bytes, WalChunkCodec::decode);
+      Bytes.assertEveryTruncationIsCorrupt(bytes, b -> WalChunkCodec.decodeSection(b, "stream-b"));
     }
   }
 
@@ -157,18 +136,15 @@ class WalChunkCodecTest {
     FooterEntry a = footer.get(0);
     FooterEntry b = footer.get(1);
 
-    for (long at = b.sectionOffset(); at < b.sectionOffset() + b.sectionLength(); at++) {
-      byte[] corrupt = Bytes.flip(bytes, (int) at);
-      assertThatThrownBy(() -> WalChunkCodec.decodeSection(corrupt, "stream-b"))
-          .as("flipped byte %d", at)
-          .isInstanceOf(CorruptObjectException.class);
-    }
+    Bytes.assertEveryFlipIsCorrupt(
+        bytes,
+        b.sectionOffset(),
+        b.sectionOffset() + b.sectionLength(),
+        corrupt -> WalChunkCodec.decodeSection(corrupt, "stream-b"));
     byte[] otherCorrupt = Bytes.flip(bytes, (int) (a.sectionOffset() + a.sectionLength() / 2));
     assertThat(WalChunkCodec.decodeSection(otherCorrupt, "stream-b"))
         .contains(THREE_STREAMS.get(1));
-    assertThatThrownBy(() -> WalChunkCodec.decodeSection(otherCorrupt, "stream-a"))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("checksum");
+    Bytes.assertCorrupt(() -> WalChunkCodec.decodeSection(otherCorrupt, "stream-a"), "checksum");
   }
 
   @Test
@@ -178,39 +154,31 @@ class WalChunkCodecTest {
 
     byte[] corrupt = Bytes.flip(bytes, (int) c.sectionOffset() + 8);
 
-    assertThatThrownBy(() -> WalChunkCodec.decode(corrupt))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("section")
-        .hasMessageContaining("checksum mismatch");
+    Bytes.assertCorrupt(() -> WalChunkCodec.decode(corrupt), "section", "checksum mismatch");
   }
 
   @Test
   void objectThatIsNotAWalObjectIsRejectedForItsMagic() {
     byte[] bytes = new byte[100];
 
-    assertThatThrownBy(() -> WalChunkCodec.decode(bytes))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("magic");
+    Bytes.assertCorrupt(() -> WalChunkCodec.decode(bytes), "magic");
   }
 
   @Test
   void objectNeedingANewerReaderIsRejectedSayingSo() {
     byte[] bytes = WalChunkCodec.encodeChunk("chan-1", 17, THREE_STREAMS);
-    byte[] newer = withVersions(bytes, 3, 2);
+    byte[] newer = Bytes.withVersions(bytes, WalChunkCodec.TRAILER_BYTES, 3, 2);
 
-    assertThatThrownBy(() -> WalChunkCodec.decode(newer))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("needs a reader of version 2")
-        .hasMessageContaining("knows up to version 1");
-    assertThatThrownBy(() -> WalChunkCodec.decodeSection(newer, "stream-a"))
-        .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("needs a reader of version 2");
+    Bytes.assertCorrupt(
+        () -> WalChunkCodec.decode(newer), "needs a reader of version 2", "knows up to version 1");
+    Bytes.assertCorrupt(
+        () -> WalChunkCodec.decodeSection(newer, "stream-a"), "needs a reader of version 2");
   }
 
   @Test
   void objectFromANewerWriterThatKeepsVersionOneCompatibleStillDecodes() {
     byte[] bytes = WalChunkCodec.encodeChunk("chan-1", 17, THREE_STREAMS);
-    byte[] newer = withVersions(bytes, 2, 1);
+    byte[] newer = Bytes.withVersions(bytes, WalChunkCodec.TRAILER_BYTES, 2, 1);
 
     assertThat(WalChunkCodec.decode(newer))
         .isEqualTo(new WalObject.Chunk("chan-1", 17, THREE_STREAMS));
@@ -223,13 +191,13 @@ class WalChunkCodecTest {
     int h = Bytes.headerLength(seal);
     byte[] extra = {9, 8, 7, 6, 5};
 
-    byte[] extended = Bytes.insert(seal, h - WalChunkCodec.CHECKSUM_LENGTH, extra);
-    Bytes.putI32(extended, WalChunkCodec.HEADER_LENGTH_OFFSET, h + extra.length);
-    Bytes.fixCrc(extended, 0, h + extra.length - WalChunkCodec.CHECKSUM_LENGTH);
+    byte[] extended = Bytes.insert(seal, h - ObjectFraming.CHECKSUM_LENGTH, extra);
+    Bytes.putI32(extended, ObjectFraming.HEADER_LENGTH_OFFSET, h + extra.length);
+    Bytes.fixCrc(extended, 0, h + extra.length - ObjectFraming.CHECKSUM_LENGTH);
     int t = extended.length - WalChunkCodec.TRAILER_BYTES;
-    int footerOffsetAt = t + WalChunkCodec.TRAILER_FOOTER_OFFSET_OFFSET;
+    int footerOffsetAt = t + ObjectFraming.TRAILER_FOOTER_OFFSET_OFFSET;
     Bytes.putI64(extended, footerOffsetAt, Bytes.getI64(extended, footerOffsetAt) + extra.length);
-    byte[] newer = withVersions(extended, 2, 1);
+    byte[] newer = Bytes.withVersions(extended, WalChunkCodec.TRAILER_BYTES, 2, 1);
 
     assertThat(WalChunkCodec.decode(newer)).isEqualTo(new WalObject.Seal("chan-1", 5));
   }
@@ -256,19 +224,5 @@ class WalChunkCodecTest {
   private static List<FooterEntry> footerOf(byte[] object) {
     Trailer t = WalChunkCodec.decodeTrailer(object);
     return WalChunkCodec.decodeFooter(Bytes.slice(object, t.footerOffset(), t.footerLength()));
-  }
-
-  /** The object as a writer of {@code version} promising {@code minCompatible} would stamp it. */
-  private static byte[] withVersions(byte[] object, int version, int minCompatible) {
-    byte[] b = object.clone();
-    int h = Bytes.headerLength(b);
-    Bytes.putU16(b, WalChunkCodec.VERSION_OFFSET, version);
-    Bytes.putU16(b, WalChunkCodec.MIN_COMPATIBLE_VERSION_OFFSET, minCompatible);
-    Bytes.fixCrc(b, 0, h - WalChunkCodec.CHECKSUM_LENGTH);
-    int t = b.length - WalChunkCodec.TRAILER_BYTES;
-    Bytes.putU16(b, t + WalChunkCodec.TRAILER_VERSION_OFFSET, version);
-    Bytes.putU16(b, t + WalChunkCodec.TRAILER_MIN_COMPATIBLE_VERSION_OFFSET, minCompatible);
-    Bytes.fixCrc(b, t, t + WalChunkCodec.TRAILER_CHECKSUM_OFFSET);
-    return b;
   }
 }

@@ -8,4 +8,12 @@ public record SegmentRecord(
     long firstTimestamp,
     long lastTimestamp,
     String objectKey,
-    long bytes) {}
+    long bytes) {
+
+  /** The row's values in the column order of {@code segments} (its components' order). */
+  public Object[] columnValues() {
+    return new Object[] {
+      streamId, firstSeqNum, lastSeqNum, firstTimestamp, lastTimestamp, objectKey, bytes
+    };
+  }
+}

@@ -25,4 +25,11 @@ public record StreamStateRecord(
     return storedEpoch > epoch
         || (storedEpoch == epoch && storedFlushedNextSeqNum > flushedNextSeqNum);
   }
+
+  /** The row's values in the column order of {@code stream_state} (its components' order). */
+  public Object[] columnValues() {
+    return new Object[] {
+      streamId, flushedNextSeqNum, tailSeqNum, tailTimestamp, fencingToken, trimPoint, epoch
+    };
+  }
 }

@@ -180,30 +180,25 @@ public abstract class ObjectStoreContractTest {
   void rangedGetReturnsTheRequestedBytes() {
     put(ns + "r", bytes("0123456789"));
 
-    assertThat(getRange(ns + "r", 0, 4))
-        .hasValueSatisfying(b -> assertThat(b).isEqualTo(bytes("0123")));
-    assertThat(getRange(ns + "r", 3, 4))
-        .hasValueSatisfying(b -> assertThat(b).isEqualTo(bytes("3456")));
-    assertThat(getRange(ns + "r", 0, 10))
-        .hasValueSatisfying(b -> assertThat(b).isEqualTo(bytes("0123456789")));
+    assertRangeOfR(0, 4, "0123");
+    assertRangeOfR(3, 4, "3456");
+    assertRangeOfR(0, 10, "0123456789");
   }
 
   @Test
   void rangedGetPastTheEndReturnsOnlyTheRemainingBytes() {
     put(ns + "r", bytes("0123456789"));
 
-    assertThat(getRange(ns + "r", 7, 100))
-        .hasValueSatisfying(b -> assertThat(b).isEqualTo(bytes("789")));
-    assertThat(getRange(ns + "r", 9, 1))
-        .hasValueSatisfying(b -> assertThat(b).isEqualTo(bytes("9")));
+    assertRangeOfR(7, 100, "789");
+    assertRangeOfR(9, 1, "9");
   }
 
   @Test
   void rangedGetStartingAtOrBeyondTheEndReturnsNoBytes() {
     put(ns + "r", bytes("0123456789"));
 
-    assertThat(getRange(ns + "r", 10, 5)).hasValueSatisfying(b -> assertThat(b).isEmpty());
-    assertThat(getRange(ns + "r", 1000, 5)).hasValueSatisfying(b -> assertThat(b).isEmpty());
+    assertRangeOfR(10, 5, "");
+    assertRangeOfR(1000, 5, "");
   }
 
   @Test
@@ -453,6 +448,12 @@ public abstract class ObjectStoreContractTest {
 
   protected Optional<byte[]> get(String key) {
     return await(store.get(key));
+  }
+
+  /** Asserts that the ranged get of object {@code r} returns {@code expected}'s bytes. */
+  private void assertRangeOfR(long offset, int length, String expected) {
+    assertThat(getRange(ns + "r", offset, length))
+        .hasValueSatisfying(b -> assertThat(b).isEqualTo(bytes(expected)));
   }
 
   protected Optional<byte[]> getRange(String key, long offset, int length) {

@@ -8,7 +8,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class HistoryAuditTest {
 
@@ -19,14 +24,37 @@ class HistoryAuditTest {
     return report.streams().get(0);
   }
 
-  @Test
-  void acksThatTheFinalReadReturnsAreClean() {
-    HistoryAudit.StreamReport report =
-        audit(
-            history()
-                .op(1, 0, 1, append("a", "b"), Outcome.acked(0, 2))
-                .op(2, 0, 1, append("c"), Outcome.acked(2, 3)),
-            new HistoryAudit.FinalRead(0, records(0, "a", "b", "c"), 3));
+  /** Histories whose final read shows every ack, each named for what it shows. */
+  static Stream<Arguments> cleanHistories() {
+    return Stream.of(
+        Arguments.of(
+            Named.of(
+                "acks that the final read returns are clean",
+                history()
+                    .op(1, 0, 1, append("a", "b"), Outcome.acked(0, 2))
+                    .op(2, 0, 1, append("c"), Outcome.acked(2, 3))),
+            new HistoryAudit.FinalRead(0, records(0, "a", "b", "c"), 3)),
+        Arguments.of(
+            Named.of(
+                "an indefinite append may explain unclaimed seq nums",
+                history()
+                    .op(1, 0, 1, append("a"), Outcome.acked(0, 1))
+                    .op(2, 0, 5, append("x"), Outcome.indefinite("timeout"))
+                    .op(1, 2, 3, append("c"), Outcome.acked(2, 3))),
+            new HistoryAudit.FinalRead(0, records(0, "a", "x", "c"), 3)),
+        Arguments.of(
+            Named.of(
+                "trimmed records before the final read are not lost",
+                history()
+                    .op(1, 0, 1, append("a", "b"), Outcome.acked(0, 2))
+                    .op(1, 2, 3, append(AppendRecord.trim(2)), Outcome.acked(2, 3))),
+            new HistoryAudit.FinalRead(2, List.of(new SequencedRecord(2, RecordHash.trim(2))), 3)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cleanHistories")
+  void isClean(Histories history, HistoryAudit.FinalRead finalRead) {
+    HistoryAudit.StreamReport report = audit(history, finalRead);
 
     assertThat(report.isClean()).as("%s", report).isTrue();
   }
@@ -92,19 +120,6 @@ class HistoryAuditTest {
   }
 
   @Test
-  void anIndefiniteAppendMayExplainUnclaimedSeqNums() {
-    HistoryAudit.StreamReport report =
-        audit(
-            history()
-                .op(1, 0, 1, append("a"), Outcome.acked(0, 1))
-                .op(2, 0, 5, append("x"), Outcome.indefinite("timeout"))
-                .op(1, 2, 3, append("c"), Outcome.acked(2, 3)),
-            new HistoryAudit.FinalRead(0, records(0, "a", "x", "c"), 3));
-
-    assertThat(report.isClean()).as("%s", report).isTrue();
-  }
-
-  @Test
   void aFinalReadSkippingSeqNumsBelowTheTailHasGaps() {
     List<SequencedRecord> skipping = List.of(records(0, "a").get(0), records(2, "c").get(0));
 
@@ -115,17 +130,5 @@ class HistoryAuditTest {
 
     assertThat(report.gaps()).isEqualTo(1);
     assertThat(report.lostAcks()).isEqualTo(1);
-  }
-
-  @Test
-  void trimmedRecordsBeforeTheFinalReadAreNotLost() {
-    HistoryAudit.StreamReport report =
-        audit(
-            history()
-                .op(1, 0, 1, append("a", "b"), Outcome.acked(0, 2))
-                .op(1, 2, 3, append(AppendRecord.trim(2)), Outcome.acked(2, 3)),
-            new HistoryAudit.FinalRead(2, List.of(new SequencedRecord(2, RecordHash.trim(2))), 3));
-
-    assertThat(report.isClean()).as("%s", report).isTrue();
   }
 }

@@ -1,6 +1,5 @@
 package io.millrace.metadata.cassandra;
 
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.millrace.core.KeyOrder;
 import io.millrace.metadata.ChannelRecord;
@@ -15,7 +14,7 @@ import java.util.concurrent.CompletionStage;
  * Table {@code channels}: upserted at start, sealed {@code IF EXISTS} (a seal never creates a row),
  * listed by scanning the (small) table and sorting by channel id here.
  */
-final class CassandraChannels implements MetadataTables.Channels {
+final class CassandraChannels extends CassandraTable implements MetadataTables.Channels {
 
   private static final String PUT =
       "INSERT INTO ${keyspace}.channels (channel_id, node, storage_class, started_at,"
@@ -27,42 +26,28 @@ final class CassandraChannels implements MetadataTables.Channels {
   private static final String DELETE = "DELETE FROM ${keyspace}.channels WHERE channel_id = ?";
 
   /** The templates to prepare. */
-  static List<String> cql() {
-    return List.of(PUT, GET, LIST, SEAL, DELETE);
-  }
-
-  private final Cql cql;
-  private final CasRetry cas;
-  private final PreparedStatement put;
-  private final PreparedStatement get;
-  private final PreparedStatement list;
-  private final PreparedStatement seal;
-  private final PreparedStatement delete;
+  static final List<String> CQL = List.of(PUT, GET, LIST, SEAL, DELETE);
 
   CassandraChannels(Cql cql, CasRetry cas, Prepared prepared) {
-    this.cql = cql;
-    this.cas = cas;
-    this.put = prepared.get(PUT);
-    this.get = prepared.get(GET);
-    this.list = prepared.get(LIST);
-    this.seal = prepared.get(SEAL);
-    this.delete = prepared.get(DELETE);
+    super(cql, cas, prepared, CQL);
   }
 
   @Override
   public CompletionStage<Void> put(ChannelRecord c) {
     return cql.write(
-        () -> put.bind(c.channelId(), c.node(), c.storageClass(), c.startedAt(), c.sealChunkSeq()));
+        () ->
+            statement(PUT)
+                .bind(c.channelId(), c.node(), c.storageClass(), c.startedAt(), c.sealChunkSeq()));
   }
 
   @Override
   public CompletionStage<Optional<ChannelRecord>> get(String channelId) {
-    return cql.one(get.bind(channelId), CassandraChannels::row);
+    return cql.one(statement(GET).bind(channelId), CassandraChannels::row);
   }
 
   @Override
   public CompletionStage<List<ChannelRecord>> list() {
-    return cql.all(list.bind(), CassandraChannels::row)
+    return cql.all(statement(LIST).bind(), CassandraChannels::row)
         .thenApply(
             rows -> {
               List<ChannelRecord> sorted = new ArrayList<>(rows);
@@ -73,12 +58,12 @@ final class CassandraChannels implements MetadataTables.Channels {
 
   @Override
   public CompletionStage<Void> seal(String channelId, long sealChunkSeq) {
-    return cas.idempotent(() -> seal.bind(sealChunkSeq, channelId));
+    return cas.idempotent(() -> statement(SEAL).bind(sealChunkSeq, channelId));
   }
 
   @Override
   public CompletionStage<Void> delete(String channelId) {
-    return cql.write(() -> delete.bind(channelId));
+    return cql.write(() -> statement(DELETE).bind(channelId));
   }
 
   private static ChannelRecord row(Row r) {

@@ -83,10 +83,10 @@ public final class CassandraMetadataStore extends TableMetadataStore {
     all.add(HEALTH);
     all.addAll(CassandraBasins.SPEC.cql());
     all.addAll(CassandraStreams.SPEC.cql());
-    all.addAll(CassandraStreamState.cql());
-    all.addAll(CassandraStreamlets.cql());
-    all.addAll(CassandraSegments.cql());
-    all.addAll(CassandraChannels.cql());
+    all.addAll(CassandraStreamState.CQL);
+    all.addAll(CassandraStreamlets.CQL);
+    all.addAll(CassandraSegments.CQL);
+    all.addAll(CassandraChannels.CQL);
     return all;
   }
 

@@ -1,6 +1,5 @@
 package io.millrace.metadata.cassandra;
 
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.millrace.metadata.CreateResult;
 import io.millrace.metadata.MetadataTables;
@@ -12,7 +11,7 @@ import java.util.concurrent.CompletionStage;
  * Table {@code segments}, one partition per stream: the fenced {@link #add} is {@code IF NOT
  * EXISTS}.
  */
-final class CassandraSegments implements MetadataTables.Segments {
+final class CassandraSegments extends CassandraTable implements MetadataTables.Segments {
 
   private static final String INSERT =
       "INSERT INTO ${keyspace}.segments (stream_id, first_seq_num, last_seq_num,"
@@ -23,39 +22,16 @@ final class CassandraSegments implements MetadataTables.Segments {
       "DELETE FROM ${keyspace}.segments WHERE stream_id = ? AND first_seq_num = ?";
 
   /** The templates to prepare. */
-  static List<String> cql() {
-    return List.of(INSERT, LIST, DELETE);
-  }
-
-  private final Cql cql;
-  private final CasRetry cas;
-  private final PreparedStatement insert;
-  private final PreparedStatement list;
-  private final PreparedStatement delete;
+  static final List<String> CQL = List.of(INSERT, LIST, DELETE);
 
   CassandraSegments(Cql cql, CasRetry cas, Prepared prepared) {
-    this.cql = cql;
-    this.cas = cas;
-    this.insert = prepared.get(INSERT);
-    this.list = prepared.get(LIST);
-    this.delete = prepared.get(DELETE);
+    super(cql, cas, prepared, CQL);
   }
 
   /** Inserts the row if its key is free; true also if an identical row is there. */
   @Override
   public CompletionStage<Boolean> add(SegmentRecord s) {
-    return cas.create(
-            () ->
-                insert.bind(
-                    s.streamId(),
-                    s.firstSeqNum(),
-                    s.lastSeqNum(),
-                    s.firstTimestamp(),
-                    s.lastTimestamp(),
-                    s.objectKey(),
-                    s.bytes()),
-            s,
-            CassandraSegments::row)
+    return cas.create(() -> statement(INSERT).bind(s.columnValues()), s, CassandraSegments::row)
         .thenApply(
             r ->
                 r instanceof CreateResult.Created<SegmentRecord>
@@ -65,12 +41,12 @@ final class CassandraSegments implements MetadataTables.Segments {
 
   @Override
   public CompletionStage<List<SegmentRecord>> list(String streamId) {
-    return cql.all(list.bind(streamId), CassandraSegments::row);
+    return cql.all(statement(LIST).bind(streamId), CassandraSegments::row);
   }
 
   @Override
   public CompletionStage<Void> delete(String streamId, long firstSeqNum) {
-    return cql.write(() -> delete.bind(streamId, firstSeqNum));
+    return cql.write(() -> statement(DELETE).bind(streamId, firstSeqNum));
   }
 
   private static SegmentRecord row(Row r) {

@@ -1,7 +1,6 @@
 package io.millrace.metadata.cassandra;
 
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.millrace.metadata.MetadataTables;
 import io.millrace.metadata.StreamStateRecord;
@@ -17,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * Table {@code stream_state}: {@link #put} is a compare-and-set loop on {@code (epoch,
  * flushed_next_seq_num)} that never regresses the row (docs/metadata.md, "Fenced owner writes").
  */
-final class CassandraStreamState implements MetadataTables.StreamStates {
+final class CassandraStreamState extends CassandraTable implements MetadataTables.StreamStates {
 
   private static final Logger log = LoggerFactory.getLogger(CassandraMetadataStore.class);
 
@@ -33,30 +32,16 @@ final class CassandraStreamState implements MetadataTables.StreamStates {
   private static final String DELETE = "DELETE FROM ${keyspace}.stream_state WHERE stream_id = ?";
 
   /** The templates to prepare. */
-  static List<String> cql() {
-    return List.of(GET, INSERT, UPDATE, DELETE);
-  }
-
-  private final Cql cql;
-  private final CasRetry cas;
-  private final PreparedStatement get;
-  private final PreparedStatement insert;
-  private final PreparedStatement update;
-  private final PreparedStatement delete;
+  static final List<String> CQL = List.of(GET, INSERT, UPDATE, DELETE);
 
   CassandraStreamState(Cql cql, CasRetry cas, Prepared prepared) {
-    this.cql = cql;
-    this.cas = cas;
-    this.get = prepared.get(GET);
-    this.insert = prepared.get(INSERT);
-    this.update = prepared.get(UPDATE);
-    this.delete = prepared.get(DELETE);
+    super(cql, cas, prepared, CQL);
   }
 
   @Override
   public CompletionStage<Optional<StreamStateRecord>> get(String streamId) {
     return cql.one(
-        get.bind(streamId),
+        statement(GET).bind(streamId),
         r ->
             new StreamStateRecord(
                 r.getString("stream_id"),
@@ -113,31 +98,24 @@ final class CassandraStreamState implements MetadataTables.StreamStates {
   /** The insert (nothing seen yet) or the update conditional on what was seen. */
   private Supplier<BoundStatement> statement(StreamStateRecord s, long[] seen) {
     if (seen == null) {
-      return () ->
-          insert.bind(
-              s.streamId(),
-              s.flushedNextSeqNum(),
-              s.tailSeqNum(),
-              s.tailTimestamp(),
-              s.fencingToken(),
-              s.trimPoint(),
-              s.epoch());
+      return () -> statement(INSERT).bind(s.columnValues());
     }
     return () ->
-        update.bind(
-            s.flushedNextSeqNum(),
-            s.tailSeqNum(),
-            s.tailTimestamp(),
-            s.fencingToken(),
-            s.trimPoint(),
-            s.epoch(),
-            s.streamId(),
-            seen[0],
-            seen[1]);
+        statement(UPDATE)
+            .bind(
+                s.flushedNextSeqNum(),
+                s.tailSeqNum(),
+                s.tailTimestamp(),
+                s.fencingToken(),
+                s.trimPoint(),
+                s.epoch(),
+                s.streamId(),
+                seen[0],
+                seen[1]);
   }
 
   @Override
   public CompletionStage<Void> delete(String streamId) {
-    return cql.write(() -> delete.bind(streamId));
+    return cql.write(() -> statement(DELETE).bind(streamId));
   }
 }

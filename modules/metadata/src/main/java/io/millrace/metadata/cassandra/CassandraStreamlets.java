@@ -1,7 +1,6 @@
 package io.millrace.metadata.cassandra;
 
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.millrace.metadata.MetadataTables;
 import io.millrace.metadata.StreamletRecord;
@@ -19,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * highest epoch ever created, which fences {@link #create} and {@link #seal} (docs/metadata.md,
  * "Fenced owner writes") and survives the range delete of {@link #deleteBelow}.
  */
-final class CassandraStreamlets implements MetadataTables.Streamlets {
+final class CassandraStreamlets extends CassandraTable implements MetadataTables.Streamlets {
 
   private static final Logger log = LoggerFactory.getLogger(CassandraMetadataStore.class);
 
@@ -42,28 +41,11 @@ final class CassandraStreamlets implements MetadataTables.Streamlets {
       "DELETE FROM ${keyspace}.streamlets WHERE stream_id = ? AND epoch < ?";
 
   /** The templates to prepare. */
-  static List<String> cql() {
-    return List.of(CREATE_FIRST, CREATE_NEXT, LATEST, SEAL, LIST, DELETE_BELOW);
-  }
-
-  private final Cql cql;
-  private final CasRetry cas;
-  private final PreparedStatement createFirst;
-  private final PreparedStatement createNext;
-  private final PreparedStatement latest;
-  private final PreparedStatement seal;
-  private final PreparedStatement list;
-  private final PreparedStatement deleteBelow;
+  static final List<String> CQL =
+      List.of(CREATE_FIRST, CREATE_NEXT, LATEST, SEAL, LIST, DELETE_BELOW);
 
   CassandraStreamlets(Cql cql, CasRetry cas, Prepared prepared) {
-    this.cql = cql;
-    this.cas = cas;
-    this.createFirst = prepared.get(CREATE_FIRST);
-    this.createNext = prepared.get(CREATE_NEXT);
-    this.latest = prepared.get(LATEST);
-    this.seal = prepared.get(SEAL);
-    this.list = prepared.get(LIST);
-    this.deleteBelow = prepared.get(DELETE_BELOW);
+    super(cql, cas, prepared, CQL);
   }
 
   @Override
@@ -84,7 +66,7 @@ final class CassandraStreamlets implements MetadataTables.Streamlets {
         attempt,
         "streamlets of " + s.streamId(),
         () ->
-            cql.exec(() -> cql.atSerial(latest.bind(s.streamId())))
+            cql.exec(() -> cql.atSerial(statement(LATEST).bind(s.streamId())))
                 .thenCompose(
                     rs -> {
                       Row top = rs.one();
@@ -128,10 +110,10 @@ final class CassandraStreamlets implements MetadataTables.Streamlets {
                 s.streamId(),
                 s.epoch()));
     if (latestEpoch == null) {
-      return () -> createFirst.bind(values.toArray());
+      return () -> statement(CREATE_FIRST).bind(values.toArray());
     }
     values.add(latestEpoch);
-    return () -> createNext.bind(values.toArray());
+    return () -> statement(CREATE_NEXT).bind(values.toArray());
   }
 
   @Override
@@ -149,7 +131,7 @@ final class CassandraStreamlets implements MetadataTables.Streamlets {
   private CompletionStage<Boolean> sealAttempt(
       String streamId, long epoch, long sealedNextSeqNum, long lastChunkSeq, int attempt) {
     return cas.attempt(
-        () -> seal.bind(sealedNextSeqNum, lastChunkSeq, streamId, epoch, epoch),
+        () -> statement(SEAL).bind(sealedNextSeqNum, lastChunkSeq, streamId, epoch, epoch),
         rs -> {
           if (rs.wasApplied()) {
             return CompletableFuture.completedFuture(true);
@@ -181,7 +163,7 @@ final class CassandraStreamlets implements MetadataTables.Streamlets {
   @Override
   public CompletionStage<List<StreamletRecord>> list(String streamId) {
     return cql.mapped(
-        cql.exec(() -> cql.atSerial(list.bind(streamId)))
+        cql.exec(() -> cql.atSerial(statement(LIST).bind(streamId)))
             .thenCompose(Cql::allRows)
             .thenApply(
                 rows ->
@@ -193,7 +175,7 @@ final class CassandraStreamlets implements MetadataTables.Streamlets {
 
   @Override
   public CompletionStage<Void> deleteBelow(String streamId, long belowEpoch) {
-    return cql.write(() -> deleteBelow.bind(streamId, belowEpoch));
+    return cql.write(() -> statement(DELETE_BELOW).bind(streamId, belowEpoch));
   }
 
   private static StreamletRecord row(Row r) {

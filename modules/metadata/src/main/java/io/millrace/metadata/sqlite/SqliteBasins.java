@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /** Table {@code basins} (docs/metadata.md): version-checked writes in one transaction each. */
-final class SqliteBasins implements MetadataTables.Basins {
+record SqliteBasins(SqliteExecutor db) implements MetadataTables.Basins {
 
   private static final String COLUMNS =
       "name, config, created_at, deleted_at, create_token, version";
@@ -29,12 +29,6 @@ final class SqliteBasins implements MetadataTables.Basins {
       "UPDATE basins SET config = ?, created_at = ?, deleted_at = ?, create_token = ?,"
           + " version = ? WHERE name = ? AND version = ?";
   private static final String DELETE = "DELETE FROM basins WHERE name = ? AND version = ?";
-
-  private final SqliteExecutor db;
-
-  SqliteBasins(SqliteExecutor db) {
-    this.db = db;
-  }
 
   @Override
   public CompletionStage<CreateResult<BasinRecord>> create(BasinRecord basin) {

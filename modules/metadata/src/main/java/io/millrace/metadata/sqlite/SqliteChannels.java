@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /** Table {@code channels}: upserted at start, sealed (no effect on a missing row), deleted. */
-final class SqliteChannels implements MetadataTables.Channels {
+record SqliteChannels(SqliteExecutor db) implements MetadataTables.Channels {
 
   private static final String COLUMNS =
       "channel_id, node, storage_class, started_at, seal_chunk_seq";
@@ -23,12 +23,6 @@ final class SqliteChannels implements MetadataTables.Channels {
   private static final String LIST = "SELECT " + COLUMNS + " FROM channels ORDER BY channel_id";
   private static final String SEAL = "UPDATE channels SET seal_chunk_seq = ? WHERE channel_id = ?";
   private static final String DELETE = "DELETE FROM channels WHERE channel_id = ?";
-
-  private final SqliteExecutor db;
-
-  SqliteChannels(SqliteExecutor db) {
-    this.db = db;
-  }
 
   @Override
   public CompletionStage<Void> put(ChannelRecord ch) {

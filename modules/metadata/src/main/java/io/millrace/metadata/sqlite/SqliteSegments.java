@@ -9,7 +9,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 
 /** Table {@code segments}: the fenced {@link #add} is an insert-if-absent. */
-final class SqliteSegments implements MetadataTables.Segments {
+record SqliteSegments(SqliteExecutor db) implements MetadataTables.Segments {
 
   private static final String COLUMNS =
       "stream_id, first_seq_num, last_seq_num, first_timestamp, last_timestamp, object_key, bytes";
@@ -24,12 +24,6 @@ final class SqliteSegments implements MetadataTables.Segments {
   private static final String DELETE =
       "DELETE FROM segments WHERE stream_id = ? AND first_seq_num = ?";
 
-  private final SqliteExecutor db;
-
-  SqliteSegments(SqliteExecutor db) {
-    this.db = db;
-  }
-
   /** Inserts the row if its key is free; true also if an identical row is there. */
   @Override
   public CompletionStage<Boolean> add(SegmentRecord s) {
@@ -37,17 +31,7 @@ final class SqliteSegments implements MetadataTables.Segments {
     return db.write(
         "add segment " + s.objectKey(),
         c -> {
-          int inserted =
-              Sql.update(
-                  c,
-                  INSERT,
-                  s.streamId(),
-                  s.firstSeqNum(),
-                  s.lastSeqNum(),
-                  s.firstTimestamp(),
-                  s.lastTimestamp(),
-                  s.objectKey(),
-                  s.bytes());
+          int inserted = Sql.update(c, INSERT, s.columnValues());
           if (inserted == 1) {
             return true;
           }

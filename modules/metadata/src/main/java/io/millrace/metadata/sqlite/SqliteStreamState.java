@@ -12,7 +12,7 @@ import java.util.concurrent.CompletionStage;
  * Table {@code stream_state}: the fenced {@link #put} reads and writes in one transaction and never
  * regresses the row (docs/metadata.md, "Fenced owner writes").
  */
-final class SqliteStreamState implements MetadataTables.StreamStates {
+record SqliteStreamState(SqliteExecutor db) implements MetadataTables.StreamStates {
 
   private static final String GET =
       "SELECT stream_id, flushed_next_seq_num, tail_seq_num, tail_timestamp,"
@@ -24,12 +24,6 @@ final class SqliteStreamState implements MetadataTables.StreamStates {
           + " tail_seq_num, tail_timestamp, fencing_token, trim_point, epoch)"
           + " VALUES (?, ?, ?, ?, ?, ?, ?)";
   private static final String DELETE = "DELETE FROM stream_state WHERE stream_id = ?";
-
-  private final SqliteExecutor db;
-
-  SqliteStreamState(SqliteExecutor db) {
-    this.db = db;
-  }
 
   @Override
   public CompletionStage<Optional<StreamStateRecord>> get(String streamId) {
@@ -49,16 +43,7 @@ final class SqliteStreamState implements MetadataTables.StreamStates {
           if (stored.isPresent() && s.regresses(stored.get()[0], stored.get()[1])) {
             return false;
           }
-          Sql.update(
-              c,
-              PUT,
-              s.streamId(),
-              s.flushedNextSeqNum(),
-              s.tailSeqNum(),
-              s.tailTimestamp(),
-              s.fencingToken(),
-              s.trimPoint(),
-              s.epoch());
+          Sql.update(c, PUT, s.columnValues());
           return true;
         });
   }

@@ -15,7 +15,7 @@ import java.util.concurrent.CompletionStage;
  * stream). The fenced {@link #create} and {@link #seal} read and write in one transaction
  * (docs/metadata.md, "Fenced owner writes").
  */
-final class SqliteStreamlets implements MetadataTables.Streamlets {
+record SqliteStreamlets(SqliteExecutor db) implements MetadataTables.Streamlets {
 
   private static final String LATEST_EPOCH =
       "SELECT latest_epoch FROM streamlet_epochs WHERE stream_id = ?";
@@ -36,12 +36,6 @@ final class SqliteStreamlets implements MetadataTables.Streamlets {
           + " last_chunk_seq FROM streamlets WHERE stream_id = ? ORDER BY epoch";
   private static final String DELETE_BELOW =
       "DELETE FROM streamlets WHERE stream_id = ? AND epoch < ?";
-
-  private final SqliteExecutor db;
-
-  SqliteStreamlets(SqliteExecutor db) {
-    this.db = db;
-  }
 
   /** Inserts the row and raises the latest epoch, only above the latest epoch ever created. */
   @Override

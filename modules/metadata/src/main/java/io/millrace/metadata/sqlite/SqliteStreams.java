@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /** Table {@code streams} (docs/metadata.md): like basins, partitioned by basin. */
-final class SqliteStreams implements MetadataTables.Streams {
+record SqliteStreams(SqliteExecutor db) implements MetadataTables.Streams {
 
   private static final String COLUMNS =
       "basin, name, stream_id, config, created_at, deleted_at, create_token, cipher, version";
@@ -34,12 +34,6 @@ final class SqliteStreams implements MetadataTables.Streams {
           + " WHERE basin = ? AND name = ? AND version = ?";
   private static final String DELETE =
       "DELETE FROM streams WHERE basin = ? AND name = ? AND version = ?";
-
-  private final SqliteExecutor db;
-
-  SqliteStreams(SqliteExecutor db) {
-    this.db = db;
-  }
 
   @Override
   public CompletionStage<CreateResult<StreamRecord>> create(StreamRecord stream) {

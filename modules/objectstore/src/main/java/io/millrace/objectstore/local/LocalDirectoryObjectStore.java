@@ -145,12 +145,10 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
 
   @Override
   public CompletionStage<Optional<byte[]>> get(String key) {
-    Objects.requireNonNull(key, "key");
-    Path file = KeyPaths.toPath(root, key);
-    return submit(
+    return submitOnFile(
         key,
         "get",
-        () -> {
+        file -> {
           try {
             return Optional.of(Files.readAllBytes(file));
           } catch (NoSuchFileException e) {
@@ -183,12 +181,10 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
 
   @Override
   public CompletionStage<Void> delete(String key) {
-    Objects.requireNonNull(key, "key");
-    Path file = KeyPaths.toPath(root, key);
-    return submit(
+    return submitOnFile(
         key,
         "delete",
-        () -> {
+        file -> {
           if (Files.deleteIfExists(file)) {
             fsyncDirectory(file.getParent());
             pruneEmptyDirectories(file.getParent());
@@ -207,6 +203,18 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
 
   private interface IoTask<T> {
     T run() throws IOException;
+  }
+
+  /** Submits {@code task} on the file of {@code key}. */
+  private <T> CompletionStage<T> submitOnFile(String key, String what, FileTask<T> task) {
+    Objects.requireNonNull(key, "key");
+    Path file = KeyPaths.toPath(root, key);
+    return submit(key, what, () -> task.run(file));
+  }
+
+  @FunctionalInterface
+  private interface FileTask<T> {
+    T run(Path file) throws IOException;
   }
 
   private <T> CompletionStage<T> submit(String key, String what, IoTask<T> task) {

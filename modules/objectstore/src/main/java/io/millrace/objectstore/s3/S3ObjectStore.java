@@ -274,37 +274,25 @@ public final class S3ObjectStore implements ObjectStore {
    * and endpoint.
    */
   public CompletionStage<Void> verifyBucket() {
-    CompletableFuture<Void> result = new CompletableFuture<>();
-    CompletableFuture<?> head;
-    try {
-      head = client.headBucket(b -> b.bucket(settings.bucket()));
-    } catch (RuntimeException e) {
-      head = CompletableFuture.failedFuture(e);
-    }
-    head.whenComplete(
-        (r, t) -> {
-          if (t == null) {
-            result.complete(null);
-            return;
-          }
-          Throwable e = unwrap(t);
+    return call(
+        "HeadBucket",
+        settings.bucket(),
+        () ->
+            client.headBucket(b -> b.bucket(settings.bucket())).thenApply(response -> (Void) null),
+        e -> {
           String why =
               e instanceof AwsServiceException s && s.statusCode() == 404
                   ? "it does not exist"
                   : describe(e);
-          result.completeExceptionally(
-              new ObjectStoreException(
-                  "S3 bucket "
-                      + settings.bucket()
-                      + " at "
-                      + (settings.endpoint() == null
-                          ? "AWS " + settings.region()
-                          : settings.endpoint())
-                      + " is not usable: "
-                      + why,
-                  e));
+          return new ObjectStoreException(
+              "S3 bucket "
+                  + settings.bucket()
+                  + " at "
+                  + (settings.endpoint() == null ? "AWS " + settings.region() : settings.endpoint())
+                  + " is not usable: "
+                  + why,
+              e);
         });
-    return result;
   }
 
   /**
@@ -371,12 +359,7 @@ public final class S3ObjectStore implements ObjectStore {
       String key,
       java.util.function.Supplier<CompletableFuture<T>> request,
       java.util.function.Function<Throwable, Object> special) {
-    CompletableFuture<T> started;
-    try {
-      started = request.get();
-    } catch (RuntimeException e) {
-      started = CompletableFuture.failedFuture(e);
-    }
+    CompletableFuture<T> started = start(request);
     CompletableFuture<T> result = new CompletableFuture<>();
     started.whenComplete(
         (v, t) -> {
@@ -437,5 +420,15 @@ public final class S3ObjectStore implements ObjectStore {
       return "HTTP " + s.statusCode() + " " + code(s) + " (" + s.getMessage() + ")";
     }
     return e.toString();
+  }
+
+  /** The request's future; a request that throws instead of returning one fails it. */
+  private static <T> CompletableFuture<T> start(
+      java.util.function.Supplier<CompletableFuture<T>> request) {
+    try {
+      return request.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 }
