@@ -32,8 +32,16 @@ import org.apache.pekko.util.ByteString;
  * <p>Not thread-safe: one instance per connection, driven by one stream stage.
  */
 final class RequestFramingGuard {
-  /** A head this long without its blank line is left to Pekko's own limits. */
-  static final int MAX_HEAD_BYTES = 1024 * 1024;
+  /**
+   * A request head longer than this is refused (far above any head Pekko's own limits let through
+   * in practice, and small enough that scanning what is held stays cheap).
+   */
+  static final int MAX_HEAD_BYTES = 64 * 1024;
+
+  /** What is handed on in place of a head that is refused before it is complete. */
+  private static final ByteString OVERSIZED_HEAD =
+      ByteString.fromString(
+          "GET / HTTP/1.1\r\nContent-Length: invalid\r\n\r\n", StandardCharsets.US_ASCII);
 
   private static final int MAX_LINE_BYTES = 64 * 1024;
   private static final ByteString HTTP2_PREFACE_START =
@@ -52,6 +60,10 @@ final class RequestFramingGuard {
 
   private State state = State.HEAD;
   private ByteString pending = ByteString.emptyByteString();
+
+  /** How many held head bytes were already searched for the blank line. */
+  private int scanned;
+
   private long remaining;
   private boolean firstByte = true;
 
@@ -106,21 +118,25 @@ final class RequestFramingGuard {
           int prefix = Math.min(HTTP2_PREFACE_START.size(), in.size() - pos);
           if (in.slice(pos, pos + prefix).equals(HTTP2_PREFACE_START.take(prefix))) {
             if (prefix < HTTP2_PREFACE_START.size()) {
-              pending = in.drop(pos);
+              hold(in.drop(pos));
               return out;
             }
             state = State.PASS;
             continue;
           }
-          int end = headEnd(in, pos);
+          int end = headEnd(in, Math.max(pos, pos + scanned - 2));
           if (end < 0) {
             if (in.size() - pos > MAX_HEAD_BYTES) {
-              state = State.PASS;
-              continue;
+              // Fail closed: stepping aside here would let a client switch the guard off.
+              out.add(OVERSIZED_HEAD);
+              state = State.DISCARD;
+              return out;
             }
-            pending = in.drop(pos);
+            hold(in.drop(pos));
+            scanned = pending.size();
             return out;
           }
+          scanned = 0;
           ByteString head = in.slice(pos, end);
           pos = end;
           Framing framing = framing(head);
@@ -141,10 +157,11 @@ final class RequestFramingGuard {
           int nl = in.indexOf((byte) '\n', pos);
           if (nl < 0) {
             if (in.size() - pos > MAX_LINE_BYTES) {
-              state = State.PASS;
-              continue;
+              // Pekko refuses such a line; nothing after it on this connection is judged or passed.
+              state = State.DISCARD;
+              return out;
             }
-            pending = in.drop(pos);
+            hold(in.drop(pos));
             return out;
           }
           ByteString lineBytes = in.slice(pos, nl + 1);
@@ -154,7 +171,7 @@ final class RequestFramingGuard {
           if (state == State.CHUNK_SIZE) {
             long size = chunkSize(line);
             if (size < 0) {
-              state = State.PASS; // Pekko refuses it and closes the connection
+              state = State.DISCARD; // Pekko refuses the line; nothing after it is passed on
             } else if (size == 0) {
               state = State.TRAILERS;
             } else {
@@ -162,7 +179,7 @@ final class RequestFramingGuard {
               state = State.CHUNK_DATA;
             }
           } else if (state == State.CHUNK_DATA_END) {
-            state = line.isEmpty() ? State.CHUNK_SIZE : State.PASS;
+            state = line.isEmpty() ? State.CHUNK_SIZE : State.DISCARD;
           } else if (line.isEmpty()) {
             state = State.HEAD;
           }
@@ -171,6 +188,14 @@ final class RequestFramingGuard {
       }
     }
     return out;
+  }
+
+  /**
+   * Holds {@code rest} until more bytes arrive, as one compact array, so that searching it later
+   * costs one pass and not one walk over every read it was made of.
+   */
+  private void hold(ByteString rest) {
+    pending = rest.compact();
   }
 
   /** How a request's body is delimited. */
@@ -185,6 +210,9 @@ final class RequestFramingGuard {
     StringBuilder transferEncoding = null;
     for (int i = 1; i < lines.length; i++) {
       String line = stripCr(lines[i]);
+      if (!line.isEmpty() && (line.charAt(0) == ' ' || line.charAt(0) == '\t')) {
+        return null; // obs-fold: Pekko would join it to the previous header (RFC 9112 5.2)
+      }
       int colon = line.indexOf(':');
       if (colon <= 0) {
         continue;
@@ -251,7 +279,13 @@ final class RequestFramingGuard {
   /** Size of a chunk-size line ({@code 1a;ext=x}), or -1 when it is not one. */
   private static long chunkSize(String line) {
     int semi = line.indexOf(';');
-    String hex = trimOws(semi >= 0 ? line.substring(0, semi) : line);
+    // As Pekko reads it: spaces and tabs anywhere are skipped, leading zeros are allowed.
+    String hex = (semi >= 0 ? line.substring(0, semi) : line).replaceAll("[ \t]", "");
+    int firstNonZero = 0;
+    while (firstNonZero < hex.length() - 1 && hex.charAt(firstNonZero) == '0') {
+      firstNonZero++;
+    }
+    hex = hex.substring(firstNonZero);
     if (hex.isEmpty() || hex.length() > 15) {
       return -1;
     }

@@ -85,4 +85,69 @@ class RequestFramingGuardTest {
       assertThat(RequestFramingGuard.contentLength(bad)).as(bad).isEqualTo(-1);
     }
   }
+
+  @Test
+  void aFoldedHeaderLineIsRefused() {
+    RequestFramingGuard guard = new RequestFramingGuard();
+    String out =
+        byteByByte(
+            guard,
+            "POST /a HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n Content-Length: 40\r\n\r\n"
+                + "GET /smuggled HTTP/1.1\r\n\r\n");
+    assertThat(out).startsWith("POST /a HTTP/1.1\r\n").endsWith("Content-Length: invalid\r\n\r\n");
+    assertThat(out).doesNotContain("smuggled");
+    assertThat(guard.refused()).isTrue();
+  }
+
+  @Test
+  void chunkSizesWithLeadingZerosOrInnerSpacesKeepTheGuardJudgingLaterRequests() {
+    String chunked =
+        "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "0000000000000005\r\nhello\r\n1 0\r\n0123456789abcdef\r\n0\r\n\r\n";
+    RequestFramingGuard guard = new RequestFramingGuard();
+    String out =
+        byteByByte(
+            guard, chunked + "POST /b HTTP/1.1\r\nContent-Length: 18446744073709551617\r\n\r\nX");
+    assertThat(out).isEqualTo(chunked + "POST /b HTTP/1.1\r\nContent-Length: invalid\r\n\r\n");
+    assertThat(guard.refused()).isTrue();
+  }
+
+  @Test
+  void aHeadLongerThanTheLimitIsRefusedNotWaivedThrough() {
+    RequestFramingGuard guard = new RequestFramingGuard();
+    String line = "X-Filler: " + "a".repeat(100) + "\r\n";
+    StringBuilder head = new StringBuilder("POST /a HTTP/1.1\r\n");
+    while (head.length() <= RequestFramingGuard.MAX_HEAD_BYTES) {
+      head.append(line);
+    }
+    ByteStringBuilder out = new ByteStringBuilder();
+    byte[] bytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+    for (int i = 0; i < bytes.length; i += 1000) {
+      ByteString piece = ByteString.fromArray(bytes, i, Math.min(1000, bytes.length - i));
+      guard.feed(piece).forEach(out::append);
+    }
+    guard.feed(ByteString.fromString("Content-Length: 1 2\r\n\r\nX")).forEach(out::append);
+    assertThat(out.result().decodeString(StandardCharsets.ISO_8859_1))
+        .isEqualTo("GET / HTTP/1.1\r\nContent-Length: invalid\r\n\r\n");
+    assertThat(guard.refused()).isTrue();
+  }
+
+  @Test
+  void aHeadArrivingInManySmallReadsPassesWhole() {
+    RequestFramingGuard guard = new RequestFramingGuard();
+    StringBuilder head = new StringBuilder("POST /a HTTP/1.1\r\n");
+    for (int i = 0; i < 200; i++) {
+      head.append("X-H").append(i).append(": v\r\n");
+    }
+    String request = head.append("Content-Length: 2\r\n\r\nok").toString();
+    ByteStringBuilder out = new ByteStringBuilder();
+    byte[] bytes = request.getBytes(StandardCharsets.ISO_8859_1);
+    for (int i = 0; i < bytes.length; i += 7) {
+      guard
+          .feed(ByteString.fromArray(bytes, i, Math.min(7, bytes.length - i)))
+          .forEach(out::append);
+    }
+    assertThat(out.result().decodeString(StandardCharsets.ISO_8859_1)).isEqualTo(request);
+    assertThat(guard.refused()).isFalse();
+  }
 }
