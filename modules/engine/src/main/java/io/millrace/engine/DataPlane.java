@@ -1,6 +1,7 @@
 package io.millrace.engine;
 
 import io.millrace.core.ErrorCode;
+import io.millrace.core.Failures;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.AppendSession;
@@ -8,6 +9,7 @@ import io.millrace.core.api.AppendSessionService;
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.RecordService;
+import io.millrace.core.config.StorageClass;
 import io.millrace.core.config.StreamConfig;
 import io.millrace.core.config.Timestamping;
 import io.millrace.core.record.AppendInput;
@@ -30,12 +32,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -65,9 +70,11 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
       new ConcurrentHashMap<>();
   private final SegmentReader segmentReader;
   private final EngineMetrics metrics = new EngineMetrics();
-  private final java.util.Set<io.millrace.core.config.StorageClass> startedClasses =
-      ConcurrentHashMap.newKeySet();
+  private final Set<StorageClass> startedClasses = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean stopping = new AtomicBoolean();
+  private final String sessionNode = UUID.randomUUID().toString();
+  private final AtomicLong sessionIds = new AtomicLong();
+  private final TailPolls tailPolls = new TailPolls(System::currentTimeMillis);
 
   private DataPlane(
       ActorSystem<?> system,
@@ -87,7 +94,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
         system.systemActorOf(
             ChannelSupervisor.create(
                 node, objects, metadata, settings, metrics, clock, startedClasses::add),
-            "millrace-channels-" + java.util.UUID.randomUUID(),
+            "millrace-channels-" + UUID.randomUUID(),
             Props.empty());
     StreamEntity.Deps deps =
         new StreamEntity.Deps(
@@ -126,8 +133,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
    * {@link #stop()}.
    */
   public boolean isReady() {
-    return startedClasses.size() == io.millrace.core.config.StorageClass.values().length
-        && !stopping.get();
+    return startedClasses.size() == StorageClass.values().length && !stopping.get();
   }
 
   /** The data plane's counters and timers. */
@@ -222,11 +228,6 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
                     "append timed out; it may have become durable")
                 .thenApply(r -> settle(r, AppendOutcome.class)));
   }
-
-  private final String sessionNode = java.util.UUID.randomUUID().toString();
-  private final TailPolls tailPolls = new TailPolls(System::currentTimeMillis);
-  private final java.util.concurrent.atomic.AtomicLong sessionIds =
-      new java.util.concurrent.atomic.AtomicLong();
 
   @Override
   public CompletionStage<ReadOutcome> read(String basin, String stream, ReadRequest request) {
@@ -400,10 +401,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
               if (err == null) {
                 return r;
               }
-              Throwable cause =
-                  err instanceof java.util.concurrent.CompletionException && err.getCause() != null
-                      ? err.getCause()
-                      : err;
+              Throwable cause = Failures.unwrap(err);
               if (cause instanceof TimeoutException) {
                 throw new S2Exception(onTimeout, timeoutMessage, cause);
               }

@@ -1,6 +1,7 @@
 package io.millrace.http;
 
 import io.millrace.core.ErrorCode;
+import io.millrace.core.Failures;
 import io.millrace.core.Limits;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.ReadOutcome;
@@ -13,7 +14,6 @@ import io.millrace.core.record.StreamPosition;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -336,10 +336,7 @@ final class ReadSession {
 
   /** A deleted stream ends the session normally; other failures fail it. */
   private CompletionStage<Optional<Event>> endOrFail(Throwable err) {
-    Throwable cause = err;
-    while (cause instanceof CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
+    Throwable cause = Failures.unwrap(err);
     if (cause instanceof S2Exception s
         && (s.code() == ErrorCode.STREAM_NOT_FOUND
             || s.code() == ErrorCode.STREAM_DELETION_PENDING

@@ -2,6 +2,7 @@ package io.millrace.http;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.millrace.core.ErrorCode;
+import io.millrace.core.Failures;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.AppendSession;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
@@ -201,10 +201,7 @@ class StreamingSessions {
     }
 
     static Result failed(Throwable t) {
-      Throwable cause = t;
-      while (cause instanceof CompletionException && cause.getCause() != null) {
-        cause = cause.getCause();
-      }
+      Throwable cause = Failures.unwrap(t);
       return new Result(null, cause);
     }
 
@@ -334,10 +331,7 @@ class StreamingSessions {
 
   /** The status and JSON body a failure would have as a unary response. */
   static Pair<Integer, byte[]> errorBody(Throwable t) {
-    Throwable cause = t;
-    while (cause instanceof CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
+    Throwable cause = Failures.unwrap(t);
     if (cause instanceof S2Exception s) {
       return Pair.create(
           HttpStatuses.of(s.code()),

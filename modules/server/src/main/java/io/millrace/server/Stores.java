@@ -1,6 +1,7 @@
 package io.millrace.server;
 
 import com.typesafe.config.Config;
+import io.millrace.core.Failures;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.cassandra.CassandraMetadataStore;
 import io.millrace.metadata.cassandra.CassandraSettings;
@@ -151,12 +152,7 @@ final class Stores implements AutoCloseable {
 
   /** The message of an exception (or its class) on one line. */
   static String oneLine(Throwable e) {
-    Throwable t = e;
-    while ((t instanceof java.util.concurrent.CompletionException
-            || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
+    Throwable t = Failures.unwrap(e);
     String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     return msg.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
   }

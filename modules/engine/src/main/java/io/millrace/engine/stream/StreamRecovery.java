@@ -1,6 +1,7 @@
 package io.millrace.engine.stream;
 
 import io.millrace.core.ErrorCode;
+import io.millrace.core.Failures;
 import io.millrace.core.S2Exception;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.stream.StreamSequencer;
@@ -21,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -312,7 +312,7 @@ public final class StreamRecovery {
               if (err == null) {
                 return CompletableFuture.completedFuture(m);
               }
-              Throwable cause = err instanceof CompletionException ? err.getCause() : err;
+              Throwable cause = Failures.unwrap(err);
               if (cause instanceof ObjectAlreadyExistsException) {
                 return writeSeal(channelId, m + 1);
               }
