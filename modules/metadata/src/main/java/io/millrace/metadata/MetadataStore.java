@@ -115,6 +115,14 @@ public interface MetadataStore extends AutoCloseable {
 
   CompletionStage<Void> deleteChannel(String channelId);
 
+  /**
+   * Raises the channel's chunk GC watermark ({@code collected_through}) to {@code chunkSeq}: every
+   * chunk of the channel at or below it may be deleted from then on. Never lowers it (a lower or
+   * equal value is a no-op, so a stale sweep cannot undo a newer one); no effect on a missing row.
+   * Written before the chunks are deleted (docs/metadata.md, "channels").
+   */
+  CompletionStage<Void> raiseCollectedThrough(String channelId, long chunkSeq);
+
   /** True while the store answers (used by readiness). */
   CompletionStage<Boolean> healthy();
 

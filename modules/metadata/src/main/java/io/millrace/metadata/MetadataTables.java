@@ -69,7 +69,10 @@ public final class MetadataTables {
     CompletionStage<Void> delete(String streamId, long firstSeqNum);
   }
 
-  /** {@code channels}: putChannel, getChannel, listChannels, sealChannel, deleteChannel. */
+  /**
+   * {@code channels}: putChannel, getChannel, listChannels, sealChannel, deleteChannel,
+   * raiseCollectedThrough.
+   */
   public interface Channels {
     CompletionStage<Void> put(ChannelRecord channel);
 
@@ -80,5 +83,7 @@ public final class MetadataTables {
     CompletionStage<Void> seal(String channelId, long sealChunkSeq);
 
     CompletionStage<Void> delete(String channelId);
+
+    CompletionStage<Void> raiseCollectedThrough(String channelId, long chunkSeq);
   }
 }

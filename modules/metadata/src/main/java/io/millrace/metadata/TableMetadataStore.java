@@ -172,4 +172,9 @@ public abstract class TableMetadataStore implements MetadataStore {
   public final CompletionStage<Void> deleteChannel(String channelId) {
     return channels.delete(channelId);
   }
+
+  @Override
+  public final CompletionStage<Void> raiseCollectedThrough(String channelId, long chunkSeq) {
+    return channels.raiseCollectedThrough(channelId, chunkSeq);
+  }
 }

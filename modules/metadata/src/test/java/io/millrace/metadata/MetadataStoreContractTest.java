@@ -727,6 +727,31 @@ public abstract class MetadataStoreContractTest {
         .containsExactly(ns + "ch-b");
   }
 
+  @Test
+  void theCollectedThroughWatermarkOnlyRisesAndSurvivesASeal() {
+    ChannelRecord c = new ChannelRecord(ns + "ch-gc", "node-1", "express", t0, null);
+    await(store.putChannel(c));
+    assertThat(await(store.getChannel(ns + "ch-gc")))
+        .get()
+        .extracting(ChannelRecord::firstUncollected)
+        .isEqualTo(0L);
+
+    await(store.raiseCollectedThrough(ns + "ch-gc", 4_294_967_299L));
+    await(store.raiseCollectedThrough(ns + "ch-gc", 7)); // a stale sweep never lowers it
+    await(store.raiseCollectedThrough(ns + "ch-gc", 4_294_967_299L));
+    await(store.sealChannel(ns + "ch-gc", 4_294_967_300L));
+
+    assertThat(await(store.getChannel(ns + "ch-gc")))
+        .contains(
+            new ChannelRecord(
+                ns + "ch-gc", "node-1", "express", t0, 4_294_967_300L, 4_294_967_299L));
+    assertThat(await(store.getChannel(ns + "ch-gc")).orElseThrow().firstUncollected())
+        .isEqualTo(4_294_967_300L);
+
+    await(store.raiseCollectedThrough(ns + "ch-missing-gc", 3)); // never creates a row
+    assertThat(await(store.getChannel(ns + "ch-missing-gc"))).isEmpty();
+  }
+
   // ---------------------------------------------------------------- health
 
   @Test
