@@ -88,7 +88,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
     this.metadata = metadata;
     this.resolver = resolver;
     this.settings = settings;
-    this.segmentReader = new SegmentReader(objects, settings.segmentCacheMaxSegments());
+    this.segmentReader = new SegmentReader(objects, metadata, settings.segmentCacheMaxSegments());
     String node = Cluster.get(system).selfMember().address().toString();
     this.channels =
         system.systemActorOf(
@@ -165,6 +165,12 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
     Timestamping t = c.timestamping();
     return new StreamEntity.StreamParams(
         c.storageClass(), t.mode(), t.uncapped() != null && t.uncapped());
+  }
+
+  /** The stream's retention age in seconds, null for infinite retention. */
+  private static Long retentionAgeSecs(StreamRecord stream) {
+    StreamConfig c = (stream.config() == null ? StreamConfig.EMPTY : stream.config()).resolve(null);
+    return c.retentionPolicy() == null ? null : c.retentionPolicy().ageSecs();
   }
 
   /**
@@ -258,7 +264,8 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
       StreamRecord s, ReadRequest request, Duration timeout) {
     return ask(
             s.streamId(),
-            (ActorRef<StreamEntity.ReadReply> r) -> new StreamEntity.Read(request, r),
+            (ActorRef<StreamEntity.ReadReply> r) ->
+                new StreamEntity.Read(request, retentionAgeSecs(s), r),
             timeout,
             ErrorCode.UNAVAILABLE,
             "read timed out; retry")

@@ -27,13 +27,21 @@ public final class ReadRules {
 
   /**
    * Read stored records: from {@code startSeqNum} when set, else from the first record whose
-   * timestamp is at least {@code startTimestamp}; never below {@code trimPoint}.
+   * timestamp is at least {@code startTimestamp}; never below {@code trimPoint} (the trim point or
+   * the retention horizon, whichever is higher) and never a record older than {@code minTimestamp}
+   * (the retention cutoff: records of a partly expired segment are hidden at read time).
    */
-  public record CatchUp(Long startSeqNum, Long startTimestamp, long trimPoint)
+  public record CatchUp(Long startSeqNum, Long startTimestamp, long trimPoint, long minTimestamp)
       implements Resolution {
+
+    /** A read of a stream without a retention cutoff. */
+    public CatchUp(Long startSeqNum, Long startTimestamp, long trimPoint) {
+      this(startSeqNum, startTimestamp, trimPoint, Long.MIN_VALUE);
+    }
+
     /** True when {@code r} is at or after the start. */
     public boolean admits(SequencedRecord r) {
-      if (r.seqNum() < trimPoint) {
+      if (r.seqNum() < trimPoint || r.timestamp() < minTimestamp) {
         return false;
       }
       return startSeqNum != null ? r.seqNum() >= startSeqNum : r.timestamp() >= startTimestamp;
@@ -70,6 +78,18 @@ public final class ReadRules {
    * only with {@code wait} > 0.
    */
   public static Resolution resolve(ReadRequest r, StreamPosition tail, long trimPoint) {
+    return resolve(r, tail, trimPoint, Long.MIN_VALUE);
+  }
+
+  /**
+   * Resolves a unary read whose first readable record is at or after {@code firstReadable} (the
+   * trim point or the retention horizon, whichever is higher: a start below it starts there, and at
+   * the tail it is a 416 like any start at the tail) and which admits no record with a timestamp
+   * below {@code minTimestamp} (the retention cutoff).
+   */
+  public static Resolution resolve(
+      ReadRequest r, StreamPosition tail, long firstReadable, long minTimestamp) {
+    long trimPoint = firstReadable;
     ReadStart start = r.start() == null ? new ReadStart.TailOffset(0) : r.start();
     Long startSeq;
     Long startTs = null;
@@ -112,7 +132,7 @@ public final class ReadRules {
     if (unaryCount(r) == 0 || unaryBytes(r) == 0) {
       return new Empty();
     }
-    return new CatchUp(startSeq, startTs, trimPoint);
+    return new CatchUp(startSeq, startTs, trimPoint, minTimestamp);
   }
 
   /**

@@ -3,11 +3,13 @@ package io.millrace.engine.read;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.millrace.core.ErrorCode;
+import io.millrace.core.Failures;
 import io.millrace.core.S2Exception;
 import io.millrace.core.record.ReadBatch;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.stream.ReadRules;
 import io.millrace.format.SegmentCodec;
+import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.SegmentRecord;
 import io.millrace.objectstore.ObjectStore;
 import java.util.List;
@@ -19,11 +21,24 @@ import java.util.concurrent.CompletionStage;
  * decoded segments (concurrent misses of one segment share one fetch), then the in-memory records.
  */
 public final class SegmentReader {
-  private final ObjectStore objects;
+  /** A planned segment's object is missing. */
+  private static final class MissingSegment extends RuntimeException {
+    MissingSegment(String key) {
+      super("segment " + key + " is missing", null, false, false);
+    }
+  }
+
+  private final MetadataStore metadata;
   private final AsyncLoadingCache<String, List<SequencedRecord>> cache;
 
-  public SegmentReader(ObjectStore objects, int maxSegments) {
-    this.objects = objects;
+  /**
+   * {@code metadata} tells whether a segment whose object is missing was deleted by trim, retention
+   * or stream deletion after the entity planned the read (its row is gone: the segment is skipped,
+   * as its records are no longer readable) or is missing while still indexed (a storage failure:
+   * the read fails with {@code storage}, retryable).
+   */
+  public SegmentReader(ObjectStore objects, MetadataStore metadata, int maxSegments) {
+    this.metadata = metadata;
     this.cache =
         Caffeine.newBuilder()
             .maximumSize(maxSegments)
@@ -34,11 +49,7 @@ public final class SegmentReader {
                         .thenApply(
                             data ->
                                 SegmentCodec.decode(
-                                    data.orElseThrow(
-                                        () ->
-                                            new S2Exception(
-                                                ErrorCode.STORAGE,
-                                                "segment " + key + " is missing; retry"))))
+                                    data.orElseThrow(() -> new MissingSegment(key))))
                         .toCompletableFuture());
   }
 
@@ -76,6 +87,23 @@ public final class SegmentReader {
     SegmentRecord seg = plan.segments().get(index);
     return cache
         .get(seg.objectKey())
+        .exceptionallyCompose(
+            err -> {
+              if (!(Failures.unwrap(err) instanceof MissingSegment)) {
+                return CompletableFuture.failedFuture(err);
+              }
+              return metadata
+                  .listSegments(seg.streamId())
+                  .thenApply(
+                      rows -> {
+                        if (rows.stream().anyMatch(r -> r.firstSeqNum() == seg.firstSeqNum())) {
+                          throw new S2Exception(
+                              ErrorCode.STORAGE,
+                              "segment " + seg.objectKey() + " is missing; retry");
+                        }
+                        return List.<SequencedRecord>of(); // deleted since the plan was made
+                      });
+            })
         .thenCompose(
             records -> {
               for (SequencedRecord r : records) {

@@ -7,6 +7,7 @@ import io.millrace.core.record.StreamPosition;
 import io.millrace.core.stream.StreamSequencer;
 import io.millrace.engine.EngineMetrics;
 import io.millrace.engine.EngineSettings;
+import io.millrace.engine.lifecycle.RetentionHorizon;
 import io.millrace.engine.stream.StreamEntity.Append;
 import io.millrace.engine.stream.StreamEntity.ChannelAnswer;
 import io.millrace.engine.stream.StreamEntity.ChannelStopped;
@@ -315,8 +316,16 @@ final class ActiveStream implements StreamletLifecycle.Owner {
   private Behavior<Command> onRead(Read m) {
     lastActivity = entity.now();
     metrics.reads.increment();
-    reads.read(
-        m.request(), m.replyTo()::tell, sequencer.durable(), draining, segments, memory.view());
+    long cutoff = RetentionHorizon.cutoff(m.retentionAgeSecs(), entity.now());
+    StreamSequencer.State durable = sequencer.durable();
+    // Segments wholly below the trim point or expired are never read again; the lifecycle sweep
+    // deletes them (docs/adr/0006).
+    long firstReadable =
+        Math.max(
+            durable.trimPoint(),
+            RetentionHorizon.firstRetained(cutoff, segments, List.of(), Long.MAX_VALUE));
+    segments.removeIf(s -> s.lastSeqNum() < firstReadable);
+    reads.read(m.request(), m.replyTo()::tell, durable, draining, segments, memory.view(), cutoff);
     return Behaviors.same();
   }
 

@@ -90,9 +90,18 @@ public final class StreamEntity {
       StreamParams params, AppendInput input, String sessionId, ActorRef<AppendReply> replyTo)
       implements Request, EngineSerializable {}
 
-  /** A unary read. */
-  public record Read(ReadRequest request, ActorRef<ReadReply> replyTo)
-      implements Request, EngineSerializable {}
+  /**
+   * A unary read. {@code retentionAgeSecs} is the stream's retention age (null: infinite): records
+   * whose timestamp is older are not returned (docs/adr/0006).
+   */
+  public record Read(ReadRequest request, Long retentionAgeSecs, ActorRef<ReadReply> replyTo)
+      implements Request, EngineSerializable {
+
+    /** A read of a stream with infinite retention. */
+    public Read(ReadRequest request, ActorRef<ReadReply> replyTo) {
+      this(request, null, replyTo);
+    }
+  }
 
   /** The durable tail. */
   public record CheckTail(ActorRef<TailReply> replyTo) implements Request, EngineSerializable {}

@@ -7,6 +7,7 @@ import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
 import io.millrace.core.stream.ReadRules;
 import io.millrace.core.stream.StreamSequencer;
+import io.millrace.engine.lifecycle.RetentionHorizon;
 import io.millrace.engine.read.ReadPlan;
 import io.millrace.engine.read.ReadPlanner;
 import io.millrace.metadata.SegmentRecord;
@@ -54,6 +55,8 @@ final class StreamReads {
   /**
    * Answers {@code request} from the stream's {@code durable} state, its {@code segments} and its
    * unflushed records {@code memory}, or lets it wait at the tail (unless {@code draining}).
+   * Records below the trim point, and records whose timestamp is below the retention {@code cutoff}
+   * ({@link RetentionHorizon#NONE} for none), are skipped as if they were trimmed.
    */
   void read(
       ReadRequest request,
@@ -61,8 +64,13 @@ final class StreamReads {
       StreamSequencer.State durable,
       boolean draining,
       List<SegmentRecord> segments,
-      List<SequencedRecord> memory) {
-    ReadRules.Resolution res = ReadRules.resolve(request, durable.tail(), durable.trimPoint());
+      List<SequencedRecord> memory,
+      long cutoff) {
+    long firstReadable =
+        Math.max(
+            durable.trimPoint(),
+            RetentionHorizon.firstRetained(cutoff, segments, memory, durable.nextSeqNum()));
+    ReadRules.Resolution res = ReadRules.resolve(request, durable.tail(), firstReadable, cutoff);
     if (res instanceof ReadRules.NotSatisfiable ns) {
       replyTo.accept(new StreamEntity.ReadResult(new ReadOutcome.RangeNotSatisfiable(ns.tail())));
     } else if (res instanceof ReadRules.Empty || (res instanceof ReadRules.AwaitTail && draining)) {

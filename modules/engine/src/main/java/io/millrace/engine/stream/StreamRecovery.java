@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -187,21 +188,72 @@ public final class StreamRecovery {
     }
   }
 
+  /**
+   * Replays one streamlet's WAL. Chunks at or below its channel's GC watermark ({@code
+   * collected_through}) hold no record recovery needs (the chunk GC collected them: every section
+   * was flushed, trimmed, expired or deleted), so reading starts above it; a channel without a row
+   * was collected entirely (a channel registers its row before it writes any chunk, and the GC
+   * removes it last), so its streamlet adds nothing and its WAL is not sealed.
+   */
   private CompletionStage<Void> replayStreamlet(StreamletRecord s, Replay replay) {
-    if (s.sealedNextSeqNum() != null) {
-      long last = s.lastChunkSeq() == null ? s.firstChunkSeq() - 1 : s.lastChunkSeq();
-      return readChunks(s, s.firstChunkSeq(), last, s.sealedNextSeqNum(), true, replay);
-    }
-    return sealChannel(s.channelId(), Math.max(0, s.firstChunkSeq() - maxChunkWritesInFlight))
+    return metadata
+        .getChannel(s.channelId())
         .thenCompose(
-            seal -> {
-              log.info(
-                  "Stream {} epoch {} was not handed off; channel {} is sealed at chunk {}.",
-                  s.streamId(),
-                  s.epoch(),
-                  s.channelId(),
-                  seal);
-              return readChunks(s, s.firstChunkSeq(), seal - 1, Long.MAX_VALUE, false, replay);
+            ch -> {
+              if (ch.isEmpty()) {
+                log.debug(
+                    "Stream {} epoch {}: channel {} was collected; nothing to replay.",
+                    s.streamId(),
+                    s.epoch(),
+                    s.channelId());
+                return CompletableFuture.completedFuture(null);
+              }
+              long from = Math.max(s.firstChunkSeq(), ch.get().firstUncollected());
+              if (s.sealedNextSeqNum() != null) {
+                long last = s.lastChunkSeq() == null ? s.firstChunkSeq() - 1 : s.lastChunkSeq();
+                return readChunks(s, from, last, s.sealedNextSeqNum(), true, replay);
+              }
+              return sealChannel(
+                      s.channelId(), Math.max(0, s.firstChunkSeq() - maxChunkWritesInFlight))
+                  .thenCompose(
+                      seal -> {
+                        log.info(
+                            "Stream {} epoch {} was not handed off; channel {} is sealed at"
+                                + " chunk {}.",
+                            s.streamId(),
+                            s.epoch(),
+                            s.channelId(),
+                            seal);
+                        return readChunks(s, from, seal - 1, Long.MAX_VALUE, false, replay);
+                      });
+            });
+  }
+
+  /**
+   * Chunk {@code k} of {@code s}'s channel, known to have been written, is missing: if the chunk GC
+   * collected it meanwhile (the watermark passed it, or the channel row is gone), reading goes on
+   * above the watermark (every collected chunk held only records recovery skips); else {@code
+   * lost}.
+   */
+  private CompletionStage<Void> missingChunk(
+      StreamletRecord s,
+      long k,
+      long to,
+      long below,
+      boolean mustExist,
+      Replay replay,
+      Supplier<CompletionStage<Void>> lost) {
+    return metadata
+        .getChannel(s.channelId())
+        .thenCompose(
+            ch -> {
+              if (ch.isEmpty()) {
+                return CompletableFuture.<Void>completedFuture(null);
+              }
+              if (ch.get().firstUncollected() > k) {
+                return readChunks(s, ch.get().firstUncollected(), to, below, mustExist, replay);
+              }
+              return lost.get();
             });
   }
 
@@ -223,19 +275,8 @@ public final class StreamRecovery {
                 long k = from + i;
                 Optional<byte[]> data = gets.get(i).join();
                 if (data.isEmpty()) {
-                  if (mustExist) {
-                    throw new IllegalStateException(
-                        "stream "
-                            + s.streamId()
-                            + " epoch "
-                            + s.epoch()
-                            + ": acknowledged WAL chunk "
-                            + k
-                            + " of channel "
-                            + s.channelId()
-                            + " is missing");
-                  }
-                  return CompletableFuture.completedFuture(null);
+                  return missingChunk(
+                      s, k, to, below, mustExist, replay, () -> lostChunk(s, k, mustExist));
                 }
                 Optional<StreamSection> section =
                     WalChunkCodec.decodeSection(data.get(), s.streamId());
@@ -259,6 +300,26 @@ public final class StreamRecovery {
   }
 
   /**
+   * A chunk that is missing and not collected: an error for a sealed streamlet (its chunks were
+   * acknowledged), the end of the readable WAL otherwise.
+   */
+  private static CompletionStage<Void> lostChunk(StreamletRecord s, long k, boolean mustExist) {
+    if (mustExist) {
+      throw new IllegalStateException(
+          "stream "
+              + s.streamId()
+              + " epoch "
+              + s.epoch()
+              + ": acknowledged WAL chunk "
+              + k
+              + " of channel "
+              + s.channelId()
+              + " is missing");
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /**
    * Seals a channel incarnation's WAL at its first missing chunk, searched from {@code fromChunk}
    * (every chunk below it is known to be written); returns the seal's chunk seq. One seal per
    * channel runs at a time on a node.
@@ -276,8 +337,10 @@ public final class StreamRecovery {
               if (sealed.isPresent()) {
                 return CompletableFuture.completedFuture(sealed.get());
               }
-              String startAfter = fromChunk == 0 ? null : Channel.walKey(channelId, fromChunk - 1);
-              return firstMissing(channelId, startAfter, fromChunk)
+              // Collected chunks are missing on purpose: the search starts above the watermark.
+              long from = Math.max(fromChunk, ch.map(ChannelRecord::firstUncollected).orElse(0L));
+              String startAfter = from == 0 ? null : Channel.walKey(channelId, from - 1);
+              return firstMissing(channelId, startAfter, from)
                   .thenCompose(m -> writeSeal(channelId, m))
                   .thenCompose(m -> metadata.sealChannel(channelId, m).thenApply(x -> m));
             });
