@@ -30,6 +30,7 @@ import io.millrace.objectstore.ObjectInfo;
 import io.millrace.objectstore.ObjectStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -75,6 +76,8 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
   private final String sessionNode = UUID.randomUUID().toString();
   private final AtomicLong sessionIds = new AtomicLong();
   private final TailPolls tailPolls = new TailPolls(System::currentTimeMillis);
+  private final Instant startedAt;
+  private final String node;
 
   private DataPlane(
       ActorSystem<?> system,
@@ -88,8 +91,9 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
     this.metadata = metadata;
     this.resolver = resolver;
     this.settings = settings;
+    this.startedAt = clock.instant();
     this.segmentReader = new SegmentReader(objects, metadata, settings.segmentCacheMaxSegments());
-    String node = Cluster.get(system).selfMember().address().toString();
+    this.node = Cluster.get(system).selfMember().address().toString();
     this.channels =
         system.systemActorOf(
             ChannelSupervisor.create(
@@ -279,6 +283,30 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
               }
               return CompletableFuture.completedFuture((ReadOutcome) result);
             });
+  }
+
+  /**
+   * The durable tail of the stream with id {@code streamId}, from its entity (activating it if
+   * needed): the lifecycle sweep's check that nothing was appended since the last segment flush.
+   */
+  public CompletionStage<StreamPosition> tailOf(String streamId) {
+    return ask(
+            streamId,
+            (ActorRef<StreamEntity.TailReply> r) -> new StreamEntity.CheckTail(r),
+            settings.askTimeout(),
+            ErrorCode.UNAVAILABLE,
+            "check tail timed out; retry")
+        .thenApply(r -> settle(r, StreamPosition.class));
+  }
+
+  /** This node's name in channel rows (its cluster address). */
+  public String node() {
+    return node;
+  }
+
+  /** When this data plane started: channel incarnations of this node started before are dead. */
+  public Instant startedAt() {
+    return startedAt;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.millrace.engine;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -25,6 +26,18 @@ public final class EngineMetrics {
   public final LongAdder reads = new LongAdder();
   final LongAdder readRecords = new LongAdder();
   public final LongAdder activations = new LongAdder();
+  // Lifecycle sweeps (issue 9): on the node that runs the sweeper (the singleton's node).
+  public final LongAdder lifecycleDeletedObjects = new LongAdder();
+  public final LongAdder lifecycleDeletedBytes = new LongAdder();
+  public final LongAdder lifecycleSweeps = new LongAdder();
+  public final LongAdder lifecycleSweepFailures = new LongAdder();
+  public final LongAdder lifecycleEmptyStreamsDeleted = new LongAdder();
+
+  /** Age (ms) of the oldest WAL chunk the last sweep could not collect yet; 0 if none. */
+  public final AtomicLong lifecycleOldestUncollectedChunkAgeMillis = new AtomicLong();
+
+  /** Wall-clock start (ms) of the last sweep that completed; 0 before the first. */
+  public final AtomicLong lifecycleLastSweepStartMillis = new AtomicLong();
 
   public void recordChunkWrite(long nanos, long bytes) {
     chunkWrites.increment();
@@ -51,6 +64,18 @@ public final class EngineMetrics {
     m.put("millrace_reads_total", reads.sum());
     m.put("millrace_read_records_total", readRecords.sum());
     m.put("millrace_stream_activations_total", activations.sum());
+    m.put("millrace_lifecycle_deleted_objects_total", lifecycleDeletedObjects.sum());
+    m.put("millrace_lifecycle_deleted_bytes_total", lifecycleDeletedBytes.sum());
+    m.put("millrace_lifecycle_sweeps_total", lifecycleSweeps.sum());
+    m.put("millrace_lifecycle_sweep_failures_total", lifecycleSweepFailures.sum());
+    m.put("millrace_lifecycle_empty_streams_deleted_total", lifecycleEmptyStreamsDeleted.sum());
+    m.put(
+        "millrace_lifecycle_oldest_uncollected_chunk_age_seconds",
+        lifecycleOldestUncollectedChunkAgeMillis.get() / 1000);
+    long lastSweep = lifecycleLastSweepStartMillis.get();
+    m.put(
+        "millrace_lifecycle_sweep_lag_seconds",
+        lastSweep == 0 ? 0 : Math.max(0, System.currentTimeMillis() - lastSweep) / 1000);
     return m;
   }
 }

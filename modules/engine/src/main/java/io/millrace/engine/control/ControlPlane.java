@@ -139,6 +139,14 @@ public final class ControlPlane implements BasinService, StreamService, StreamRe
     return deletion.delete(basin, stream);
   }
 
+  /**
+   * Deletes the stream of {@code judged} as a user delete would, only if its row is unchanged since
+   * the delete-on-empty sweep judged it (same stream id and version, not marked); true if marked.
+   */
+  public CompletionStage<Boolean> deleteIfUnchanged(StreamRecord judged) {
+    return deletion.deleteIfUnchanged(judged);
+  }
+
   // ---------------------------------------------------------------- resolver
 
   @Override

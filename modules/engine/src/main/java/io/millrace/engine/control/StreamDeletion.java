@@ -111,6 +111,36 @@ final class StreamDeletion {
   }
 
   /**
+   * Marks the stream of row {@code judged} deleted (step 1) only if its row is still exactly that
+   * one (same stream id and version, not marked): the delete-on-empty sweep judged that row empty,
+   * and any change since (a reconfigure, a re-creation) voids the judgement. True if marked; the
+   * background then finishes it as for a user delete.
+   */
+  CompletionStage<Boolean> deleteIfUnchanged(StreamRecord judged) {
+    return metadata
+        .getStream(judged.basin(), judged.name())
+        .thenCompose(
+            current -> {
+              if (current.isEmpty() || !current.get().equals(judged)) {
+                return completedFuture(false);
+              }
+              StreamRecord marked = Rows.markDeleted(judged, ctx.now());
+              return metadata.updateStream(marked, judged.version());
+            })
+        .thenApply(
+            marked -> {
+              if (marked) {
+                ctx.cache().afterWrite(judged.basin(), judged.name());
+                BackgroundDeletion b = background;
+                if (b != null) {
+                  b.streamDeleted(judged.basin(), judged.name());
+                }
+              }
+              return marked;
+            });
+  }
+
+  /**
    * One attempt: the marked row, empty inside if it was marked already, empty if a race was lost.
    */
   private CompletionStage<Optional<Optional<StreamRecord>>> markOnce(

@@ -9,6 +9,8 @@ import io.millrace.core.api.ReadStart;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
 import io.millrace.core.stream.StreamSequencer;
+import io.millrace.engine.lifecycle.RetentionHorizon;
+import io.millrace.engine.read.ReadPlan;
 import io.millrace.metadata.SegmentRecord;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,12 +37,18 @@ class StreamReadsTest {
   }
 
   private void read(ReadRequest request, long durableNext, List<SegmentRecord> segments) {
+    read(request, durableNext, segments, RetentionHorizon.NONE);
+  }
+
+  /** A read of a stream whose records with a timestamp below {@code cutoff} are expired. */
+  private void read(
+      ReadRequest request, long durableNext, List<SegmentRecord> segments, long cutoff) {
     List<SequencedRecord> memory = new ArrayList<>();
     long first = segments.isEmpty() ? 0 : segments.get(segments.size() - 1).lastSeqNum() + 1;
     for (long s = first; s < durableNext; s++) {
       memory.add(record(s));
     }
-    reads.read(request, replies::add, durableAt(durableNext), false, segments, memory);
+    reads.read(request, replies::add, durableAt(durableNext), false, segments, memory, cutoff);
   }
 
   @Test
@@ -101,5 +109,40 @@ class StreamReadsTest {
 
     assertThat(replies).containsExactly(moved);
     assertThat(timers).isEmpty();
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  @Test
+  void aReadBelowTheRetentionHorizonStartsAtTheFirstRetainedRecord() {
+    SegmentRecord expired = new SegmentRecord("s", 0, 4, 1000, 1004, "segments/s/0-4", 100);
+
+    read(fromSeqNum(0, null), 8, List.of(expired), 1006);
+
+    ReadPlan plan = ((StreamEntity.ReadPlanned) replies.get(0)).plan();
+    assertThat(plan.segments()).isEmpty();
+    assertThat(plan.memory()).extracting(SequencedRecord::seqNum).containsExactly(6L, 7L);
+  }
+
+  @Test
+  void aPartlyExpiredSegmentIsReadWithItsExpiredRecordsHidden() {
+    SegmentRecord partly = new SegmentRecord("s", 0, 4, 1000, 1004, "segments/s/0-4", 100);
+
+    read(fromSeqNum(0, null), 8, List.of(partly), 1002);
+
+    ReadPlan plan = ((StreamEntity.ReadPlanned) replies.get(0)).plan();
+    assertThat(plan.segments()).containsExactly(partly);
+    assertThat(plan.start().admits(record(1))).isFalse();
+    assertThat(plan.start().admits(record(2))).isTrue();
+  }
+
+  @Test
+  void aReadOfAStreamWhoseRecordsAllExpiredIsNotSatisfiableAtTheTail() {
+    read(fromSeqNum(0, null), 8, List.of(), 5000);
+
+    assertThat(replies)
+        .containsExactly(
+            new StreamEntity.ReadResult(
+                new ReadOutcome.RangeNotSatisfiable(new StreamPosition(8, 1008))));
   }
 }
