@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import io.millrace.engine.DataPlane;
 import io.millrace.engine.EngineSettings;
 import io.millrace.engine.control.ControlPlane;
+import io.millrace.engine.lifecycle.LifecycleSettings;
+import io.millrace.engine.lifecycle.LifecycleSweeper;
 import io.millrace.http.HttpSettings;
 import io.millrace.http.S2HttpServer;
 import io.millrace.metadata.MetadataStore;
@@ -202,6 +204,8 @@ public final class MillraceServer {
             return data.stop().thenApply(v -> Done.getInstance());
           });
       control.startBackgroundDeletion(data, settings.deletionInterval());
+      LifecycleSweeper.startFor(
+          system, objects, metadata, data, control, clock, LifecycleSettings.fromConfig(config));
       status.dataPlane(data);
 
       watchStores(system, stores, settings.healthCheckInterval(), status.storesHealthy());

@@ -1,17 +1,22 @@
 package io.millrace.engine.lifecycle;
 
+import io.millrace.engine.DataPlane;
 import io.millrace.engine.EngineMetrics;
+import io.millrace.engine.control.ControlPlane;
 import io.millrace.metadata.ChannelRecord;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.objectstore.ObjectStore;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.SingletonActor;
 import org.slf4j.Logger;
@@ -56,6 +61,49 @@ public final class LifecycleSweeper {
     return ClusterSingleton.get(system)
         .init(
             SingletonActor.of(create(sweep, settings, metrics), NAME).withStopMessage(new Stop()));
+  }
+
+  /**
+   * Starts the sweeper singleton for a node running {@code data} and {@code control} over {@code
+   * objects} and {@code metadata}, unless {@code millrace.engine.lifecycle.enabled} is off; returns
+   * whether it started.
+   */
+  public static boolean startFor(
+      ActorSystem<?> system,
+      ObjectStore objects,
+      MetadataStore metadata,
+      DataPlane data,
+      ControlPlane control,
+      Clock clock,
+      LifecycleSettings settings) {
+    if (!settings.enabled()) {
+      log.info("Lifecycle sweeps are off (millrace.engine.lifecycle.enabled).");
+      return false;
+    }
+    Cluster cluster = Cluster.get(system);
+    Supplier<Set<String>> members =
+        () -> {
+          Set<String> addresses = new HashSet<>();
+          for (Member m : cluster.state().getMembers()) {
+            addresses.add(m.address().toString());
+          }
+          return addresses;
+        };
+    startSingleton(
+        system,
+        () ->
+            sweep(
+                objects,
+                metadata,
+                clock,
+                data::tailOf,
+                control::deleteIfUnchanged,
+                liveness(data.node(), data.startedAt(), members),
+                data.metrics(),
+                settings),
+        settings,
+        data.metrics());
+    return true;
   }
 
   /** The sweeper's behaviour: a sweep every {@code sweep-interval}, one at a time. */
