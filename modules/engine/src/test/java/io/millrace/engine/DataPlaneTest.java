@@ -21,6 +21,7 @@ import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.ReadStart;
+import io.millrace.core.config.RetentionPolicy;
 import io.millrace.core.config.StreamConfig;
 import io.millrace.core.config.Timestamping;
 import io.millrace.core.config.TimestampingMode;
@@ -74,7 +75,9 @@ class DataPlaneTest {
   @Test
   void appendedRecordsReadBackExactly() {
     DataPlane dp = node();
-    String s = stream("orders");
+    // Client timestamps from 1970: under the default 7-day retention (measured on record
+    // timestamps, ADR 0006) these records would be expired at once, so the stream keeps everything.
+    String s = fx.stream("orders", new StreamConfig(null, RetentionPolicy.INFINITE, null, null));
     AppendAck ack =
         acked(dp.append(BASIN, s, input(rec(100L, "h1", "one"), rec(200L, "h2", "two"))));
     assertThat(ack.start()).isEqualTo(new StreamPosition(0, 100));
