@@ -154,7 +154,8 @@ public final class StreamSweep {
       long cutoff,
       long now) {
     DeleteOnEmpty doe = config.deleteOnEmpty();
-    long minAgeMillis = doe == null || doe.minAgeSecs() == null ? 0 : doe.minAgeSecs() * 1000;
+    long minAgeSecs = doe == null || doe.minAgeSecs() == null ? 0 : doe.minAgeSecs();
+    long minAgeMillis = minAgeSecs > Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : minAgeSecs * 1000;
     if (minAgeMillis <= 0 || stream.createdAt().toEpochMilli() > now - minAgeMillis) {
       return CompletableFuture.completedFuture(false);
     }
