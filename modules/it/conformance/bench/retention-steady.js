@@ -56,7 +56,7 @@ for (const name of names) {
 }
 
 const body = "x".repeat(recordBytes);
-const acks = new Map(names.map((n) => [n, []])); // [seqNum, ackTime]
+const acks = new Map(names.map((n) => [n, []])); // [seqNum, record timestamp]
 const start = Date.now();
 const end = start + secs * 1000;
 let appended = 0;
@@ -67,8 +67,9 @@ async function writer(name) {
 		const ack = await stream.append(
 			AppendInput.create(Array.from({ length: batch }, () => AppendRecord.string({ body }))),
 		);
-		const now = Date.now();
-		for (let s = ack.start.seqNum; s < ack.end.seqNum; s++) acks.get(name).push([s, now]);
+		// The records' own timestamps (arrival time at the server, the retention clock).
+		const ts = ack.start.timestamp.getTime();
+		for (let s = ack.start.seqNum; s < ack.end.seqNum; s++) acks.get(name).push([s, ts]);
 		appended += ack.end.seqNum - ack.start.seqNum;
 	}
 }
@@ -86,12 +87,13 @@ const sampler = setInterval(() => {
 await Promise.all(names.map(writer));
 clearInterval(sampler);
 
-// Every record acknowledged within the retention window (minus a 3 s margin for the read) reads back.
-const readAt = Date.now();
+// Every acknowledged record whose timestamp is inside the retention window (minus a 2 s margin for
+// the read) reads back.
 let checked = 0;
 let missing = 0;
 for (const name of names) {
 	const stream = basin.stream(name);
+	const readAt = Date.now();
 	const tail = (await stream.checkTail()).tail.seqNum;
 	const seen = new Set();
 	let next = 0;
@@ -109,7 +111,7 @@ for (const name of names) {
 		if (next >= tail) break;
 	}
 	for (const [seq, t] of acks.get(name)) {
-		if (t > readAt - (retention - 3) * 1000) {
+		if (t > readAt - (retention - 2) * 1000) {
 			checked++;
 			if (!seen.has(seq)) missing++;
 		}

@@ -68,14 +68,16 @@ public final class ChunkCollector {
   /**
    * What one pass did: chunks collected, their bytes, whether the channel was finished and removed,
    * and, when it stopped at a needed chunk, the newest record timestamp in that chunk (its age is
-   * the "oldest uncollected chunk" metric) and the streams that still need it.
+   * the "oldest uncollected chunk" metric) and the streams that still need it; {@code more} when it
+   * stopped only because one pass examines at most a page of chunks (another pass goes on).
    */
   public record Outcome(
       int objectsDeleted,
       long bytesDeleted,
       boolean channelRemoved,
       Long blockedChunkTimestamp,
-      Set<String> blockingStreams) {}
+      Set<String> blockingStreams,
+      boolean more) {}
 
   private final ObjectStore objects;
   private final MetadataStore metadata;
@@ -204,7 +206,9 @@ public final class ChunkCollector {
               boolean more = page.size() == PAGE && above.isEmpty();
               if (more) {
                 return cleaned.thenApply(
-                    x -> new Outcome((int) deleted[0], deleted[1], false, null, Set.of()));
+                    x ->
+                        new Outcome(
+                            (int) deleted[0], deleted[1], false, null, Set.of(), !budget.spent()));
               }
               Walk walk = new Walk();
               walk.at = first;
@@ -220,7 +224,8 @@ public final class ChunkCollector {
                               deleted[1],
                               removed,
                               walk.stop == Stop.NEEDED ? walk.blockedTimestamp : null,
-                              Set.copyOf(walk.blocking)));
+                              Set.copyOf(walk.blocking),
+                              walk.stop == Stop.BUDGET && !removed && !budget.spent()));
             });
   }
 

@@ -171,6 +171,16 @@ public final class LifecycleSweep {
                         ? o.blockedChunkTimestamp()
                         : Math.min(t.oldestBlocked, o.blockedChunkTimestamp());
               }
+              if (o.more()) {
+                // The pass stopped after a page of chunks: go on with the same channel.
+                return metadata
+                    .getChannel(ch.channelId())
+                    .thenCompose(
+                        row ->
+                            row.isEmpty()
+                                ? CompletableFuture.<Void>completedFuture(null)
+                                : channels(List.of(row.get()), 0, budget, t));
+              }
               return wake(o.blockingStreams());
             })
         .thenCompose(x -> channels(channels, i + 1, budget, t));
