@@ -40,8 +40,12 @@ function walk(dir, acc = { bytes: 0, files: 0 }) {
 		const p = join(dir, e.name);
 		if (e.isDirectory()) walk(p, acc);
 		else if (e.name.endsWith(".obj")) {
-			acc.bytes += statSync(p).size;
-			acc.files += 1;
+			try {
+				acc.bytes += statSync(p).size;
+				acc.files += 1;
+			} catch {
+				// deleted by a sweep since it was listed
+			}
 		}
 	}
 	return acc;
