@@ -24,18 +24,23 @@ import io.millrace.engine.lifecycle.ChunkCollector;
 import io.millrace.engine.lifecycle.LifecycleSettings;
 import io.millrace.engine.lifecycle.LifecycleSweep;
 import io.millrace.engine.lifecycle.LifecycleSweeper;
+import io.millrace.format.WalChunkCodec;
 import io.millrace.metadata.ChannelRecord;
 import io.millrace.metadata.SegmentRecord;
 import io.millrace.objectstore.ObjectStoreException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The lifecycle sweep (issue 9) over the in-memory object store, in-memory SQLite and a test clock:
@@ -75,7 +80,7 @@ class LifecycleSweepTest {
         clock,
         dp::tailOf,
         control::deleteIfUnchanged,
-        LifecycleSweeper.liveness(dp.node(), dp.startedAt(), () -> java.util.Set.of(dp.node())),
+        LifecycleSweeper.liveness(dp.node(), dp.startedAt(), () -> Set.of(dp.node())),
         dp.metrics(),
         new LifecycleSettings(true, Duration.ofSeconds(1), maxDeletions));
   }
@@ -348,7 +353,7 @@ class LifecycleSweepTest {
     List<String> holdingU = new ArrayList<>();
     for (String key : chunksBefore) {
       byte[] data = fx.objects.peek(key).orElseThrow();
-      if (io.millrace.format.WalChunkCodec.decodeSection(data, idOf(u)).isPresent()) {
+      if (WalChunkCodec.decodeSection(data, idOf(u)).isPresent()) {
         holdingU.add(key);
       }
     }
@@ -508,6 +513,49 @@ class LifecycleSweepTest {
     assertThat(walObjects()).doesNotContainAnyElementsOf(chunks);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"raiseCollectedThrough", "sealChannel", "deleteChannel", "deleteSegment"})
+  void aSweepWhoseMetadataWriteFailsIsFinishedByTheNextOne(String failing) {
+    DataPlane dp = start(FLUSH_EVERY_APPEND);
+    String s = stream("metadata-fault", retention(10));
+    appendFlushed(dp, s, "expiring");
+    clock.advance(5_000);
+    List<String> oldChannels =
+        await(fx.metadata.listChannels()).stream().map(ChannelRecord::channelId).toList();
+    await(dp.stop());
+    node.close();
+    DataPlane next = start(FLUSH_EVERY_APPEND);
+    appendFlushed(next, s, "kept");
+    clock.advance(6_000);
+    FaultyMetadata faulty = new FaultyMetadata(fx.metadata);
+    faulty.fail(failing, new IllegalStateException("metadata down"));
+    LifecycleSweep faultySweep =
+        LifecycleSweeper.sweep(
+            fx.objects,
+            faulty.store,
+            clock,
+            next::tailOf,
+            control::deleteIfUnchanged,
+            LifecycleSweeper.liveness(next.node(), next.startedAt(), () -> Set.of(next.node())),
+            next.metrics(),
+            new LifecycleSettings(true, Duration.ofSeconds(1), 10_000));
+    await(faultySweep.run()); // the first record is expired, the second is not
+
+    sweepOnce(next);
+
+    assertThat(await(fx.metadata.listChannels()))
+        .extracting(ChannelRecord::channelId)
+        .doesNotContainAnyElementsOf(oldChannels);
+    for (String id : oldChannels) {
+      assertThat(walObjects()).noneMatch(k -> k.startsWith("wal/" + id + "/"));
+    }
+    assertThat(await(fx.metadata.listSegments(idOf(s))))
+        .extracting(SegmentRecord::firstSeqNum)
+        .containsExactly(1L);
+    assertThat(segmentObjects(s)).hasSize(1);
+    assertThat(bodiesFrom(next, s, 0)).containsExactly("kept");
+  }
+
   @Test
   void theDeletionBudgetLimitsOneSweep() {
     DataPlane dp = start(FLUSH_EVERY_APPEND);
@@ -528,9 +576,9 @@ class LifecycleSweepTest {
 
   @Test
   void chunkCollectorLivenessJudgesOnlyEarlierIncarnationsOfThisNodeAndNonMembersDead() {
-    java.time.Instant started = java.time.Instant.ofEpochMilli(START_MS);
+    Instant started = Instant.ofEpochMilli(START_MS);
     ChunkCollector.Liveness l =
-        LifecycleSweeper.liveness("node-a", started, () -> java.util.Set.of("node-a", "node-b"));
+        LifecycleSweeper.liveness("node-a", started, () -> Set.of("node-a", "node-b"));
     assertThat(l.isDead(new ChannelRecord("c1", "node-a", "express", started.minusMillis(1), null)))
         .isTrue();
     assertThat(l.isDead(new ChannelRecord("c2", "node-a", "express", started, null))).isFalse();
