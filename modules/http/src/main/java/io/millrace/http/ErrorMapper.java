@@ -131,7 +131,14 @@ final class ErrorMapper {
 
   /** 503 of {@code /health} before the node is ready. */
   static HttpResponse notReady() {
-    return error(ErrorCode.UNAVAILABLE, "not ready");
+    return notReady(List.of());
+  }
+
+  /** 503 of {@code /health} while the node is not ready, with the reasons. */
+  static HttpResponse notReady(List<String> reasons) {
+    return error(
+        ErrorCode.UNAVAILABLE,
+        reasons.isEmpty() ? "not ready" : "not ready: " + String.join("; ", reasons));
   }
 
   private static HttpResponse error(int status, String code, String message) {

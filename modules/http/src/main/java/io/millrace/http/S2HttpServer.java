@@ -51,6 +51,22 @@ public final class S2HttpServer {
       StreamService streams,
       RecordService records,
       Supplier<Boolean> ready) {
+    return bindWithHealth(
+        system, settings, basins, streams, records, () -> EdgeHealth.of(ready.get()));
+  }
+
+  /**
+   * Binds the edge with the {@link EdgeSettings} of the system's config.
+   *
+   * @param health answers {@code GET /health} (see {@link EdgeHealth})
+   */
+  public static CompletionStage<ServerBinding> bindWithHealth(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      BasinService basins,
+      StreamService streams,
+      RecordService records,
+      Supplier<EdgeHealth> health) {
     return bind(
         system,
         settings,
@@ -58,7 +74,7 @@ public final class S2HttpServer {
         basins,
         streams,
         records,
-        ready);
+        health);
   }
 
   /** Binds the edge with explicit {@link EdgeSettings}. */
@@ -69,7 +85,7 @@ public final class S2HttpServer {
       BasinService basins,
       StreamService streams,
       RecordService records,
-      Supplier<Boolean> ready) {
+      Supplier<EdgeHealth> health) {
     S2RequestHandler handler =
         new S2RequestHandler(
             edge,
@@ -80,7 +96,7 @@ public final class S2HttpServer {
                 records,
                 SessionSettings.fromConfig(system.settings().config()),
                 Materializer.matFromSystem(system)),
-            ready,
+            health,
             Materializer.matFromSystem(system));
     warnIfFramingGuardIsOff(system.settings().config(), edge);
     var builder =

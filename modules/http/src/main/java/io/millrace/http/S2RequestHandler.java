@@ -24,7 +24,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
   private final ResponseCompression compression;
   private final ControlPlaneEndpoints control;
   private final RecordEndpoints data;
-  private final Supplier<Boolean> ready;
+  private final Supplier<EdgeHealth> health;
   private final long requestTimeoutMillis;
 
   S2RequestHandler(
@@ -33,14 +33,14 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       StreamService streams,
       RecordService records,
       StreamingSessions sessions,
-      Supplier<Boolean> ready,
+      Supplier<EdgeHealth> health,
       Materializer materializer) {
     this.bodies = new Bodies(settings, materializer);
     this.cors = new Cors(settings.cors(), settings.corsCredentialOrigins());
     this.compression = new ResponseCompression(settings.compressionMinBytes());
     this.control = new ControlPlaneEndpoints(basins, streams);
     this.data = new RecordEndpoints(records, sessions);
-    this.ready = ready;
+    this.health = health;
     this.requestTimeoutMillis = settings.requestTimeout().toMillis();
   }
 
@@ -120,7 +120,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
   private CompletionStage<HttpResponse> endpoint(S2Router.Found found, Call call) {
     String name = found.name();
     return switch (found.endpoint()) {
-      case HEALTH -> done(isReady() ? Responses.text(200, "OK") : ErrorMapper.notReady());
+      case HEALTH -> done(health());
       case LIST_BASINS -> control.listBasins(call);
       case CREATE_BASIN -> control.createBasin(call);
       case GET_BASIN_CONFIG -> control.getBasinConfig(call, name);
@@ -139,12 +139,20 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
     };
   }
 
-  private boolean isReady() {
+  private HttpResponse health() {
+    EdgeHealth h;
     try {
-      return Boolean.TRUE.equals(ready.get());
+      h = health.get();
     } catch (RuntimeException e) {
-      return false;
+      h = EdgeHealth.of(false);
     }
+    if (!h.ready()) {
+      return ErrorMapper.notReady(h.problems());
+    }
+    if (h.problems().isEmpty()) {
+      return Responses.text(200, "OK");
+    }
+    return Responses.text(200, "degraded: " + String.join("; ", h.problems()));
   }
 
   private static CompletionStage<HttpResponse> done(HttpResponse response) {

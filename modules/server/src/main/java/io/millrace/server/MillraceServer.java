@@ -203,6 +203,7 @@ public final class MillraceServer {
           });
       control.startBackgroundDeletion(data, settings.deletionInterval());
       status.dataPlane(data);
+      DiskWatch.of(settings, config).ifPresent(status::watchDisk);
 
       watchStores(system, stores, settings.healthCheckInterval(), status.storesHealthy());
       ServerBinding binding;
@@ -217,8 +218,8 @@ public final class MillraceServer {
         }
         binding =
             await(
-                S2HttpServer.bind(
-                        system, http, control, control, data, () -> status.readiness().ready())
+                S2HttpServer.bindWithHealth(
+                        system, http, control, control, data, status::edgeHealth)
                     .toCompletableFuture(),
                 timeout,
                 "the HTTP port to be bound");
