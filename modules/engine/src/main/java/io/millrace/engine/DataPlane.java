@@ -91,7 +91,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
     this.metadata = metadata;
     this.resolver = resolver;
     this.settings = settings;
-    this.segmentReader = new SegmentReader(objects, settings.segmentCacheMaxSegments());
+    this.segmentReader = new SegmentReader(objects, settings.segmentCacheMaxSegments(), damage);
     String node = Cluster.get(system).selfMember().address().toString();
     this.channels =
         system.systemActorOf(

@@ -44,6 +44,12 @@ final class ErrorMapper {
     if (cause instanceof RequestBodyTooLargeException tooLarge) {
       return error(413, ErrorCode.INVALID.code(), tooLarge.getMessage());
     }
+    if (cause instanceof BodyBudget.OverBudgetException over) {
+      return Responses.withHeader(
+          error(ErrorCode.UNAVAILABLE, over.getMessage()),
+          "retry-after-ms",
+          Long.toString(over.retryAfterMillis()));
+    }
     if (cause instanceof S2Exception s) {
       if (HttpStatuses.of(s.code()) >= 500) {
         log.warn(
@@ -142,6 +148,6 @@ final class ErrorMapper {
   }
 
   private static HttpResponse error(int status, String code, String message) {
-    return Responses.json(status, JsonCodec.error(code, message == null ? "" : message));
+    return Responses.json(status, JsonCodec.error(code, ClientMessages.forStatus(status, message)));
   }
 }

@@ -25,6 +25,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
   private final ControlPlaneEndpoints control;
   private final RecordEndpoints data;
   private final Supplier<EdgeHealth> health;
+  private final BodyBudget budget;
   private final long requestTimeoutMillis;
 
   S2RequestHandler(
@@ -34,6 +35,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       RecordService records,
       StreamingSessions sessions,
       Supplier<EdgeHealth> health,
+      BodyBudget budget,
       Materializer materializer) {
     this.bodies = new Bodies(settings, materializer);
     this.cors = new Cors(settings.cors(), settings.corsCredentialOrigins());
@@ -41,6 +43,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
     this.control = new ControlPlaneEndpoints(basins, streams);
     this.data = new RecordEndpoints(records, sessions);
     this.health = health;
+    this.budget = budget;
     this.requestTimeoutMillis = settings.requestTimeout().toMillis();
   }
 
@@ -54,8 +57,9 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
                 h.timeoutAccess()
                     .updateHandler(req -> cors.decorate(req, ErrorMapper.requestTimeout())));
     CompletionStage<HttpResponse> result;
+    BodyBudget.Lease lease = budget.lease();
     try {
-      result = cors.isPreflight(request) ? done(cors.preflight(request)) : dispatch(request);
+      result = cors.isPreflight(request) ? done(cors.preflight(request)) : dispatch(request, lease);
     } catch (Throwable t) {
       result = done(ErrorMapper.failure(t, description));
     }
@@ -76,6 +80,8 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
               }
               return response;
             })
+        // The body's bytes count against the budget until the response is ready (or timed out).
+        .whenComplete((r, t) -> lease.release())
         .thenApply(
             response -> {
               try {
@@ -86,7 +92,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
             });
   }
 
-  private CompletionStage<HttpResponse> dispatch(HttpRequest request) {
+  private CompletionStage<HttpResponse> dispatch(HttpRequest request, BodyBudget.Lease lease) {
     String path = request.getUri().path();
     S2Router.Match match = S2Router.route(request.method().value(), path);
     if (match instanceof S2Router.Found found
@@ -97,7 +103,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       return endpoint(found, new Call(request, new byte[0], bodies));
     }
     return bodies
-        .read(request)
+        .read(request, lease)
         .thenCompose(
             body -> {
               if (match instanceof S2Router.Found found) {

@@ -327,7 +327,7 @@ public final class StreamEntity {
         return damaged(e.getMessage());
       }
       log().error("Stream {} could not be activated: {}", streamId, m.error().toString());
-      waiting.failAll(ErrorCode.UNAVAILABLE, "stream could not be activated: " + m.error());
+      waiting.failAll(ErrorCode.UNAVAILABLE, "stream could not be activated; retry");
       if (m.error() instanceof IllegalStateException ise) {
         throw ise;
       }
