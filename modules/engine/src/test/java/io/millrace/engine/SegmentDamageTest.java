@@ -14,6 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.record.SequencedRecord;
+import io.millrace.engine.verify.StoreVerifier;
+import io.millrace.engine.wal.WalHorizon;
 import io.millrace.format.SegmentCodec;
 import java.util.List;
 import org.awaitility.Awaitility;
@@ -68,6 +70,59 @@ class SegmentDamageTest {
     await(fx.objects.delete(key));
     fx.objects.seed(key, segment);
     return fx.start(FLUSH_1_S, clock).dataPlane;
+  }
+
+  @Test
+  void verifyReportsTheDamagedSegmentAndRepairRebuildsItFromTheWal() {
+    DataPlane before = streamWithDamagedMiddleBlock("rebuilt");
+    assertThat(failure(before.read(BASIN, "rebuilt", fromSeq(300))).code())
+        .isEqualTo(ErrorCode.DATA_LOSS);
+    fx.nodes().get(1).crash();
+
+    StoreVerifier verifier = new StoreVerifier(fx.objects, fx.metadata, 4, WalHorizon.NONE);
+    StoreVerifier.Report found = verifier.run(false);
+    assertThat(found.count(StoreVerifier.Severity.DAMAGED)).isEqualTo(1);
+    assertThat(found.findings())
+        .anySatisfy(
+            f -> {
+              assertThat(f.severity()).isEqualTo(StoreVerifier.Severity.DAMAGED);
+              assertThat(f.subject()).contains("segment 0-599");
+              assertThat(f.problem()).contains("block 1").contains("256 to 511");
+            });
+
+    StoreVerifier.Report repaired = verifier.run(true);
+    assertThat(repaired.count(StoreVerifier.Severity.REPAIRED)).isEqualTo(1);
+    assertThat(repaired.count(StoreVerifier.Severity.DAMAGED)).isZero();
+    assertThat(verifier.run(false).count(StoreVerifier.Severity.DAMAGED)).isZero();
+
+    DataPlane after = fx.start(FLUSH_1_S, clock).dataPlane;
+    List<SequencedRecord> all = new java.util.ArrayList<>();
+    while (all.size() < RECORDS) {
+      all.addAll(records(await(after.read(BASIN, "rebuilt", fromSeq(all.size())))));
+    }
+    assertThat(seqNums(all)).hasSize(RECORDS).startsWith(0L).endsWith(599L);
+    assertThat(new String(all.get(300).body(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("r300");
+  }
+
+  @Test
+  void verifyReportsALostWalChunkThatLaterChunksProveWasWritten() {
+    DataPlane dp = fx.start("", clock).dataPlane;
+    fx.stream("lost");
+    for (int i = 0; i < 8; i++) {
+      appended(dp, "lost", "r" + i);
+    }
+    fx.nodes().get(0).crash();
+    List<String> wal =
+        fx.objects.keys().stream().filter(k -> k.startsWith("wal/")).sorted().toList();
+    await(fx.objects.delete(wal.get(1)));
+
+    StoreVerifier.Report report =
+        new StoreVerifier(fx.objects, fx.metadata, 4, WalHorizon.NONE).run(false);
+    assertThat(report.findings())
+        .filteredOn(f -> f.severity() == StoreVerifier.Severity.DAMAGED)
+        .singleElement()
+        .satisfies(f -> assertThat(f.problem()).contains("written and lost"));
   }
 
   private static List<Long> seqNums(List<SequencedRecord> records) {
