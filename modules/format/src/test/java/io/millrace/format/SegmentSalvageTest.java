@@ -43,12 +43,19 @@ class SegmentSalvageTest {
 
     SegmentSalvage s = SegmentSalvage.of(seg, 100, 129);
     assertThat(s.whole()).isFalse();
-    assertThat(s.records()).extracting(SequencedRecord::seqNum).hasSize(20).contains(100L, 109L, 120L, 129L).doesNotContain(110L, 119L);
-    assertThat(s.damaged()).singleElement().satisfies(d -> {
-      assertThat(d.firstSeqNum()).isEqualTo(110);
-      assertThat(d.lastSeqNum()).isEqualTo(119);
-      assertThat(d.reason()).contains("block 1");
-    });
+    assertThat(s.records())
+        .extracting(SequencedRecord::seqNum)
+        .hasSize(20)
+        .contains(100L, 109L, 120L, 129L)
+        .doesNotContain(110L, 119L);
+    assertThat(s.damaged())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.firstSeqNum()).isEqualTo(110);
+              assertThat(d.lastSeqNum()).isEqualTo(119);
+              assertThat(d.reason()).contains("block 1");
+            });
   }
 
   @Test
@@ -59,10 +66,13 @@ class SegmentSalvageTest {
 
     SegmentSalvage s = SegmentSalvage.of(seg, 100, 129);
     assertThat(s.records()).isEmpty();
-    assertThat(s.damaged()).singleElement().satisfies(d -> {
-      assertThat(d.firstSeqNum()).isEqualTo(100);
-      assertThat(d.lastSeqNum()).isEqualTo(129);
-    });
+    assertThat(s.damaged())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.firstSeqNum()).isEqualTo(100);
+              assertThat(d.lastSeqNum()).isEqualTo(129);
+            });
   }
 
   @Test

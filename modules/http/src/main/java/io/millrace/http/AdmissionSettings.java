@@ -19,7 +19,9 @@ import java.time.Duration;
  * @param headerTimeout longest time from the start of a connection (or of a request head) until its
  *     request head is complete; slower connections are closed
  * @param idleTimeoutWithoutRequest an HTTP/1.1 connection with no request in flight and no traffic
- *     for this long is closed (connections with a request in flight keep {@code idle-timeout})
+ *     for this long is closed (connections with a request in flight keep {@code idle-timeout});
+ *     raised to {@code sessions.heartbeat-max} + 10 s if set lower, so that a read session idle at
+ *     the tail (its response started, only heartbeats flowing) is never taken for idle
  */
 public record AdmissionSettings(
     long bodyBudgetBytes,
@@ -45,12 +47,19 @@ public record AdmissionSettings(
     } else {
       budget = c.getBytes("body-budget");
     }
+    // A streaming response (SSE or S2S read session) counts as answered once its head is sent and
+    // then only sends heartbeats: the idle timeout must leave room for the longest heartbeat gap.
+    Duration idle = c.getDuration("idle-timeout-without-request");
+    Duration heartbeatRoom = http.getDuration("sessions.heartbeat-max").plusSeconds(10);
+    if (idle.compareTo(heartbeatRoom) < 0) {
+      idle = heartbeatRoom;
+    }
     return new AdmissionSettings(
         budget,
         c.getDuration("retry-after"),
         c.getInt("max-connections"),
         c.getInt("max-connections-per-ip"),
         c.getDuration("header-timeout"),
-        c.getDuration("idle-timeout-without-request"));
+        idle);
   }
 }

@@ -40,6 +40,9 @@ class AdmissionTest {
                 + "millrace.http.admission.retry-after = 250 ms\n"
                 + "millrace.http.admission.header-timeout = 3 s\n"
                 + "millrace.http.admission.idle-timeout-without-request = 3 s\n"
+                // The idle timeout is raised to heartbeat-max + 10 s (here 11 s).
+                + "millrace.http.sessions.heartbeat-min = 1 s\n"
+                + "millrace.http.sessions.heartbeat-max = 1 s\n"
                 + "millrace.http.admission.max-connections-per-ip = 8\n",
             stubs,
             stubs,
@@ -58,7 +61,7 @@ class AdmissionTest {
 
   private static Socket connect() throws IOException {
     Socket s = new Socket("127.0.0.1", edge.port());
-    s.setSoTimeout(15_000);
+    s.setSoTimeout(30_000);
     return s;
   }
 
