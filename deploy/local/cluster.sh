@@ -18,7 +18,8 @@
 #   MILLRACE_CLUSTER_S3_PORT     S3Proxy HTTP port [9090]
 #   MILLRACE_CLUSTER_BUCKET      bucket, created if missing [millrace]
 #   MILLRACE_CLUSTER_TIMEOUT     seconds to wait for the nodes to be healthy [180]
-#   MILLRACE_CLUSTER_JAVA_OPTS   JVM options of each node [-Xmx384m -XX:+UseSerialGC]
+#   MILLRACE_CLUSTER_JAVA_OPTS   JVM options of each node [-Xms384m -Xmx384m -XX:+UseSerialGC]; the heap
+#                                bounds the request bodies a node buffers (an eighth of -Xmx)
 #   MILLRACE_JAR                 the server jar [modules/server/target/millrace.jar]
 #
 # `start` saves these in WORK/cluster.env; later commands on the same WORK use the saved values
@@ -46,7 +47,7 @@ CASSANDRA_PORT="${MILLRACE_CLUSTER_CASSANDRA_PORT:-${SAVED_CASSANDRA_PORT:-9042}
 S3_PORT="${MILLRACE_CLUSTER_S3_PORT:-${SAVED_S3_PORT:-9090}}"
 BUCKET="${MILLRACE_CLUSTER_BUCKET:-${SAVED_BUCKET:-millrace}}"
 TIMEOUT="${MILLRACE_CLUSTER_TIMEOUT:-180}"
-JAVA_OPTS="${MILLRACE_CLUSTER_JAVA_OPTS:--Xmx384m -XX:+UseSerialGC}"
+JAVA_OPTS="${MILLRACE_CLUSTER_JAVA_OPTS:--Xms384m -Xmx384m -XX:+UseSerialGC}"
 JAR="${MILLRACE_JAR:-$ROOT/modules/server/target/millrace.jar}"
 S3_IDENTITY=millrace
 S3_CREDENTIAL=millrace-secret

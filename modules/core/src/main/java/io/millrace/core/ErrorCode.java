@@ -34,7 +34,13 @@ public enum ErrorCode {
   HOT_SERVER("hot_server", true),
   SERVER_DRAINING("server_draining", true),
   UNAVAILABLE("unavailable", true),
-  UPSTREAM_TIMEOUT("upstream_timeout", true);
+  UPSTREAM_TIMEOUT("upstream_timeout", true),
+  /**
+   * Millrace's own code, not in S2's table: stored data that acknowledged records depend on is
+   * missing or corrupt (a lost WAL chunk, a damaged segment block). Retrying cannot help until an
+   * operator repairs it ({@code millrace verify --repair}); the message names the damage.
+   */
+  DATA_LOSS("data_loss", false);
 
   private final String code;
   private final boolean retryable;

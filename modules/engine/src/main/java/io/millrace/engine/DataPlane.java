@@ -23,6 +23,7 @@ import io.millrace.engine.stream.EngineAppendSession;
 import io.millrace.engine.stream.StreamEntity;
 import io.millrace.engine.wal.ChannelSupervisor;
 import io.millrace.engine.wal.WalChunkCache;
+import io.millrace.engine.wal.WalHorizon;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.SegmentRecord;
 import io.millrace.metadata.StreamRecord;
@@ -71,6 +72,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
       new ConcurrentHashMap<>();
   private final SegmentReader segmentReader;
   private final EngineMetrics metrics = new EngineMetrics();
+  private final DamageReport damage = new DamageReport();
   private final Set<StorageClass> startedClasses = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final String sessionNode = UUID.randomUUID().toString();
@@ -85,14 +87,16 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
       MetadataStore metadata,
       StreamResolver resolver,
       EngineSettings settings,
-      Clock clock) {
+      Clock clock,
+      WalHorizon walHorizon) {
     this.system = system;
     this.objects = objects;
     this.metadata = metadata;
     this.resolver = resolver;
     this.settings = settings;
     this.startedAt = clock.instant();
-    this.segmentReader = new SegmentReader(objects, metadata, settings.segmentCacheMaxSegments());
+    this.segmentReader =
+        new SegmentReader(objects, metadata, settings.segmentCacheMaxSegments(), damage);
     this.node = Cluster.get(system).selfMember().address().toString();
     this.channels =
         system.systemActorOf(
@@ -109,7 +113,9 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
             metrics,
             clock,
             localEntities,
-            new WalChunkCache(objects, 64L * 1024 * 1024));
+            new WalChunkCache(objects, 64L * 1024 * 1024),
+            walHorizon,
+            damage);
     this.sharding = ClusterSharding.get(system);
     sharding.init(
         Entity.of(
@@ -129,7 +135,22 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
       StreamResolver resolver,
       EngineSettings settings,
       Clock clock) {
-    return new DataPlane(system, objects, metadata, resolver, settings, clock);
+    return start(system, objects, metadata, resolver, settings, clock, WalHorizon.of(metadata));
+  }
+
+  /**
+   * Starts the data plane with the {@link WalHorizon} of the node's WAL chunk GC: recovery never
+   * needs (nor calls a hole) a chunk below it.
+   */
+  public static DataPlane start(
+      ActorSystem<?> system,
+      ObjectStore objects,
+      MetadataStore metadata,
+      StreamResolver resolver,
+      EngineSettings settings,
+      Clock clock,
+      WalHorizon walHorizon) {
+    return new DataPlane(system, objects, metadata, resolver, settings, clock, walHorizon);
   }
 
   /**
@@ -143,6 +164,11 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
   /** The data plane's counters and timers. */
   public EngineMetrics metrics() {
     return metrics;
+  }
+
+  /** What this node found damaged in the stores (for {@code /health} and {@code /metrics}). */
+  public DamageReport damage() {
+    return damage;
   }
 
   /**

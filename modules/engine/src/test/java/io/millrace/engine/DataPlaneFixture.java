@@ -51,6 +51,13 @@ final class DataPlaneFixture implements AutoCloseable {
     return n;
   }
 
+  /** Starts a node over the fixture's stores whose WAL chunk GC collected below {@code horizon}. */
+  EngineNode start(String overrides, TestClock clock, io.millrace.engine.wal.WalHorizon horizon) {
+    EngineNode n = new EngineNode(overrides, objects, metadata, resolver, clock, horizon);
+    nodes.add(n);
+    return n;
+  }
+
   /** Starts a node over the fixture's stores. */
   EngineNode start(String overrides, TestClock clock) {
     return start(overrides, metadata, clock);

@@ -2,6 +2,7 @@ package io.millrace.engine;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.millrace.engine.wal.WalHorizon;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.objectstore.ObjectStore;
 import java.time.Clock;
@@ -26,6 +27,16 @@ final class EngineNode implements AutoCloseable {
       MetadataStore metadata,
       StreamResolver resolver,
       Clock clock) {
+    this(overrides, objects, metadata, resolver, clock, WalHorizon.of(metadata));
+  }
+
+  EngineNode(
+      String overrides,
+      ObjectStore objects,
+      MetadataStore metadata,
+      StreamResolver resolver,
+      Clock clock,
+      WalHorizon horizon) {
     Config config =
         ConfigFactory.parseString(
                 "pekko.actor.provider = cluster\n"
@@ -54,7 +65,8 @@ final class EngineNode implements AutoCloseable {
             metadata,
             resolver,
             EngineSettings.fromConfig(testKit.system().settings().config()),
-            clock);
+            clock,
+            horizon);
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(dataPlane::isReady);
   }
 

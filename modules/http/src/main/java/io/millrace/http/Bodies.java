@@ -33,13 +33,21 @@ final class Bodies {
     this.materializer = materializer;
   }
 
-  /** The raw (still encoded) body bytes; fails with {@link RequestBodyTooLargeException}. */
-  CompletionStage<byte[]> read(HttpRequest request) {
+  /**
+   * The raw (still encoded) body bytes, held under {@code lease} of the node's {@link BodyBudget};
+   * fails with {@link RequestBodyTooLargeException} or {@link BodyBudget.OverBudgetException}.
+   */
+  CompletionStage<byte[]> read(HttpRequest request, BodyBudget.Lease lease) {
     HttpEntity entity = request.entity();
     if (entity instanceof HttpEntity.Strict strict) {
       ByteString data = strict.getData();
       if (data.size() > maxBytes) {
         return CompletableFuture.failedFuture(new RequestBodyTooLargeException(maxBytes));
+      }
+      try {
+        lease.take(data.size());
+      } catch (BodyBudget.OverBudgetException e) {
+        return CompletableFuture.failedFuture(e);
       }
       return CompletableFuture.completedFuture(data.toArray());
     }
@@ -50,10 +58,18 @@ final class Bodies {
       // waited for either; the connection is closed after the answer.
       return CompletableFuture.failedFuture(new RequestBodyTooLargeException(maxBytes));
     }
+    if (declared > 0) {
+      // Admission before a byte is read: over budget, the body is never pulled (no 100 Continue).
+      try {
+        lease.take(Math.min(declared, maxBytes));
+      } catch (BodyBudget.OverBudgetException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
     return entity
         .withoutSizeLimit()
         .getDataBytes()
-        .runWith(Sink.fold(new Accumulator(), Accumulator::add), materializer)
+        .runWith(Sink.fold(new Accumulator(lease), Accumulator::add), materializer)
         .thenApply(
             acc -> {
               if (acc.total > maxBytes) {
@@ -73,11 +89,17 @@ final class Bodies {
   /** Accumulates up to the bound, then only counts (drains) up to the drain allowance. */
   private final class Accumulator {
     final ByteStringBuilder builder = new ByteStringBuilder();
+    final BodyBudget.Lease lease;
     long total;
+
+    Accumulator(BodyBudget.Lease lease) {
+      this.lease = lease;
+    }
 
     Accumulator add(ByteString chunk) {
       total += chunk.size();
       if (total <= maxBytes) {
+        lease.growTo(total);
         builder.append(chunk);
       } else if (total > maxBytes + maxDrainBytes) {
         // Stop reading: the connection is closed after the 413.

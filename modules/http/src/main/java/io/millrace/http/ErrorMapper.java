@@ -44,6 +44,12 @@ final class ErrorMapper {
     if (cause instanceof RequestBodyTooLargeException tooLarge) {
       return error(413, ErrorCode.INVALID.code(), tooLarge.getMessage());
     }
+    if (cause instanceof BodyBudget.OverBudgetException over) {
+      return Responses.withHeader(
+          error(ErrorCode.UNAVAILABLE, over.getMessage()),
+          "retry-after-ms",
+          Long.toString(over.retryAfterMillis()));
+    }
     if (cause instanceof S2Exception s) {
       if (HttpStatuses.of(s.code()) >= 500) {
         log.warn(
@@ -131,10 +137,17 @@ final class ErrorMapper {
 
   /** 503 of {@code /health} before the node is ready. */
   static HttpResponse notReady() {
-    return error(ErrorCode.UNAVAILABLE, "not ready");
+    return notReady(List.of());
+  }
+
+  /** 503 of {@code /health} while the node is not ready, with the reasons. */
+  static HttpResponse notReady(List<String> reasons) {
+    return error(
+        ErrorCode.UNAVAILABLE,
+        reasons.isEmpty() ? "not ready" : "not ready: " + String.join("; ", reasons));
   }
 
   private static HttpResponse error(int status, String code, String message) {
-    return Responses.json(status, JsonCodec.error(code, message == null ? "" : message));
+    return Responses.json(status, JsonCodec.error(code, ClientMessages.forStatus(status, message)));
   }
 }

@@ -26,7 +26,7 @@ final class HttpStatuses {
       case INVALID -> 422;
       case RATE_LIMITED -> 429;
       case CLIENT_HANGUP -> 499;
-      case OTHER, STORAGE -> 500;
+      case OTHER, STORAGE, DATA_LOSS -> 500;
       case NOT_IMPLEMENTED -> 501;
       case HOT_SERVER -> 502;
       case SERVER_DRAINING, UNAVAILABLE -> 503;

@@ -27,7 +27,8 @@ import org.apache.pekko.util.ByteString;
  * <p>Connections that start with the HTTP/2 preface, or switch to HTTP/2 after an {@code h2c}
  * upgrade, and TLS connections (the guard sees encrypted bytes) are passed through unchanged.
  * Installed per connection by {@link Telemetry}, Pekko's connection interception hook, which Pekko
- * uses on the HTTP/2-enabled binding path (the edge's default).
+ * uses on the HTTP/2-enabled binding path (the edge's default), inside the {@link ConnectionGuard}
+ * stage that also applies the connection limits and timeouts.
  *
  * <p>Not thread-safe: one instance per connection, driven by one stream stage.
  */
@@ -66,6 +67,29 @@ final class RequestFramingGuard {
 
   private long remaining;
   private boolean firstByte = true;
+
+  /** Request heads handed on whole so far. */
+  private long heads;
+
+  /** Request heads handed on whole so far (each is one request, HTTP/1.1). */
+  long heads() {
+    return heads;
+  }
+
+  /** True while the connection speaks HTTP/1.1 and is between requests or inside a head. */
+  boolean betweenBodies() {
+    return state == State.HEAD;
+  }
+
+  /** True while part of a request head has arrived and its end has not. */
+  boolean holdsPartialHead() {
+    return state == State.HEAD && !pending.isEmpty();
+  }
+
+  /** True once the connection turned out not to be HTTP/1.x cleartext (HTTP/2, TLS). */
+  boolean passing() {
+    return state == State.PASS;
+  }
 
   /** True once a request was refused: everything after it is discarded. */
   boolean refused() {
@@ -146,6 +170,7 @@ final class RequestFramingGuard {
             return out;
           }
           out.add(head);
+          heads++;
           if (framing.chunked()) {
             state = State.CHUNK_SIZE;
           } else if (framing.length() > 0) {
@@ -351,8 +376,15 @@ final class RequestFramingGuard {
   public static final class Telemetry
       implements org.apache.pekko.http.impl.engine.http2.TelemetrySpi {
 
+    private final ConnectionGuard connections;
+
     /** Called by Pekko. */
-    public Telemetry(org.apache.pekko.actor.ActorSystem system) {}
+    public Telemetry(org.apache.pekko.actor.ActorSystem system) {
+      this.connections =
+          new ConnectionGuard(
+              AdmissionSettings.fromConfig(system.settings().config()),
+              org.apache.pekko.stream.Materializer.matFromSystem(system));
+    }
 
     @Override
     public org.apache.pekko.stream.scaladsl.BidiFlow<
@@ -377,10 +409,7 @@ final class RequestFramingGuard {
         serverBinding() {
       return org.apache.pekko.stream.javadsl.Flow.of(
               org.apache.pekko.stream.scaladsl.Tcp.IncomingConnection.class)
-          .map(
-              c ->
-                  new org.apache.pekko.stream.scaladsl.Tcp.IncomingConnection(
-                      c.localAddress(), c.remoteAddress(), c.flow().via(flow())))
+          .map(connections::admit)
           .asScala();
     }
 

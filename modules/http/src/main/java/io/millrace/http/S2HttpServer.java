@@ -51,6 +51,22 @@ public final class S2HttpServer {
       StreamService streams,
       RecordService records,
       Supplier<Boolean> ready) {
+    return bindWithHealth(
+        system, settings, basins, streams, records, () -> EdgeHealth.of(ready.get()));
+  }
+
+  /**
+   * Binds the edge with the {@link EdgeSettings} of the system's config.
+   *
+   * @param health answers {@code GET /health} (see {@link EdgeHealth})
+   */
+  public static CompletionStage<ServerBinding> bindWithHealth(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      BasinService basins,
+      StreamService streams,
+      RecordService records,
+      Supplier<EdgeHealth> health) {
     return bind(
         system,
         settings,
@@ -58,7 +74,7 @@ public final class S2HttpServer {
         basins,
         streams,
         records,
-        ready);
+        health);
   }
 
   /** Binds the edge with explicit {@link EdgeSettings}. */
@@ -69,7 +85,8 @@ public final class S2HttpServer {
       BasinService basins,
       StreamService streams,
       RecordService records,
-      Supplier<Boolean> ready) {
+      Supplier<EdgeHealth> health) {
+    AdmissionSettings admission = AdmissionSettings.fromConfig(system.settings().config());
     S2RequestHandler handler =
         new S2RequestHandler(
             edge,
@@ -80,8 +97,27 @@ public final class S2HttpServer {
                 records,
                 SessionSettings.fromConfig(system.settings().config()),
                 Materializer.matFromSystem(system)),
-            ready,
+            health,
+            new BodyBudget(admission.bodyBudgetBytes(), admission.retryAfter().toMillis()),
             Materializer.matFromSystem(system));
+    long fds = fileDescriptorLimit();
+    log.info(
+        "Request bodies buffered across all connections are bounded at {} bytes (max heap {}"
+            + " bytes); the S2 port accepts {} connections, {} per client IP; the process may open"
+            + " {} file descriptors.",
+        admission.bodyBudgetBytes(),
+        Runtime.getRuntime().maxMemory(),
+        admission.maxConnections(),
+        admission.maxConnectionsPerIp(),
+        fds < 0 ? "an unknown number of" : Long.toString(fds));
+    if (fds >= 0 && fds < admission.maxConnections() + 1024L) {
+      log.warn(
+          "The file-descriptor limit ({}) is below millrace.http.admission.max-connections ({})"
+              + " plus room for files and cluster connections; raise it (ulimit -n) or lower the"
+              + " setting.",
+          fds,
+          admission.maxConnections());
+    }
     warnIfFramingGuardIsOff(system.settings().config(), edge);
     var builder =
         Http.get(system)
@@ -109,6 +145,15 @@ public final class S2HttpServer {
                         : (edge.enableHttp2() ? "HTTP/1.1 and h2c" : "HTTP/1.1"));
               }
             });
+  }
+
+  /** The process's file-descriptor limit, or -1 where the JVM does not tell. */
+  static long fileDescriptorLimit() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+      return unix.getMaxFileDescriptorCount();
+    }
+    return -1;
   }
 
   /** The guard rides on Pekko's HTTP/2-enabled binding path and its connection hook. */
@@ -150,7 +195,9 @@ public final class S2HttpServer {
                 "pekko.http.server.parsing.max-uri-length",
                 edge.maxUriLength(),
                 "pekko.http.server.transparent-head-requests",
-                true));
+                true,
+                "pekko.http.server.max-connections",
+                AdmissionSettings.fromConfig(root).maxConnections()));
     return ServerSettings.create(overrides.withFallback(root));
   }
 }

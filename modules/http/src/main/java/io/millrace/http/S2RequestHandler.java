@@ -24,7 +24,8 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
   private final ResponseCompression compression;
   private final ControlPlaneEndpoints control;
   private final RecordEndpoints data;
-  private final Supplier<Boolean> ready;
+  private final Supplier<EdgeHealth> health;
+  private final BodyBudget budget;
   private final long requestTimeoutMillis;
 
   S2RequestHandler(
@@ -33,14 +34,16 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       StreamService streams,
       RecordService records,
       StreamingSessions sessions,
-      Supplier<Boolean> ready,
+      Supplier<EdgeHealth> health,
+      BodyBudget budget,
       Materializer materializer) {
     this.bodies = new Bodies(settings, materializer);
     this.cors = new Cors(settings.cors(), settings.corsCredentialOrigins());
     this.compression = new ResponseCompression(settings.compressionMinBytes());
     this.control = new ControlPlaneEndpoints(basins, streams);
     this.data = new RecordEndpoints(records, sessions);
-    this.ready = ready;
+    this.health = health;
+    this.budget = budget;
     this.requestTimeoutMillis = settings.requestTimeout().toMillis();
   }
 
@@ -54,8 +57,9 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
                 h.timeoutAccess()
                     .updateHandler(req -> cors.decorate(req, ErrorMapper.requestTimeout())));
     CompletionStage<HttpResponse> result;
+    BodyBudget.Lease lease = budget.lease();
     try {
-      result = cors.isPreflight(request) ? done(cors.preflight(request)) : dispatch(request);
+      result = cors.isPreflight(request) ? done(cors.preflight(request)) : dispatch(request, lease);
     } catch (Throwable t) {
       result = done(ErrorMapper.failure(t, description));
     }
@@ -76,6 +80,8 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
               }
               return response;
             })
+        // The body's bytes count against the budget until the response is ready (or timed out).
+        .whenComplete((r, t) -> lease.release())
         .thenApply(
             response -> {
               try {
@@ -86,7 +92,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
             });
   }
 
-  private CompletionStage<HttpResponse> dispatch(HttpRequest request) {
+  private CompletionStage<HttpResponse> dispatch(HttpRequest request, BodyBudget.Lease lease) {
     String path = request.getUri().path();
     S2Router.Match match = S2Router.route(request.method().value(), path);
     if (match instanceof S2Router.Found found
@@ -97,7 +103,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       return endpoint(found, new Call(request, new byte[0], bodies));
     }
     return bodies
-        .read(request)
+        .read(request, lease)
         .thenCompose(
             body -> {
               if (match instanceof S2Router.Found found) {
@@ -120,7 +126,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
   private CompletionStage<HttpResponse> endpoint(S2Router.Found found, Call call) {
     String name = found.name();
     return switch (found.endpoint()) {
-      case HEALTH -> done(isReady() ? Responses.text(200, "OK") : ErrorMapper.notReady());
+      case HEALTH -> done(health());
       case LIST_BASINS -> control.listBasins(call);
       case CREATE_BASIN -> control.createBasin(call);
       case GET_BASIN_CONFIG -> control.getBasinConfig(call, name);
@@ -139,12 +145,20 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
     };
   }
 
-  private boolean isReady() {
+  private HttpResponse health() {
+    EdgeHealth h;
     try {
-      return Boolean.TRUE.equals(ready.get());
+      h = health.get();
     } catch (RuntimeException e) {
-      return false;
+      h = EdgeHealth.of(false);
     }
+    if (!h.ready()) {
+      return ErrorMapper.notReady(h.problems());
+    }
+    if (h.problems().isEmpty()) {
+      return Responses.text(200, "OK");
+    }
+    return Responses.text(200, "degraded: " + String.join("; ", h.problems()));
   }
 
   private static CompletionStage<HttpResponse> done(HttpResponse response) {

@@ -335,7 +335,9 @@ class StreamingSessions {
     if (cause instanceof S2Exception s) {
       return Pair.create(
           HttpStatuses.of(s.code()),
-          JsonCodec.error(s.code().code(), String.valueOf(s.getMessage())));
+          JsonCodec.error(
+              s.code().code(),
+              ClientMessages.forStatus(HttpStatuses.of(s.code()), s.getMessage())));
     }
     log.warn("Streaming session failed unexpectedly", cause);
     return Pair.create(

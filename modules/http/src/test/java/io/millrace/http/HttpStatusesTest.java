@@ -41,6 +41,8 @@ class HttpStatusesTest {
     expected.put(ErrorCode.SERVER_DRAINING, 503);
     expected.put(ErrorCode.UNAVAILABLE, 503);
     expected.put(ErrorCode.UPSTREAM_TIMEOUT, 504);
+    // Millrace's own, not in the spec's table: damaged stored data (500, not retryable).
+    expected.put(ErrorCode.DATA_LOSS, 500);
     assertThat(expected).hasSize(ErrorCode.values().length);
     for (ErrorCode code : ErrorCode.values()) {
       assertThat(HttpStatuses.of(code)).as(code.code()).isEqualTo(expected.get(code));

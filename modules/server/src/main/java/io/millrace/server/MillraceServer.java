@@ -207,6 +207,7 @@ public final class MillraceServer {
       LifecycleSweeper.startFor(
           system, objects, metadata, data, control, clock, LifecycleSettings.fromConfig(config));
       status.dataPlane(data);
+      DiskWatch.of(settings, config).ifPresent(status::watchDisk);
 
       watchStores(system, stores, settings.healthCheckInterval(), status.storesHealthy());
       ServerBinding binding;
@@ -221,8 +222,8 @@ public final class MillraceServer {
         }
         binding =
             await(
-                S2HttpServer.bind(
-                        system, http, control, control, data, () -> status.readiness().ready())
+                S2HttpServer.bindWithHealth(
+                        system, http, control, control, data, status::edgeHealth)
                     .toCompletableFuture(),
                 timeout,
                 "the HTTP port to be bound");

@@ -1,5 +1,6 @@
 package io.millrace.server;
 
+import io.millrace.engine.DamageReport;
 import io.millrace.engine.DataPlane;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -65,6 +66,7 @@ public final class NodeStatus implements Extension {
       new java.util.concurrent.atomic.AtomicReference<>(List.of());
   private volatile boolean started;
   private volatile DataPlane data;
+  private volatile DiskWatch disk;
 
   private NodeStatus(ActorSystem<?> system) {
     this.system = system;
@@ -84,6 +86,10 @@ public final class NodeStatus implements Extension {
     this.data = data;
   }
 
+  void watchDisk(DiskWatch disk) {
+    this.disk = disk;
+  }
+
   void started() {
     this.started = true;
   }
@@ -96,7 +102,40 @@ public final class NodeStatus implements Extension {
   /** Whether this node is ready now, and why not. */
   public Readiness readiness() {
     DataPlane d = data;
-    return Readiness.of(memberStatus(), started, d != null && d.isReady(), storesHealthy.get());
+    Readiness r =
+        Readiness.of(memberStatus(), started, d != null && d.isReady(), storesHealthy.get());
+    DiskWatch w = disk;
+    java.util.Optional<String> diskProblem = w == null ? java.util.Optional.empty() : w.problem();
+    if (diskProblem.isEmpty()) {
+      return r;
+    }
+    List<String> reasons = new java.util.ArrayList<>(r.reasons());
+    reasons.add(diskProblem.get());
+    return new Readiness(false, List.copyOf(reasons));
+  }
+
+  /**
+   * What {@code GET /health} on the S2 port answers: not ready with the reasons, or ready and
+   * degraded by the damage this node's data plane found (each damaged stream and channel, named).
+   */
+  public io.millrace.http.EdgeHealth edgeHealth() {
+    Readiness r = readiness();
+    if (!r.ready()) {
+      return new io.millrace.http.EdgeHealth(false, r.reasons());
+    }
+    DataPlane d = data;
+    List<String> problems = new java.util.ArrayList<>();
+    if (d != null) {
+      for (DamageReport.Entry e : d.damage().entries()) {
+        problems.add(
+            e.kind().name().toLowerCase(java.util.Locale.ROOT)
+                + " "
+                + e.subject()
+                + " needs repair: "
+                + e.detail());
+      }
+    }
+    return new io.millrace.http.EdgeHealth(true, problems);
   }
 
   /**
@@ -133,6 +172,26 @@ public final class NodeStatus implements Extension {
           text.gauge(m.getKey(), help, m.getValue());
         }
       }
+    }
+    if (d != null) {
+      Map<Map<String, String>, Double> damaged = new LinkedHashMap<>();
+      for (DamageReport.Kind k : DamageReport.Kind.values()) {
+        damaged.put(
+            Map.of("kind", k.name().toLowerCase(java.util.Locale.ROOT)),
+            (double) d.damage().count(k));
+      }
+      text.gauge(
+          "millrace_damaged",
+          "Channels, streams and segments this node found damaged (missing or corrupt data under"
+              + " acknowledged records); see GET /health and millrace verify.",
+          damaged);
+    }
+    DiskWatch w = disk;
+    if (w != null) {
+      text.gauge(
+          "millrace_data_dir_usable_bytes",
+          "Usable bytes on the data directory's disk (-1: unreadable).",
+          w.usableBytes());
     }
     Readiness readiness = readiness();
     text.gauge(

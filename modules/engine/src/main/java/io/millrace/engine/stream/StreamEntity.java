@@ -14,6 +14,7 @@ import io.millrace.core.config.TimestampingMode;
 import io.millrace.core.record.AppendInput;
 import io.millrace.core.record.StreamPosition;
 import io.millrace.engine.ActorSetup;
+import io.millrace.engine.DamageReport;
 import io.millrace.engine.EngineMetrics;
 import io.millrace.engine.EngineSerializable;
 import io.millrace.engine.EngineSettings;
@@ -21,6 +22,7 @@ import io.millrace.engine.read.ReadPlan;
 import io.millrace.engine.wal.Channel;
 import io.millrace.engine.wal.ChannelSupervisor;
 import io.millrace.engine.wal.WalChunkCache;
+import io.millrace.engine.wal.WalHorizon;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.StreamletRecord;
 import io.millrace.objectstore.ObjectStore;
@@ -204,7 +206,9 @@ public final class StreamEntity {
       EngineMetrics metrics,
       Clock clock,
       ConcurrentMap<String, ActorRef<Command>> localEntities,
-      WalChunkCache walChunks) {}
+      WalChunkCache walChunks,
+      WalHorizon walHorizon,
+      DamageReport damage) {}
 
   public static Behavior<Command> create(
       String streamId, ActorRef<ClusterSharding.ShardCommand> shard, Deps deps) {
@@ -277,7 +281,9 @@ public final class StreamEntity {
                   deps.objects(),
                   deps.metadata(),
                   deps.walChunks(),
-                  deps.settings().maxChunkWritesInFlight())
+                  deps.settings().maxChunkWritesInFlight(),
+                  deps.walHorizon(),
+                  deps.damage())
               .recover(streamId),
           (r, err) -> err == null ? new Loaded(r) : new LoadFailed(unwrap(err)));
       return Behaviors.receive(Command.class)
@@ -295,6 +301,7 @@ public final class StreamEntity {
 
     private Behavior<Command> onLoaded(Loaded m) {
       StreamRecovery.Recovered r = m.recovered();
+      deps.damage().clear(DamageReport.Kind.STREAM, streamId);
       ActiveStream active = new ActiveStream(this, r);
       onStop = active::stopped;
       timers.startTimerWithFixedDelay("tick", new Tick(), tickInterval());
@@ -322,12 +329,38 @@ public final class StreamEntity {
         log().debug("Stream {} was erased; it stays erased.", streamId);
         return erased();
       }
+      if (m.error() instanceof S2Exception e && e.code() == ErrorCode.DATA_LOSS) {
+        // Damage does not heal by retrying: every waiting request learns what is wrong, and the
+        // next request activates again (finding the damage again, or the repaired WAL).
+        deps.damage().report(DamageReport.Kind.STREAM, streamId, e.getMessage());
+        return damaged(e.getMessage());
+      }
       log().error("Stream {} could not be activated: {}", streamId, m.error().toString());
-      waiting.failAll(ErrorCode.UNAVAILABLE, "stream could not be activated: " + m.error());
+      waiting.failAll(ErrorCode.UNAVAILABLE, "stream could not be activated; retry");
       if (m.error() instanceof IllegalStateException ise) {
         throw ise;
       }
       return stopNow();
+    }
+
+    /**
+     * Recovery met damage it must not seal over: every request is refused with {@code data_loss}
+     * (naming the damage) while the entity passivates through the shard; the next request activates
+     * it again, so a repaired WAL is picked up without a restart.
+     */
+    private Behavior<Command> damaged(String message) {
+      waiting.failAll(ErrorCode.DATA_LOSS, message);
+      if (shard == null) {
+        return stopNow();
+      }
+      requestPassivation();
+      return refusing(
+          Behaviors.receive(Command.class)
+              .onMessage(Passivate.class, m -> stopNow())
+              .onMessage(Shutdown.class, this::stopAnswering)
+              .onMessage(Erase.class, m -> erasing(m.replyTo())),
+          ErrorCode.DATA_LOSS,
+          message);
     }
 
     // ---------------------------------------------------------------- ending

@@ -5,8 +5,11 @@ import io.millrace.core.Failures;
 import io.millrace.core.S2Exception;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.stream.StreamSequencer;
+import io.millrace.engine.DamageReport;
 import io.millrace.engine.wal.Channel;
 import io.millrace.engine.wal.WalChunkCache;
+import io.millrace.engine.wal.WalHorizon;
+import io.millrace.format.CorruptObjectException;
 import io.millrace.format.StreamSection;
 import io.millrace.format.WalChunkCodec;
 import io.millrace.format.WalObject;
@@ -23,7 +26,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +33,14 @@ import org.slf4j.LoggerFactory;
  * Activation of a stream (architecture section 5): rebuilds its durable state from stream_state,
  * the segment index and the WAL chunks of the streamlets after the state, sealing the channel of
  * every streamlet that was not handed off gracefully before trusting its WAL.
+ *
+ * <p>Damage is never sealed over (issue 14): a WAL chunk that recovery needs and that is missing
+ * below the seal, or corrupt, fails the activation with {@link ErrorCode#DATA_LOSS} instead of
+ * ending the replay early (which would move the tail back and hand out acknowledged seq nums
+ * again). A dead channel whose first missing chunk <i>m</i> is followed by a chunk at or beyond
+ * <i>m</i> + {@code max-chunk-writes-in-flight} is not sealed at all: such a chunk could only have
+ * been written after <i>m</i> was, so <i>m</i> was written and lost, not crash debris. Chunks below
+ * the channel's {@link WalHorizon} (collected on purpose) are never needed and never a hole.
  */
 public final class StreamRecovery {
   private static final Logger log = LoggerFactory.getLogger(StreamRecovery.class);
@@ -51,6 +61,8 @@ public final class StreamRecovery {
   private final MetadataStore metadata;
   private final WalChunkCache chunks;
   private final int maxChunkWritesInFlight;
+  private final WalHorizon horizon;
+  private final DamageReport damage;
 
   /**
    * {@code maxChunkWritesInFlight} bounds how far below a streamlet's first chunk its channel may
@@ -62,11 +74,15 @@ public final class StreamRecovery {
       ObjectStore objects,
       MetadataStore metadata,
       WalChunkCache chunks,
-      int maxChunkWritesInFlight) {
+      int maxChunkWritesInFlight,
+      WalHorizon horizon,
+      DamageReport damage) {
     this.objects = objects;
     this.metadata = metadata;
     this.chunks = chunks;
     this.maxChunkWritesInFlight = maxChunkWritesInFlight;
+    this.horizon = horizon;
+    this.damage = damage;
   }
 
   /**
@@ -189,18 +205,18 @@ public final class StreamRecovery {
   }
 
   /**
-   * Replays one streamlet's WAL. Chunks at or below its channel's GC watermark ({@code
-   * collected_through}) hold no record recovery needs (the chunk GC collected them: every section
-   * was flushed, trimmed, expired or deleted), so reading starts above it; a channel without a row
-   * was collected entirely (a channel registers its row before it writes any chunk, and the GC
-   * removes it last), so its streamlet adds nothing and its WAL is not sealed.
+   * Replays one streamlet's WAL from the channel's {@link WalHorizon}: chunks below it were
+   * collected by the chunk GC (every section was flushed, trimmed, expired or deleted), so reading
+   * starts there; a channel whose row is gone ({@link WalHorizon#COLLECTED}) was collected entirely
+   * (a channel registers its row before it writes any chunk, and the GC removes it last), so its
+   * streamlet adds nothing and its WAL is not sealed.
    */
   private CompletionStage<Void> replayStreamlet(StreamletRecord s, Replay replay) {
-    return metadata
-        .getChannel(s.channelId())
+    return horizon
+        .firstNeededChunk(s.channelId())
         .thenCompose(
-            ch -> {
-              if (ch.isEmpty()) {
+            needed -> {
+              if (needed == WalHorizon.COLLECTED) {
                 log.debug(
                     "Stream {} epoch {}: channel {} was collected; nothing to replay.",
                     s.streamId(),
@@ -208,58 +224,36 @@ public final class StreamRecovery {
                     s.channelId());
                 return CompletableFuture.completedFuture(null);
               }
-              long from = Math.max(s.firstChunkSeq(), ch.get().firstUncollected());
-              if (s.sealedNextSeqNum() != null) {
-                long last = s.lastChunkSeq() == null ? s.firstChunkSeq() - 1 : s.lastChunkSeq();
-                return readChunks(s, from, last, s.sealedNextSeqNum(), true, replay);
-              }
-              return sealChannel(
-                      s.channelId(), Math.max(0, s.firstChunkSeq() - maxChunkWritesInFlight))
-                  .thenCompose(
-                      seal -> {
-                        log.info(
-                            "Stream {} epoch {} was not handed off; channel {} is sealed at"
-                                + " chunk {}.",
-                            s.streamId(),
-                            s.epoch(),
-                            s.channelId(),
-                            seal);
-                        return readChunks(s, from, seal - 1, Long.MAX_VALUE, false, replay);
-                      });
+              return replayStreamlet(s, Math.max(0, needed), replay);
+            });
+  }
+
+  private CompletionStage<Void> replayStreamlet(StreamletRecord s, long needed, Replay replay) {
+    long from = Math.max(s.firstChunkSeq(), needed);
+    if (s.sealedNextSeqNum() != null) {
+      long last = s.lastChunkSeq() == null ? s.firstChunkSeq() - 1 : s.lastChunkSeq();
+      return readChunks(s, from, last, s.sealedNextSeqNum(), replay);
+    }
+    long searchFrom = Math.max(needed, Math.max(0, s.firstChunkSeq() - maxChunkWritesInFlight));
+    return sealChannel(s.channelId(), searchFrom)
+        .thenCompose(
+            seal -> {
+              log.info(
+                  "Stream {} epoch {} was not handed off; channel {} is sealed at chunk {}.",
+                  s.streamId(),
+                  s.epoch(),
+                  s.channelId(),
+                  seal);
+              return readChunks(s, from, seal - 1, Long.MAX_VALUE, replay);
             });
   }
 
   /**
-   * Chunk {@code k} of {@code s}'s channel, known to have been written, is missing: if the chunk GC
-   * collected it meanwhile (the watermark passed it, or the channel row is gone), reading goes on
-   * above the watermark (every collected chunk held only records recovery skips); else {@code
-   * lost}.
+   * Reads chunks [from, to] in order, stopping at a seal object. Every chunk in the range is
+   * needed: one that is missing or corrupt fails the replay with {@link ErrorCode#DATA_LOSS}.
    */
-  private CompletionStage<Void> missingChunk(
-      StreamletRecord s,
-      long k,
-      long to,
-      long below,
-      boolean mustExist,
-      Replay replay,
-      Supplier<CompletionStage<Void>> lost) {
-    return metadata
-        .getChannel(s.channelId())
-        .thenCompose(
-            ch -> {
-              if (ch.isEmpty()) {
-                return CompletableFuture.<Void>completedFuture(null);
-              }
-              if (ch.get().firstUncollected() > k) {
-                return readChunks(s, ch.get().firstUncollected(), to, below, mustExist, replay);
-              }
-              return lost.get();
-            });
-  }
-
-  /** Reads chunks [from, to] in order, stopping at a seal object. */
   private CompletionStage<Void> readChunks(
-      StreamletRecord s, long from, long to, long below, boolean mustExist, Replay replay) {
+      StreamletRecord s, long from, long to, long below, Replay replay) {
     if (from > to) {
       return CompletableFuture.completedFuture(null);
     }
@@ -275,15 +269,22 @@ public final class StreamRecovery {
                 long k = from + i;
                 Optional<byte[]> data = gets.get(i).join();
                 if (data.isEmpty()) {
-                  return missingChunk(
-                      s, k, to, below, mustExist, replay, () -> lostChunk(s, k, mustExist));
+                  return missingChunk(s, k, to, below, replay);
                 }
-                Optional<StreamSection> section =
-                    WalChunkCodec.decodeSection(data.get(), s.streamId());
+                Optional<StreamSection> section;
+                boolean seal;
+                try {
+                  section = WalChunkCodec.decodeSection(data.get(), s.streamId());
+                  seal =
+                      section.isEmpty()
+                          && WalChunkCodec.decode(data.get()) instanceof WalObject.Seal;
+                } catch (CorruptObjectException e) {
+                  throw lost(s, k, "is corrupt (" + e.getMessage() + ")");
+                }
+                if (seal) {
+                  return CompletableFuture.completedFuture(null);
+                }
                 if (section.isEmpty()) {
-                  if (WalChunkCodec.decode(data.get()) instanceof WalObject.Seal) {
-                    return CompletableFuture.completedFuture(null);
-                  }
                   continue;
                 }
                 if (section.get().epoch() != s.epoch()) {
@@ -295,28 +296,50 @@ public final class StreamRecovery {
                   }
                 }
               }
-              return readChunks(s, end + 1, to, below, mustExist, replay);
+              return readChunks(s, end + 1, to, below, replay);
             });
   }
 
   /**
-   * A chunk that is missing and not collected: an error for a sealed streamlet (its chunks were
-   * acknowledged), the end of the readable WAL otherwise.
+   * Chunk {@code k}, which {@code s} needs, is missing: if the chunk GC collected it since the
+   * replay began (the horizon passed it, or the channel row is gone), reading goes on from the new
+   * horizon (every collected chunk held only records recovery skips); otherwise it was lost.
    */
-  private static CompletionStage<Void> lostChunk(StreamletRecord s, long k, boolean mustExist) {
-    if (mustExist) {
-      throw new IllegalStateException(
-          "stream "
-              + s.streamId()
-              + " epoch "
-              + s.epoch()
-              + ": acknowledged WAL chunk "
-              + k
-              + " of channel "
-              + s.channelId()
-              + " is missing");
-    }
-    return CompletableFuture.completedFuture(null);
+  private CompletionStage<Void> missingChunk(
+      StreamletRecord s, long k, long to, long below, Replay replay) {
+    return horizon
+        .firstNeededChunk(s.channelId())
+        .thenCompose(
+            needed -> {
+              if (needed == WalHorizon.COLLECTED) {
+                return CompletableFuture.<Void>completedFuture(null);
+              }
+              if (needed > k) {
+                return readChunks(s, needed, to, below, replay);
+              }
+              throw lost(s, k, "is missing");
+            });
+  }
+
+  /** A chunk that {@code s} needs is damaged: reported, and the activation fails with it. */
+  private S2Exception lost(StreamletRecord s, long chunkSeq, String what) {
+    String detail =
+        "WAL chunk "
+            + chunkSeq
+            + " of channel "
+            + s.channelId()
+            + " "
+            + what
+            + "; it holds acknowledged records of stream "
+            + s.streamId()
+            + " (epoch "
+            + s.epoch()
+            + ")";
+    damage.report(DamageReport.Kind.CHANNEL, s.channelId(), detail);
+    log.error("Stream {} cannot be recovered: {}. Run millrace verify.", s.streamId(), detail);
+    return new S2Exception(
+        ErrorCode.DATA_LOSS,
+        "stream needs repair: " + detail + "; run millrace verify on the server");
   }
 
   /**
@@ -341,8 +364,43 @@ public final class StreamRecovery {
               long from = Math.max(fromChunk, ch.map(ChannelRecord::firstUncollected).orElse(0L));
               String startAfter = from == 0 ? null : Channel.walKey(channelId, from - 1);
               return firstMissing(channelId, startAfter, from)
+                  .thenCompose(m -> refuseHole(channelId, m))
                   .thenCompose(m -> writeSeal(channelId, m))
                   .thenCompose(m -> metadata.sealChannel(channelId, m).thenApply(x -> m));
+            });
+  }
+
+  /**
+   * Completes with {@code m} unless a chunk exists at or beyond {@code m +
+   * max-chunk-writes-in-flight} (then {@code m} was written and lost: sealing there would drop
+   * acknowledged records, so the channel is reported damaged and the seal refused).
+   */
+  private CompletionStage<Long> refuseHole(String channelId, long m) {
+    long firstImpossible = m + Math.max(1, maxChunkWritesInFlight);
+    return objects
+        .list(Channel.walPrefix(channelId), Channel.walKey(channelId, firstImpossible - 1), 1)
+        .thenApply(
+            page -> {
+              if (page.isEmpty()) {
+                return m;
+              }
+              String beyond = page.get(0).key().substring(Channel.walPrefix(channelId).length());
+              String detail =
+                  "WAL chunk "
+                      + m
+                      + " of channel "
+                      + channelId
+                      + " is missing but chunk "
+                      + Long.parseLong(beyond)
+                      + " exists, more than "
+                      + maxChunkWritesInFlight
+                      + " (max-chunk-writes-in-flight) chunks later: the missing chunk was written"
+                      + " and lost, so the channel is not sealed over it";
+              damage.report(DamageReport.Kind.CHANNEL, channelId, detail);
+              log.error("Refusing to seal: {}. Run millrace verify.", detail);
+              throw new S2Exception(
+                  ErrorCode.DATA_LOSS,
+                  "stream needs repair: " + detail + "; run millrace verify on the server");
             });
   }
 
