@@ -18,6 +18,7 @@ import io.millrace.core.session.SequentialAppendSession;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.grpc.javadsl.Metadata;
@@ -213,7 +214,7 @@ final class GrpcStreamService implements StreamServicePowerApi {
       if (outcome != null) {
         throw new GrpcErrors.AppendConditionFailed(outcome);
       }
-      throw error instanceof RuntimeException r ? r : new RuntimeException(error);
+      throw error instanceof RuntimeException r ? r : new CompletionException(error);
     }
   }
 
