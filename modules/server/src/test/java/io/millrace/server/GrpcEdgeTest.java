@@ -391,7 +391,8 @@ class GrpcEdgeTest {
 
     // An unlimited session with heartbeats catches up, then sends a heartbeat at the tail, then
     // delivers what is appended later.
-    var following =
+    List<ReadSessionResponse> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CompletionStage<org.apache.pekko.Done> following =
         streams
             .readSession()
             .addHeader("s2-basin", basin)
@@ -402,12 +403,15 @@ class GrpcEdgeTest {
                     .setHeartbeats(true)
                     .build())
             .take(3)
-            .runWith(Sink.seq(), clientSystem);
-    Thread.sleep(200);
+            .runForeach(got::add, clientSystem);
+    // Append only once the session has caught up and reported the tail.
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> got.size() >= 2);
     append(
         basin,
         AppendInput.newBuilder().setStream("s").addRecords(record("late", null, null)).build());
-    List<ReadSessionResponse> got = await(following);
+    await(following);
     assertThat(got.get(0).getOutput().getBatch().getRecordsList())
         .extracting(SequencedRecord::getSeqNum)
         .containsExactly(18L, 19L);
