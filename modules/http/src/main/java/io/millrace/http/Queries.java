@@ -6,6 +6,7 @@ import io.millrace.core.S2Exception;
 import io.millrace.core.api.ListRequest;
 import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.ReadStart;
+import io.millrace.core.session.ReadSession;
 
 /** Query parameters of list calls and unary reads, turned into service requests. */
 final class Queries {

@@ -1,6 +1,7 @@
 package io.millrace.http;
 
 import com.typesafe.config.Config;
+import io.millrace.core.session.ReadSession;
 import java.time.Duration;
 
 /**

@@ -9,6 +9,8 @@ import io.millrace.core.api.AppendSession;
 import io.millrace.core.api.AppendSessionService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.record.AppendInput;
+import io.millrace.core.session.ReadSession;
+import io.millrace.core.session.SequentialAppendSession;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

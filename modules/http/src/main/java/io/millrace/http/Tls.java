@@ -17,11 +17,14 @@ import java.util.Collection;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
-/** Builds the server's {@link SSLContext} from PEM files (certificate chain, PKCS#8 key). */
-final class Tls {
+/**
+ * Builds the server's {@link SSLContext} from PEM files (certificate chain, PKCS#8 key); public so
+ * that the gRPC listener serves TLS with the same files (wired in the server module).
+ */
+public final class Tls {
   private Tls() {}
 
-  static SSLContext serverContext(Path certFile, Path keyFile) {
+  public static SSLContext serverContext(Path certFile, Path keyFile) {
     try {
       CertificateFactory cf = CertificateFactory.getInstance("X.509");
       Collection<? extends Certificate> chain;

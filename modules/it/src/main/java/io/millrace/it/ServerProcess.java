@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * The built server jar running as a child JVM: {@code java -jar millrace.jar serve --host 127.0.0.1
@@ -67,6 +68,15 @@ public final class ServerProcess implements AutoCloseable {
    */
   public static ServerProcess start(
       Path jar, Path dataDir, int port, Path logFile, List<String> jvmArgs) {
+    return start(jar, dataDir, port, logFile, jvmArgs, List.of());
+  }
+
+  /**
+   * Starts the server like {@link #start(Path, Path, int, Path, List)} with more {@code serve}
+   * options, e.g. {@code --grpc-port P}.
+   */
+  public static ServerProcess start(
+      Path jar, Path dataDir, int port, Path logFile, List<String> jvmArgs, List<String> extra) {
     try {
       Files.createDirectories(dataDir);
     } catch (IOException e) {
@@ -76,13 +86,16 @@ public final class ServerProcess implements AutoCloseable {
         launch(
             jar,
             jvmArgs,
-            List.of(
-                "--host",
-                "127.0.0.1",
-                "--port",
-                Integer.toString(port),
-                "--data-dir",
-                dataDir.toAbsolutePath().toString()),
+            Stream.concat(
+                    Stream.of(
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        Integer.toString(port),
+                        "--data-dir",
+                        dataDir.toAbsolutePath().toString()),
+                    extra.stream())
+                .toList(),
             logFile);
     ServerProcess server =
         new ServerProcess(process, URI.create("http://127.0.0.1:" + port), logFile);

@@ -214,6 +214,13 @@ public final class Main implements Runnable {
     Integer bootstrapRequiredContactPoints;
 
     @Option(
+        names = "--grpc-port",
+        description =
+            "Port of the S2 v1alpha gRPC edge, 0 = a free one; off unless set (millrace.grpc.port,"
+                + " MILLRACE_GRPC_PORT). TLS like the HTTP port when --tls-cert is set.")
+    Integer grpcPort;
+
+    @Option(
         names = "--node-name",
         description =
             "A name for this node in logs (millrace.server.node-name, MILLRACE_NODE_NAME).")
@@ -244,6 +251,7 @@ public final class Main implements Runnable {
       put(o, "millrace.server.object-store", objectStore);
       put(o, "millrace.server.metadata", metadata);
       put(o, "millrace.server.node-name", nodeName);
+      put(o, "millrace.grpc.port", grpcPort);
       put(o, "millrace.objectstore.s3.bucket", s3Bucket);
       if (s3Endpoint != null) {
         o.put("millrace.objectstore.s3.endpoint", s3Endpoint);

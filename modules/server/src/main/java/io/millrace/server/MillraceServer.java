@@ -51,6 +51,7 @@ public final class MillraceServer {
 
   private final boolean tls;
   private final int managementPort;
+  private int grpcPort = -1;
 
   private MillraceServer(
       ActorSystem<Guardian.Command> system,
@@ -63,6 +64,11 @@ public final class MillraceServer {
     this.port = port;
     this.tls = tls;
     this.managementPort = managementPort;
+  }
+
+  /** The gRPC port (the chosen one when configured as 0), or -1 when gRPC is off. */
+  public int grpcPort() {
+    return grpcPort;
   }
 
   /** The management port (the chosen one when configured as 0), or -1 when it is off. */
@@ -243,15 +249,21 @@ public final class MillraceServer {
           "millrace-drain-http",
           () -> binding.terminate(Duration.ofSeconds(5)).thenApply(x -> Done.getInstance()));
 
+      int grpcPort = GrpcEdge.start(system, config, settings, control, control, data, timeout);
+
       waitUntilReady(data, timeout);
       status.started();
       int port = binding.localAddress().getPort();
       String clientHost = clientHost(settings.host());
       MillraceServer server =
           new MillraceServer(system, clientHost, port, settings.tls(), managementPort);
+      server.grpcPort = grpcPort;
       out.println("export S2_ACCOUNT_ENDPOINT=" + server.baseUrl());
       out.println("export S2_BASIN_ENDPOINT=" + server.baseUrl());
       out.println("export S2_ACCESS_TOKEN=ignored");
+      if (grpcPort >= 0) {
+        out.println("Millrace gRPC (s2.v1alpha) on " + clientHost + ":" + grpcPort);
+      }
       out.println(
           "Millrace ready on "
               + (settings.tls() ? "https://" : "http://")

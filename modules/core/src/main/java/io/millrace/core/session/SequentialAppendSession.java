@@ -1,4 +1,4 @@
-package io.millrace.http;
+package io.millrace.core.session;
 
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.AppendSession;
@@ -10,15 +10,15 @@ import java.util.concurrent.CompletionStage;
 /**
  * An {@link AppendSession} over a plain {@link RecordService}: each batch is sent once the one
  * before it has been acked, so order holds without help from the service and nothing after a failed
- * batch is appended. Used when the record service offers no pipelined sessions.
+ * batch is appended. Used by the edges when the record service offers no pipelined sessions.
  */
-final class SequentialAppendSession implements AppendSession {
+public final class SequentialAppendSession implements AppendSession {
   private final RecordService records;
   private final String basin;
   private final String stream;
   private CompletableFuture<AppendOutcome> last = CompletableFuture.completedFuture(null);
 
-  SequentialAppendSession(RecordService records, String basin, String stream) {
+  public SequentialAppendSession(RecordService records, String basin, String stream) {
     this.records = records;
     this.basin = basin;
     this.stream = stream;

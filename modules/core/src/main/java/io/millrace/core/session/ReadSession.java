@@ -1,4 +1,4 @@
-package io.millrace.http;
+package io.millrace.core.session;
 
 import io.millrace.core.ErrorCode;
 import io.millrace.core.Failures;
@@ -20,34 +20,35 @@ import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
- * One streaming read session (spec sections 6.2, 6.4, 6.5) over the unary {@link RecordService}:
- * catch-up reads of at most 1000 records / 1 MiB, then long-polling reads at the tail, whose
- * batches carry the tail. While idle at the tail it yields a heartbeat with the tail right after
- * reaching it and then after every long-poll that times out (a random 5 to 15 s by default). Limits
- * ({@code count}, {@code bytes}, {@code until}) apply to the whole session; {@code wait} bounds the
- * idle gap at the tail. The session ends normally when a limit is reached, when the idle gap
- * exceeds {@code wait}, when a bounded session reaches the tail, and when the stream is deleted.
- * Not thread-safe: one {@link #next()} at a time.
+ * One streaming read session (spec sections 6.2, 6.4, 6.5, and the gRPC {@code ReadSession}) over
+ * the unary {@link RecordService}, shared by every edge: catch-up reads of at most 1000 records / 1
+ * MiB, then long-polling reads at the tail, whose batches carry the tail. While idle at the tail it
+ * yields a heartbeat with the tail right after reaching it and then after every long-poll that
+ * times out (a random 5 to 15 s by default). Limits ({@code count}, {@code bytes}, {@code until})
+ * apply to the whole session; {@code wait} bounds the idle gap at the tail. The session ends
+ * normally when a limit is reached, when the idle gap exceeds {@code wait}, when a bounded session
+ * reaches the tail, and when the stream is deleted. Not thread-safe: one {@link #next()} at a time.
  */
-final class ReadSession {
+public final class ReadSession {
 
   /** What a session yields. */
-  sealed interface Event {}
+  public sealed interface Event {}
 
   /**
    * Records, with the cumulative record count and metered bytes delivered by the session so far
    * (including those before a resumption).
    */
-  record Batch(ReadBatch batch, long totalCount, long totalBytes) implements Event {}
+  public record Batch(ReadBatch batch, long totalCount, long totalBytes) implements Event {}
 
   /** Nothing new; the stream's tail. */
-  record Heartbeat(StreamPosition tail) implements Event {}
+  public record Heartbeat(StreamPosition tail) implements Event {}
 
   /** The parameters of a session, as given by the client (no caps applied). */
-  record Params(ReadStart start, boolean clamp, Long count, Long bytes, Long until, Long waitSecs) {
+  public record Params(
+      ReadStart start, boolean clamp, Long count, Long bytes, Long until, Long waitSecs) {
 
     /** Whether the session may follow the tail (spec 6.2: no limits at all, or wait > 0). */
-    boolean canFollow() {
+    public boolean canFollow() {
       return (count == null && bytes == null && until == null)
           || (waitSecs != null && waitSecs > 0);
     }
@@ -56,7 +57,7 @@ final class ReadSession {
      * Applies an SSE {@code Last-Event-ID: seq,count,bytes}: restart after seq and reduce the
      * limits (saturating at 0). Returns the already delivered totals in {@code totals}.
      */
-    Params resume(String lastEventId, long[] totals) {
+    public Params resume(String lastEventId, long[] totals) {
       if (lastEventId == null || lastEventId.isBlank()) {
         return this;
       }
@@ -88,10 +89,10 @@ final class ReadSession {
   }
 
   /** Timing of heartbeats (each long-poll waits a random time in [min, max] seconds). */
-  record Timing(int heartbeatMinSecs, int heartbeatMaxSecs) {
-    static final Timing DEFAULT = new Timing(5, 15);
+  public record Timing(int heartbeatMinSecs, int heartbeatMaxSecs) {
+    public static final Timing DEFAULT = new Timing(5, 15);
 
-    int nextHeartbeatSecs() {
+    public int nextHeartbeatSecs() {
       if (heartbeatMaxSecs <= heartbeatMinSecs) {
         return Math.max(1, heartbeatMinSecs);
       }
@@ -120,7 +121,7 @@ final class ReadSession {
   private boolean ended;
   private boolean retriedAhead;
 
-  ReadSession(
+  public ReadSession(
       RecordService records,
       String basin,
       String stream,
@@ -146,7 +147,7 @@ final class ReadSession {
    * start, with a {@link ReadOutcome.RangeNotSatisfiable} for a 416, or exceptionally (404 and the
    * like).
    */
-  CompletionStage<ReadOutcome.RangeNotSatisfiable> open() {
+  public CompletionStage<ReadOutcome.RangeNotSatisfiable> open() {
     return records
         .checkTail(basin, stream)
         .thenApply(
@@ -185,7 +186,7 @@ final class ReadSession {
   }
 
   /** The next event, or empty once the session has ended normally. */
-  CompletionStage<Optional<Event>> next() {
+  public CompletionStage<Optional<Event>> next() {
     if (pendingHeartbeat != null) {
       StreamPosition tail = pendingHeartbeat;
       pendingHeartbeat = null;
