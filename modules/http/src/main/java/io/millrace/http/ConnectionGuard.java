@@ -52,16 +52,10 @@ final class ConnectionGuard {
   private final AdmissionSettings settings;
   private final Materializer materializer;
   private final ConcurrentMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
-  private final AtomicInteger open = new AtomicInteger();
 
   ConnectionGuard(AdmissionSettings settings, Materializer materializer) {
     this.settings = settings;
     this.materializer = materializer;
-  }
-
-  /** Connections open now (accepted and not yet closed). */
-  int open() {
-    return open.get();
   }
 
   /**
@@ -87,7 +81,6 @@ final class ConnectionGuard {
           Flow.fromSinkAndSourceCoupled(Sink.<ByteString>ignore(), Source.<ByteString>empty());
       return new Tcp.IncomingConnection(c.localAddress(), c.remoteAddress(), closed.asScala());
     }
-    open.incrementAndGet();
     Activity activity = new Activity();
     Flow<ByteString, ByteString, NotUsed> guarded =
         Flow.of(ByteString.class)
@@ -102,7 +95,6 @@ final class ConnectionGuard {
                 (mat, done) -> {
                   done.whenComplete(
                       (d, t) -> {
-                        open.decrementAndGet();
                         release(ip, count);
                       });
                   return NotUsed.getInstance();

@@ -142,11 +142,7 @@ public final class SegmentReader {
    * would start in it.
    */
   private static boolean meets(
-      ReadPlan plan,
-      ReadRules.Collector collector,
-      SegmentRecord seg,
-      SegmentSalvage.DamagedRange range,
-      Progress p) {
+      ReadPlan plan, ReadRules.Collector collector, SegmentSalvage.DamagedRange range, Progress p) {
     ReadRules.CatchUp start = plan.start();
     if (range.lastSeqNum() <= p.last
         || range.lastSeqNum() < start.trimPoint()
@@ -185,7 +181,7 @@ public final class SegmentReader {
               int d = 0;
               for (SequencedRecord r : salvage.records()) {
                 while (d < damaged.size() && damaged.get(d).lastSeqNum() < r.seqNum()) {
-                  if (meets(plan, collector, seg, damaged.get(d++), p)) {
+                  if (meets(plan, collector, damaged.get(d++), p)) {
                     return CompletableFuture.completedFuture(p);
                   }
                 }
@@ -194,7 +190,7 @@ public final class SegmentReader {
                 }
               }
               while (d < damaged.size()) {
-                if (meets(plan, collector, seg, damaged.get(d++), p)) {
+                if (meets(plan, collector, damaged.get(d++), p)) {
                   return CompletableFuture.completedFuture(p);
                 }
               }
