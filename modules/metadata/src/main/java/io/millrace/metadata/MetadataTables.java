@@ -81,4 +81,15 @@ public final class MetadataTables {
 
     CompletionStage<Void> delete(String channelId);
   }
+
+  /** {@code access_tokens}: createAccessToken, getAccessToken, listAccessTokens, delete. */
+  public interface AccessTokens {
+    CompletionStage<CreateResult<AccessTokenRecord>> create(AccessTokenRecord token);
+
+    CompletionStage<Optional<AccessTokenRecord>> get(String id);
+
+    CompletionStage<List<AccessTokenRecord>> list(String prefix, String startAfter, int limit);
+
+    CompletionStage<Boolean> delete(String id);
+  }
 }

@@ -97,7 +97,9 @@ class SqliteMetadataStoreTest {
           applied.add(rs.getInt(1) + ":" + rs.getString(2));
         }
       }
-      assertThat(applied).containsExactly("1:V1__schema.sql", "2:V2__streamlet_epochs.sql");
+      assertThat(applied)
+          .containsExactly(
+              "1:V1__schema.sql", "2:V2__streamlet_epochs.sql", "3:V3__access_tokens.sql");
       List<String> tables = new ArrayList<>();
       try (ResultSet rs =
           s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
@@ -107,6 +109,7 @@ class SqliteMetadataStoreTest {
       }
       assertThat(tables)
           .containsExactly(
+              "access_tokens",
               "basins",
               "channels",
               "schema_version",
