@@ -2,6 +2,7 @@ package io.millrace.http;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.millrace.core.api.AccessTokenService;
 import io.millrace.core.api.BasinService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.api.StreamService;
@@ -61,7 +62,7 @@ public final class S2HttpServer {
         ready);
   }
 
-  /** Binds the edge with explicit {@link EdgeSettings}. */
+  /** Binds the edge with explicit {@link EdgeSettings}, with auth off. */
   public static CompletionStage<ServerBinding> bind(
       ActorSystem<?> system,
       HttpSettings settings,
@@ -70,12 +71,49 @@ public final class S2HttpServer {
       StreamService streams,
       RecordService records,
       Supplier<Boolean> ready) {
+    return bind(system, settings, edge, basins, streams, records, null, ready);
+  }
+
+  /**
+   * Binds the edge with the {@link EdgeSettings} of the system's config and authentication through
+   * {@code tokens} (null: auth off, any or no bearer token is accepted).
+   */
+  public static CompletionStage<ServerBinding> bind(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      BasinService basins,
+      StreamService streams,
+      RecordService records,
+      AccessTokenService tokens,
+      Supplier<Boolean> ready) {
+    return bind(
+        system,
+        settings,
+        EdgeSettings.fromConfig(system.settings().config()),
+        basins,
+        streams,
+        records,
+        tokens,
+        ready);
+  }
+
+  /** Binds the edge with explicit {@link EdgeSettings} and token service (null: auth off). */
+  public static CompletionStage<ServerBinding> bind(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      EdgeSettings edge,
+      BasinService basins,
+      StreamService streams,
+      RecordService records,
+      AccessTokenService tokens,
+      Supplier<Boolean> ready) {
     S2RequestHandler handler =
         new S2RequestHandler(
             edge,
             basins,
             streams,
             records,
+            tokens,
             new StreamingSessions(
                 records,
                 SessionSettings.fromConfig(system.settings().config()),

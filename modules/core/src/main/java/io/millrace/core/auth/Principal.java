@@ -4,7 +4,11 @@ import io.millrace.core.ErrorCode;
 import io.millrace.core.KeyOrder;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.ListRequest;
+import io.millrace.core.record.AppendInput;
+import io.millrace.core.record.AppendRecord;
+import io.millrace.core.record.CommandRecords;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Set;
 
@@ -82,6 +86,27 @@ public final class Principal {
     if (request.accessToken() != null
         && !ResourceSet.matches(token.scope().accessTokens(), request.accessToken())) {
       throw denied("the access token does not allow access token " + quote(request.accessToken()));
+    }
+  }
+
+  /**
+   * Refuses a batch with a command record the token may not write: a fence needs {@code fence}, a
+   * trim {@code trim} (on top of {@code append}, checked with the request).
+   *
+   * @throws S2Exception 403 {@code permission_denied}
+   */
+  public void checkCommands(AppendInput input) {
+    for (AppendRecord r : input.records()) {
+      if (!CommandRecords.isCommand(r.headers())) {
+        continue;
+      }
+      byte[] value = r.headers().get(0).value();
+      if (Arrays.equals(value, CommandRecords.FENCE) && !allows(Operation.FENCE)) {
+        throw denied("the access token does not allow the operation fence");
+      }
+      if (Arrays.equals(value, CommandRecords.TRIM) && !allows(Operation.TRIM)) {
+        throw denied("the access token does not allow the operation trim");
+      }
     }
   }
 
