@@ -3,6 +3,7 @@ package io.millrace.server;
 import com.typesafe.config.Config;
 import io.millrace.engine.DataPlane;
 import io.millrace.engine.EngineSettings;
+import io.millrace.engine.control.AccessTokenControl;
 import io.millrace.engine.control.ControlPlane;
 import io.millrace.http.HttpSettings;
 import io.millrace.http.S2HttpServer;
@@ -49,18 +50,29 @@ public final class MillraceServer {
 
   private final boolean tls;
   private final int managementPort;
+  private final String accessToken;
 
   private MillraceServer(
       ActorSystem<Guardian.Command> system,
       String host,
       int port,
       boolean tls,
-      int managementPort) {
+      int managementPort,
+      String accessToken) {
     this.system = system;
     this.host = host;
     this.port = port;
     this.tls = tls;
     this.managementPort = managementPort;
+    this.accessToken = accessToken;
+  }
+
+  /**
+   * The token clients should send, as printed in the {@code S2_ACCESS_TOKEN} export: the root
+   * token, or {@code ignored} when authentication is off.
+   */
+  public String accessToken() {
+    return accessToken;
   }
 
   /** The management port (the chosen one when configured as 0), or -1 when it is off. */
@@ -103,6 +115,7 @@ public final class MillraceServer {
    */
   public static MillraceServer start(Config baseConfig, PrintStream out) {
     ServerSettings settings = ServerSettings.fromConfig(baseConfig);
+    AuthSettings auth = AuthSettings.fromConfig(baseConfig);
     ManagementSettings management = ManagementSettings.fromConfig(baseConfig);
     java.util.Optional<String> usage = ManagementSettings.usageError(baseConfig);
     if (usage.isPresent()) {
@@ -122,6 +135,14 @@ public final class MillraceServer {
             heldLock.close();
           }
         };
+
+    RootToken.Resolved root;
+    try {
+      root = auth.enabled() ? RootToken.resolve(auth, settings) : null;
+    } catch (RuntimeException e) {
+      releaseLock.run();
+      throw e;
+    }
 
     Stores stores;
     try {
@@ -202,6 +223,19 @@ public final class MillraceServer {
             return data.stop().thenApply(v -> Done.getInstance());
           });
       control.startBackgroundDeletion(data, settings.deletionInterval());
+      AccessTokenControl tokens = null;
+      if (root != null) {
+        tokens = new AccessTokenControl(metadata, clock, root.token(), auth.cacheTtl());
+        log.info(
+            "Authentication is on: the root token comes from {}; verified access tokens are"
+                + " trusted for {}.",
+            root.source(),
+            auth.cacheTtl());
+      } else {
+        log.warn(
+            "Authentication is off (--auth off): any or no bearer token is accepted. For local"
+                + " development only.");
+      }
       status.dataPlane(data);
 
       watchStores(system, stores, settings.healthCheckInterval(), status.storesHealthy());
@@ -218,7 +252,13 @@ public final class MillraceServer {
         binding =
             await(
                 S2HttpServer.bind(
-                        system, http, control, control, data, () -> status.readiness().ready())
+                        system,
+                        http,
+                        control,
+                        control,
+                        data,
+                        tokens,
+                        () -> status.readiness().ready())
                     .toCompletableFuture(),
                 timeout,
                 "the HTTP port to be bound");
@@ -243,10 +283,16 @@ public final class MillraceServer {
       int port = binding.localAddress().getPort();
       String clientHost = clientHost(settings.host());
       MillraceServer server =
-          new MillraceServer(system, clientHost, port, settings.tls(), managementPort);
+          new MillraceServer(
+              system,
+              clientHost,
+              port,
+              settings.tls(),
+              managementPort,
+              root == null ? "ignored" : root.token());
       out.println("export S2_ACCOUNT_ENDPOINT=" + server.baseUrl());
       out.println("export S2_BASIN_ENDPOINT=" + server.baseUrl());
-      out.println("export S2_ACCESS_TOKEN=ignored");
+      out.println("export S2_ACCESS_TOKEN=" + server.accessToken());
       out.println(
           "Millrace ready on "
               + (settings.tls() ? "https://" : "http://")
