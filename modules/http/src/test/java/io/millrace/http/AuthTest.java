@@ -148,7 +148,9 @@ class AuthTest {
 
   @Test
   void requestsWithoutAValidBearerTokenAreRefusedWith401AndReachNoService() throws Exception {
-    assertError(send("GET", "/v1/basins", null), 401, "authn");
+    HttpResponse<byte[]> none = send("GET", "/v1/basins", null);
+    assertError(none, 401, "authn");
+    assertThat(none.headers().firstValue("www-authenticate")).contains("Bearer");
     assertError(
         send("GET", "/v1/basins", null, "Authorization", "Basic dXNlcjpwYXNz"), 401, "authn");
     assertError(send("GET", "/v1/basins", null, "Authorization", "Bearer"), 401, "authn");
