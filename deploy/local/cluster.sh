@@ -29,6 +29,8 @@
 # --metadata cassandra --seed-nodes <all nodes> --cluster-port P --port H --node-name node-N`;
 # WORK/cluster.conf holds the S3 and Cassandra settings (edit it to change any key of
 # docs/configuration.md; it is written only if missing). Node logs: WORK/node-N.log.
+# Every node is given the same root token with --root-token-file WORK/root-token (generated, mode
+# 0600, on the first start); clients use it: export S2_ACCESS_TOKEN="$(cat WORK/root-token)".
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -120,11 +122,22 @@ create_bucket() {
   esac
 }
 
+# The root token every node accepts, generated once (32 random bytes, base64url, mode 0600).
+write_root_token() {
+  [ -s "$WORK/root-token" ] && return 0
+  ( umask 077
+    printf 'mrroot.%s\n' "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" \
+      >"$WORK/root-token.tmp" )
+  mv "$WORK/root-token.tmp" "$WORK/root-token"
+}
+
 launch_node() {
   local n="$1" pid
   if pid="$(node_pid "$n")"; then return 0; fi
+  write_root_token
   setsid java $JAVA_OPTS -jar "$JAR" serve \
     --config "$WORK/cluster.conf" \
+    --root-token-file "$WORK/root-token" \
     --object-store s3 --metadata cassandra \
     --host 127.0.0.1 --port "$(http_port "$n")" \
     --cluster-host 127.0.0.1 --cluster-port "$(pekko_port "$n")" \
@@ -195,6 +208,7 @@ SAVED
   # shellcheck disable=SC2086
   wait_healthy $all
   status_lines
+  echo "root token: export S2_ACCESS_TOKEN=\"\$(cat $WORK/root-token)\""
 }
 
 do_stop() {

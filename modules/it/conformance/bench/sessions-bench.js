@@ -46,7 +46,8 @@ const body = (sentAt) => {
 	return head + pad.slice(head.length);
 };
 
-const s2 = new S2({ accessToken: "ignored", endpoints: { account: url, basin: url } });
+// The server's printed S2_ACCESS_TOKEN (or anything, for a server started with --auth off).
+const s2 = new S2({ accessToken: process.env.S2_ACCESS_TOKEN ?? "ignored", endpoints: { account: url, basin: url } });
 const basinName = `bench-${Date.now().toString(16)}`;
 await s2.basins.create({ basin: basinName });
 const basin = s2.basin(basinName);

@@ -9,10 +9,10 @@ import { startServer } from "./server.js";
 
 /**
  * The server shared by every suite in this process: started by the first suite's `before` hook,
- * stopped by the `after` hooks once all tests have run. Returns a context whose `url`, `s2` and
- * `server` fields are filled in once `before` has run.
+ * stopped by the `after` hooks once all tests have run. Returns a context whose `url`, `token` (the
+ * root token the server printed), `s2` and `server` fields are filled in once `before` has run.
  */
-const shared = { url: undefined, s2: undefined, server: undefined, starting: undefined };
+const shared = { url: undefined, token: undefined, s2: undefined, server: undefined, starting: undefined };
 
 export function useServer() {
 	before(async () => {
@@ -20,7 +20,8 @@ export function useServer() {
 			shared.starting = startServer("conformance").then((server) => {
 				shared.server = server;
 				shared.url = server.url;
-				shared.s2 = newClient(server.url);
+				shared.token = server.token;
+				shared.s2 = newClient(server.url, server.token);
 			});
 		}
 		await shared.starting;
@@ -33,10 +34,13 @@ export function useServer() {
 	return shared;
 }
 
-/** An SDK client configured the way the S2 docs say to point it at s2-lite: both endpoints = the server. */
-export function newClient(url) {
+/**
+ * An SDK client configured the way the S2 docs say to point it at s2-lite (both endpoints = the
+ * server), with `token` (default: the shared server's root token) as its access token.
+ */
+export function newClient(url, token = shared.token) {
 	return new S2({
-		accessToken: "ignored",
+		accessToken: token,
 		endpoints: { account: url, basin: url },
 		// One attempt: the tests want to see each server answer, not the SDK's retries of it.
 		retry: { maxAttempts: 1 },
@@ -63,12 +67,13 @@ export async function freshStream(ctx, config, streamName = "events/main") {
 }
 
 /**
- * Plain HTTP against the server, bypassing the SDK. `basin` sets the s2-basin header; `json` sends
- * a JSON body; `body` sends raw bytes/strings with the given headers.
+ * Plain HTTP against the server, bypassing the SDK, with the root token (an `authorization` in
+ * `headers` replaces it). `basin` sets the s2-basin header; `json` sends a JSON body; `body` sends
+ * raw bytes/strings with the given headers.
  * Returns `{ status, headers, text, json, bytes }` (json is undefined when the body is not JSON).
  */
 export async function http(ctx, method, path, { basin, json, body, headers = {} } = {}) {
-	const h = { authorization: "Bearer ignored", ...headers };
+	const h = { authorization: `Bearer ${ctx.token}`, ...headers };
 	if (basin !== undefined) h["s2-basin"] = basin;
 	let payload = body;
 	if (json !== undefined) {

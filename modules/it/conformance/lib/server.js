@@ -33,11 +33,19 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** The token of the last `export S2_ACCESS_TOKEN=...` line in `text`, or undefined. */
+export function printedToken(text) {
+	const all = [...text.matchAll(/^export S2_ACCESS_TOKEN=(\S+)$/gm)];
+	return all.length > 0 ? all[all.length - 1][1] : undefined;
+}
+
 /**
- * Starts `java -jar millrace.jar serve --port P --data-dir D` and waits until GET /health is 200.
- * Returns `{ url, port, dataDir, stop() }`; `stop()` kills the process and removes the data dir.
+ * Starts `java -jar millrace.jar serve --port P --data-dir D` and waits until GET /health is 200
+ * and the server has printed its exports. Returns `{ url, port, dataDir, token, stop() }`: `token`
+ * is the root token it printed in `export S2_ACCESS_TOKEN=...`; `stop()` kills the process and
+ * removes the data dir. `extraArgs` are added to `serve`.
  */
-export async function startServer(name = "server") {
+export async function startServer(name = "server", extraArgs = []) {
 	if (!existsSync(jarPath)) {
 		throw new Error(`server jar not found at ${jarPath}; build it with mvn -B -DskipTests package`);
 	}
@@ -48,9 +56,13 @@ export async function startServer(name = "server") {
 	const log = createWriteStream(logFile);
 	const child = spawn(
 		"java",
-		["-Xmx512m", "-jar", jarPath, "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir],
+		["-Xmx512m", "-jar", jarPath, "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, ...extraArgs],
 		{ stdio: ["ignore", "pipe", "pipe"] },
 	);
+	let stdout = "";
+	child.stdout.on("data", (chunk) => {
+		stdout += chunk.toString("utf8");
+	});
 	child.stdout.pipe(log);
 	child.stderr.pipe(log);
 	let exited = null;
@@ -65,8 +77,9 @@ export async function startServer(name = "server") {
 		}
 		try {
 			const res = await fetch(`${url}/health`);
-			if (res.status === 200) break;
 			await res.arrayBuffer();
+			// The exports are printed right after the node becomes ready.
+			if (res.status === 200 && printedToken(stdout)) break;
 		} catch {
 			// not listening yet
 		}
@@ -85,7 +98,7 @@ export async function startServer(name = "server") {
 		log.end();
 		rmSync(dataDir, { recursive: true, force: true });
 	};
-	return { url, port, dataDir, logFile, stop };
+	return { url, port, dataDir, logFile, token: printedToken(stdout), stop };
 }
 
 function tail(file) {

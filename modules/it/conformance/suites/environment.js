@@ -26,7 +26,8 @@ describe("starting the server", () => {
 		});
 		assert.equal(exports.S2_ACCOUNT_ENDPOINT, ctx.url);
 		assert.equal(exports.S2_BASIN_ENDPOINT, ctx.url);
-		assert.equal(exports.S2_ACCESS_TOKEN, "ignored");
+		assert.equal(exports.S2_ACCESS_TOKEN, ctx.token);
+		assert.notEqual(exports.S2_ACCESS_TOKEN, "ignored");
 
 		const saved = { ...process.env };
 		try {

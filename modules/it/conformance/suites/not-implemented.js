@@ -1,22 +1,10 @@
-// Access tokens, metrics and locations are not implemented by a single-node server (like s2-lite):
-// every such endpoint answers 501 not_implemented (spec sections 4.3-4.5 and 10).
+// Metrics and locations are not implemented yet (like s2-lite): every such endpoint answers 501
+// not_implemented (spec sections 4.4, 4.5 and 10). Access tokens: suites/access-tokens.js.
 
 import { describe, it } from "node:test";
 import { assertErrorBody, basinName, http, rejectsWith, useServer } from "../lib/s2.js";
 
 const ctx = useServer();
-
-describe("access tokens", () => {
-	it("answers list, issue and revoke with 501 not_implemented", async () => {
-		await rejectsWith(ctx.s2.accessTokens.list(), 501, "not_implemented");
-		await rejectsWith(
-			ctx.s2.accessTokens.issue({ id: "ci-token", scope: { opGroups: { stream: { read: true, write: false } } } }),
-			501,
-			"not_implemented",
-		);
-		await rejectsWith(ctx.s2.accessTokens.revoke({ id: "ci-token" }), 501, "not_implemented");
-	});
-});
 
 describe("metrics", () => {
 	it("answers account, basin and stream metrics with 501 not_implemented", async () => {

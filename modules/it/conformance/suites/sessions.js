@@ -219,7 +219,7 @@ describe("sessions under concurrency and failure", () => {
 	it("S2S sessions with gzip compression send and receive compressed frames", async () => {
 		const s = await freshStream(ctx);
 		const gz = new S2({
-			accessToken: "ignored",
+			accessToken: ctx.token,
 			endpoints: { account: ctx.url, basin: ctx.url },
 			retry: { maxAttempts: 1 },
 			compression: "gzip",
@@ -259,7 +259,7 @@ describe("sessions under concurrency and failure", () => {
 			await new Promise((r) => proxy.listen(0, "127.0.0.1", r));
 			const via = `http://127.0.0.1:${proxy.address().port}`;
 			const reader = new S2({
-				accessToken: "ignored",
+				accessToken: ctx.token,
 				endpoints: { account: via, basin: via },
 				retry: { maxAttempts: 20, minBaseDelayMillis: 50 },
 			});
@@ -291,7 +291,7 @@ describe("sessions under concurrency and failure", () => {
 		const s = await freshStream(ctx);
 		await s.stream.append(AppendInput.create(["a", "bb", "ccc", "dddd"].map(str)));
 		const url = `${ctx.url}/v1/streams/${encodeStream(s.name)}/records?seq_num=0&count=4`;
-		const headers = { authorization: "Bearer ignored", "s2-basin": s.basinName, accept: "text/event-stream" };
+		const headers = { authorization: `Bearer ${ctx.token}`, "s2-basin": s.basinName, accept: "text/event-stream" };
 		const first = await (await fetch(`${url.replace("count=4", "count=2")}`, { headers })).text();
 		const id = /^id: (.*)$/m.exec(first)?.[1];
 		assert.equal(id, `1,2,${8 + 1 + 8 + 2}`);

@@ -6,5 +6,6 @@ import "../suites/basins.js";
 import "../suites/streams.js";
 import "../suites/append.js";
 import "../suites/read.js";
+import "../suites/access-tokens.js";
 import "../suites/not-implemented.js";
 import "../suites/lifecycle.js";

@@ -11,7 +11,7 @@ import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { AppendInput, AppendRecord, S2 } from "@s2-dev/streamstore";
-import { freePort, jarPath } from "../lib/server.js";
+import { freePort, jarPath, printedToken } from "../lib/server.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const logDir = process.env.MILLRACE_IT_LOGS ?? join(resolve(here, "..", ".."), "target", "it-logs");
@@ -27,6 +27,10 @@ async function start(port, dataDir, round) {
 		["-Xmx512m", "-jar", jarPath, "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir],
 		{ stdio: ["ignore", "pipe", "pipe"] },
 	);
+	let stdout = "";
+	child.stdout.on("data", (chunk) => {
+		stdout += chunk.toString("utf8");
+	});
 	child.stdout.pipe(log);
 	child.stderr.pipe(log);
 	let exited = false;
@@ -39,7 +43,7 @@ async function start(port, dataDir, round) {
 		try {
 			const res = await fetch(`http://127.0.0.1:${port}/health`);
 			await res.arrayBuffer();
-			if (res.status === 200) break;
+			if (res.status === 200 && printedToken(stdout)) break;
 		} catch {
 			// not yet listening
 		}
@@ -54,12 +58,13 @@ async function start(port, dataDir, round) {
 		}
 		log.end();
 	};
-	return { kill };
+	// The root token is kept in the data dir, so it is the same after every restart.
+	return { kill, token: printedToken(stdout) };
 }
 
-function client(port) {
+function client(port, token) {
 	const url = `http://127.0.0.1:${port}`;
-	return new S2({ accessToken: "ignored", endpoints: { account: url, basin: url }, retry: { maxAttempts: 1 } });
+	return new S2({ accessToken: token, endpoints: { account: url, basin: url }, retry: { maxAttempts: 1 } });
 }
 
 describe("append sessions across kill -9", () => {
@@ -70,7 +75,7 @@ describe("append sessions across kill -9", () => {
 		const basinName = `crash-${Date.now().toString(16)}`;
 		let server = await start(port, dataDir, 0);
 		try {
-			let s2 = client(port);
+			let s2 = client(port, server.token);
 			await s2.basins.create({ basin: basinName });
 			await s2.basin(basinName).streams.create({ stream: "log" });
 			let batchNo = 0;
@@ -106,7 +111,7 @@ describe("append sessions across kill -9", () => {
 				stop.now = true;
 				await Promise.race([Promise.all(writers), sleep(30_000)]);
 				server = await start(port, dataDir, round);
-				s2 = client(port);
+				s2 = client(port, server.token);
 			}
 			assert.ok(acked.size > 0, "no batch was acked at all");
 			const stream = s2.basin(basinName).stream("log");

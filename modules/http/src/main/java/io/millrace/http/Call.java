@@ -4,6 +4,7 @@ import io.millrace.core.ErrorCode;
 import io.millrace.core.Limits;
 import io.millrace.core.Names;
 import io.millrace.core.S2Exception;
+import io.millrace.core.auth.Principal;
 import java.nio.charset.StandardCharsets;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -20,11 +21,23 @@ final class Call {
   private final HttpRequest request;
   private final byte[] rawBody;
   private final Bodies bodies;
+  private final Principal principal;
 
+  /** A call with auth off: the caller may do everything (the root principal). */
   Call(HttpRequest request, byte[] rawBody, Bodies bodies) {
+    this(request, rawBody, bodies, Principal.root());
+  }
+
+  Call(HttpRequest request, byte[] rawBody, Bodies bodies, Principal principal) {
     this.request = request;
     this.rawBody = rawBody;
     this.bodies = bodies;
+    this.principal = principal;
+  }
+
+  /** Who is calling: the authenticated token (the root principal when auth is off). */
+  Principal principal() {
+    return principal;
   }
 
   HttpRequest request() {

@@ -1,8 +1,15 @@
 package io.millrace.http;
 
+import io.millrace.core.api.BasinInfo;
 import io.millrace.core.api.BasinService;
+import io.millrace.core.api.ListPage;
+import io.millrace.core.api.ListRequest;
 import io.millrace.core.api.Provisioned;
+import io.millrace.core.api.StreamInfo;
 import io.millrace.core.api.StreamService;
+import io.millrace.core.auth.AccessRequest;
+import io.millrace.core.auth.Operation;
+import io.millrace.core.auth.Principal;
 import io.millrace.core.config.BasinConfig;
 import io.millrace.core.config.BasinReconfiguration;
 import io.millrace.core.config.StreamConfig;
@@ -25,14 +32,15 @@ final class ControlPlaneEndpoints {
 
   CompletionStage<HttpResponse> listBasins(Call call) {
     var request = Queries.listRequest(call.query(), true);
-    return basins
-        .listBasins(request)
+    return ScopedLists.list(
+            call.principal().token().scope().basins(), request, basins::listBasins, BasinInfo::name)
         .thenApply(page -> Responses.json(200, JsonCodec.basinList(page)));
   }
 
   CompletionStage<HttpResponse> createBasin(Call call) {
     String token = call.requestToken();
     JsonCodec.CreateBasinRequest req = JsonCodec.createBasinRequest(call.jsonBody(false));
+    call.principal().check(new AccessRequest(Operation.CREATE_BASIN, req.basin(), null, null));
     req.config().validate();
     return basins
         .createBasin(req.basin(), req.config(), token)
@@ -75,9 +83,23 @@ final class ControlPlaneEndpoints {
 
   CompletionStage<HttpResponse> listStreams(Call call) {
     String basin = call.basinFromHeader();
-    var request = Queries.listRequest(call.query(), false);
-    return streams
-        .listStreams(basin, request)
+    var asked = Queries.listRequest(call.query(), false);
+    Principal p = call.principal();
+    // auto_prefix_streams: the client's filters are relative to the prefix, and so are the names.
+    var request =
+        new ListRequest(
+            p.qualifyStream(asked.prefix()),
+            asked.startAfter().isEmpty() ? "" : p.qualifyStream(asked.startAfter()),
+            asked.limit());
+    return ScopedLists.list(
+            p.token().scope().streams(),
+            request,
+            r -> streams.listStreams(basin, r),
+            StreamInfo::name)
+        .thenApply(
+            page ->
+                new ListPage<>(
+                    page.items().stream().map(i -> unqualified(p, i)).toList(), page.hasMore()))
         .thenApply(page -> Responses.json(200, JsonCodec.streamList(page)));
   }
 
@@ -85,10 +107,19 @@ final class ControlPlaneEndpoints {
     String basin = call.basinFromHeader();
     String token = call.requestToken();
     JsonCodec.CreateStreamRequest req = JsonCodec.createStreamRequest(call.jsonBody(false));
+    Principal principal = call.principal();
+    String stream = principal.qualifyStream(req.stream());
+    if (!stream.equals(req.stream())) {
+      String problem = io.millrace.core.Names.streamNameProblem(stream);
+      if (problem != null) {
+        throw JsonCodec.badJson("stream: " + problem);
+      }
+    }
+    principal.check(new AccessRequest(Operation.CREATE_STREAM, basin, stream, null));
     req.config().validate();
     return streams
-        .createStream(basin, req.stream(), req.config(), token)
-        .thenApply(p -> provisioned(201, p, JsonCodec::streamInfo));
+        .createStream(basin, stream, req.config(), token)
+        .thenApply(p -> provisioned(201, p, i -> JsonCodec.streamInfo(unqualified(principal, i))));
   }
 
   CompletionStage<HttpResponse> getStreamConfig(Call call, String name) {
@@ -105,9 +136,13 @@ final class ControlPlaneEndpoints {
     byte[] body = call.jsonBody(true);
     StreamConfig config = body == null ? StreamConfig.EMPTY : JsonCodec.streamConfig(body);
     config.validate();
+    Principal principal = call.principal();
     return streams
         .ensureStream(basin, stream, config)
-        .thenApply(p -> provisioned(ensureStatus(p), p, JsonCodec::streamInfo));
+        .thenApply(
+            p ->
+                provisioned(
+                    ensureStatus(p), p, i -> JsonCodec.streamInfo(unqualified(principal, i))));
   }
 
   CompletionStage<HttpResponse> reconfigureStream(Call call, String name) {
@@ -128,6 +163,14 @@ final class ControlPlaneEndpoints {
   }
 
   // ---- helpers
+
+  /** A stream as the caller knows it: without its token's auto prefix. */
+  private static StreamInfo unqualified(Principal p, StreamInfo i) {
+    String name = p.unqualifyStream(i.name());
+    return name.equals(i.name())
+        ? i
+        : new StreamInfo(name, i.createdAt(), i.deletedAt(), i.cipher());
+  }
 
   /** Ensure: 201 when created, else 200 (updated or noop). */
   private static int ensureStatus(Provisioned<?> p) {

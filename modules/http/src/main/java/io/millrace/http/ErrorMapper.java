@@ -59,7 +59,11 @@ final class ErrorMapper {
             s.getMessage(),
             s);
       }
-      return error(s.code(), s.getMessage());
+      HttpResponse r = error(s.code(), s.getMessage());
+      // RFC 9110: a 401 names the authentication scheme it wants.
+      return s.code() == ErrorCode.AUTHN
+          ? Responses.withHeader(r, "WWW-Authenticate", "Bearer")
+          : r;
     }
     if (cause instanceof StreamTcpException
         || cause instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException) {

@@ -52,6 +52,7 @@ final class RecordEndpoints {
           "expected Content-Type: application/json or application/protobuf, got "
               + (ct == null ? "none" : ct));
     }
+    call.principal().checkCommands(input);
     // The record service validates the batch (AppendValidation) before anything else: 422 invalid.
     return records
         .append(basin, stream, input)

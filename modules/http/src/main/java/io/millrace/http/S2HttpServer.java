@@ -2,6 +2,7 @@ package io.millrace.http;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.millrace.core.api.AccessTokenService;
 import io.millrace.core.api.BasinService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.api.StreamService;
@@ -40,7 +41,7 @@ public final class S2HttpServer {
   private S2HttpServer() {}
 
   /**
-   * Binds the edge with the {@link EdgeSettings} of the system's config.
+   * Binds the edge with the {@link EdgeSettings} of the system's config, with auth off.
    *
    * @param ready answers {@code GET /health} (200 {@code OK} when true, else 503)
    */
@@ -51,13 +52,31 @@ public final class S2HttpServer {
       StreamService streams,
       RecordService records,
       Supplier<Boolean> ready) {
+    return bind(system, settings, basins, streams, records, null, ready);
+  }
+
+  /**
+   * Binds the edge with the {@link EdgeSettings} of the system's config and authentication through
+   * {@code tokens} (null: auth off, any or no bearer token is accepted).
+   *
+   * @param ready answers {@code GET /health} (200 {@code OK} when true, else 503)
+   */
+  public static CompletionStage<ServerBinding> bind(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      BasinService basins,
+      StreamService streams,
+      RecordService records,
+      AccessTokenService tokens,
+      Supplier<Boolean> ready) {
     return bindWithHealth(
-        system, settings, basins, streams, records, () -> EdgeHealth.of(ready.get()));
+        system, settings, basins, streams, records, tokens, () -> EdgeHealth.of(ready.get()));
   }
 
   /**
    * Binds the edge with the {@link EdgeSettings} of the system's config.
    *
+   * @param tokens authenticates bearer tokens (null: auth off)
    * @param health answers {@code GET /health} (see {@link EdgeHealth})
    */
   public static CompletionStage<ServerBinding> bindWithHealth(
@@ -66,6 +85,7 @@ public final class S2HttpServer {
       BasinService basins,
       StreamService streams,
       RecordService records,
+      AccessTokenService tokens,
       Supplier<EdgeHealth> health) {
     return bind(
         system,
@@ -74,10 +94,11 @@ public final class S2HttpServer {
         basins,
         streams,
         records,
+        tokens,
         health);
   }
 
-  /** Binds the edge with explicit {@link EdgeSettings}. */
+  /** Binds the edge with explicit {@link EdgeSettings} and token service (null: auth off). */
   public static CompletionStage<ServerBinding> bind(
       ActorSystem<?> system,
       HttpSettings settings,
@@ -85,6 +106,7 @@ public final class S2HttpServer {
       BasinService basins,
       StreamService streams,
       RecordService records,
+      AccessTokenService tokens,
       Supplier<EdgeHealth> health) {
     AdmissionSettings admission = AdmissionSettings.fromConfig(system.settings().config());
     S2RequestHandler handler =
@@ -93,6 +115,7 @@ public final class S2HttpServer {
             basins,
             streams,
             records,
+            tokens,
             new StreamingSessions(
                 records,
                 SessionSettings.fromConfig(system.settings().config()),

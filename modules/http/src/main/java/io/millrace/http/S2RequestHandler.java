@@ -1,9 +1,11 @@
 package io.millrace.http;
 
 import io.millrace.core.ErrorCode;
+import io.millrace.core.api.AccessTokenService;
 import io.millrace.core.api.BasinService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.api.StreamService;
+import io.millrace.core.auth.Principal;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -27,16 +29,27 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
   private final Supplier<EdgeHealth> health;
   private final BodyBudget budget;
   private final long requestTimeoutMillis;
+  private final AuthGate auth;
+  private final AccessTokenEndpoints accessTokens;
+  private final Materializer materializer;
 
+  /**
+   * @param tokens authenticates bearer tokens and serves the access token endpoints; null: auth off
+   *     (every request acts as the root token)
+   */
   S2RequestHandler(
       EdgeSettings settings,
       BasinService basins,
       StreamService streams,
       RecordService records,
+      AccessTokenService tokens,
       StreamingSessions sessions,
       Supplier<EdgeHealth> health,
       BodyBudget budget,
       Materializer materializer) {
+    this.auth = new AuthGate(tokens);
+    this.accessTokens = new AccessTokenEndpoints(tokens);
+    this.materializer = materializer;
     this.bodies = new Bodies(settings, materializer);
     this.cors = new Cors(settings.cors(), settings.corsCredentialOrigins());
     this.compression = new ResponseCompression(settings.compressionMinBytes());
@@ -95,19 +108,52 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
   private CompletionStage<HttpResponse> dispatch(HttpRequest request, BodyBudget.Lease lease) {
     String path = request.getUri().path();
     S2Router.Match match = S2Router.route(request.method().value(), path);
+    if (!auth.guards(path)) {
+      return dispatch(request, path, match, Principal.root(), lease);
+    }
+    // Authenticate, then check the scope, before reading the body; a refused request's body is
+    // discarded.
+    return auth.authenticate(request)
+        .thenApply(
+            principal ->
+                new Authorized(
+                    principal,
+                    match instanceof S2Router.Found found
+                        ? auth.authorize(principal, found, request)
+                        : match))
+        .handle(
+            (ok, failure) -> {
+              if (failure != null) {
+                request.discardEntityBytes(materializer);
+                return CompletableFuture.<HttpResponse>failedFuture(failure);
+              }
+              return dispatch(request, path, ok.match(), ok.principal(), lease);
+            })
+        .thenCompose(f -> f);
+  }
+
+  /** An authenticated caller and the route, checked against its scope. */
+  private record Authorized(Principal principal, S2Router.Match match) {}
+
+  private CompletionStage<HttpResponse> dispatch(
+      HttpRequest request,
+      String path,
+      S2Router.Match match,
+      Principal principal,
+      BodyBudget.Lease lease) {
     if (match instanceof S2Router.Found found
         && (found.endpoint() == S2Router.Endpoint.APPEND
             || found.endpoint() == S2Router.Endpoint.READ)
         && RecordEndpoints.isS2sSession(request)) {
       // The session reads the body itself, as a stream.
-      return endpoint(found, new Call(request, new byte[0], bodies));
+      return endpoint(found, new Call(request, new byte[0], bodies, principal));
     }
     return bodies
         .read(request, lease)
         .thenCompose(
             body -> {
               if (match instanceof S2Router.Found found) {
-                return endpoint(found, new Call(request, body, bodies));
+                return endpoint(found, new Call(request, body, bodies, principal));
               }
               if (match instanceof S2Router.MethodNotAllowed m) {
                 return done(
@@ -142,6 +188,9 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       case APPEND -> data.append(call, name);
       case READ -> data.read(call, name);
       case CHECK_TAIL -> data.checkTail(call, name);
+      case LIST_ACCESS_TOKENS -> accessTokens.list(call);
+      case ISSUE_ACCESS_TOKEN -> accessTokens.issue(call);
+      case REVOKE_ACCESS_TOKEN -> accessTokens.revoke(call, name);
     };
   }
 

@@ -32,7 +32,10 @@ final class S2Router {
     DELETE_STREAM,
     APPEND,
     READ,
-    CHECK_TAIL
+    CHECK_TAIL,
+    LIST_ACCESS_TOKENS,
+    ISSUE_ACCESS_TOKEN,
+    REVOKE_ACCESS_TOKEN
   }
 
   /** The result of routing. */
@@ -48,7 +51,7 @@ final class S2Router {
 
   record MethodNotAllowed(List<String> allowed) implements Match {}
 
-  /** An API area this server does not implement (access tokens, metrics, locations). */
+  /** An API area this server does not implement (metrics, locations). */
   record NotImplemented(String area) implements Match {}
 
   static Match route(String method, String rawPath) {
@@ -71,7 +74,18 @@ final class S2Router {
     if (n >= 2) {
       switch (segments.get(1)) {
         case "access-tokens":
-          return new NotImplemented("access tokens");
+          if (n == 2) {
+            return pick(
+                method,
+                COLLECTION,
+                List.of(Endpoint.LIST_ACCESS_TOKENS, Endpoint.ISSUE_ACCESS_TOKEN),
+                null);
+          }
+          if (n == 3) {
+            return pick(
+                method, List.of("DELETE"), List.of(Endpoint.REVOKE_ACCESS_TOKEN), segments.get(2));
+          }
+          return new NotFound();
         case "metrics":
           return new NotImplemented("metrics");
         case "locations":

@@ -102,7 +102,7 @@ class StreamingSessions {
               if (decoderDead[0] || over.get()) {
                 return List.of();
               }
-              List<Item> items = decodeInputs(decoder, chunk);
+              List<Item> items = decodeInputs(decoder, chunk, call.principal());
               if (!items.isEmpty() && items.get(items.size() - 1) instanceof Item.Bad) {
                 decoderDead[0] = true;
               }
@@ -165,7 +165,8 @@ class StreamingSessions {
     record Bad(Throwable error) implements Item {}
   }
 
-  private static List<Item> decodeInputs(S2sFrames.Decoder decoder, ByteString chunk) {
+  private static List<Item> decodeInputs(
+      S2sFrames.Decoder decoder, ByteString chunk, io.millrace.core.auth.Principal principal) {
     List<Item> out = new ArrayList<>();
     try {
       for (S2sFrames.Frame f : decoder.push(chunk)) {
@@ -180,7 +181,9 @@ class StreamingSessions {
           return out;
         }
         // The append session validates each batch (AppendValidation) before it is appended.
-        out.add(new Item.Input(ProtoCodec.appendInput(proto)));
+        AppendInput input = ProtoCodec.appendInput(proto);
+        principal.checkCommands(input);
+        out.add(new Item.Input(input));
       }
     } catch (S2Exception e) {
       out.add(new Item.Bad(e));

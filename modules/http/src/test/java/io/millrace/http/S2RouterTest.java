@@ -57,8 +57,14 @@ class S2RouterTest {
 
   @Test
   void unimplementedAreasAndUnknownPaths() {
-    assertThat(S2Router.route("GET", "/v1/access-tokens")).isInstanceOf(NotImplemented.class);
-    assertThat(S2Router.route("DELETE", "/v1/access-tokens/x")).isInstanceOf(NotImplemented.class);
+    assertThat(S2Router.route("GET", "/v1/access-tokens"))
+        .isEqualTo(new Found(Endpoint.LIST_ACCESS_TOKENS, null));
+    assertThat(S2Router.route("POST", "/v1/access-tokens"))
+        .isEqualTo(new Found(Endpoint.ISSUE_ACCESS_TOKEN, null));
+    assertThat(S2Router.route("DELETE", "/v1/access-tokens/a%2Fb"))
+        .isEqualTo(new Found(Endpoint.REVOKE_ACCESS_TOKEN, "a/b"));
+    assertThat(S2Router.route("GET", "/v1/access-tokens/x"))
+        .isEqualTo(new MethodNotAllowed(List.of("DELETE")));
     assertThat(S2Router.route("GET", "/v1/metrics/b1/s1")).isInstanceOf(NotImplemented.class);
     assertThat(S2Router.route("PUT", "/v1/locations/default")).isInstanceOf(NotImplemented.class);
     for (String path :

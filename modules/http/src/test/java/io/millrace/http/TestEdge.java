@@ -45,6 +45,19 @@ final class TestEdge implements AutoCloseable {
       RecordService records,
       Supplier<Boolean> ready)
       throws Exception {
+    return start(name, config, settings, control, records, null, ready);
+  }
+
+  /** As above, authenticating through {@code tokens} (null: auth off). */
+  static TestEdge start(
+      String name,
+      String config,
+      HttpSettings settings,
+      StubServices control,
+      RecordService records,
+      io.millrace.core.api.AccessTokenService tokens,
+      Supplier<Boolean> ready)
+      throws Exception {
     ActorSystem<Void> system =
         ActorSystem.create(
             Behaviors.empty(),
@@ -52,7 +65,7 @@ final class TestEdge implements AutoCloseable {
             ConfigFactory.parseString("pekko.loglevel = WARNING\n" + config)
                 .withFallback(ConfigFactory.load()));
     ServerBinding binding =
-        S2HttpServer.bind(system, settings, control, control, records, ready)
+        S2HttpServer.bind(system, settings, control, control, records, tokens, ready)
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
     return new TestEdge(system, binding);

@@ -34,21 +34,39 @@ public final class S2Client {
 
   private final URI base;
   private final HttpClient http;
+  private final String token;
 
-  /** A client for the server at {@code base}, e.g. {@code http://127.0.0.1:4321}. */
+  /**
+   * A client for the server at {@code base}, e.g. {@code http://127.0.0.1:4321}, sending the token
+   * in the environment variable {@code S2_ACCESS_TOKEN} (as the server prints it), else {@code
+   * ignored} (enough for a server with {@code --auth off}).
+   */
   public S2Client(URI base) {
+    this(base, tokenFromEnvironment());
+  }
+
+  /** A client for the server at {@code base} sending {@code token} as its bearer token. */
+  public S2Client(URI base, String token) {
     this(
         base,
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
-            .build());
+            .build(),
+        token);
   }
 
-  /** A client for the server at {@code base} using the given HTTP client. */
-  public S2Client(URI base, HttpClient http) {
+  /** A client for the server at {@code base} using the given HTTP client and bearer token. */
+  public S2Client(URI base, HttpClient http, String token) {
     this.base = base;
     this.http = http;
+    this.token = token;
+  }
+
+  /** {@code S2_ACCESS_TOKEN}, or {@code ignored} when it is not set. */
+  public static String tokenFromEnvironment() {
+    String t = System.getenv("S2_ACCESS_TOKEN");
+    return t == null || t.isBlank() ? "ignored" : t.trim();
   }
 
   /** An HTTP answer: status, headers and body bytes. */
@@ -101,7 +119,7 @@ public final class S2Client {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(base.resolve(path))
             .timeout(REQUEST_TIMEOUT)
-            .header("authorization", "Bearer ignored");
+            .header("authorization", "Bearer " + token);
     if (basin != null) {
       b.header("s2-basin", basin);
     }

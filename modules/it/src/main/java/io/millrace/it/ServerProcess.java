@@ -25,14 +25,25 @@ public final class ServerProcess implements AutoCloseable {
 
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
+  private static final String TOKEN_EXPORT = "export S2_ACCESS_TOKEN=";
+
   private final Process process;
   private final URI baseUri;
   private final Path logFile;
+  private String accessToken;
 
   private ServerProcess(Process process, URI baseUri, Path logFile) {
     this.process = process;
     this.baseUri = baseUri;
     this.logFile = logFile;
+  }
+
+  /**
+   * The bearer token the server printed in its {@code export S2_ACCESS_TOKEN=...} line (its root
+   * token, kept in the data dir across restarts).
+   */
+  public String accessToken() {
+    return accessToken;
   }
 
   /**
@@ -109,6 +120,16 @@ public final class ServerProcess implements AutoCloseable {
    */
   public static Process launch(
       Path jar, List<String> jvmArgs, List<String> serveArgs, Path logFile) {
+    return launch(jar, jvmArgs, serveArgs, java.util.Map.of(), logFile);
+  }
+
+  /** As {@link #launch(Path, List, List, Path)}, with {@code env} added to the environment. */
+  public static Process launch(
+      Path jar,
+      List<String> jvmArgs,
+      List<String> serveArgs,
+      java.util.Map<String, String> env,
+      Path logFile) {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
           "server jar not found at " + jar.toAbsolutePath() + "; build it with mvn -B package");
@@ -120,7 +141,9 @@ public final class ServerProcess implements AutoCloseable {
     command.addAll(serveArgs);
     try {
       Files.createDirectories(logFile.toAbsolutePath().getParent());
-      return new ProcessBuilder(command)
+      ProcessBuilder builder = new ProcessBuilder(command);
+      builder.environment().putAll(env);
+      return builder
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
           .start();
@@ -132,6 +155,7 @@ public final class ServerProcess implements AutoCloseable {
   private void awaitReady() {
     try {
       awaitHealthy(process, baseUri, READY_TIMEOUT, "server", logFile);
+      accessToken = awaitPrintedToken(process, logFile, Duration.ofSeconds(30));
     } catch (IllegalStateException e) {
       if (process.isAlive() && !Thread.currentThread().isInterrupted()) {
         kill();
@@ -180,6 +204,34 @@ public final class ServerProcess implements AutoCloseable {
             name + " not ready within " + timeout + ":\n" + logTail(logFile));
       }
       sleep(100);
+    }
+  }
+
+  /**
+   * The token of the last {@code export S2_ACCESS_TOKEN=...} line in {@code logFile} (the server
+   * prints it just after it becomes ready), waiting up to {@code timeout} for it.
+   */
+  public static String awaitPrintedToken(Process process, Path logFile, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      String token = null;
+      try {
+        for (String line : Files.readAllLines(logFile, StandardCharsets.UTF_8)) {
+          if (line.startsWith(TOKEN_EXPORT)) {
+            token = line.substring(TOKEN_EXPORT.length()).trim();
+          }
+        }
+      } catch (IOException e) {
+        // not written yet
+      }
+      if (token != null && !token.isEmpty()) {
+        return token;
+      }
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "the server printed no S2_ACCESS_TOKEN export:\n" + logTail(logFile));
+      }
+      sleep(50);
     }
   }
 

@@ -116,7 +116,7 @@ class CrashRecoveryIT {
     int kills = 0;
     ServerProcess server = start(jar, logs, 0);
     try {
-      S2Client setup = new S2Client(server.baseUri());
+      S2Client setup = new S2Client(server.baseUri(), server.accessToken());
       setup.createBasin(BASIN, null);
       String config = "{\"retention_policy\":{\"infinite\":{}}}";
       for (String s : List.of(SERIAL, PIPELINED_PROTO, PIPELINED_JSON)) {
@@ -124,7 +124,7 @@ class CrashRecoveryIT {
       }
       for (int cycle = 1; cycle <= KILL_CYCLES; cycle++) {
         long cycleStart = System.nanoTime();
-        S2Client client = new S2Client(server.baseUri());
+        S2Client client = new S2Client(server.baseUri(), server.accessToken());
         serial.resync(client);
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> writers =
@@ -152,7 +152,7 @@ class CrashRecoveryIT {
           break;
         }
       }
-      S2Client client = new S2Client(server.baseUri());
+      S2Client client = new S2Client(server.baseUri(), server.accessToken());
       serial.resync(client);
       verify(client, serialLog, serial.token);
       verify(client, protoLog, null);

@@ -6,8 +6,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The metadata port (architecture section 4): basins, streams, stream state, streamlets, the
- * segment index and channels. Implementations: SQLite (embedded) and Cassandra (cluster). Both pass
- * {@code MetadataStoreContractTest}.
+ * segment index, channels and access tokens. Implementations: SQLite (embedded) and Cassandra
+ * (cluster). Both pass {@code MetadataStoreContractTest}.
  *
  * <p>Conditional writes ({@code create*} and everything taking an expected version) are atomic: of
  * two concurrent writers at most one wins. Failures of the store itself complete the stage
@@ -122,6 +122,20 @@ public interface MetadataStore extends AutoCloseable {
    * Written before the chunks are deleted (docs/metadata.md, "channels").
    */
   CompletionStage<Void> raiseCollectedThrough(String channelId, long chunkSeq);
+
+  // ---- access tokens (one row per issued token; the root token is not stored) ----
+
+  /** Inserts the token if no row has its id; else returns the existing row. */
+  CompletionStage<CreateResult<AccessTokenRecord>> createAccessToken(AccessTokenRecord token);
+
+  CompletionStage<Optional<AccessTokenRecord>> getAccessToken(String id);
+
+  /** Tokens by id: starting with {@code prefix}, strictly after {@code startAfter}. */
+  CompletionStage<List<AccessTokenRecord>> listAccessTokens(
+      String prefix, String startAfter, int limit);
+
+  /** Removes the token; true if there was a row to remove. */
+  CompletionStage<Boolean> deleteAccessToken(String id);
 
   /** True while the store answers (used by readiness). */
   CompletionStage<Boolean> healthy();

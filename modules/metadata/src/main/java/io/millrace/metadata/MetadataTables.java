@@ -86,4 +86,15 @@ public final class MetadataTables {
 
     CompletionStage<Void> raiseCollectedThrough(String channelId, long chunkSeq);
   }
+
+  /** {@code access_tokens}: createAccessToken, getAccessToken, listAccessTokens, delete. */
+  public interface AccessTokens {
+    CompletionStage<CreateResult<AccessTokenRecord>> create(AccessTokenRecord token);
+
+    CompletionStage<Optional<AccessTokenRecord>> get(String id);
+
+    CompletionStage<List<AccessTokenRecord>> list(String prefix, String startAfter, int limit);
+
+    CompletionStage<Boolean> delete(String id);
+  }
 }

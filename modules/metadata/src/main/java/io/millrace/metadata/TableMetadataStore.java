@@ -16,6 +16,7 @@ public abstract class TableMetadataStore implements MetadataStore {
   private final MetadataTables.Streamlets streamlets;
   private final MetadataTables.Segments segments;
   private final MetadataTables.Channels channels;
+  private final MetadataTables.AccessTokens accessTokens;
 
   protected TableMetadataStore(
       MetadataTables.Basins basins,
@@ -23,13 +24,15 @@ public abstract class TableMetadataStore implements MetadataStore {
       MetadataTables.StreamStates streamState,
       MetadataTables.Streamlets streamlets,
       MetadataTables.Segments segments,
-      MetadataTables.Channels channels) {
+      MetadataTables.Channels channels,
+      MetadataTables.AccessTokens accessTokens) {
     this.basins = basins;
     this.streams = streams;
     this.streamState = streamState;
     this.streamlets = streamlets;
     this.segments = segments;
     this.channels = channels;
+    this.accessTokens = accessTokens;
   }
 
   // ---------------------------------------------------------------- basins
@@ -176,5 +179,29 @@ public abstract class TableMetadataStore implements MetadataStore {
   @Override
   public final CompletionStage<Void> raiseCollectedThrough(String channelId, long chunkSeq) {
     return channels.raiseCollectedThrough(channelId, chunkSeq);
+  }
+
+  // ---------------------------------------------------------------- access tokens
+
+  @Override
+  public final CompletionStage<CreateResult<AccessTokenRecord>> createAccessToken(
+      AccessTokenRecord token) {
+    return accessTokens.create(token);
+  }
+
+  @Override
+  public final CompletionStage<Optional<AccessTokenRecord>> getAccessToken(String id) {
+    return accessTokens.get(id);
+  }
+
+  @Override
+  public final CompletionStage<List<AccessTokenRecord>> listAccessTokens(
+      String prefix, String startAfter, int limit) {
+    return accessTokens.list(prefix, startAfter, limit);
+  }
+
+  @Override
+  public final CompletionStage<Boolean> deleteAccessToken(String id) {
+    return accessTokens.delete(id);
   }
 }

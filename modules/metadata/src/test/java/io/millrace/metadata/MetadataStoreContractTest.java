@@ -2,6 +2,11 @@ package io.millrace.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.millrace.core.auth.AccessTokenInfo;
+import io.millrace.core.auth.AccessTokenScope;
+import io.millrace.core.auth.OpGroups;
+import io.millrace.core.auth.Operation;
+import io.millrace.core.auth.ResourceSet;
 import io.millrace.core.config.BasinConfig;
 import io.millrace.core.config.DeleteOnEmpty;
 import io.millrace.core.config.RetentionPolicy;
@@ -12,6 +17,7 @@ import io.millrace.core.config.TimestampingMode;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
@@ -750,6 +756,99 @@ public abstract class MetadataStoreContractTest {
 
     await(store.raiseCollectedThrough(ns + "ch-missing-gc", 3)); // never creates a row
     assertThat(await(store.getChannel(ns + "ch-missing-gc"))).isEmpty();
+  }
+
+  // ---------------------------------------------------------------- access tokens
+
+  @Test
+  void anAccessTokenIsCreatedOnceAndReadBackWithItsScopeExpiryAndHash() {
+    AccessTokenRecord full =
+        token(
+            ns + "full",
+            new AccessTokenInfo(
+                ns + "full",
+                t0.plusSeconds(3600),
+                true,
+                new AccessTokenScope(
+                    ResourceSet.exact("my-basin"),
+                    ResourceSet.prefix("logs/"),
+                    ResourceSet.prefix(""),
+                    new OpGroups(
+                        new OpGroups.ReadWrite(true, false),
+                        null,
+                        new OpGroups.ReadWrite(true, true)),
+                    EnumSet.of(Operation.CREATE_STREAM, Operation.TRIM))));
+    AccessTokenRecord other =
+        token(
+            ns + "full",
+            new AccessTokenInfo(
+                ns + "full",
+                null,
+                false,
+                new AccessTokenScope(null, null, null, null, EnumSet.of(Operation.READ))));
+
+    assertThat(await(store.createAccessToken(full))).isEqualTo(new CreateResult.Created<>(full));
+    assertThat(await(store.createAccessToken(other)))
+        .isEqualTo(new CreateResult.AlreadyExists<>(full));
+    assertThat(await(store.getAccessToken(ns + "full"))).contains(full);
+    assertThat(await(store.getAccessToken(ns + "missing"))).isEmpty();
+  }
+
+  @Test
+  void accessTokensWithoutExpiryOrScopeFieldsRoundTripWithTheSameNulls() {
+    AccessTokenRecord bare =
+        token(
+            ns + "bare",
+            new AccessTokenInfo(
+                ns + "bare",
+                null,
+                false,
+                new AccessTokenScope(
+                    null, ResourceSet.exact(""), null, null, EnumSet.noneOf(Operation.class))));
+    await(store.createAccessToken(bare));
+    assertThat(await(store.getAccessToken(ns + "bare"))).contains(bare);
+  }
+
+  @Test
+  void listAccessTokensPagesInIdOrderWithPrefixStartAfterAndLimit() {
+    for (String id : List.of("b", "a", "ab", "c")) {
+      await(store.createAccessToken(readToken(ns + id)));
+    }
+    assertThat(ids(await(store.listAccessTokens(ns, "", 10))))
+        .containsExactly(ns + "a", ns + "ab", ns + "b", ns + "c");
+    assertThat(ids(await(store.listAccessTokens(ns + "a", "", 10))))
+        .containsExactly(ns + "a", ns + "ab");
+    assertThat(ids(await(store.listAccessTokens(ns, ns + "ab", 10))))
+        .containsExactly(ns + "b", ns + "c");
+    assertThat(ids(await(store.listAccessTokens(ns, "", 2)))).containsExactly(ns + "a", ns + "ab");
+  }
+
+  @Test
+  void deletingAnAccessTokenRemovesItOnceAndThenReportsNothingToRemove() {
+    await(store.createAccessToken(readToken(ns + "gone")));
+    assertThat(await(store.deleteAccessToken(ns + "gone"))).isTrue();
+    assertThat(await(store.deleteAccessToken(ns + "gone"))).isFalse();
+    assertThat(await(store.getAccessToken(ns + "gone"))).isEmpty();
+    assertThat(await(store.createAccessToken(readToken(ns + "gone"))))
+        .isInstanceOf(CreateResult.Created.class);
+  }
+
+  private AccessTokenRecord token(String id, AccessTokenInfo info) {
+    return new AccessTokenRecord(id, "ab".repeat(32), info, t0);
+  }
+
+  private AccessTokenRecord readToken(String id) {
+    return token(
+        id,
+        new AccessTokenInfo(
+            id,
+            null,
+            false,
+            new AccessTokenScope(null, null, null, null, EnumSet.of(Operation.READ))));
+  }
+
+  private static List<String> ids(List<AccessTokenRecord> rows) {
+    return rows.stream().map(AccessTokenRecord::id).toList();
   }
 
   // ---------------------------------------------------------------- health

@@ -221,6 +221,23 @@ public final class Main implements Runnable {
     Integer grpcPort;
 
     @Option(
+        names = "--auth",
+        paramLabel = "on|off",
+        description =
+            "Authentication of every /v1 request by bearer token; off accepts any or no token, for"
+                + " local development only (millrace.server.auth.mode, MILLRACE_AUTH; on).")
+    String auth;
+
+    @Option(
+        names = "--root-token-file",
+        paramLabel = "FILE",
+        description =
+            "A file holding the root token; wins over MILLRACE_ROOT_TOKEN"
+                + " (millrace.server.auth.root-token-file, MILLRACE_ROOT_TOKEN_FILE; default: a"
+                + " generated token kept in <data-dir>/root-token).")
+    Path rootTokenFile;
+
+    @Option(
         names = "--node-name",
         description =
             "A name for this node in logs (millrace.server.node-name, MILLRACE_NODE_NAME).")
@@ -252,6 +269,11 @@ public final class Main implements Runnable {
       put(o, "millrace.server.metadata", metadata);
       put(o, "millrace.server.node-name", nodeName);
       put(o, "millrace.grpc.port", grpcPort);
+      put(o, "millrace.server.auth.mode", auth);
+      put(
+          o,
+          "millrace.server.auth.root-token-file",
+          rootTokenFile == null ? null : rootTokenFile.toString());
       put(o, "millrace.objectstore.s3.bucket", s3Bucket);
       if (s3Endpoint != null) {
         o.put("millrace.objectstore.s3.endpoint", s3Endpoint);

@@ -3,6 +3,7 @@ package io.millrace.server;
 import com.typesafe.config.Config;
 import io.millrace.engine.DataPlane;
 import io.millrace.engine.EngineSettings;
+import io.millrace.engine.control.AccessTokenControl;
 import io.millrace.engine.control.ControlPlane;
 import io.millrace.engine.lifecycle.LifecycleSettings;
 import io.millrace.engine.lifecycle.LifecycleSweeper;
@@ -52,18 +53,29 @@ public final class MillraceServer {
   private final boolean tls;
   private final int managementPort;
   private int grpcPort = -1;
+  private final String accessToken;
 
   private MillraceServer(
       ActorSystem<Guardian.Command> system,
       String host,
       int port,
       boolean tls,
-      int managementPort) {
+      int managementPort,
+      String accessToken) {
     this.system = system;
     this.host = host;
     this.port = port;
     this.tls = tls;
     this.managementPort = managementPort;
+    this.accessToken = accessToken;
+  }
+
+  /**
+   * The token clients should send, as printed in the {@code S2_ACCESS_TOKEN} export: the root
+   * token, or {@code ignored} when authentication is off.
+   */
+  public String accessToken() {
+    return accessToken;
   }
 
   /** The gRPC port (the chosen one when configured as 0), or -1 when gRPC is off. */
@@ -111,6 +123,7 @@ public final class MillraceServer {
    */
   public static MillraceServer start(Config baseConfig, PrintStream out) {
     ServerSettings settings = ServerSettings.fromConfig(baseConfig);
+    AuthSettings auth = AuthSettings.fromConfig(baseConfig);
     ManagementSettings management = ManagementSettings.fromConfig(baseConfig);
     java.util.Optional<String> usage = ManagementSettings.usageError(baseConfig);
     if (usage.isPresent()) {
@@ -130,6 +143,14 @@ public final class MillraceServer {
             heldLock.close();
           }
         };
+
+    RootToken.Resolved root;
+    try {
+      root = auth.enabled() ? RootToken.resolve(auth, settings) : null;
+    } catch (RuntimeException e) {
+      releaseLock.run();
+      throw e;
+    }
 
     Stores stores;
     try {
@@ -212,6 +233,19 @@ public final class MillraceServer {
       control.startBackgroundDeletion(data, settings.deletionInterval());
       LifecycleSweeper.startFor(
           system, objects, metadata, data, control, clock, LifecycleSettings.fromConfig(config));
+      AccessTokenControl tokens = null;
+      if (root != null) {
+        tokens = new AccessTokenControl(metadata, clock, root.token(), auth.cacheTtl());
+        log.info(
+            "Authentication is on: the root token comes from {}; verified access tokens are"
+                + " trusted for {}.",
+            root.source(),
+            auth.cacheTtl());
+      } else {
+        log.warn(
+            "Authentication is off (--auth off): any or no bearer token is accepted. For local"
+                + " development only.");
+      }
       status.dataPlane(data);
       DiskWatch.of(settings, config).ifPresent(status::watchDisk);
 
@@ -229,7 +263,7 @@ public final class MillraceServer {
         binding =
             await(
                 S2HttpServer.bindWithHealth(
-                        system, http, control, control, data, status::edgeHealth)
+                        system, http, control, control, data, tokens, status::edgeHealth)
                     .toCompletableFuture(),
                 timeout,
                 "the HTTP port to be bound");
@@ -256,11 +290,17 @@ public final class MillraceServer {
       int port = binding.localAddress().getPort();
       String clientHost = clientHost(settings.host());
       MillraceServer server =
-          new MillraceServer(system, clientHost, port, settings.tls(), managementPort);
-      server.grpcPort = grpcPort;
+          new MillraceServer(
+              system,
+              clientHost,
+              port,
+              settings.tls(),
+              managementPort,
+              root == null ? "ignored" : root.token());
       out.println("export S2_ACCOUNT_ENDPOINT=" + server.baseUrl());
       out.println("export S2_BASIN_ENDPOINT=" + server.baseUrl());
-      out.println("export S2_ACCESS_TOKEN=ignored");
+      out.println("export S2_ACCESS_TOKEN=" + server.accessToken());
+      server.grpcPort = grpcPort;
       if (grpcPort >= 0) {
         out.println("Millrace gRPC (s2.v1alpha) on " + clientHost + ":" + grpcPort);
       }

@@ -118,7 +118,9 @@ class ClusterOptionsTest {
         Files.writeString(
             tmp.resolve("s3.conf"),
             "millrace.objectstore.s3 { access-key-id = k, secret-access-key = s,"
-                + " request-timeout = 1s, max-attempts = 2, backoff-max = 100ms }\n");
+                + " request-timeout = 1s, max-attempts = 2, backoff-max = 100ms }\n"
+                // A cluster node needs its root token before anything else.
+                + "millrace.server.auth.root-token = cluster-options-test-root\n");
 
     int code =
         main.run(

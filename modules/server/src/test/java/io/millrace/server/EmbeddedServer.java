@@ -11,8 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@link MillraceServer} started in the test JVM, with an HTTP/1.1 client that sends the
- * (ignored) bearer token. {@link #close()} stops the server if one is running.
+ * A {@link MillraceServer} started in the test JVM, with an HTTP/1.1 client that sends the bearer
+ * token the server printed (its root token). {@link #close()} stops the server if one is running.
  */
 final class EmbeddedServer implements AutoCloseable {
   private static final long STOP_LIMIT_SECONDS = 60;
@@ -21,12 +21,16 @@ final class EmbeddedServer implements AutoCloseable {
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private MillraceServer server;
 
+  /** The token of the server started last (kept after it stops). */
+  private String token = "none";
+
   /**
    * Starts a server with {@code config}, printing its start lines to {@code out}. If the start
    * fails, the server started before (if any) stays the current one.
    */
   MillraceServer start(Config config, OutputStream out) {
     server = MillraceServer.start(config, new PrintStream(out, true, StandardCharsets.UTF_8));
+    token = server.accessToken();
     return server;
   }
 
@@ -56,7 +60,7 @@ final class EmbeddedServer implements AutoCloseable {
   /** Sends {@code request} with the bearer token; the body as text. */
   HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
     return http.send(
-        request.header("Authorization", "Bearer ignored").build(),
+        request.header("Authorization", "Bearer " + token).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -62,11 +63,89 @@ class MillraceServerTest {
         .containsExactly(
             "export S2_ACCOUNT_ENDPOINT=" + base,
             "export S2_BASIN_ENDPOINT=" + base,
-            "export S2_ACCESS_TOKEN=ignored",
+            "export S2_ACCESS_TOKEN=" + server.accessToken(),
             "Millrace ready on " + base);
+    assertThat(server.accessToken()).startsWith("mrroot.").hasSizeGreaterThan(40);
     HttpResponse<String> health = send(HttpRequest.newBuilder(uri("/health")).GET());
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(health.body()).isEqualTo("OK");
+  }
+
+  @Test
+  void theGeneratedRootTokenIsKeptInAnOwnerOnlyFileAndSurvivesARestart() throws Exception {
+    String first = start(new ByteArrayOutputStream()).accessToken();
+    java.nio.file.Path file = dataDir.resolve("root-token");
+    assertThat(Files.readString(file).trim()).isEqualTo(first);
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
+    node.stop();
+    assertThat(start(new ByteArrayOutputStream()).accessToken()).isEqualTo(first);
+  }
+
+  @Test
+  void requestsWithoutTheRootTokenAreRefusedWith401AndHealthNeedsNone() throws Exception {
+    start(new ByteArrayOutputStream());
+    java.net.http.HttpClient plain = java.net.http.HttpClient.newHttpClient();
+    HttpResponse<String> none =
+        plain.send(
+            HttpRequest.newBuilder(uri("/v1/basins")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(none.statusCode()).isEqualTo(401);
+    assertThat(none.body()).contains("\"code\":\"authn\"");
+    HttpResponse<String> wrong =
+        plain.send(
+            HttpRequest.newBuilder(uri("/v1/basins"))
+                .header("Authorization", "Bearer ignored")
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(send(HttpRequest.newBuilder(uri("/v1/basins")).GET()).statusCode()).isEqualTo(200);
+    HttpResponse<String> health =
+        plain.send(
+            HttpRequest.newBuilder(uri("/health")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(health.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aConfiguredRootTokenIsUsedAndAuthOffAcceptsAnyToken() throws Exception {
+    java.util.Map<String, Object> o = new java.util.HashMap<>();
+    o.put("millrace.server.host", "127.0.0.1");
+    o.put("millrace.server.port", 0);
+    o.put("millrace.server.data-dir", dataDir.toString());
+    o.put("millrace.server.auth.root-token", "a-configured-root-token-123");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    MillraceServer server = node.start(Main.config(o, null), out);
+    assertThat(server.accessToken()).isEqualTo("a-configured-root-token-123");
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("export S2_ACCESS_TOKEN=a-configured-root-token-123");
+    assertThat(Files.exists(dataDir.resolve("root-token"))).isFalse();
+    node.stop();
+
+    o.put("millrace.server.auth.mode", "off");
+    ByteArrayOutputStream offOut = new ByteArrayOutputStream();
+    node.start(Main.config(o, null), offOut);
+    assertThat(offOut.toString(StandardCharsets.UTF_8)).contains("export S2_ACCESS_TOKEN=ignored");
+    java.net.http.HttpClient plain = java.net.http.HttpClient.newHttpClient();
+    HttpResponse<String> none =
+        plain.send(
+            HttpRequest.newBuilder(uri("/v1/basins")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(none.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aClusterNodeWithoutAGivenRootTokenRefusesToStart() {
+    java.util.Map<String, Object> o = new java.util.HashMap<>();
+    o.put("millrace.server.data-dir", dataDir.toString());
+    o.put("millrace.server.metadata", "cassandra");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> node.start(Main.config(o, null), new ByteArrayOutputStream()))
+        .isInstanceOf(StartupException.class)
+        .hasMessageContaining("MILLRACE_ROOT_TOKEN");
   }
 
   @Test

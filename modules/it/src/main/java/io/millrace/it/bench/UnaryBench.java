@@ -65,6 +65,7 @@ public final class UnaryBench {
     ServerProcess server = null;
     Path dataDir = null;
     URI base;
+    String token = S2Client.tokenFromEnvironment();
     if (endpoint == null) {
       dataDir = Files.createTempDirectory("millrace-bench-");
       Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
@@ -74,11 +75,12 @@ public final class UnaryBench {
       System.out.println("started " + jar + " (pid " + server.pid() + ") on " + dataDir);
       System.out.println("server log: " + log);
       base = server.baseUri();
+      token = server.accessToken();
     } else {
       base = URI.create(endpoint);
     }
     try {
-      run(new S2Client(base), small, large, warmup);
+      run(new S2Client(base, token), small, large, warmup);
     } finally {
       if (server != null) {
         server.stop();

@@ -54,6 +54,8 @@ import s2.v1.SequencedRecord;
  * expects:
  *
  * <ol>
+ *   <li>an access token issued through one node is accepted by every node and refused outside its
+ *       scope (403); once revoked through one node, every node refuses it (401) within seconds;
  *   <li>appends sent through every node to one stream land in one gapless order that every node
  *       reads back identically;
  *   <li>the node hosting a stream is killed with SIGKILL while a writer appends: the stream accepts
@@ -80,6 +82,10 @@ class ClusterIT {
   private static final Duration FAILOVER_LIMIT = Duration.ofSeconds(90);
 
   private static ClusterServices services;
+
+  /** The root token every node is given (MILLRACE_ROOT_TOKEN). */
+  private static final String ROOT_TOKEN =
+      "cluster-it-root-" + java.util.UUID.randomUUID().toString().replace("-", "");
 
   /** Every node started, in start order (node N at index N - 1), whether or not it still runs. */
   private static final List<ClusterNode> nodes = new ArrayList<>();
@@ -135,9 +141,10 @@ class ClusterIT {
             ServerProcess.freePort(),
             clusterPort,
             seeds,
+            ROOT_TOKEN,
             logDir);
     nodes.add(node);
-    clients.add(new S2Client(node.baseUri()));
+    clients.add(new S2Client(node.baseUri(), ROOT_TOKEN));
     return node;
   }
 
@@ -184,6 +191,59 @@ class ClusterIT {
     assertThat(records.stream().map(r -> r.getBody().toStringUtf8()))
         .as("every record body appears once")
         .doesNotHaveDuplicates();
+  }
+
+  @Test
+  @Order(0)
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void anAccessTokenIssuedOnOneNodeWorksOnEveryNodeAndItsRevocationOnOneIsHonouredByTheOthers()
+      throws Exception {
+    S2Client.Response issued =
+        clients
+            .get(0)
+            .send(
+                clients
+                    .get(0)
+                    .jsonRequest(
+                        "POST",
+                        "/v1/access-tokens",
+                        null,
+                        "{\"id\":\"cluster-reader\",\"scope\":{\"basins\":{\"prefix\":\"\"},"
+                            + "\"ops\":[\"list-basins\"]}}"));
+    assertThat(issued.status()).as(issued.text()).isEqualTo(201);
+    String secret = issued.json().get("access_token").asText();
+    List<S2Client> readers = new ArrayList<>();
+    for (ClusterNode n : members) {
+      readers.add(new S2Client(n.baseUri(), secret));
+    }
+    for (S2Client reader : readers) {
+      S2Client.Response list = reader.send(reader.request("/v1/basins", null).GET().build());
+      assertThat(list.status()).as(list.text()).isEqualTo(200);
+      S2Client.Response create =
+          reader.send(
+              reader.jsonRequest("POST", "/v1/basins", null, "{\"basin\":\"not-allowed-1\"}"));
+      assertThat(create.status()).as(create.text()).isEqualTo(403);
+      assertThat(create.json().get("code").asText()).isEqualTo("permission_denied");
+    }
+
+    S2Client.Response revoked =
+        clients
+            .get(0)
+            .send(
+                clients.get(0).request("/v1/access-tokens/cluster-reader", null).DELETE().build());
+    assertThat(revoked.status()).as(revoked.text()).isEqualTo(204);
+    long revokedAt = System.nanoTime();
+    // Every other node refuses the token within its verification cache's lifetime (5 s).
+    for (S2Client reader : readers) {
+      await("the revoked token is refused")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> reader.send(reader.request("/v1/basins", null).GET().build()).status() == 401);
+    }
+    System.out.printf(
+        "ClusterIT: a revoked token was refused by every node %d ms after the revocation%n",
+        (System.nanoTime() - revokedAt) / 1_000_000);
   }
 
   @Test

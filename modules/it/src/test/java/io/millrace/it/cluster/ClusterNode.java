@@ -39,8 +39,19 @@ final class ClusterNode implements AutoCloseable {
     this.logFile = logFile;
   }
 
+  /**
+   * Starts node {@code index}; {@code rootToken} is given to it as {@code MILLRACE_ROOT_TOKEN}
+   * (every node of a cluster must accept the same root token).
+   */
   static ClusterNode launch(
-      Path jar, Path config, int index, int httpPort, int clusterPort, String seeds, Path logDir) {
+      Path jar,
+      Path config,
+      int index,
+      int httpPort,
+      int clusterPort,
+      String seeds,
+      String rootToken,
+      Path logDir) {
     Path log = logDir.resolve("cluster-node-" + index + ".log");
     Process p =
         ServerProcess.launch(
@@ -65,6 +76,7 @@ final class ClusterNode implements AutoCloseable {
                 seeds,
                 "--node-name",
                 "node-" + index),
+            java.util.Map.of("MILLRACE_ROOT_TOKEN", rootToken),
             log);
     return new ClusterNode(index, httpPort, clusterPort, p, log);
   }

@@ -27,7 +27,12 @@ final class NameListing {
    * WHERE basin = ?}).
    */
   NameListing(Prepared prepared, String tableWhere) {
-    List<String> cql = cql(tableWhere);
+    this(prepared, tableWhere, "name");
+  }
+
+  /** As {@link #NameListing(Prepared, String)}, for a clustering column not called {@code name}. */
+  NameListing(Prepared prepared, String tableWhere, String column) {
+    List<String> cql = cql(tableWhere, column);
     this.fromUnbounded = prepared.get(cql.get(0));
     this.fromBounded = prepared.get(cql.get(1));
     this.afterUnbounded = prepared.get(cql.get(2));
@@ -36,12 +41,18 @@ final class NameListing {
 
   /** The templates of the four variants, to prepare. */
   static List<String> cql(String tableWhere) {
+    return cql(tableWhere, "name");
+  }
+
+  /** The templates of the four variants over clustering column {@code column}, to prepare. */
+  static List<String> cql(String tableWhere, String column) {
     String base = "SELECT * FROM ${keyspace}." + tableWhere;
+    String c = " AND " + column;
     return List.of(
-        base + " AND name >= ? LIMIT ?",
-        base + " AND name >= ? AND name < ? LIMIT ?",
-        base + " AND name > ? LIMIT ?",
-        base + " AND name > ? AND name < ? LIMIT ?");
+        base + c + " >= ? LIMIT ?",
+        base + c + " >= ?" + c + " < ? LIMIT ?",
+        base + c + " > ? LIMIT ?",
+        base + c + " > ?" + c + " < ? LIMIT ?");
   }
 
   private PreparedStatement pick(boolean exclusive, boolean bounded) {

@@ -20,7 +20,10 @@ final class SqliteSchema {
       new SchemaMigrations(
           SqliteSchema.class,
           List.of(
-              "V1__schema.sql", "V2__streamlet_epochs.sql", "V3__channel_collected_through.sql"));
+              "V1__schema.sql",
+              "V2__streamlet_epochs.sql",
+              "V3__channel_collected_through.sql",
+              "V4__access_tokens.sql"));
 
   /**
    * Applies the migrations not yet recorded in {@code schema_version}; returns how many. Each

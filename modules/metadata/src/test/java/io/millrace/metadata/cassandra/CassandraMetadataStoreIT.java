@@ -103,7 +103,8 @@ class CassandraMetadataStoreIT {
           .containsExactlyInAnyOrder(
               "1 V1__schema.cql",
               "2 V2__streamlet_latest_epoch.cql",
-              "3 V3__channel_collected_through.cql");
+              "3 V3__channel_collected_through.cql",
+              "4 V4__access_tokens.cql");
       assertThat(
               session
                   .execute(
@@ -118,6 +119,7 @@ class CassandraMetadataStoreIT {
               "streamlets",
               "segments",
               "channels",
+              "access_tokens",
               "schema_version");
     }
   }

@@ -101,7 +101,8 @@ class SqliteMetadataStoreTest {
           .containsExactly(
               "1:V1__schema.sql",
               "2:V2__streamlet_epochs.sql",
-              "3:V3__channel_collected_through.sql");
+              "3:V3__channel_collected_through.sql",
+              "4:V4__access_tokens.sql");
       List<String> tables = new ArrayList<>();
       try (ResultSet rs =
           s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
@@ -111,6 +112,7 @@ class SqliteMetadataStoreTest {
       }
       assertThat(tables)
           .containsExactly(
+              "access_tokens",
               "basins",
               "channels",
               "schema_version",
