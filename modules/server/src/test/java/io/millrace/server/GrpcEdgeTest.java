@@ -107,7 +107,12 @@ class GrpcEdgeTest {
             .invoke(
                 CreateBasinRequest.newBuilder()
                     .setBasin(name)
-                    .setConfig(BasinConfig.newBuilder().setCreateStreamOnAppend(true))
+                    // Infinite retention (age 0 in v1alpha): the tests append records stamped
+                    // in 1970, which a 7-day retention by record timestamp would expire at once.
+                    .setConfig(
+                        BasinConfig.newBuilder()
+                            .setCreateStreamOnAppend(true)
+                            .setDefaultStreamConfig(s2.v1alpha.StreamConfig.newBuilder().setAge(0)))
                     .build()));
     return name;
   }
