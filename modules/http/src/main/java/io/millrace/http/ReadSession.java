@@ -4,6 +4,7 @@ import io.millrace.core.ErrorCode;
 import io.millrace.core.Failures;
 import io.millrace.core.Limits;
 import io.millrace.core.S2Exception;
+import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.ReadStart;
@@ -103,6 +104,7 @@ final class ReadSession {
   private final RecordService records;
   private final String basin;
   private final String stream;
+  private final EncryptionKey key;
   private final Params params;
   private final Timing timing;
   private final LongSupplier clock;
@@ -124,6 +126,7 @@ final class ReadSession {
       RecordService records,
       String basin,
       String stream,
+      EncryptionKey key,
       Params params,
       long[] resumedTotals,
       Timing timing,
@@ -131,6 +134,7 @@ final class ReadSession {
     this.records = records;
     this.basin = basin;
     this.stream = stream;
+    this.key = key;
     this.params = params;
     this.timing = timing;
     this.clock = clock;
@@ -148,7 +152,7 @@ final class ReadSession {
    */
   CompletionStage<ReadOutcome.RangeNotSatisfiable> open() {
     return records
-        .checkTail(basin, stream)
+        .tailForRead(basin, stream, key)
         .thenApply(
             tail -> {
               Long next = null;
@@ -234,7 +238,7 @@ final class ReadSession {
         new ReadRequest(
             start, wasFirst && params.clamp(), (long) reqCount, reqBytes, params.until(), wait);
     return records
-        .read(basin, stream, request)
+        .read(basin, stream, request, key)
         .handle(
             (outcome, err) -> {
               if (err != null) {

@@ -2,6 +2,7 @@ package io.millrace.http;
 
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.AppendSession;
+import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.record.AppendInput;
 import java.util.concurrent.CompletableFuture;
@@ -16,12 +17,14 @@ final class SequentialAppendSession implements AppendSession {
   private final RecordService records;
   private final String basin;
   private final String stream;
+  private final EncryptionKey key;
   private CompletableFuture<AppendOutcome> last = CompletableFuture.completedFuture(null);
 
-  SequentialAppendSession(RecordService records, String basin, String stream) {
+  SequentialAppendSession(RecordService records, String basin, String stream, EncryptionKey key) {
     this.records = records;
     this.basin = basin;
     this.stream = stream;
+    this.key = key;
   }
 
   @Override
@@ -32,7 +35,7 @@ final class SequentialAppendSession implements AppendSession {
               if (previous != null && !(previous instanceof AppendOutcome.Appended)) {
                 return CompletableFuture.completedFuture(previous);
               }
-              return records.append(basin, stream, input);
+              return records.append(basin, stream, input, key);
             });
     return last;
   }

@@ -3,6 +3,7 @@ package io.millrace.http;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
+import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.ReadStart;
@@ -37,6 +38,7 @@ final class MemoryRecords implements RecordService {
   private boolean deleted;
   private long longPolls;
   private S2Exception readFailure;
+  private byte[] streamKey;
 
   private record Waiter(ReadRequest request, CompletableFuture<ReadOutcome> future) {}
 
@@ -48,6 +50,7 @@ final class MemoryRecords implements RecordService {
     waiters.clear();
     deleted = false;
     readFailure = null;
+    streamKey = null;
   }
 
   synchronized List<SequencedRecord> records() {
@@ -66,6 +69,23 @@ final class MemoryRecords implements RecordService {
   /** Makes every later read fail with {@code failure} (null: reads work again). */
   synchronized void failReads(S2Exception failure) {
     readFailure = failure;
+  }
+
+  /**
+   * Makes the stream behave as an encrypted one with {@code key} (null: unencrypted), as the engine
+   * answers: appends, reads and read-session pre-flights without a key fail with 400 {@code
+   * bad_header}; reads with another key that return records fail with 400 {@code
+   * decryption_failed}.
+   */
+  synchronized void encryptWith(byte[] key) {
+    streamKey = key == null ? null : key.clone();
+  }
+
+  /** Like the engine: the key of an encrypted stream is required. */
+  private void checkKey(EncryptionKey key) {
+    if (streamKey != null && key == null) {
+      throw new S2Exception(ErrorCode.BAD_HEADER, "missing encryption key");
+    }
   }
 
   synchronized int waiting() {
@@ -91,10 +111,11 @@ final class MemoryRecords implements RecordService {
 
   @Override
   public synchronized CompletionStage<AppendOutcome> append(
-      String basin, String stream, AppendInput input) {
+      String basin, String stream, AppendInput input, EncryptionKey key) {
     try {
       AppendValidation.validate(input);
       check(stream);
+      checkKey(key);
     } catch (S2Exception e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -125,12 +146,18 @@ final class MemoryRecords implements RecordService {
 
   @Override
   public synchronized CompletionStage<ReadOutcome> read(
-      String basin, String stream, ReadRequest request) {
+      String basin, String stream, ReadRequest request, EncryptionKey key) {
     if (readFailure != null) {
       return CompletableFuture.failedFuture(readFailure);
     }
     try {
       check(stream);
+      checkKey(key);
+      if (streamKey != null
+          && !java.util.Arrays.equals(streamKey, key.bytes())
+          && tail().seqNum() > 0) {
+        throw new S2Exception(ErrorCode.DECRYPTION_FAILED, "cannot decrypt record");
+      }
     } catch (S2Exception e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -177,6 +204,17 @@ final class MemoryRecords implements RecordService {
       return CompletableFuture.failedFuture(e);
     }
     return CompletableFuture.completedFuture(tail());
+  }
+
+  @Override
+  public synchronized CompletionStage<StreamPosition> tailForRead(
+      String basin, String stream, EncryptionKey key) {
+    try {
+      checkKey(key);
+    } catch (S2Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return checkTail(basin, stream);
   }
 
   void close() {

@@ -6,6 +6,7 @@ import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.BasinInfo;
 import io.millrace.core.api.BasinService;
+import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.ListPage;
 import io.millrace.core.api.ListRequest;
 import io.millrace.core.api.Provisioned;
@@ -168,7 +169,8 @@ final class StubServices implements BasinService, StreamService, RecordService {
   }
 
   @Override
-  public CompletionStage<AppendOutcome> append(String basin, String stream, AppendInput input) {
+  public CompletionStage<AppendOutcome> append(
+      String basin, String stream, AppendInput input, EncryptionKey key) {
     // Like the engine's DataPlane, the service checks the batch before anything else.
     try {
       AppendValidation.validate(input);
@@ -179,12 +181,19 @@ final class StubServices implements BasinService, StreamService, RecordService {
   }
 
   @Override
-  public CompletionStage<ReadOutcome> read(String basin, String stream, ReadRequest request) {
+  public CompletionStage<ReadOutcome> read(
+      String basin, String stream, ReadRequest request, EncryptionKey key) {
     return call("read", basin, stream, request);
   }
 
   @Override
   public CompletionStage<StreamPosition> checkTail(String basin, String stream) {
+    return call("checkTail", basin, stream);
+  }
+
+  @Override
+  public CompletionStage<StreamPosition> tailForRead(
+      String basin, String stream, EncryptionKey key) {
     return call("checkTail", basin, stream);
   }
 }

@@ -5,6 +5,7 @@ import io.millrace.core.api.BasinInfo;
 import io.millrace.core.api.ListPage;
 import io.millrace.core.api.StreamInfo;
 import io.millrace.core.config.BasinConfig;
+import io.millrace.core.config.StreamCipher;
 import io.millrace.core.config.StreamConfig;
 import io.millrace.metadata.BasinRecord;
 import io.millrace.metadata.StreamRecord;
@@ -68,8 +69,14 @@ final class Rows {
     return new BasinInfo(row.name(), null, row.createdAt(), row.deletedAt());
   }
 
+  /**
+   * A stream as listed and created: its cipher only when its records are sealed with it (a row
+   * written before encryption was applied reports none, docs/metadata.md).
+   */
   static StreamInfo streamInfo(StreamRecord row) {
-    return new StreamInfo(row.name(), row.createdAt(), row.deletedAt(), row.cipher());
+    StreamCipher cipher = StreamCipher.ofStored(row.cipher());
+    return new StreamInfo(
+        row.name(), row.createdAt(), row.deletedAt(), cipher == null ? null : cipher.wireName());
   }
 
   /** List limit as s2-lite treats it: 0 (or less) and more than 1000 mean 1000. */
