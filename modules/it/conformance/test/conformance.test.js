@@ -6,4 +6,5 @@ import "../suites/basins.js";
 import "../suites/streams.js";
 import "../suites/append.js";
 import "../suites/read.js";
+import "../suites/encryption.js";
 import "../suites/not-implemented.js";

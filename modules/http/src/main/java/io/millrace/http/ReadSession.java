@@ -153,39 +153,61 @@ final class ReadSession {
   CompletionStage<ReadOutcome.RangeNotSatisfiable> open() {
     return records
         .tailForRead(basin, stream, key)
-        .thenApply(
-            tail -> {
-              Long next = null;
-              if (start instanceof ReadStart.SeqNum s) {
-                if (s.seqNum() > tail.seqNum()) {
-                  if (!params.clamp()) {
-                    return new ReadOutcome.RangeNotSatisfiable(tail);
-                  }
-                  next = tail.seqNum();
-                } else {
-                  next = s.seqNum();
-                }
-              } else if (start instanceof ReadStart.Timestamp t) {
-                if (t.timestamp() > tail.timestamp() && tail.seqNum() > 0 && !params.clamp()) {
-                  return new ReadOutcome.RangeNotSatisfiable(tail);
-                }
-                if (tail.seqNum() == 0 || t.timestamp() > tail.timestamp()) {
-                  next = tail.seqNum();
-                }
-              } else {
-                next = Math.max(0, tail.seqNum() - ((ReadStart.TailOffset) start).offset());
-              }
-              if (next != null) {
-                start = new ReadStart.SeqNum(next);
-                if (next >= tail.seqNum()) {
-                  if (!params.canFollow()) {
-                    return new ReadOutcome.RangeNotSatisfiable(tail);
-                  }
-                  reachTail(tail);
-                }
-              }
-              return null;
-            });
+        .thenApply(this::preflight)
+        .thenCompose(
+            notSatisfiable ->
+                notSatisfiable != null
+                    ? CompletableFuture.completedFuture(notSatisfiable)
+                    : probeKey().thenApply(x -> (ReadOutcome.RangeNotSatisfiable) null));
+  }
+
+  /**
+   * With an encryption key and records to catch up on: reads the first record once, so that a key
+   * that does not open it fails the session before it starts (400 {@code decryption_failed} as a
+   * plain error response, which every SDK transport reports with its status) rather than as its
+   * first event. Completes normally otherwise.
+   */
+  private CompletionStage<Void> probeKey() {
+    if (key == null || !(start instanceof ReadStart.SeqNum s) || atTail) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return records
+        .read(basin, stream, new ReadRequest(s, false, 1L, null, params.until(), null), key)
+        .thenApply(o -> null);
+  }
+
+  /** The pre-flight decision on the tail: a 416, or null when the session may start. */
+  private ReadOutcome.RangeNotSatisfiable preflight(StreamPosition tail) {
+    Long next = null;
+    if (start instanceof ReadStart.SeqNum s) {
+      if (s.seqNum() > tail.seqNum()) {
+        if (!params.clamp()) {
+          return new ReadOutcome.RangeNotSatisfiable(tail);
+        }
+        next = tail.seqNum();
+      } else {
+        next = s.seqNum();
+      }
+    } else if (start instanceof ReadStart.Timestamp t) {
+      if (t.timestamp() > tail.timestamp() && tail.seqNum() > 0 && !params.clamp()) {
+        return new ReadOutcome.RangeNotSatisfiable(tail);
+      }
+      if (tail.seqNum() == 0 || t.timestamp() > tail.timestamp()) {
+        next = tail.seqNum();
+      }
+    } else {
+      next = Math.max(0, tail.seqNum() - ((ReadStart.TailOffset) start).offset());
+    }
+    if (next != null) {
+      start = new ReadStart.SeqNum(next);
+      if (next >= tail.seqNum()) {
+        if (!params.canFollow()) {
+          return new ReadOutcome.RangeNotSatisfiable(tail);
+        }
+        reachTail(tail);
+      }
+    }
+    return null;
   }
 
   /** The next event, or empty once the session has ended normally. */

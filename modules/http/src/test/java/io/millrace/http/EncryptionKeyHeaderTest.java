@@ -73,14 +73,18 @@ class EncryptionKeyHeaderTest {
   }
 
   private static void appendOneEncrypted() {
-    records.encryptWith(KEY);
+    records.encrypt();
+    appendWith(KEY);
+  }
+
+  private static void appendWith(byte[] key) {
     records
         .append(
             BASIN,
             MemoryRecords.STREAM,
             new AppendInput(
                 List.of(AppendRecord.of("a".getBytes(StandardCharsets.UTF_8))), null, null),
-            EncryptionKey.of(KEY))
+            EncryptionKey.of(key))
         .toCompletableFuture()
         .join();
   }
@@ -178,29 +182,42 @@ class EncryptionKeyHeaderTest {
   }
 
   @Test
-  void aWrongKeyOnReadIsDecryptionFailedUnaryAndAsTheSessionsTerminalError() throws Exception {
+  void aWrongKeyOnReadIsDecryptionFailedBeforeASessionStarts() throws Exception {
     appendOneEncrypted();
 
     error(send("GET", "?seq_num=0", null, HEADER, OTHER_KEY_B64), 400, "decryption_failed");
+    error(
+        send("GET", "?seq_num=0", null, HEADER, OTHER_KEY_B64, "Accept", "text/event-stream"),
+        400,
+        "decryption_failed");
+    error(
+        send("GET", "?seq_num=0", null, HEADER, OTHER_KEY_B64, "Content-Type", "s2s/proto"),
+        400,
+        "decryption_failed");
+  }
+
+  @Test
+  void aRecordThatDoesNotOpenMidSessionIsTheSessionsTerminalError() throws Exception {
+    appendOneEncrypted();
+    byte[] other = KEY.clone();
+    other[5] ^= 1;
+    appendWith(other);
+
     HttpResponse<String> sse =
-        send("GET", "?seq_num=0", null, HEADER, OTHER_KEY_B64, "Accept", "text/event-stream");
+        send("GET", "?seq_num=0", null, HEADER, KEY_B64, "Accept", "text/event-stream");
     assertThat(sse.statusCode()).isEqualTo(200);
     List<String> lines = List.of(sse.body().split("\n", -1));
     assertThat(lines.get(0)).isEqualTo("event: error");
     assertThat(MAPPER.readTree(lines.get(1).substring("data: ".length())).get("code").asText())
         .isEqualTo("decryption_failed");
+    assertThat(lines).doesNotContain("data: [DONE]");
     try (RawHttp1 c = new RawHttp1(port)) {
       c.get(
-          RECORDS + "?seq_num=0",
-          "Content-Type",
-          "s2s/proto",
-          "s2-basin",
-          BASIN,
-          HEADER,
-          OTHER_KEY_B64);
+          RECORDS + "?seq_num=0", "Content-Type", "s2s/proto", "s2-basin", BASIN, HEADER, KEY_B64);
       c.readHead();
       assertThat(c.status).isEqualTo(200);
       assertThat(terminal(c.readFrame(), 400).get("code").asText()).isEqualTo("decryption_failed");
+      assertThat(c.bodyEnded()).isTrue();
     }
   }
 }

@@ -38,19 +38,23 @@ final class MemoryRecords implements RecordService {
   private boolean deleted;
   private long longPolls;
   private S2Exception readFailure;
-  private byte[] streamKey;
+  private boolean encrypted;
+
+  /** For an encrypted stream: the key each record of {@link #log} was appended with. */
+  private final List<byte[]> recordKeys = new ArrayList<>();
 
   private record Waiter(ReadRequest request, CompletableFuture<ReadOutcome> future) {}
 
   synchronized void reset() {
     log.clear();
+    recordKeys.clear();
     for (Waiter w : waiters) {
       w.future().complete(new ReadOutcome.Batch(new ReadBatch(List.of(), null)));
     }
     waiters.clear();
     deleted = false;
     readFailure = null;
-    streamKey = null;
+    encrypted = false;
   }
 
   synchronized List<SequencedRecord> records() {
@@ -72,18 +76,17 @@ final class MemoryRecords implements RecordService {
   }
 
   /**
-   * Makes the stream behave as an encrypted one with {@code key} (null: unencrypted), as the engine
-   * answers: appends, reads and read-session pre-flights without a key fail with 400 {@code
-   * bad_header}; reads with another key that return records fail with 400 {@code
-   * decryption_failed}.
+   * Makes the stream behave as an encrypted one, as the engine answers: appends, reads and
+   * read-session pre-flights without a key fail with 400 {@code bad_header}; a catch-up read that
+   * returns a record appended with another key fails with 400 {@code decryption_failed}.
    */
-  synchronized void encryptWith(byte[] key) {
-    streamKey = key == null ? null : key.clone();
+  synchronized void encrypt() {
+    encrypted = true;
   }
 
   /** Like the engine: the key of an encrypted stream is required. */
   private void checkKey(EncryptionKey key) {
-    if (streamKey != null && key == null) {
+    if (encrypted && key == null) {
       throw new S2Exception(ErrorCode.BAD_HEADER, "missing encryption key");
     }
   }
@@ -127,6 +130,7 @@ final class MemoryRecords implements RecordService {
     for (AppendRecord r : input.records()) {
       SequencedRecord s = new SequencedRecord(log.size(), log.size() * 10L, r.headers(), r.body());
       log.add(s);
+      recordKeys.add(key == null ? null : key.bytes());
       added.add(s);
     }
     StreamPosition end = new StreamPosition(log.size(), log.get(log.size() - 1).timestamp());
@@ -153,11 +157,6 @@ final class MemoryRecords implements RecordService {
     try {
       check(stream);
       checkKey(key);
-      if (streamKey != null
-          && !java.util.Arrays.equals(streamKey, key.bytes())
-          && tail().seqNum() > 0) {
-        throw new S2Exception(ErrorCode.DECRYPTION_FAILED, "cannot decrypt record");
-      }
     } catch (S2Exception e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -190,6 +189,12 @@ final class MemoryRecords implements RecordService {
     for (SequencedRecord r : log) {
       if (c.admits(r) && !col.offer(r)) {
         break;
+      }
+    }
+    for (SequencedRecord r : col.records()) {
+      if (encrypted && !java.util.Arrays.equals(recordKeys.get((int) r.seqNum()), key.bytes())) {
+        return CompletableFuture.failedFuture(
+            new S2Exception(ErrorCode.DECRYPTION_FAILED, "cannot decrypt record " + r.seqNum()));
       }
     }
     return CompletableFuture.completedFuture(
