@@ -34,10 +34,11 @@ export function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Starts `java -jar millrace.jar serve --port P --data-dir D` and waits until GET /health is 200.
- * Returns `{ url, port, dataDir, stop() }`; `stop()` kills the process and removes the data dir.
+ * Starts `java -jar millrace.jar serve --port P --data-dir D [extraArgs...]` and waits until GET
+ * /health is 200. Returns `{ url, port, dataDir, stop() }`; `stop()` kills the process and removes
+ * the data dir.
  */
-export async function startServer(name = "server") {
+export async function startServer(name = "server", extraArgs = []) {
 	if (!existsSync(jarPath)) {
 		throw new Error(`server jar not found at ${jarPath}; build it with mvn -B -DskipTests package`);
 	}
@@ -48,7 +49,7 @@ export async function startServer(name = "server") {
 	const log = createWriteStream(logFile);
 	const child = spawn(
 		"java",
-		["-Xmx512m", "-jar", jarPath, "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir],
+		["-Xmx512m", "-jar", jarPath, "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, ...extraArgs],
 		{ stdio: ["ignore", "pipe", "pipe"] },
 	);
 	child.stdout.pipe(log);

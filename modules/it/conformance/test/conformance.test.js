@@ -7,4 +7,5 @@ import "../suites/streams.js";
 import "../suites/append.js";
 import "../suites/read.js";
 import "../suites/encryption.js";
+import "../suites/locations.js";
 import "../suites/not-implemented.js";

@@ -3,6 +3,7 @@ package io.millrace.http;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.millrace.core.api.BasinService;
+import io.millrace.core.api.LocationService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.api.StreamService;
 import java.time.Duration;
@@ -61,7 +62,7 @@ public final class S2HttpServer {
         ready);
   }
 
-  /** Binds the edge with explicit {@link EdgeSettings}. */
+  /** Binds the edge with explicit {@link EdgeSettings}; locations answer 501. */
   public static CompletionStage<ServerBinding> bind(
       ActorSystem<?> system,
       HttpSettings settings,
@@ -70,11 +71,48 @@ public final class S2HttpServer {
       StreamService streams,
       RecordService records,
       Supplier<Boolean> ready) {
+    return bind(system, settings, edge, basins, streams, null, records, ready);
+  }
+
+  /**
+   * Binds the edge with the {@link EdgeSettings} of the system's config and a {@link
+   * LocationService} (null: locations answer 501).
+   */
+  public static CompletionStage<ServerBinding> bind(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      BasinService basins,
+      StreamService streams,
+      LocationService locations,
+      RecordService records,
+      Supplier<Boolean> ready) {
+    return bind(
+        system,
+        settings,
+        EdgeSettings.fromConfig(system.settings().config()),
+        basins,
+        streams,
+        locations,
+        records,
+        ready);
+  }
+
+  /** Binds the edge with explicit {@link EdgeSettings} and a {@link LocationService}. */
+  public static CompletionStage<ServerBinding> bind(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      EdgeSettings edge,
+      BasinService basins,
+      StreamService streams,
+      LocationService locations,
+      RecordService records,
+      Supplier<Boolean> ready) {
     S2RequestHandler handler =
         new S2RequestHandler(
             edge,
             basins,
             streams,
+            locations,
             records,
             new StreamingSessions(
                 records,

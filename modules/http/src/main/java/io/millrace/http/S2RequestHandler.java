@@ -2,6 +2,7 @@ package io.millrace.http;
 
 import io.millrace.core.ErrorCode;
 import io.millrace.core.api.BasinService;
+import io.millrace.core.api.LocationService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.api.StreamService;
 import java.util.concurrent.CompletableFuture;
@@ -24,6 +25,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
   private final ResponseCompression compression;
   private final ControlPlaneEndpoints control;
   private final RecordEndpoints data;
+  private final LocationEndpoints locations;
   private final Supplier<Boolean> ready;
   private final long requestTimeoutMillis;
 
@@ -31,6 +33,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       EdgeSettings settings,
       BasinService basins,
       StreamService streams,
+      LocationService locations,
       RecordService records,
       StreamingSessions sessions,
       Supplier<Boolean> ready,
@@ -40,6 +43,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
     this.compression = new ResponseCompression(settings.compressionMinBytes());
     this.control = new ControlPlaneEndpoints(basins, streams);
     this.data = new RecordEndpoints(records, sessions);
+    this.locations = new LocationEndpoints(locations);
     this.ready = ready;
     this.requestTimeoutMillis = settings.requestTimeout().toMillis();
   }
@@ -136,6 +140,9 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       case APPEND -> data.append(call, name);
       case READ -> data.read(call, name);
       case CHECK_TAIL -> data.checkTail(call, name);
+      case LIST_LOCATIONS -> locations.list(call);
+      case GET_DEFAULT_LOCATION -> locations.getDefault(call);
+      case SET_DEFAULT_LOCATION -> locations.setDefault(call);
     };
   }
 

@@ -32,7 +32,10 @@ final class S2Router {
     DELETE_STREAM,
     APPEND,
     READ,
-    CHECK_TAIL
+    CHECK_TAIL,
+    LIST_LOCATIONS,
+    GET_DEFAULT_LOCATION,
+    SET_DEFAULT_LOCATION
   }
 
   /** The result of routing. */
@@ -48,7 +51,7 @@ final class S2Router {
 
   record MethodNotAllowed(List<String> allowed) implements Match {}
 
-  /** An API area this server does not implement (access tokens, metrics, locations). */
+  /** An API area this server does not implement (access tokens, metrics). */
   record NotImplemented(String area) implements Match {}
 
   static Match route(String method, String rawPath) {
@@ -75,7 +78,17 @@ final class S2Router {
         case "metrics":
           return new NotImplemented("metrics");
         case "locations":
-          return new NotImplemented("locations");
+          if (n == 2) {
+            return pick(method, List.of("GET"), List.of(Endpoint.LIST_LOCATIONS), null);
+          }
+          if (n == 3 && segments.get(2).equals("default")) {
+            return pick(
+                method,
+                List.of("GET", "PUT"),
+                List.of(Endpoint.GET_DEFAULT_LOCATION, Endpoint.SET_DEFAULT_LOCATION),
+                null);
+          }
+          return new NotFound();
         default:
           break;
       }

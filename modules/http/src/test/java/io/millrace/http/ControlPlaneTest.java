@@ -262,7 +262,7 @@ class ControlPlaneTest extends EdgeTestBase {
     assertThat(r.statusCode()).isEqualTo(201);
     assertThat(r.headers().firstValue("s2-provision-result")).contains("created");
     assertThat(json(r).get("name").asText()).isEqualTo(BASIN);
-    assertThat(stubs.only("ensureBasin").args()).containsExactly(BASIN, BasinConfig.DEFAULT);
+    assertThat(stubs.only("ensureBasin").args()).containsExactly(BASIN, BasinConfig.DEFAULT, null);
   }
 
   @Test
@@ -277,6 +277,7 @@ class ControlPlaneTest extends EdgeTestBase {
     assertThat(r.headers().firstValue("s2-provision-result")).contains("updated");
     assertThat(stubs.only("ensureBasin").arg(1))
         .isEqualTo(new BasinConfig(null, null, false, true));
+    assertThat(stubs.only("ensureBasin").arg(2)).isEqualTo("aws:us-east-1");
 
     stubs.reset();
     stubs.answer("ensureBasin", new Provisioned<>(BASIN_INFO, ProvisionResult.NOOP));

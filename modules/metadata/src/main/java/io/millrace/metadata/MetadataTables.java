@@ -81,4 +81,11 @@ public final class MetadataTables {
 
     CompletionStage<Void> delete(String channelId);
   }
+
+  /** Table {@code account_settings} ({@link MetadataStore#getAccountSetting} and put). */
+  public interface AccountSettings {
+    CompletionStage<Optional<String>> get(String key);
+
+    CompletionStage<Void> put(String key, String value);
+  }
 }

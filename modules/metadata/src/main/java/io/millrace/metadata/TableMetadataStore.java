@@ -16,6 +16,7 @@ public abstract class TableMetadataStore implements MetadataStore {
   private final MetadataTables.Streamlets streamlets;
   private final MetadataTables.Segments segments;
   private final MetadataTables.Channels channels;
+  private final MetadataTables.AccountSettings settings;
 
   protected TableMetadataStore(
       MetadataTables.Basins basins,
@@ -23,13 +24,15 @@ public abstract class TableMetadataStore implements MetadataStore {
       MetadataTables.StreamStates streamState,
       MetadataTables.Streamlets streamlets,
       MetadataTables.Segments segments,
-      MetadataTables.Channels channels) {
+      MetadataTables.Channels channels,
+      MetadataTables.AccountSettings settings) {
     this.basins = basins;
     this.streams = streams;
     this.streamState = streamState;
     this.streamlets = streamlets;
     this.segments = segments;
     this.channels = channels;
+    this.settings = settings;
   }
 
   // ---------------------------------------------------------------- basins
@@ -171,5 +174,17 @@ public abstract class TableMetadataStore implements MetadataStore {
   @Override
   public final CompletionStage<Void> deleteChannel(String channelId) {
     return channels.delete(channelId);
+  }
+
+  // ---------------------------------------------------------------- account settings
+
+  @Override
+  public final CompletionStage<Optional<String>> getAccountSetting(String key) {
+    return settings.get(key);
+  }
+
+  @Override
+  public final CompletionStage<Void> putAccountSetting(String key, String value) {
+    return settings.put(key, value);
   }
 }

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.millrace.engine.DataPlane;
 import io.millrace.engine.EngineSettings;
 import io.millrace.engine.control.ControlPlane;
+import io.millrace.engine.control.LocationSettings;
 import io.millrace.http.HttpSettings;
 import io.millrace.http.S2HttpServer;
 import io.millrace.metadata.MetadataStore;
@@ -123,6 +124,13 @@ public final class MillraceServer {
           }
         };
 
+    LocationSettings locations;
+    try {
+      locations = locationSettings(config);
+    } catch (StartupException e) {
+      releaseLock.run();
+      throw e;
+    }
     Stores stores;
     try {
       stores = Stores.open(settings, config);
@@ -182,7 +190,7 @@ public final class MillraceServer {
           });
 
       Clock clock = Clock.systemUTC();
-      ControlPlane control = new ControlPlane(metadata, clock);
+      ControlPlane control = new ControlPlane(metadata, clock, locations);
       shutdown.addTask(
           CoordinatedShutdown.PhaseServiceRequestsDone(),
           "millrace-stop-background-deletion",
@@ -218,7 +226,13 @@ public final class MillraceServer {
         binding =
             await(
                 S2HttpServer.bind(
-                        system, http, control, control, data, () -> status.readiness().ready())
+                        system,
+                        http,
+                        control,
+                        control,
+                        control,
+                        data,
+                        () -> status.readiness().ready())
                     .toCompletableFuture(),
                 timeout,
                 "the HTTP port to be bound");
@@ -411,5 +425,14 @@ public final class MillraceServer {
       return "127.0.0.1";
     }
     return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+
+  /** {@code millrace.locations}, or a startup failure naming what is wrong with it. */
+  private static LocationSettings locationSettings(Config config) {
+    try {
+      return LocationSettings.fromConfig(config);
+    } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
+      throw new StartupException("Invalid millrace.locations settings: " + e.getMessage(), e);
+    }
   }
 }

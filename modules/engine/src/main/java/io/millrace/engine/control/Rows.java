@@ -37,7 +37,7 @@ final class Rows {
   /** The next version of a basin row, marked deleted at {@code at}. */
   static BasinRecord markDeleted(BasinRecord b, Instant at) {
     return new BasinRecord(
-        b.name(), b.config(), b.createdAt(), at, b.createToken(), b.version() + 1);
+        b.name(), b.config(), b.createdAt(), at, b.createToken(), b.version() + 1, b.location());
   }
 
   /** The next version of a stream row, with {@code config}. */
@@ -57,7 +57,13 @@ final class Rows {
   /** The next version of a basin row, with {@code config}. */
   static BasinRecord withConfig(BasinRecord b, BasinConfig config) {
     return new BasinRecord(
-        b.name(), config, b.createdAt(), b.deletedAt(), b.createToken(), b.version() + 1);
+        b.name(),
+        config,
+        b.createdAt(),
+        b.deletedAt(),
+        b.createToken(),
+        b.version() + 1,
+        b.location());
   }
 
   /** A request token as rows store it: an empty one is none. */
@@ -66,7 +72,7 @@ final class Rows {
   }
 
   static BasinInfo basinInfo(BasinRecord row) {
-    return new BasinInfo(row.name(), null, row.createdAt(), row.deletedAt());
+    return new BasinInfo(row.name(), row.location(), row.createdAt(), row.deletedAt());
   }
 
   /**

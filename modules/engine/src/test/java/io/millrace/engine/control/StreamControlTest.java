@@ -288,7 +288,8 @@ class StreamControlTest {
                 Instant.EPOCH,
                 null,
                 null,
-                1)));
+                1,
+                "local")));
 
     assertThat(code(control.createStream("aegis-basin", "s", null, null)))
         .isEqualTo(ErrorCode.INVALID);

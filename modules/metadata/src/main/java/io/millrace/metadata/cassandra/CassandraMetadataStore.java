@@ -49,8 +49,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class connects; {@link TableMetadataStore} delegates each table to its own class ({@link
  * CassandraBasins}, {@link CassandraStreams}, {@link CassandraStreamState}, {@link
- * CassandraStreamlets}, {@link CassandraSegments}, {@link CassandraChannels}); they run statements
- * through {@link Cql}, their lightweight transactions and retries through {@link CasRetry}.
+ * CassandraStreamlets}, {@link CassandraSegments}, {@link CassandraChannels}, {@link
+ * CassandraAccountSettings}); they run statements through {@link Cql}, their lightweight
+ * transactions and retries through {@link CasRetry}.
  */
 public final class CassandraMetadataStore extends TableMetadataStore {
 
@@ -72,7 +73,8 @@ public final class CassandraMetadataStore extends TableMetadataStore {
         new CassandraStreamState(cql, cas, prepared),
         new CassandraStreamlets(cql, cas, prepared),
         new CassandraSegments(cql, cas, prepared),
-        new CassandraChannels(cql, cas, prepared));
+        new CassandraChannels(cql, cas, prepared),
+        new CassandraAccountSettings(cql, cas, prepared));
     this.cql = cql;
     this.health = prepared.get(HEALTH);
   }
@@ -87,6 +89,7 @@ public final class CassandraMetadataStore extends TableMetadataStore {
     all.addAll(CassandraStreamlets.CQL);
     all.addAll(CassandraSegments.CQL);
     all.addAll(CassandraChannels.CQL);
+    all.addAll(CassandraAccountSettings.CQL);
     return all;
   }
 

@@ -43,7 +43,8 @@ class CassandraMetadataStoreIT {
       for (int round = 0; round < 3; round++) {
         for (int n = 0; n < nodes.size(); n++) {
           BasinRecord mine =
-              new BasinRecord(name, BasinConfig.DEFAULT, T0, null, "node-" + n + "-" + round, 1);
+              new BasinRecord(
+                  name, BasinConfig.DEFAULT, T0, null, "node-" + n + "-" + round, 1, null);
           calls.add(nodes.get(n).createBasin(mine).toCompletableFuture());
         }
       }
