@@ -236,16 +236,22 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
                               StreamEncryption.requireKey(s, key);
                               return s;
                             })),
-        (s, sessionId, input) ->
-            ask(
-                    s.streamId(),
-                    (ActorRef<StreamEntity.AppendReply> r) ->
-                        new StreamEntity.SessionAppend(
-                            params(s), StreamEncryption.seal(s, input, key), sessionId, r),
-                    settings.askTimeout(),
-                    ErrorCode.OTHER,
-                    "append timed out; it may have become durable")
-                .thenApply(r -> settle(r, AppendOutcome.class)));
+        (s, sessionId, input) -> {
+          AppendInput stored;
+          try {
+            stored = StreamEncryption.seal(s, input, key);
+          } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+          }
+          return ask(
+                  s.streamId(),
+                  (ActorRef<StreamEntity.AppendReply> r) ->
+                      new StreamEntity.SessionAppend(params(s), stored, sessionId, r),
+                  settings.askTimeout(),
+                  ErrorCode.OTHER,
+                  "append timed out; it may have become durable")
+              .thenApply(r -> settle(r, AppendOutcome.class));
+        });
   }
 
   /**
