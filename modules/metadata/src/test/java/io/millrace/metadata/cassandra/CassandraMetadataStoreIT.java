@@ -101,7 +101,8 @@ class CassandraMetadataStoreIT {
     try (CqlSession session = session(settings)) {
       assertThat(session.execute("SELECT version, name FROM millrace.schema_version").all())
           .extracting(r -> r.getInt("version") + " " + r.getString("name"))
-          .containsExactlyInAnyOrder("1 V1__schema.cql", "2 V2__streamlet_latest_epoch.cql");
+          .containsExactlyInAnyOrder(
+              "1 V1__schema.cql", "2 V2__streamlet_latest_epoch.cql", "3 V3__locations.cql");
       assertThat(
               session
                   .execute(
@@ -116,6 +117,7 @@ class CassandraMetadataStoreIT {
               "streamlets",
               "segments",
               "channels",
+              "account_settings",
               "schema_version");
     }
   }
