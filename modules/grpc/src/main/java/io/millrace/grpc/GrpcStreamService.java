@@ -9,6 +9,7 @@ import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.AppendSession;
 import io.millrace.core.api.AppendSessionService;
+import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadStart;
 import io.millrace.core.api.RecordService;
@@ -77,7 +78,8 @@ final class GrpcStreamService implements StreamServicePowerApi {
           String stream = GrpcCalls.stream(in.getInput().getStream());
           // The record service validates the batch (AppendValidation) before anything else.
           return records
-              .append(basin, stream, GrpcCodec.appendInput(in.getInput()))
+              .append(
+                  basin, stream, GrpcCodec.appendInput(in.getInput()), GrpcCalls.encryptionKey(md))
               .thenApply(
                   outcome -> {
                     if (outcome instanceof AppendOutcome.Appended a) {
@@ -112,7 +114,7 @@ final class GrpcStreamService implements StreamServicePowerApi {
           var request =
               new io.millrace.core.api.ReadRequest(start, in.getClamp(), count, bytes, until, null);
           return records
-              .read(basin, stream, request)
+              .read(basin, stream, request, GrpcCalls.encryptionKey(md))
               .thenApply(
                   outcome ->
                       ReadResponse.newBuilder()
@@ -148,6 +150,7 @@ final class GrpcStreamService implements StreamServicePowerApi {
               records,
               basin,
               stream,
+              GrpcCalls.encryptionKey(md),
               new ReadSession.Params(start, in.getClamp(), count, bytes, until, null),
               new long[2],
               settings.timing(),
@@ -230,9 +233,11 @@ final class GrpcStreamService implements StreamServicePowerApi {
   public Source<AppendSessionResponse, NotUsed> appendSession(
       Source<AppendSessionRequest, NotUsed> in, Metadata md) {
     String basin;
+    EncryptionKey key;
     try {
       basin = GrpcCalls.basin(md);
       authorize(md, "append", basin);
+      key = GrpcCalls.encryptionKey(md);
     } catch (RuntimeException e) {
       return Source.failed(e);
     }
@@ -249,16 +254,19 @@ final class GrpcStreamService implements StreamServicePowerApi {
               } catch (RuntimeException e) {
                 return Source.<AppendSessionResponse>failed(e);
               }
-              return session(basin, stream, Source.from(first).concat(pair.second()));
+              return session(basin, stream, key, Source.from(first).concat(pair.second()));
             });
   }
 
   private Source<AppendSessionResponse, NotUsed> session(
-      String basin, String stream, Source<AppendSessionRequest, NotUsed> inputs) {
+      String basin,
+      String stream,
+      EncryptionKey key,
+      Source<AppendSessionRequest, NotUsed> inputs) {
     AppendSession session =
         records instanceof AppendSessionService s
-            ? s.openAppendSession(basin, stream)
-            : new SequentialAppendSession(records, basin, stream);
+            ? s.openAppendSession(basin, stream, key)
+            : new SequentialAppendSession(records, basin, stream, key);
     boolean[] inputEnded = new boolean[1];
     return inputs
         .<Item>map(req -> new Item.Input(sessionInput(req, stream)))
