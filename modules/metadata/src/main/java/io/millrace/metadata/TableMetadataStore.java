@@ -16,6 +16,7 @@ public abstract class TableMetadataStore implements MetadataStore {
   private final MetadataTables.Streamlets streamlets;
   private final MetadataTables.Segments segments;
   private final MetadataTables.Channels channels;
+  private final MetadataTables.Metering metering;
 
   protected TableMetadataStore(
       MetadataTables.Basins basins,
@@ -23,13 +24,15 @@ public abstract class TableMetadataStore implements MetadataStore {
       MetadataTables.StreamStates streamState,
       MetadataTables.Streamlets streamlets,
       MetadataTables.Segments segments,
-      MetadataTables.Channels channels) {
+      MetadataTables.Channels channels,
+      MetadataTables.Metering metering) {
     this.basins = basins;
     this.streams = streams;
     this.streamState = streamState;
     this.streamlets = streamlets;
     this.segments = segments;
     this.channels = channels;
+    this.metering = metering;
   }
 
   // ---------------------------------------------------------------- basins
@@ -171,5 +174,23 @@ public abstract class TableMetadataStore implements MetadataStore {
   @Override
   public final CompletionStage<Void> deleteChannel(String channelId) {
     return channels.delete(channelId);
+  }
+
+  // ---------------------------------------------------------------- metering
+
+  @Override
+  public final CompletionStage<Void> putMetering(List<MeteringRecord> rows) {
+    return metering.put(rows);
+  }
+
+  @Override
+  public final CompletionStage<List<MeteringRecord>> listMetering(
+      String basin, String stream, String metric, long width, long fromBucket, long toBucket) {
+    return metering.list(basin, stream, metric, width, fromBucket, toBucket);
+  }
+
+  @Override
+  public final CompletionStage<Void> deleteMeteringBefore(long bucket) {
+    return metering.deleteBefore(bucket);
   }
 }

@@ -72,7 +72,8 @@ public final class CassandraMetadataStore extends TableMetadataStore {
         new CassandraStreamState(cql, cas, prepared),
         new CassandraStreamlets(cql, cas, prepared),
         new CassandraSegments(cql, cas, prepared),
-        new CassandraChannels(cql, cas, prepared));
+        new CassandraChannels(cql, cas, prepared),
+        new CassandraMetering(cql, cas, prepared));
     this.cql = cql;
     this.health = prepared.get(HEALTH);
   }
@@ -87,6 +88,7 @@ public final class CassandraMetadataStore extends TableMetadataStore {
     all.addAll(CassandraStreamlets.CQL);
     all.addAll(CassandraSegments.CQL);
     all.addAll(CassandraChannels.CQL);
+    all.addAll(CassandraMetering.CQL);
     return all;
   }
 

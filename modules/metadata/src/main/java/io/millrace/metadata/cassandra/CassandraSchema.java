@@ -22,7 +22,8 @@ final class CassandraSchema {
   /** Schema migrations in order; version n is the n-th entry. Never edit a released one. */
   static final SchemaMigrations MIGRATIONS =
       new SchemaMigrations(
-          CassandraSchema.class, List.of("V1__schema.cql", "V2__streamlet_latest_epoch.cql"));
+          CassandraSchema.class,
+          List.of("V1__schema.cql", "V2__streamlet_latest_epoch.cql", "V3__metering.cql"));
 
   /** Timeout of each schema statement (schema agreement can take a while on a cluster). */
   static final Duration SCHEMA_TIMEOUT = Duration.ofSeconds(60);

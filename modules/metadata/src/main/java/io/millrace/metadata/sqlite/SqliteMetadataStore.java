@@ -59,7 +59,8 @@ public final class SqliteMetadataStore extends TableMetadataStore {
         new SqliteStreamState(db),
         new SqliteStreamlets(db),
         new SqliteSegments(db),
-        new SqliteChannels(db));
+        new SqliteChannels(db),
+        new SqliteMetering(db));
     this.db = db;
   }
 

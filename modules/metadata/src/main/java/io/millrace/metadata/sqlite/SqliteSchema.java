@@ -18,7 +18,8 @@ final class SqliteSchema {
   /** Schema migrations in order; version n is the n-th entry. Never edit a released one. */
   static final SchemaMigrations MIGRATIONS =
       new SchemaMigrations(
-          SqliteSchema.class, List.of("V1__schema.sql", "V2__streamlet_epochs.sql"));
+          SqliteSchema.class,
+          List.of("V1__schema.sql", "V2__streamlet_epochs.sql", "V3__metering.sql"));
 
   /**
    * Applies the migrations not yet recorded in {@code schema_version}; returns how many. Each

@@ -97,7 +97,8 @@ class SqliteMetadataStoreTest {
           applied.add(rs.getInt(1) + ":" + rs.getString(2));
         }
       }
-      assertThat(applied).containsExactly("1:V1__schema.sql", "2:V2__streamlet_epochs.sql");
+      assertThat(applied)
+          .containsExactly("1:V1__schema.sql", "2:V2__streamlet_epochs.sql", "3:V3__metering.sql");
       List<String> tables = new ArrayList<>();
       try (ResultSet rs =
           s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
@@ -109,6 +110,7 @@ class SqliteMetadataStoreTest {
           .containsExactly(
               "basins",
               "channels",
+              "metering",
               "schema_version",
               "segments",
               "stream_state",
