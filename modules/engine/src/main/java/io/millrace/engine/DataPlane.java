@@ -8,14 +8,18 @@ import io.millrace.core.api.AppendSession;
 import io.millrace.core.api.AppendSessionService;
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadRequest;
+import io.millrace.core.api.ReadSessionService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.config.StorageClass;
 import io.millrace.core.config.StreamConfig;
 import io.millrace.core.config.Timestamping;
 import io.millrace.core.record.AppendInput;
 import io.millrace.core.record.AppendValidation;
+import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
 import io.millrace.core.stream.ReadRules;
+import io.millrace.engine.metering.MeteringSeries;
+import io.millrace.engine.metering.UsageAggregator;
 import io.millrace.engine.read.ReadPlan;
 import io.millrace.engine.read.SegmentReader;
 import io.millrace.engine.read.TailPolls;
@@ -58,7 +62,8 @@ import org.apache.pekko.cluster.typed.Cluster;
  * over {@link StreamEntity} sharded entities and this node's {@link ChannelSupervisor}, and the
  * erasure of deleted streams' data.
  */
-public final class DataPlane implements RecordService, AppendSessionService, StreamDataEraser {
+public final class DataPlane
+    implements RecordService, AppendSessionService, ReadSessionService, StreamDataEraser {
   private final ActorSystem<?> system;
   private final ObjectStore objects;
   private final MetadataStore metadata;
@@ -75,6 +80,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
   private final String sessionNode = UUID.randomUUID().toString();
   private final AtomicLong sessionIds = new AtomicLong();
   private final TailPolls tailPolls = new TailPolls(System::currentTimeMillis);
+  private final UsageAggregator usage;
 
   private DataPlane(
       ActorSystem<?> system,
@@ -82,8 +88,10 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
       MetadataStore metadata,
       StreamResolver resolver,
       EngineSettings settings,
-      Clock clock) {
+      Clock clock,
+      UsageAggregator usage) {
     this.system = system;
+    this.usage = usage;
     this.objects = objects;
     this.metadata = metadata;
     this.resolver = resolver;
@@ -125,7 +133,34 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
       StreamResolver resolver,
       EngineSettings settings,
       Clock clock) {
-    return new DataPlane(system, objects, metadata, resolver, settings, clock);
+    return start(
+        system,
+        objects,
+        metadata,
+        resolver,
+        settings,
+        clock,
+        new UsageAggregator(clock, UUID.randomUUID().toString()));
+  }
+
+  /**
+   * {@link #start} with the node's metering counters: acknowledged appends and reads are counted
+   * there (docs/metrics.md).
+   */
+  public static DataPlane start(
+      ActorSystem<?> system,
+      ObjectStore objects,
+      MetadataStore metadata,
+      StreamResolver resolver,
+      EngineSettings settings,
+      Clock clock,
+      UsageAggregator usage) {
+    return new DataPlane(system, objects, metadata, resolver, settings, clock, usage);
+  }
+
+  /** The node's metering counters. */
+  public UsageAggregator usage() {
+    return usage;
   }
 
   /**
@@ -195,14 +230,27 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
           checkRunning();
         },
         () ->
-            this.<StreamEntity.AppendReply>askStream(
-                    basin,
-                    stream,
-                    StreamResolver.Access.APPEND,
-                    (s, r) -> new StreamEntity.Append(params(s), input, r),
-                    ErrorCode.OTHER,
-                    "append timed out; it may have become durable")
-                .thenApply(r -> settle(r, AppendOutcome.class)));
+            resolve(basin, stream, StreamResolver.Access.APPEND)
+                .thenCompose(
+                    s ->
+                        ask(
+                                s.streamId(),
+                                (ActorRef<StreamEntity.AppendReply> r) ->
+                                    new StreamEntity.Append(params(s), input, r),
+                                settings.askTimeout(),
+                                ErrorCode.OTHER,
+                                "append timed out; it may have become durable")
+                            .thenApply(r -> metered(s, input, settle(r, AppendOutcome.class)))));
+  }
+
+  /** Counts an acknowledged append batch in the stream's basin, by storage class. */
+  private AppendOutcome metered(StreamRecord s, AppendInput input, AppendOutcome outcome) {
+    if (outcome instanceof AppendOutcome.Appended) {
+      String storageClass = params(s).storageClass().name().toLowerCase(java.util.Locale.ROOT);
+      usage.add(s.basin(), MeteringSeries.APPEND_OPS, storageClass, 1);
+      usage.add(s.basin(), MeteringSeries.APPEND_THROUGHPUT, storageClass, input.meteredSize());
+    }
+    return outcome;
   }
 
   /**
@@ -226,11 +274,47 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
                     settings.askTimeout(),
                     ErrorCode.OTHER,
                     "append timed out; it may have become durable")
-                .thenApply(r -> settle(r, AppendOutcome.class)));
+                .thenApply(r -> metered(s, input, settle(r, AppendOutcome.class))));
   }
 
   @Override
   public CompletionStage<ReadOutcome> read(String basin, String stream, ReadRequest request) {
+    return read(basin, stream, request, MeteringSeries.UNARY);
+  }
+
+  /**
+   * A reader for one read session: its first read counts one streaming read operation, every read
+   * counts the bytes it returns; appends and check tail go to this data plane unchanged.
+   */
+  @Override
+  public RecordService openReadSession(String basin, String stream) {
+    AtomicBoolean counted = new AtomicBoolean();
+    DataPlane self = this;
+    return new RecordService() {
+      @Override
+      public CompletionStage<AppendOutcome> append(String b, String s, AppendInput input) {
+        return self.append(b, s, input);
+      }
+
+      @Override
+      public CompletionStage<ReadOutcome> read(String b, String s, ReadRequest request) {
+        return self.read(
+            b, s, request, counted.compareAndSet(false, true) ? MeteringSeries.STREAMING : null);
+      }
+
+      @Override
+      public CompletionStage<StreamPosition> checkTail(String b, String s) {
+        return self.checkTail(b, s);
+      }
+    };
+  }
+
+  /**
+   * A read; {@code opLabel} names the read operation it counts ({@code unary}, {@code streaming})
+   * or is null for a later read of a session (only its bytes count).
+   */
+  private CompletionStage<ReadOutcome> read(
+      String basin, String stream, ReadRequest request, String opLabel) {
     return unlessRefused(
         () -> {
           ReadRules.validate(request);
@@ -248,6 +332,14 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
                   (o, e) -> {
                     if (o instanceof ReadOutcome.Batch b) {
                       metrics.readRecords.add(b.batch().records().size());
+                      long bytes = 0;
+                      for (SequencedRecord r : b.batch().records()) {
+                        bytes += r.meteredSize();
+                      }
+                      usage.add(basin, MeteringSeries.READ_THROUGHPUT, "", bytes);
+                    }
+                    if (e == null && opLabel != null) {
+                      usage.add(basin, MeteringSeries.READ_OPS, opLabel, 1);
                     }
                   });
         });

@@ -70,6 +70,39 @@ public final class S2HttpServer {
       StreamService streams,
       RecordService records,
       Supplier<Boolean> ready) {
+    return bind(system, settings, edge, basins, streams, records, ready, EdgeExtras.NONE);
+  }
+
+  /** Binds the edge with the system's {@link EdgeSettings} and the optional services. */
+  public static CompletionStage<ServerBinding> bind(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      BasinService basins,
+      StreamService streams,
+      RecordService records,
+      Supplier<Boolean> ready,
+      EdgeExtras extras) {
+    return bind(
+        system,
+        settings,
+        EdgeSettings.fromConfig(system.settings().config()),
+        basins,
+        streams,
+        records,
+        ready,
+        extras);
+  }
+
+  /** Binds the edge with explicit {@link EdgeSettings} and the optional services. */
+  public static CompletionStage<ServerBinding> bind(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      EdgeSettings edge,
+      BasinService basins,
+      StreamService streams,
+      RecordService records,
+      Supplier<Boolean> ready,
+      EdgeExtras extras) {
     S2RequestHandler handler =
         new S2RequestHandler(
             edge,
@@ -81,7 +114,8 @@ public final class S2HttpServer {
                 SessionSettings.fromConfig(system.settings().config()),
                 Materializer.matFromSystem(system)),
             ready,
-            Materializer.matFromSystem(system));
+            Materializer.matFromSystem(system),
+            extras);
     warnIfFramingGuardIsOff(system.settings().config(), edge);
     var builder =
         Http.get(system)

@@ -26,6 +26,8 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
   private final RecordEndpoints data;
   private final Supplier<Boolean> ready;
   private final long requestTimeoutMillis;
+  private final MetricsEndpoints metrics;
+  private final Supplier<String> prometheus;
 
   S2RequestHandler(
       EdgeSettings settings,
@@ -35,6 +37,23 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       StreamingSessions sessions,
       Supplier<Boolean> ready,
       Materializer materializer) {
+    this(settings, basins, streams, records, sessions, ready, materializer, EdgeExtras.NONE);
+  }
+
+  S2RequestHandler(
+      EdgeSettings settings,
+      BasinService basins,
+      StreamService streams,
+      RecordService records,
+      StreamingSessions sessions,
+      Supplier<Boolean> ready,
+      Materializer materializer,
+      EdgeExtras extras) {
+    this.metrics =
+        extras.metrics() == null
+            ? null
+            : new MetricsEndpoints(extras.metrics(), java.time.Clock.systemUTC());
+    this.prometheus = extras.prometheus();
     this.bodies = new Bodies(settings, materializer);
     this.cors = new Cors(settings.cors(), settings.corsCredentialOrigins());
     this.compression = new ResponseCompression(settings.compressionMinBytes());
@@ -136,6 +155,23 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       case APPEND -> data.append(call, name);
       case READ -> data.read(call, name);
       case CHECK_TAIL -> data.checkTail(call, name);
+      case PROMETHEUS ->
+          done(
+              prometheus == null
+                  ? ErrorMapper.notFound(call.request().getUri().path())
+                  : Responses.bytes(
+                      200,
+                      org.apache.pekko.http.javadsl.model.ContentTypes.parse(
+                          EdgeExtras.PROMETHEUS_CONTENT_TYPE),
+                      prometheus.get().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      case ACCOUNT_METRICS ->
+          metrics == null ? done(ErrorMapper.notImplemented("metrics")) : metrics.account(call);
+      case BASIN_METRICS ->
+          metrics == null ? done(ErrorMapper.notImplemented("metrics")) : metrics.basin(call, name);
+      case STREAM_METRICS ->
+          metrics == null
+              ? done(ErrorMapper.notImplemented("metrics"))
+              : metrics.stream(call, name, found.stream());
     };
   }
 

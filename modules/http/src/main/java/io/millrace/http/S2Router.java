@@ -32,14 +32,25 @@ final class S2Router {
     DELETE_STREAM,
     APPEND,
     READ,
-    CHECK_TAIL
+    CHECK_TAIL,
+    PROMETHEUS,
+    ACCOUNT_METRICS,
+    BASIN_METRICS,
+    STREAM_METRICS
   }
 
   /** The result of routing. */
   sealed interface Match {}
 
-  /** An endpoint with its path parameter (basin or stream name, decoded), if any. */
-  record Found(Endpoint endpoint, String name) implements Match {}
+  /**
+   * An endpoint with its path parameter (basin or stream name, decoded), if any, and for stream
+   * metrics the stream name ({@code name} is then the basin).
+   */
+  record Found(Endpoint endpoint, String name, String stream) implements Match {
+    Found(Endpoint endpoint, String name) {
+      this(endpoint, name, null);
+    }
+  }
 
   record NotFound() implements Match {}
 
@@ -64,6 +75,9 @@ final class S2Router {
         && (segments.get(0).equals("health") || segments.get(0).equals("ping"))) {
       return pick(method, List.of("GET"), List.of(Endpoint.HEALTH), null);
     }
+    if (segments.size() == 1 && segments.get(0).equals("metrics")) {
+      return pick(method, List.of("GET"), List.of(Endpoint.PROMETHEUS), null);
+    }
     if (segments.isEmpty() || !segments.get(0).equals("v1") || segments.contains("")) {
       return new NotFound();
     }
@@ -73,7 +87,7 @@ final class S2Router {
         case "access-tokens":
           return new NotImplemented("access tokens");
         case "metrics":
-          return new NotImplemented("metrics");
+          return metrics(method, segments);
         case "locations":
           return new NotImplemented("locations");
         default:
@@ -121,6 +135,20 @@ final class S2Router {
       }
     }
     return new NotFound();
+  }
+
+  /** {@code /v1/metrics}, {@code /v1/metrics/{basin}}, {@code /v1/metrics/{basin}/{stream}}. */
+  private static Match metrics(String method, List<String> segments) {
+    List<String> get = List.of("GET");
+    return switch (segments.size()) {
+      case 2 -> pick(method, get, List.of(Endpoint.ACCOUNT_METRICS), null);
+      case 3 -> pick(method, get, List.of(Endpoint.BASIN_METRICS), segments.get(2));
+      case 4 ->
+          pick(method, get, List.of(Endpoint.STREAM_METRICS), segments.get(2)) instanceof Found f
+              ? new Found(f.endpoint(), f.name(), segments.get(3))
+              : new MethodNotAllowed(get);
+      default -> new NotFound();
+    };
   }
 
   /** The methods of a collection (list or read, create or append). */

@@ -225,6 +225,13 @@ class StreamingSessions {
 
   // ---------------------------------------------------------------- read sessions
 
+  /** The reader of one session: the service's session reader when it has one (for metering). */
+  private RecordService sessionReader(String basin, String stream) {
+    return records instanceof io.millrace.core.api.ReadSessionService s
+        ? s.openReadSession(basin, stream)
+        : records;
+  }
+
   CompletionStage<HttpResponse> s2sReadSession(Call call, String basin, String stream) {
     if (records == null) {
       return CompletableFuture.completedFuture(ErrorMapper.notImplemented("S2S read sessions"));
@@ -233,7 +240,7 @@ class StreamingSessions {
         S2sFrames.Compression.negotiate(call.header("accept-encoding"));
     ReadSession session =
         new ReadSession(
-            records,
+            sessionReader(basin, stream),
             basin,
             stream,
             Queries.sessionReadParams(call.query()),
@@ -266,7 +273,13 @@ class StreamingSessions {
         Queries.sessionReadParams(call.query()).resume(call.header("last-event-id"), totals);
     ReadSession session =
         new ReadSession(
-            records, basin, stream, params, totals, settings.timing(), System::currentTimeMillis);
+            sessionReader(basin, stream),
+            basin,
+            stream,
+            params,
+            totals,
+            settings.timing(),
+            System::currentTimeMillis);
     return startRead(
         session,
         EVENT_STREAM,

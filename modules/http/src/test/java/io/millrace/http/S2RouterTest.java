@@ -59,7 +59,8 @@ class S2RouterTest {
   void unimplementedAreasAndUnknownPaths() {
     assertThat(S2Router.route("GET", "/v1/access-tokens")).isInstanceOf(NotImplemented.class);
     assertThat(S2Router.route("DELETE", "/v1/access-tokens/x")).isInstanceOf(NotImplemented.class);
-    assertThat(S2Router.route("GET", "/v1/metrics/b1/s1")).isInstanceOf(NotImplemented.class);
+    assertThat(S2Router.route("GET", "/v1/metrics/b1/s1"))
+        .isEqualTo(new S2Router.Found(S2Router.Endpoint.STREAM_METRICS, "b1", "s1"));
     assertThat(S2Router.route("PUT", "/v1/locations/default")).isInstanceOf(NotImplemented.class);
     for (String path :
         List.of(

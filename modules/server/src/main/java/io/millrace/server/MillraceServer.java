@@ -4,6 +4,13 @@ import com.typesafe.config.Config;
 import io.millrace.engine.DataPlane;
 import io.millrace.engine.EngineSettings;
 import io.millrace.engine.control.ControlPlane;
+import io.millrace.engine.metering.MeteredControlPlane;
+import io.millrace.engine.metering.MeteringFlusher;
+import io.millrace.engine.metering.MeteringSettings;
+import io.millrace.engine.metering.MetricsQueries;
+import io.millrace.engine.metering.StorageSampler;
+import io.millrace.engine.metering.UsageAggregator;
+import io.millrace.http.EdgeExtras;
 import io.millrace.http.HttpSettings;
 import io.millrace.http.S2HttpServer;
 import io.millrace.metadata.MetadataStore;
@@ -191,9 +198,29 @@ public final class MillraceServer {
             return CompletableFuture.completedFuture(Done.getInstance());
           });
 
+      MeteringSettings meteringSettings = MeteringSettings.fromConfig(config);
+      UsageAggregator meteringCounters = new UsageAggregator(clock, UUID.randomUUID().toString());
+      MeteredControlPlane meteredControl =
+          new MeteredControlPlane(control, control, meteringCounters);
+      MeteringFlusher meteringFlusher = new MeteringFlusher(meteringCounters, metadata, clock);
+      StorageSampler storageSampler = new StorageSampler(metadata, clock);
+      shutdown.addTask(
+          CoordinatedShutdown.PhaseBeforeClusterShutdown(),
+          "millrace-flush-metering",
+          () -> {
+            storageSampler.close();
+            meteringFlusher.stop(Duration.ofSeconds(5));
+            return CompletableFuture.completedFuture(Done.getInstance());
+          });
       DataPlane data =
           DataPlane.start(
-              system, objects, metadata, control, EngineSettings.fromConfig(config), clock);
+              system,
+              objects,
+              metadata,
+              control,
+              EngineSettings.fromConfig(config),
+              clock,
+              meteringCounters);
       shutdown.addTask(
           CoordinatedShutdown.PhaseServiceStop(),
           "millrace-stop-data-plane",
@@ -202,6 +229,11 @@ public final class MillraceServer {
             return data.stop().thenApply(v -> Done.getInstance());
           });
       control.startBackgroundDeletion(data, settings.deletionInterval());
+      meteringFlusher.start(meteringSettings.flushInterval());
+      Cluster cluster = Cluster.get(system);
+      storageSampler.start(
+          meteringSettings.storageSampleInterval(),
+          () -> cluster.selfMember().address().equals(cluster.state().getLeader()));
       status.dataPlane(data);
 
       watchStores(system, stores, settings.healthCheckInterval(), status.storesHealthy());
@@ -218,7 +250,13 @@ public final class MillraceServer {
         binding =
             await(
                 S2HttpServer.bind(
-                        system, http, control, control, data, () -> status.readiness().ready())
+                        system,
+                        http,
+                        meteredControl,
+                        meteredControl,
+                        data,
+                        () -> status.readiness().ready(),
+                        new EdgeExtras(new MetricsQueries(metadata), status::metricsText))
                     .toCompletableFuture(),
                 timeout,
                 "the HTTP port to be bound");
