@@ -7,3 +7,4 @@ import "../suites/streams.js";
 import "../suites/append.js";
 import "../suites/read.js";
 import "../suites/not-implemented.js";
+import "../suites/metrics.js";
