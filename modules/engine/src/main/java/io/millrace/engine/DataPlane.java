@@ -1,5 +1,7 @@
 package io.millrace.engine;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.Failures;
 import io.millrace.core.S2Exception;
@@ -74,7 +76,7 @@ public final class DataPlane
   private final ConcurrentMap<String, ActorRef<StreamEntity.Command>> localEntities =
       new ConcurrentHashMap<>();
   private final SegmentReader segmentReader;
-  private final EngineMetrics metrics = new EngineMetrics();
+  private final EngineMetrics metrics;
   private final Set<StorageClass> startedClasses = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final String sessionNode = UUID.randomUUID().toString();
@@ -89,9 +91,11 @@ public final class DataPlane
       StreamResolver resolver,
       EngineSettings settings,
       Clock clock,
-      UsageAggregator usage) {
+      UsageAggregator usage,
+      MeterRegistry registry) {
     this.system = system;
     this.usage = usage;
+    this.metrics = new EngineMetrics(registry);
     this.objects = objects;
     this.metadata = metadata;
     this.resolver = resolver;
@@ -140,12 +144,13 @@ public final class DataPlane
         resolver,
         settings,
         clock,
-        new UsageAggregator(clock, UUID.randomUUID().toString()));
+        new UsageAggregator(clock, UUID.randomUUID().toString()),
+        new SimpleMeterRegistry());
   }
 
   /**
-   * {@link #start} with the node's metering counters: acknowledged appends and reads are counted
-   * there (docs/metrics.md).
+   * {@link #start} with the node's metering counters (acknowledged appends and reads are counted
+   * there, docs/metrics.md) and the registry its counters and latency histograms are registered in.
    */
   public static DataPlane start(
       ActorSystem<?> system,
@@ -154,8 +159,9 @@ public final class DataPlane
       StreamResolver resolver,
       EngineSettings settings,
       Clock clock,
-      UsageAggregator usage) {
-    return new DataPlane(system, objects, metadata, resolver, settings, clock, usage);
+      UsageAggregator usage,
+      MeterRegistry registry) {
+    return new DataPlane(system, objects, metadata, resolver, settings, clock, usage, registry);
   }
 
   /** The node's metering counters. */
@@ -229,23 +235,31 @@ public final class DataPlane
           AppendValidation.validate(input);
           checkRunning();
         },
-        () ->
-            resolve(basin, stream, StreamResolver.Access.APPEND)
-                .thenCompose(
-                    s ->
-                        ask(
-                                s.streamId(),
-                                (ActorRef<StreamEntity.AppendReply> r) ->
-                                    new StreamEntity.Append(params(s), input, r),
-                                settings.askTimeout(),
-                                ErrorCode.OTHER,
-                                "append timed out; it may have become durable")
-                            .thenApply(r -> metered(s, input, settle(r, AppendOutcome.class)))));
+        () -> {
+          long started = System.nanoTime();
+          return resolve(basin, stream, StreamResolver.Access.APPEND)
+              .thenCompose(
+                  s ->
+                      ask(
+                              s.streamId(),
+                              (ActorRef<StreamEntity.AppendReply> r) ->
+                                  new StreamEntity.Append(params(s), input, r),
+                              settings.askTimeout(),
+                              ErrorCode.OTHER,
+                              "append timed out; it may have become durable")
+                          .thenApply(
+                              r -> metered(s, input, settle(r, AppendOutcome.class), started)));
+        });
   }
 
-  /** Counts an acknowledged append batch in the stream's basin, by storage class. */
-  private AppendOutcome metered(StreamRecord s, AppendInput input, AppendOutcome outcome) {
+  /**
+   * Counts an acknowledged append batch in the stream's basin, by storage class, and its latency
+   * since {@code startNanos}.
+   */
+  private AppendOutcome metered(
+      StreamRecord s, AppendInput input, AppendOutcome outcome, long startNanos) {
     if (outcome instanceof AppendOutcome.Appended) {
+      metrics.recordAppendAck(System.nanoTime() - startNanos);
       String storageClass = params(s).storageClass().name().toLowerCase(java.util.Locale.ROOT);
       usage.add(s.basin(), MeteringSeries.APPEND_OPS, storageClass, 1);
       usage.add(s.basin(), MeteringSeries.APPEND_THROUGHPUT, storageClass, input.meteredSize());
@@ -266,15 +280,17 @@ public final class DataPlane
             unlessRefused(
                 this::checkRunning,
                 () -> resolver.resolve(basin, stream, StreamResolver.Access.APPEND)),
-        (s, sessionId, input) ->
-            ask(
-                    s.streamId(),
-                    (ActorRef<StreamEntity.AppendReply> r) ->
-                        new StreamEntity.SessionAppend(params(s), input, sessionId, r),
-                    settings.askTimeout(),
-                    ErrorCode.OTHER,
-                    "append timed out; it may have become durable")
-                .thenApply(r -> metered(s, input, settle(r, AppendOutcome.class))));
+        (s, sessionId, input) -> {
+          long started = System.nanoTime();
+          return ask(
+                  s.streamId(),
+                  (ActorRef<StreamEntity.AppendReply> r) ->
+                      new StreamEntity.SessionAppend(params(s), input, sessionId, r),
+                  settings.askTimeout(),
+                  ErrorCode.OTHER,
+                  "append timed out; it may have become durable")
+              .thenApply(r -> metered(s, input, settle(r, AppendOutcome.class), started));
+        });
   }
 
   @Override
@@ -325,6 +341,8 @@ public final class DataPlane
               settings
                   .askTimeout()
                   .plusSeconds(request.waitSecs() == null ? 0 : Math.max(0, request.waitSecs()));
+          long started = System.nanoTime();
+          boolean waits = request.waitSecs() != null && request.waitSecs() > 0;
           return resolve(basin, stream, StreamResolver.Access.READ)
               .thenCompose(
                   s -> tailPolls.read(s.streamId(), request, req -> readEntity(s, req, timeout)))
@@ -337,6 +355,9 @@ public final class DataPlane
                         bytes += r.meteredSize();
                       }
                       usage.add(basin, MeteringSeries.READ_THROUGHPUT, "", bytes);
+                    }
+                    if (e == null && !waits) {
+                      metrics.recordRead(System.nanoTime() - started);
                     }
                     if (e == null && opLabel != null) {
                       usage.add(basin, MeteringSeries.READ_OPS, opLabel, 1);

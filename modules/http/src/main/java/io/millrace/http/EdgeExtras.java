@@ -1,5 +1,6 @@
 package io.millrace.http;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.core.api.MetricsService;
 import java.util.function.Supplier;
 
@@ -10,10 +11,24 @@ import java.util.function.Supplier;
  *
  * @param metrics the metrics API, or null
  * @param prometheus the scrape text in the Prometheus text format 0.0.4, or null
+ * @param registry where the edge registers its request counts and open sessions, or null
  */
-public record EdgeExtras(MetricsService metrics, Supplier<String> prometheus) {
+public record EdgeExtras(
+    MetricsService metrics, Supplier<String> prometheus, MeterRegistry registry) {
   /** No metrics API, no scrape. */
   public static final EdgeExtras NONE = new EdgeExtras(null, null);
+
+  /** Without a registry: the edge's request and session metrics go to a registry of their own. */
+  public EdgeExtras(MetricsService metrics, Supplier<String> prometheus) {
+    this(metrics, prometheus, null);
+  }
+
+  /** The registry the edge registers its metrics in. */
+  MeterRegistry registryOrOwn() {
+    return registry != null
+        ? registry
+        : new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+  }
 
   /** The content type of the scrape. */
   public static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";

@@ -103,6 +103,7 @@ public final class S2HttpServer {
       RecordService records,
       Supplier<Boolean> ready,
       EdgeExtras extras) {
+    HttpMetrics httpMetrics = new HttpMetrics(extras.registryOrOwn());
     S2RequestHandler handler =
         new S2RequestHandler(
             edge,
@@ -112,10 +113,12 @@ public final class S2HttpServer {
             new StreamingSessions(
                 records,
                 SessionSettings.fromConfig(system.settings().config()),
-                Materializer.matFromSystem(system)),
+                Materializer.matFromSystem(system),
+                httpMetrics),
             ready,
             Materializer.matFromSystem(system),
-            extras);
+            extras,
+            httpMetrics);
     warnIfFramingGuardIsOff(system.settings().config(), edge);
     var builder =
         Http.get(system)

@@ -28,6 +28,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
   private final long requestTimeoutMillis;
   private final MetricsEndpoints metrics;
   private final Supplier<String> prometheus;
+  private final HttpMetrics httpMetrics;
 
   S2RequestHandler(
       EdgeSettings settings,
@@ -37,7 +38,16 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       StreamingSessions sessions,
       Supplier<Boolean> ready,
       Materializer materializer) {
-    this(settings, basins, streams, records, sessions, ready, materializer, EdgeExtras.NONE);
+    this(
+        settings,
+        basins,
+        streams,
+        records,
+        sessions,
+        ready,
+        materializer,
+        EdgeExtras.NONE,
+        new HttpMetrics(EdgeExtras.NONE.registryOrOwn()));
   }
 
   S2RequestHandler(
@@ -48,7 +58,9 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       StreamingSessions sessions,
       Supplier<Boolean> ready,
       Materializer materializer,
-      EdgeExtras extras) {
+      EdgeExtras extras,
+      HttpMetrics httpMetrics) {
+    this.httpMetrics = httpMetrics;
     this.metrics =
         extras.metrics() == null
             ? null
@@ -73,11 +85,20 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
                 h.timeoutAccess()
                     .updateHandler(req -> cors.decorate(req, ErrorMapper.requestTimeout())));
     CompletionStage<HttpResponse> result;
+    String route = "unknown";
     try {
-      result = cors.isPreflight(request) ? done(cors.preflight(request)) : dispatch(request);
+      if (cors.isPreflight(request)) {
+        route = "preflight";
+        result = done(cors.preflight(request));
+      } else {
+        S2Router.Match match = S2Router.route(request.method().value(), request.getUri().path());
+        route = routeName(match);
+        result = dispatch(request, match);
+      }
     } catch (Throwable t) {
       result = done(ErrorMapper.failure(t, description));
     }
+    String counted = route;
     // Our own deadline, for HTTP/1.1 and HTTP/2 alike (Pekko's request-timeout is a backstop set
     // a little later). thenApply makes a new future: the endpoint's own is never completed here.
     return result
@@ -97,17 +118,36 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
             })
         .thenApply(
             response -> {
+              HttpResponse out;
               try {
-                return cors.decorate(request, compression.apply(request, response));
+                out = cors.decorate(request, compression.apply(request, response));
               } catch (RuntimeException e) {
-                return cors.decorate(request, ErrorMapper.failure(e, description));
+                out = cors.decorate(request, ErrorMapper.failure(e, description));
               }
+              httpMetrics.request(counted, out.status().intValue());
+              return out;
             });
   }
 
-  private CompletionStage<HttpResponse> dispatch(HttpRequest request) {
+  /** The route tag of a match: the endpoint, or what kind of miss it is (a bounded set). */
+  private static String routeName(S2Router.Match match) {
+    if (match instanceof S2Router.Found f) {
+      return f.endpoint().routeName();
+    }
+    if (match instanceof S2Router.MethodNotAllowed) {
+      return "method_not_allowed";
+    }
+    if (match instanceof S2Router.BadPath) {
+      return "bad_path";
+    }
+    if (match instanceof S2Router.NotImplemented) {
+      return "not_implemented";
+    }
+    return "not_found";
+  }
+
+  private CompletionStage<HttpResponse> dispatch(HttpRequest request, S2Router.Match match) {
     String path = request.getUri().path();
-    S2Router.Match match = S2Router.route(request.method().value(), path);
     if (match instanceof S2Router.Found found
         && (found.endpoint() == S2Router.Endpoint.APPEND
             || found.endpoint() == S2Router.Endpoint.READ)

@@ -36,7 +36,14 @@ final class S2Router {
     PROMETHEUS,
     ACCOUNT_METRICS,
     BASIN_METRICS,
-    STREAM_METRICS
+    STREAM_METRICS;
+
+    private final String routeName = name().toLowerCase(java.util.Locale.ROOT);
+
+    /** The endpoint as a metrics tag: its name in lower case. */
+    String routeName() {
+      return routeName;
+    }
   }
 
   /** The result of routing. */

@@ -62,10 +62,25 @@ class StreamingSessions {
   private final SessionSettings settings;
   private final Materializer materializer;
 
+  private final HttpMetrics metrics;
+
   StreamingSessions(RecordService records, SessionSettings settings, Materializer materializer) {
+    this(
+        records,
+        settings,
+        materializer,
+        new HttpMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+  }
+
+  StreamingSessions(
+      RecordService records,
+      SessionSettings settings,
+      Materializer materializer,
+      HttpMetrics metrics) {
     this.records = records;
     this.settings = settings;
     this.materializer = materializer;
+    this.metrics = metrics;
   }
 
   // ---------------------------------------------------------------- append sessions
@@ -139,6 +154,12 @@ class StreamingSessions {
                         queue.complete();
                         return Done.getInstance();
                       });
+            })
+        .watchTermination(
+            (mat, finished) -> {
+              metrics.s2sAppendSessions.incrementAndGet();
+              finished.whenComplete((d, e) -> metrics.s2sAppendSessions.decrementAndGet());
+              return mat;
             })
         .runWith(Sink.ignore(), materializer)
         .whenComplete(
@@ -249,6 +270,7 @@ class StreamingSessions {
             System::currentTimeMillis);
     return startRead(
         session,
+        metrics.s2sReadSessions,
         S2S,
         event -> {
           s2.v1.ReadBatch proto =
@@ -282,6 +304,7 @@ class StreamingSessions {
             System::currentTimeMillis);
     return startRead(
         session,
+        metrics.sseReadSessions,
         EVENT_STREAM,
         event -> {
           if (event instanceof ReadSession.Batch b) {
@@ -298,6 +321,7 @@ class StreamingSessions {
 
   private CompletionStage<HttpResponse> startRead(
       ReadSession session,
+      java.util.concurrent.atomic.AtomicInteger open,
       ContentType contentType,
       java.util.function.Function<ReadSession.Event, ByteString> encode,
       Optional<ByteString> normalEnd,
@@ -313,7 +337,15 @@ class StreamingSessions {
                   Source.unfoldAsync(
                       session,
                       s -> s.next().thenApply(e -> e.map(ev -> Pair.create(s, encode.apply(ev)))));
-              return sessionResponse(contentType, withErrorEnd(events, normalEnd, onError));
+              return sessionResponse(
+                  contentType,
+                  withErrorEnd(events, normalEnd, onError)
+                      .watchTermination(
+                          (mat, finished) -> {
+                            open.incrementAndGet();
+                            finished.whenComplete((d, e) -> open.decrementAndGet());
+                            return mat;
+                          }));
             });
   }
 

@@ -1,8 +1,11 @@
 package io.millrace.server;
 
 import com.typesafe.config.Config;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.millrace.engine.DataPlane;
 import io.millrace.engine.EngineSettings;
+import io.millrace.engine.TimedMetadataStore;
 import io.millrace.engine.control.ControlPlane;
 import io.millrace.engine.metering.MeteredControlPlane;
 import io.millrace.engine.metering.MeteringFlusher;
@@ -138,7 +141,8 @@ public final class MillraceServer {
       throw e;
     }
     ObjectStore objects = stores.objects;
-    MetadataStore metadata = stores.metadata;
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    MetadataStore metadata = TimedMetadataStore.wrap(stores.metadata, registry);
     Guardian.JoinMode joinMode =
         management.bootstrap()
             ? Guardian.JoinMode.BOOTSTRAP
@@ -167,6 +171,7 @@ public final class MillraceServer {
         });
 
     NodeStatus status = NodeStatus.get(system);
+    status.bindTo(registry);
 
     try {
       int managementPort = -1;
@@ -220,7 +225,8 @@ public final class MillraceServer {
               control,
               EngineSettings.fromConfig(config),
               clock,
-              meteringCounters);
+              meteringCounters,
+              registry);
       shutdown.addTask(
           CoordinatedShutdown.PhaseServiceStop(),
           "millrace-stop-data-plane",
@@ -256,7 +262,7 @@ public final class MillraceServer {
                         meteredControl,
                         data,
                         () -> status.readiness().ready(),
-                        new EdgeExtras(new MetricsQueries(metadata), status::metricsText))
+                        new EdgeExtras(new MetricsQueries(metadata), status::metricsText, registry))
                     .toCompletableFuture(),
                 timeout,
                 "the HTTP port to be bound");
