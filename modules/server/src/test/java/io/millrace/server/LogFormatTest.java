@@ -53,8 +53,11 @@ class LogFormatTest {
     BufferedReader out =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     boolean ready = false;
-    for (String line = out.readLine(); line != null && !ready; line = out.readLine()) {
-      ready = line.startsWith("Millrace ready on ");
+    for (String line = out.readLine(); line != null; line = out.readLine()) {
+      if (line.startsWith("Millrace ready on ")) {
+        ready = true;
+        break;
+      }
     }
     assertThat(ready).as("ready line; stderr:%n%s", Files.readString(stderr)).isTrue();
     process.destroy();
