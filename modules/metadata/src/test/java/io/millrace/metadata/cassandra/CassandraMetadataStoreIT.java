@@ -100,7 +100,8 @@ class CassandraMetadataStoreIT {
     try (CqlSession session = session(settings)) {
       assertThat(session.execute("SELECT version, name FROM millrace.schema_version").all())
           .extracting(r -> r.getInt("version") + " " + r.getString("name"))
-          .containsExactlyInAnyOrder("1 V1__schema.cql", "2 V2__streamlet_latest_epoch.cql");
+          .containsExactlyInAnyOrder(
+              "1 V1__schema.cql", "2 V2__streamlet_latest_epoch.cql", "3 V3__metering.cql");
       assertThat(
               session
                   .execute(
@@ -115,6 +116,7 @@ class CassandraMetadataStoreIT {
               "streamlets",
               "segments",
               "channels",
+              "metering",
               "schema_version");
     }
   }
