@@ -74,6 +74,38 @@ describe("metrics", () => {
 		});
 	});
 
+	for (const transport of ["s2s", "fetch"]) {
+		it(`counts an append session's batches and a read session as one streaming read (${transport})`, async () => {
+			const name = basinName("metrics");
+			await ctx.s2.basins.create({ basin: name });
+			const basin = ctx.s2.basin(name);
+			await basin.streams.create({ stream: "s" });
+			const stream = basin.stream("s", { forceTransport: transport });
+			const session = await stream.appendSession();
+			const tickets = [];
+			for (let i = 0; i < 3; i++) tickets.push(await session.submit(AppendInput.create([AppendRecord.string({ body: "abcd" })])));
+			await Promise.all(tickets.map((t) => t.ack()));
+			await session.close();
+			const rs = await stream.readSession({ start: { from: { seqNum: 0 } }, stop: { limits: { count: 3 } } });
+			let read = 0;
+			for await (const r of rs) {
+				assert.equal(r.body, "abcd");
+				if (++read >= 3) break;
+			}
+			await eventually("three append ops, one streaming read and 36 read bytes", async () => {
+				const ops = await ctx.s2.metrics.basin({ basin: name, set: "append-ops", ...lastHour() });
+				const reads = await ctx.s2.metrics.basin({ basin: name, set: "read-ops", ...lastHour() });
+				const bytes = await ctx.s2.metrics.basin({ basin: name, set: "read-throughput", ...lastHour() });
+				return (
+					total(ops, "express") + total(ops, "standard") === 3 &&
+					total(reads, "streaming") === 1 &&
+					total(reads, "unary") === 0 &&
+					total(bytes, "read_throughput") === 36
+				);
+			});
+		});
+	}
+
 	it("lists the basin as active and counts account operations at every interval", async () => {
 		const { name } = await meteredStream();
 		await eventually("the basin among the active basins", async () => {
