@@ -9,5 +9,5 @@ import "../suites/read.js";
 import "../suites/access-tokens.js";
 import "../suites/encryption.js";
 import "../suites/locations.js";
-import "../suites/not-implemented.js";
 import "../suites/lifecycle.js";
+import "../suites/metrics.js";

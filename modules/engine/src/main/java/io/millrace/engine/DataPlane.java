@@ -1,5 +1,7 @@
 package io.millrace.engine;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.Failures;
 import io.millrace.core.S2Exception;
@@ -9,14 +11,18 @@ import io.millrace.core.api.AppendSessionService;
 import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadRequest;
+import io.millrace.core.api.ReadSessionService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.config.StorageClass;
 import io.millrace.core.config.StreamConfig;
 import io.millrace.core.config.Timestamping;
 import io.millrace.core.record.AppendInput;
 import io.millrace.core.record.AppendValidation;
+import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
 import io.millrace.core.stream.ReadRules;
+import io.millrace.engine.metering.MeteringSeries;
+import io.millrace.engine.metering.UsageAggregator;
 import io.millrace.engine.read.ReadPlan;
 import io.millrace.engine.read.SegmentReader;
 import io.millrace.engine.read.TailPolls;
@@ -61,7 +67,8 @@ import org.apache.pekko.cluster.typed.Cluster;
  * over {@link StreamEntity} sharded entities and this node's {@link ChannelSupervisor}, and the
  * erasure of deleted streams' data.
  */
-public final class DataPlane implements RecordService, AppendSessionService, StreamDataEraser {
+public final class DataPlane
+    implements RecordService, AppendSessionService, ReadSessionService, StreamDataEraser {
   private final ActorSystem<?> system;
   private final ObjectStore objects;
   private final MetadataStore metadata;
@@ -72,7 +79,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
   private final ConcurrentMap<String, ActorRef<StreamEntity.Command>> localEntities =
       new ConcurrentHashMap<>();
   private final SegmentReader segmentReader;
-  private final EngineMetrics metrics = new EngineMetrics();
+  private final EngineMetrics metrics;
   private final DamageReport damage = new DamageReport();
   private final Set<StorageClass> startedClasses = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -81,6 +88,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
   private final TailPolls tailPolls = new TailPolls(System::currentTimeMillis);
   private final Instant startedAt;
   private final String node;
+  private final UsageAggregator usage;
 
   private DataPlane(
       ActorSystem<?> system,
@@ -89,8 +97,12 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
       StreamResolver resolver,
       EngineSettings settings,
       Clock clock,
-      WalHorizon walHorizon) {
+      WalHorizon walHorizon,
+      UsageAggregator usage,
+      MeterRegistry registry) {
     this.system = system;
+    this.usage = usage;
+    this.metrics = new EngineMetrics(registry);
     this.objects = objects;
     this.metadata = metadata;
     this.resolver = resolver;
@@ -136,7 +148,15 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
       StreamResolver resolver,
       EngineSettings settings,
       Clock clock) {
-    return start(system, objects, metadata, resolver, settings, clock, WalHorizon.of(metadata));
+    return start(
+        system,
+        objects,
+        metadata,
+        resolver,
+        settings,
+        clock,
+        new UsageAggregator(clock, UUID.randomUUID().toString()),
+        new SimpleMeterRegistry());
   }
 
   /**
@@ -151,7 +171,47 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
       EngineSettings settings,
       Clock clock,
       WalHorizon walHorizon) {
-    return new DataPlane(system, objects, metadata, resolver, settings, clock, walHorizon);
+    return new DataPlane(
+        system,
+        objects,
+        metadata,
+        resolver,
+        settings,
+        clock,
+        walHorizon,
+        new UsageAggregator(clock, UUID.randomUUID().toString()),
+        new SimpleMeterRegistry());
+  }
+
+  /**
+   * {@link #start} with the node's metering counters (acknowledged appends and reads are counted
+   * there, docs/metrics.md) and the registry its counters and latency histograms are registered in;
+   * recovery's {@link WalHorizon} is the chunk GC watermark in the metadata store.
+   */
+  public static DataPlane start(
+      ActorSystem<?> system,
+      ObjectStore objects,
+      MetadataStore metadata,
+      StreamResolver resolver,
+      EngineSettings settings,
+      Clock clock,
+      UsageAggregator usage,
+      MeterRegistry registry) {
+    return new DataPlane(
+        system,
+        objects,
+        metadata,
+        resolver,
+        settings,
+        clock,
+        WalHorizon.of(metadata),
+        usage,
+        registry);
+  }
+
+  /** The node's metering counters. */
+  public UsageAggregator usage() {
+    return usage;
   }
 
   /**
@@ -236,20 +296,37 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
           AppendValidation.validate(input);
           checkRunning();
         },
-        () ->
-            resolve(basin, stream, StreamResolver.Access.APPEND)
-                .thenCompose(
-                    s -> {
-                      AppendInput stored = StreamEncryption.seal(s, input, key);
-                      return ask(
-                          s.streamId(),
-                          (ActorRef<StreamEntity.AppendReply> r) ->
-                              new StreamEntity.Append(params(s), stored, r),
-                          settings.askTimeout(),
-                          ErrorCode.OTHER,
-                          "append timed out; it may have become durable");
-                    })
-                .thenApply(r -> settle(r, AppendOutcome.class)));
+        () -> {
+          long started = System.nanoTime();
+          return resolve(basin, stream, StreamResolver.Access.APPEND)
+              .thenCompose(
+                  s -> {
+                    AppendInput stored = StreamEncryption.seal(s, input, key);
+                    return ask(
+                            s.streamId(),
+                            (ActorRef<StreamEntity.AppendReply> r) ->
+                                new StreamEntity.Append(params(s), stored, r),
+                            settings.askTimeout(),
+                            ErrorCode.OTHER,
+                            "append timed out; it may have become durable")
+                        .thenApply(r -> metered(s, input, settle(r, AppendOutcome.class), started));
+                  });
+        });
+  }
+
+  /**
+   * Counts an acknowledged append batch in the stream's basin, by storage class, and its latency
+   * since {@code startNanos} (metered sizes are the plaintext's, as the client sent them).
+   */
+  private AppendOutcome metered(
+      StreamRecord s, AppendInput input, AppendOutcome outcome, long startNanos) {
+    if (outcome instanceof AppendOutcome.Appended) {
+      metrics.recordAppendAck(System.nanoTime() - startNanos);
+      String storageClass = params(s).storageClass().name().toLowerCase(java.util.Locale.ROOT);
+      usage.add(s.basin(), MeteringSeries.APPEND_OPS, storageClass, 1);
+      usage.add(s.basin(), MeteringSeries.APPEND_THROUGHPUT, storageClass, input.meteredSize());
+    }
+    return outcome;
   }
 
   /**
@@ -273,6 +350,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
                               return s;
                             })),
         (s, sessionId, input) -> {
+          long started = System.nanoTime();
           AppendInput stored;
           try {
             stored = StreamEncryption.seal(s, input, key);
@@ -286,7 +364,7 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
                   settings.askTimeout(),
                   ErrorCode.OTHER,
                   "append timed out; it may have become durable")
-              .thenApply(r -> settle(r, AppendOutcome.class));
+              .thenApply(r -> metered(s, input, settle(r, AppendOutcome.class), started));
         });
   }
 
@@ -297,6 +375,53 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
   @Override
   public CompletionStage<ReadOutcome> read(
       String basin, String stream, ReadRequest request, EncryptionKey key) {
+    return read(basin, stream, request, key, MeteringSeries.UNARY);
+  }
+
+  /**
+   * A reader for one read session: its first read counts one streaming read operation, every read
+   * counts the bytes it returns; appends and tails go to this data plane unchanged.
+   */
+  @Override
+  public RecordService openReadSession(String basin, String stream) {
+    AtomicBoolean counted = new AtomicBoolean();
+    DataPlane self = this;
+    return new RecordService() {
+      @Override
+      public CompletionStage<AppendOutcome> append(
+          String b, String s, AppendInput input, EncryptionKey key) {
+        return self.append(b, s, input, key);
+      }
+
+      @Override
+      public CompletionStage<ReadOutcome> read(
+          String b, String s, ReadRequest request, EncryptionKey key) {
+        return self.read(
+            b,
+            s,
+            request,
+            key,
+            counted.compareAndSet(false, true) ? MeteringSeries.STREAMING : null);
+      }
+
+      @Override
+      public CompletionStage<StreamPosition> checkTail(String b, String s) {
+        return self.checkTail(b, s);
+      }
+
+      @Override
+      public CompletionStage<StreamPosition> tailForRead(String b, String s, EncryptionKey key) {
+        return self.tailForRead(b, s, key);
+      }
+    };
+  }
+
+  /**
+   * A read; {@code opLabel} names the read operation it counts ({@code unary}, {@code streaming})
+   * or is null for a later read of a session (only its bytes count).
+   */
+  private CompletionStage<ReadOutcome> read(
+      String basin, String stream, ReadRequest request, EncryptionKey key, String opLabel) {
     return unlessRefused(
         () -> {
           ReadRules.validate(request);
@@ -307,6 +432,8 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
               settings
                   .askTimeout()
                   .plusSeconds(request.waitSecs() == null ? 0 : Math.max(0, request.waitSecs()));
+          long started = System.nanoTime();
+          boolean waits = request.waitSecs() != null && request.waitSecs() > 0;
           return resolve(basin, stream, StreamResolver.Access.READ)
               .thenCompose(
                   s -> {
@@ -319,6 +446,17 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
                   (o, e) -> {
                     if (o instanceof ReadOutcome.Batch b) {
                       metrics.readRecords.add(b.batch().records().size());
+                      long bytes = 0;
+                      for (SequencedRecord r : b.batch().records()) {
+                        bytes += r.meteredSize();
+                      }
+                      usage.add(basin, MeteringSeries.READ_THROUGHPUT, "", bytes);
+                    }
+                    if (e == null && !waits) {
+                      metrics.recordRead(System.nanoTime() - started);
+                    }
+                    if (e == null && opLabel != null) {
+                      usage.add(basin, MeteringSeries.READ_OPS, opLabel, 1);
                     }
                   });
         });

@@ -1,14 +1,24 @@
 package io.millrace.engine;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counters and timers of the data plane, one instance per {@link DataPlane}. The server can expose
- * {@link #snapshot()} (for example as Prometheus text at {@code /metrics}).
+ * Counters and latency histograms of the data plane, one instance per {@link DataPlane}, registered
+ * in a Micrometer {@link MeterRegistry} (the server's Prometheus registry, scraped at {@code
+ * /metrics}). The counters are plain {@link LongAdder}s on the data path, exposed as function
+ * counters; the histograms are Micrometer timers with a bounded bucket set (1 ms to 30 s). Names as
+ * Prometheus sees them are listed in docs/configuration.md ("Prometheus metrics").
  */
 public final class EngineMetrics {
   public final LongAdder appends = new LongAdder();
@@ -39,11 +49,145 @@ public final class EngineMetrics {
   /** Wall-clock start (ms) of the last sweep that completed; 0 before the first. */
   public final AtomicLong lifecycleLastSweepStartMillis = new AtomicLong();
 
+  private final Timer appendAck;
+  private final Timer read;
+  private final Timer chunkWrite;
+  private final Timer segmentFlush;
+
+  /** Metrics kept in a registry of their own (tests, tools). */
+  public EngineMetrics() {
+    this(new SimpleMeterRegistry());
+  }
+
+  public EngineMetrics(MeterRegistry registry) {
+    counter(
+        registry, "millrace.appends", "Appends acknowledged by this node's data plane.", appends);
+    counter(
+        registry,
+        "millrace.append.rejections",
+        "Appends rejected before writing (for example a failed match_seq_num or fencing).",
+        appendRejections);
+    counter(
+        registry, "millrace.append.failures", "Appends that failed while writing.", appendFailures);
+    counter(registry, "millrace.appended.records", "Records appended.", appendedRecords);
+    counter(registry, "millrace.appended.bytes", "Bytes of records appended.", appendedBytes);
+    counter(
+        registry, "millrace.chunk.writes", "WAL chunks written to the object store.", chunkWrites);
+    counter(
+        registry, "millrace.chunk.write.bytes", "Bytes of WAL chunks written.", chunkWriteBytes);
+    counter(
+        registry,
+        "millrace.chunk.write.failures",
+        "WAL chunk writes that failed.",
+        chunkWriteFailures);
+    counter(
+        registry,
+        "millrace.chunk.write.nanos",
+        "Time spent writing WAL chunks, in nanoseconds (see millrace_chunk_write_seconds).",
+        chunkWriteNanos);
+    Gauge.builder("millrace.chunk.write.nanos.max", chunkWriteMaxNanos, LongAccumulator::get)
+        .description("Longest WAL chunk write since the start, in nanoseconds.")
+        .register(registry);
+    counter(
+        registry,
+        "millrace.channel.incarnations",
+        "Channel incarnations started.",
+        channelIncarnations);
+    counter(
+        registry,
+        "millrace.segment.flushes",
+        "Segments flushed to the object store.",
+        segmentFlushes);
+    counter(registry, "millrace.reads", "Read requests served.", reads);
+    counter(registry, "millrace.read.records", "Records returned by reads.", readRecords);
+    counter(
+        registry,
+        "millrace.stream.activations",
+        "Stream entities activated on this node.",
+        activations);
+    counter(
+        registry,
+        "millrace.lifecycle.deleted.objects",
+        "Objects (segments, WAL chunks, seals) deleted by lifecycle sweeps.",
+        lifecycleDeletedObjects);
+    counter(
+        registry,
+        "millrace.lifecycle.deleted.bytes",
+        "Bytes of objects deleted by lifecycle sweeps.",
+        lifecycleDeletedBytes);
+    counter(registry, "millrace.lifecycle.sweeps", "Lifecycle sweeps completed.", lifecycleSweeps);
+    counter(
+        registry,
+        "millrace.lifecycle.sweep.failures",
+        "Lifecycle sweeps that failed (the next one finishes their work).",
+        lifecycleSweepFailures);
+    counter(
+        registry,
+        "millrace.lifecycle.empty.streams.deleted",
+        "Streams deleted by delete-on-empty.",
+        lifecycleEmptyStreamsDeleted);
+    Gauge.builder(
+            "millrace.lifecycle.oldest.uncollected.chunk.age.seconds",
+            lifecycleOldestUncollectedChunkAgeMillis,
+            a -> a.get() / 1000.0)
+        .description("Age of the oldest WAL chunk the last sweep could not collect yet; 0 if none.")
+        .register(registry);
+    Gauge.builder("millrace.lifecycle.sweep.lag.seconds", this, m -> m.sweepLagSeconds())
+        .description("Seconds since the start of the last completed lifecycle sweep; 0 before it.")
+        .register(registry);
+    appendAck =
+        histogram(
+            registry,
+            "millrace.append.ack",
+            "Append latency from the request reaching the data plane to its ack (acked appends).");
+    read =
+        histogram(
+            registry,
+            "millrace.read",
+            "Latency of reads that do not wait at the tail (unary and session reads).");
+    chunkWrite = histogram(registry, "millrace.chunk.write", "WAL chunk write latency.");
+    segmentFlush =
+        histogram(
+            registry,
+            "millrace.segment.flush",
+            "Segment flush latency: object write and index rows (every attempt).");
+  }
+
+  private static void counter(MeterRegistry registry, String name, String help, LongAdder adder) {
+    FunctionCounter.builder(name, adder, LongAdder::sum).description(help).register(registry);
+  }
+
+  /** A timer published as a Prometheus histogram with buckets from 1 ms to 30 s. */
+  static Timer histogram(MeterRegistry registry, String name, String help) {
+    return Timer.builder(name)
+        .description(help)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(30))
+        .register(registry);
+  }
+
   public void recordChunkWrite(long nanos, long bytes) {
     chunkWrites.increment();
     chunkWriteBytes.add(bytes);
     chunkWriteNanos.add(nanos);
     chunkWriteMaxNanos.accumulate(nanos);
+    chunkWrite.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** An acknowledged append, {@code nanos} after it reached the data plane. */
+  public void recordAppendAck(long nanos) {
+    appendAck.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** A read that did not wait at the tail. */
+  public void recordRead(long nanos) {
+    read.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** One segment flush attempt, successful or not. */
+  public void recordSegmentFlush(long nanos) {
+    segmentFlush.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** All counters by name (timers in nanoseconds: total and max). */
@@ -72,10 +216,12 @@ public final class EngineMetrics {
     m.put(
         "millrace_lifecycle_oldest_uncollected_chunk_age_seconds",
         lifecycleOldestUncollectedChunkAgeMillis.get() / 1000);
-    long lastSweep = lifecycleLastSweepStartMillis.get();
-    m.put(
-        "millrace_lifecycle_sweep_lag_seconds",
-        lastSweep == 0 ? 0 : Math.max(0, System.currentTimeMillis() - lastSweep) / 1000);
+    m.put("millrace_lifecycle_sweep_lag_seconds", (long) sweepLagSeconds());
     return m;
+  }
+
+  private double sweepLagSeconds() {
+    long lastSweep = lifecycleLastSweepStartMillis.get();
+    return lastSweep == 0 ? 0 : Math.max(0, System.currentTimeMillis() - lastSweep) / 1000;
   }
 }

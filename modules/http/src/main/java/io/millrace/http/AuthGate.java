@@ -68,6 +68,7 @@ final class AuthGate {
     String stream = null;
     String token = null;
     String name = found.name();
+    String pathStream = found.stream();
     switch (EndpointOperations.names(e)) {
       case BASIN_PATH -> basin = validBasin(name);
       case BASIN_HEADER -> basin = validBasin(header(request, Call.BASIN_HEADER));
@@ -76,13 +77,22 @@ final class AuthGate {
         name = p.qualifyStream(name);
         stream = Names.streamNameProblem(name) == null ? name : null;
       }
+      case BASIN_AND_STREAM_PATH -> {
+        basin = validBasin(name);
+        pathStream = pathStream == null ? null : p.qualifyStream(pathStream);
+        stream =
+            pathStream != null && Names.streamNameProblem(pathStream) == null ? pathStream : null;
+      }
       case TOKEN_PATH -> token = AccessTokenIds.problem(name) == null ? name : null;
       case NONE -> {}
     }
     for (Operation op : EndpointOperations.of(e)) {
       p.check(new AccessRequest(op, basin, stream, token));
     }
-    return name == null || name.equals(found.name()) ? found : new S2Router.Found(e, name);
+    return java.util.Objects.equals(name, found.name())
+            && java.util.Objects.equals(pathStream, found.stream())
+        ? found
+        : new S2Router.Found(e, name, pathStream);
   }
 
   private static String validBasin(String name) {

@@ -37,6 +37,10 @@ final class EndpointOperations {
       case LIST_LOCATIONS -> EnumSet.of(Operation.LIST_LOCATIONS);
       case GET_DEFAULT_LOCATION -> EnumSet.of(Operation.GET_DEFAULT_LOCATION);
       case SET_DEFAULT_LOCATION -> EnumSet.of(Operation.SET_DEFAULT_LOCATION);
+      case PROMETHEUS -> EnumSet.noneOf(Operation.class);
+      case ACCOUNT_METRICS -> EnumSet.of(Operation.ACCOUNT_METRICS);
+      case BASIN_METRICS -> EnumSet.of(Operation.BASIN_METRICS);
+      case STREAM_METRICS -> EnumSet.of(Operation.STREAM_METRICS);
     };
   }
 
@@ -50,7 +54,9 @@ final class EndpointOperations {
     /** The header names a basin, the path a stream. */
     STREAM_PATH,
     /** The path names an access token. */
-    TOKEN_PATH
+    TOKEN_PATH,
+    /** The path names a basin and then a stream (stream metrics). */
+    BASIN_AND_STREAM_PATH
   }
 
   static Names names(S2Router.Endpoint endpoint) {
@@ -62,9 +68,13 @@ final class EndpointOperations {
               ISSUE_ACCESS_TOKEN,
               LIST_LOCATIONS,
               GET_DEFAULT_LOCATION,
-              SET_DEFAULT_LOCATION ->
+              SET_DEFAULT_LOCATION,
+              PROMETHEUS,
+              ACCOUNT_METRICS ->
           Names.NONE;
-      case GET_BASIN_CONFIG, ENSURE_BASIN, RECONFIGURE_BASIN, DELETE_BASIN -> Names.BASIN_PATH;
+      case GET_BASIN_CONFIG, ENSURE_BASIN, RECONFIGURE_BASIN, DELETE_BASIN, BASIN_METRICS ->
+          Names.BASIN_PATH;
+      case STREAM_METRICS -> Names.BASIN_AND_STREAM_PATH;
       case LIST_STREAMS, CREATE_STREAM -> Names.BASIN_HEADER;
       case GET_STREAM_CONFIG,
               ENSURE_STREAM,

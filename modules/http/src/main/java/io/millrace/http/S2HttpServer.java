@@ -123,6 +123,80 @@ public final class S2HttpServer {
       RecordService records,
       AccessTokenService tokens,
       Supplier<EdgeHealth> health) {
+    return bind(
+        system,
+        settings,
+        edge,
+        basins,
+        streams,
+        locations,
+        records,
+        tokens,
+        health,
+        EdgeExtras.NONE);
+  }
+
+  /**
+   * Binds the edge with the system's {@link EdgeSettings}, auth off, no locations, and the optional
+   * services of {@code extras} (metrics API, Prometheus scrape).
+   */
+  public static CompletionStage<ServerBinding> bind(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      BasinService basins,
+      StreamService streams,
+      RecordService records,
+      Supplier<Boolean> ready,
+      EdgeExtras extras) {
+    return bindWithHealth(
+        system,
+        settings,
+        basins,
+        streams,
+        null,
+        records,
+        null,
+        () -> EdgeHealth.of(ready.get()),
+        extras);
+  }
+
+  /** {@link #bindWithHealth} with the optional services of {@code extras}. */
+  public static CompletionStage<ServerBinding> bindWithHealth(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      BasinService basins,
+      StreamService streams,
+      LocationService locations,
+      RecordService records,
+      AccessTokenService tokens,
+      Supplier<EdgeHealth> health,
+      EdgeExtras extras) {
+    return bind(
+        system,
+        settings,
+        EdgeSettings.fromConfig(system.settings().config()),
+        basins,
+        streams,
+        locations,
+        records,
+        tokens,
+        health,
+        extras);
+  }
+
+  /** Binds the edge with explicit {@link EdgeSettings}, every service and {@code extras}. */
+  public static CompletionStage<ServerBinding> bind(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      EdgeSettings edge,
+      BasinService basins,
+      StreamService streams,
+      LocationService locations,
+      RecordService records,
+      AccessTokenService tokens,
+      Supplier<EdgeHealth> health,
+      EdgeExtras extras) {
+    HttpMetrics httpMetrics = new HttpMetrics(extras.registryOrOwn());
     AdmissionSettings admission = AdmissionSettings.fromConfig(system.settings().config());
     S2RequestHandler handler =
         new S2RequestHandler(
@@ -135,10 +209,13 @@ public final class S2HttpServer {
             new StreamingSessions(
                 records,
                 SessionSettings.fromConfig(system.settings().config()),
-                Materializer.matFromSystem(system)),
+                Materializer.matFromSystem(system),
+                httpMetrics),
             health,
             new BodyBudget(admission.bodyBudgetBytes(), admission.retryAfter().toMillis()),
-            Materializer.matFromSystem(system));
+            Materializer.matFromSystem(system),
+            extras,
+            httpMetrics);
     long fds = fileDescriptorLimit();
     log.info(
         "Request bodies buffered across all connections are bounded at {} bytes (max heap {}"

@@ -34,6 +34,9 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
   private final AuthGate auth;
   private final AccessTokenEndpoints accessTokens;
   private final Materializer materializer;
+  private final MetricsEndpoints metrics;
+  private final Supplier<String> prometheus;
+  private final HttpMetrics httpMetrics;
 
   /**
    * @param tokens authenticates bearer tokens and serves the access token endpoints; null: auth off
@@ -49,7 +52,15 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       StreamingSessions sessions,
       Supplier<EdgeHealth> health,
       BodyBudget budget,
-      Materializer materializer) {
+      Materializer materializer,
+      EdgeExtras extras,
+      HttpMetrics httpMetrics) {
+    this.httpMetrics = httpMetrics;
+    this.metrics =
+        extras.metrics() == null
+            ? null
+            : new MetricsEndpoints(extras.metrics(), java.time.Clock.systemUTC());
+    this.prometheus = extras.prometheus();
     this.auth = new AuthGate(tokens);
     this.accessTokens = new AccessTokenEndpoints(tokens);
     this.materializer = materializer;
@@ -75,11 +86,20 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
                     .updateHandler(req -> cors.decorate(req, ErrorMapper.requestTimeout())));
     CompletionStage<HttpResponse> result;
     BodyBudget.Lease lease = budget.lease();
+    String route = "unknown";
     try {
-      result = cors.isPreflight(request) ? done(cors.preflight(request)) : dispatch(request, lease);
+      if (cors.isPreflight(request)) {
+        route = "preflight";
+        result = done(cors.preflight(request));
+      } else {
+        S2Router.Match match = S2Router.route(request.method().value(), request.getUri().path());
+        route = routeName(match);
+        result = dispatch(request, match, lease);
+      }
     } catch (Throwable t) {
       result = done(ErrorMapper.failure(t, description));
     }
+    String counted = route;
     // Our own deadline, for HTTP/1.1 and HTTP/2 alike (Pekko's request-timeout is a backstop set
     // a little later). thenApply makes a new future: the endpoint's own is never completed here.
     return result
@@ -101,17 +121,37 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
         .whenComplete((r, t) -> lease.release())
         .thenApply(
             response -> {
+              HttpResponse out;
               try {
-                return cors.decorate(request, compression.apply(request, response));
+                out = cors.decorate(request, compression.apply(request, response));
               } catch (RuntimeException e) {
-                return cors.decorate(request, ErrorMapper.failure(e, description));
+                out = cors.decorate(request, ErrorMapper.failure(e, description));
               }
+              httpMetrics.request(counted, out.status().intValue());
+              return out;
             });
   }
 
-  private CompletionStage<HttpResponse> dispatch(HttpRequest request, BodyBudget.Lease lease) {
+  /** The route tag of a match: the endpoint, or what kind of miss it is (a bounded set). */
+  private static String routeName(S2Router.Match match) {
+    if (match instanceof S2Router.Found f) {
+      return f.endpoint().routeName();
+    }
+    if (match instanceof S2Router.MethodNotAllowed) {
+      return "method_not_allowed";
+    }
+    if (match instanceof S2Router.BadPath) {
+      return "bad_path";
+    }
+    if (match instanceof S2Router.NotImplemented) {
+      return "not_implemented";
+    }
+    return "not_found";
+  }
+
+  private CompletionStage<HttpResponse> dispatch(
+      HttpRequest request, S2Router.Match match, BodyBudget.Lease lease) {
     String path = request.getUri().path();
-    S2Router.Match match = S2Router.route(request.method().value(), path);
     if (!auth.guards(path)) {
       return dispatch(request, path, match, Principal.root(), lease);
     }
@@ -198,6 +238,23 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       case LIST_LOCATIONS -> locations.list(call);
       case GET_DEFAULT_LOCATION -> locations.getDefault(call);
       case SET_DEFAULT_LOCATION -> locations.setDefault(call);
+      case PROMETHEUS ->
+          done(
+              prometheus == null
+                  ? ErrorMapper.notFound(call.request().getUri().path())
+                  : Responses.bytes(
+                      200,
+                      org.apache.pekko.http.javadsl.model.ContentTypes.parse(
+                          EdgeExtras.PROMETHEUS_CONTENT_TYPE),
+                      prometheus.get().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      case ACCOUNT_METRICS ->
+          metrics == null ? done(ErrorMapper.notImplemented("metrics")) : metrics.account(call);
+      case BASIN_METRICS ->
+          metrics == null ? done(ErrorMapper.notImplemented("metrics")) : metrics.basin(call, name);
+      case STREAM_METRICS ->
+          metrics == null
+              ? done(ErrorMapper.notImplemented("metrics"))
+              : metrics.stream(call, name, found.stream());
     };
   }
 

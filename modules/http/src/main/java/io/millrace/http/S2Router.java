@@ -38,14 +38,32 @@ final class S2Router {
     REVOKE_ACCESS_TOKEN,
     LIST_LOCATIONS,
     GET_DEFAULT_LOCATION,
-    SET_DEFAULT_LOCATION
+    SET_DEFAULT_LOCATION,
+    PROMETHEUS,
+    ACCOUNT_METRICS,
+    BASIN_METRICS,
+    STREAM_METRICS;
+
+    private final String routeName = name().toLowerCase(java.util.Locale.ROOT);
+
+    /** The endpoint as a metrics tag: its name in lower case. */
+    String routeName() {
+      return routeName;
+    }
   }
 
   /** The result of routing. */
   sealed interface Match {}
 
-  /** An endpoint with its path parameter (basin or stream name, decoded), if any. */
-  record Found(Endpoint endpoint, String name) implements Match {}
+  /**
+   * An endpoint with its path parameter (basin or stream name, decoded), if any, and for stream
+   * metrics the stream name ({@code name} is then the basin).
+   */
+  record Found(Endpoint endpoint, String name, String stream) implements Match {
+    Found(Endpoint endpoint, String name) {
+      this(endpoint, name, null);
+    }
+  }
 
   record NotFound() implements Match {}
 
@@ -70,6 +88,9 @@ final class S2Router {
         && (segments.get(0).equals("health") || segments.get(0).equals("ping"))) {
       return pick(method, List.of("GET"), List.of(Endpoint.HEALTH), null);
     }
+    if (segments.size() == 1 && segments.get(0).equals("metrics")) {
+      return pick(method, List.of("GET"), List.of(Endpoint.PROMETHEUS), null);
+    }
     if (segments.isEmpty() || !segments.get(0).equals("v1") || segments.contains("")) {
       return new NotFound();
     }
@@ -90,7 +111,7 @@ final class S2Router {
           }
           return new NotFound();
         case "metrics":
-          return new NotImplemented("metrics");
+          return metrics(method, segments);
         case "locations":
           if (n == 2) {
             return pick(method, List.of("GET"), List.of(Endpoint.LIST_LOCATIONS), null);
@@ -148,6 +169,20 @@ final class S2Router {
       }
     }
     return new NotFound();
+  }
+
+  /** {@code /v1/metrics}, {@code /v1/metrics/{basin}}, {@code /v1/metrics/{basin}/{stream}}. */
+  private static Match metrics(String method, List<String> segments) {
+    List<String> get = List.of("GET");
+    return switch (segments.size()) {
+      case 2 -> pick(method, get, List.of(Endpoint.ACCOUNT_METRICS), null);
+      case 3 -> pick(method, get, List.of(Endpoint.BASIN_METRICS), segments.get(2));
+      case 4 ->
+          pick(method, get, List.of(Endpoint.STREAM_METRICS), segments.get(2)) instanceof Found f
+              ? new Found(f.endpoint(), f.name(), segments.get(3))
+              : new MethodNotAllowed(get);
+      default -> new NotFound();
+    };
   }
 
   /** The methods of a collection (list or read, create or append). */

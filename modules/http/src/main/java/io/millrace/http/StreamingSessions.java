@@ -65,10 +65,25 @@ class StreamingSessions {
   private final SessionSettings settings;
   private final Materializer materializer;
 
+  private final HttpMetrics metrics;
+
   StreamingSessions(RecordService records, SessionSettings settings, Materializer materializer) {
+    this(
+        records,
+        settings,
+        materializer,
+        new HttpMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+  }
+
+  StreamingSessions(
+      RecordService records,
+      SessionSettings settings,
+      Materializer materializer,
+      HttpMetrics metrics) {
     this.records = records;
     this.settings = settings;
     this.materializer = materializer;
+    this.metrics = metrics;
   }
 
   // ---------------------------------------------------------------- append sessions
@@ -143,6 +158,12 @@ class StreamingSessions {
                         queue.complete();
                         return Done.getInstance();
                       });
+            })
+        .watchTermination(
+            (mat, finished) -> {
+              metrics.s2sAppendSessions.incrementAndGet();
+              finished.whenComplete((d, e) -> metrics.s2sAppendSessions.decrementAndGet());
+              return mat;
             })
         .runWith(Sink.ignore(), materializer)
         .whenComplete(
@@ -232,6 +253,13 @@ class StreamingSessions {
 
   // ---------------------------------------------------------------- read sessions
 
+  /** The reader of one session: the service's session reader when it has one (for metering). */
+  private RecordService sessionReader(String basin, String stream) {
+    return records instanceof io.millrace.core.api.ReadSessionService s
+        ? s.openReadSession(basin, stream)
+        : records;
+  }
+
   CompletionStage<HttpResponse> s2sReadSession(
       Call call, String basin, String stream, EncryptionKey key) {
     if (records == null) {
@@ -241,7 +269,7 @@ class StreamingSessions {
         S2sFrames.Compression.negotiate(call.header("accept-encoding"));
     ReadSession session =
         new ReadSession(
-            records,
+            sessionReader(basin, stream),
             basin,
             stream,
             key,
@@ -251,6 +279,7 @@ class StreamingSessions {
             System::currentTimeMillis);
     return startRead(
         session,
+        metrics.s2sReadSessions,
         S2S,
         event -> {
           s2.v1.ReadBatch proto =
@@ -276,7 +305,7 @@ class StreamingSessions {
         Queries.sessionReadParams(call.query()).resume(call.header("last-event-id"), totals);
     ReadSession session =
         new ReadSession(
-            records,
+            sessionReader(basin, stream),
             basin,
             stream,
             key,
@@ -286,6 +315,7 @@ class StreamingSessions {
             System::currentTimeMillis);
     return startRead(
         session,
+        metrics.sseReadSessions,
         EVENT_STREAM,
         event -> {
           if (event instanceof ReadSession.Batch b) {
@@ -302,6 +332,7 @@ class StreamingSessions {
 
   private CompletionStage<HttpResponse> startRead(
       ReadSession session,
+      java.util.concurrent.atomic.AtomicInteger open,
       ContentType contentType,
       java.util.function.Function<ReadSession.Event, ByteString> encode,
       Optional<ByteString> normalEnd,
@@ -317,7 +348,15 @@ class StreamingSessions {
                   Source.unfoldAsync(
                       session,
                       s -> s.next().thenApply(e -> e.map(ev -> Pair.create(s, encode.apply(ev)))));
-              return sessionResponse(contentType, withErrorEnd(events, normalEnd, onError));
+              return sessionResponse(
+                  contentType,
+                  withErrorEnd(events, normalEnd, onError)
+                      .watchTermination(
+                          (mat, finished) -> {
+                            open.incrementAndGet();
+                            finished.whenComplete((d, e) -> open.decrementAndGet());
+                            return mat;
+                          }));
             });
   }
 

@@ -7,7 +7,6 @@ import io.millrace.http.S2Router.Endpoint;
 import io.millrace.http.S2Router.Found;
 import io.millrace.http.S2Router.MethodNotAllowed;
 import io.millrace.http.S2Router.NotFound;
-import io.millrace.http.S2Router.NotImplemented;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -65,7 +64,8 @@ class S2RouterTest {
         .isEqualTo(new Found(Endpoint.REVOKE_ACCESS_TOKEN, "a/b"));
     assertThat(S2Router.route("GET", "/v1/access-tokens/x"))
         .isEqualTo(new MethodNotAllowed(List.of("DELETE")));
-    assertThat(S2Router.route("GET", "/v1/metrics/b1/s1")).isInstanceOf(NotImplemented.class);
+    assertThat(S2Router.route("GET", "/v1/metrics/b1/s1"))
+        .isEqualTo(new S2Router.Found(S2Router.Endpoint.STREAM_METRICS, "b1", "s1"));
     assertThat(S2Router.route("GET", "/v1/locations"))
         .isEqualTo(new Found(Endpoint.LIST_LOCATIONS, null));
     assertThat(S2Router.route("GET", "/v1/locations/default"))

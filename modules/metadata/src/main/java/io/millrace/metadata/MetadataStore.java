@@ -137,6 +137,27 @@ public interface MetadataStore extends AutoCloseable {
   /** Removes the token; true if there was a row to remove. */
   CompletionStage<Boolean> deleteAccessToken(String id);
 
+  // ---- metering (series of the metrics API; docs/metadata.md, "metering") ----
+
+  /**
+   * Upserts the rows (by their full key): a later write of the same key replaces the value. Not
+   * atomic across rows; every row is idempotent, so a failed call may simply be repeated.
+   */
+  CompletionStage<Void> putMetering(List<MeteringRecord> rows);
+
+  /**
+   * The rows of one series partition with {@code fromBucket <= bucket <= toBucket}, by bucket
+   * ascending (then label, then node).
+   */
+  CompletionStage<List<MeteringRecord>> listMetering(
+      String basin, String stream, String metric, long width, long fromBucket, long toBucket);
+
+  /**
+   * Deletes every metering row with a bucket below {@code bucket} (SQLite); a no-op where rows
+   * expire by themselves (Cassandra: a 32-day time to live).
+   */
+  CompletionStage<Void> deleteMeteringBefore(long bucket);
+
   /** True while the store answers (used by readiness). */
   CompletionStage<Boolean> healthy();
 

@@ -104,4 +104,14 @@ public final class MetadataTables {
 
     CompletionStage<Void> put(String key, String value);
   }
+
+  /** {@code metering}: putMetering, listMetering, deleteMeteringBefore. */
+  public interface Metering {
+    CompletionStage<Void> put(List<MeteringRecord> rows);
+
+    CompletionStage<List<MeteringRecord>> list(
+        String basin, String stream, String metric, long width, long fromBucket, long toBucket);
+
+    CompletionStage<Void> deleteBefore(long bucket);
+  }
 }

@@ -18,6 +18,7 @@ public abstract class TableMetadataStore implements MetadataStore {
   private final MetadataTables.Channels channels;
   private final MetadataTables.AccessTokens accessTokens;
   private final MetadataTables.AccountSettings settings;
+  private final MetadataTables.Metering metering;
 
   protected TableMetadataStore(
       MetadataTables.Basins basins,
@@ -27,7 +28,8 @@ public abstract class TableMetadataStore implements MetadataStore {
       MetadataTables.Segments segments,
       MetadataTables.Channels channels,
       MetadataTables.AccessTokens accessTokens,
-      MetadataTables.AccountSettings settings) {
+      MetadataTables.AccountSettings settings,
+      MetadataTables.Metering metering) {
     this.basins = basins;
     this.streams = streams;
     this.streamState = streamState;
@@ -36,6 +38,7 @@ public abstract class TableMetadataStore implements MetadataStore {
     this.channels = channels;
     this.accessTokens = accessTokens;
     this.settings = settings;
+    this.metering = metering;
   }
 
   // ---------------------------------------------------------------- basins
@@ -218,5 +221,23 @@ public abstract class TableMetadataStore implements MetadataStore {
   @Override
   public final CompletionStage<Void> putAccountSetting(String key, String value) {
     return settings.put(key, value);
+  }
+
+  // ---------------------------------------------------------------- metering
+
+  @Override
+  public final CompletionStage<Void> putMetering(List<MeteringRecord> rows) {
+    return metering.put(rows);
+  }
+
+  @Override
+  public final CompletionStage<List<MeteringRecord>> listMetering(
+      String basin, String stream, String metric, long width, long fromBucket, long toBucket) {
+    return metering.list(basin, stream, metric, width, fromBucket, toBucket);
+  }
+
+  @Override
+  public final CompletionStage<Void> deleteMeteringBefore(long bucket) {
+    return metering.deleteBefore(bucket);
   }
 }

@@ -243,10 +243,25 @@ public final class Main implements Runnable {
             "A name for this node in logs (millrace.server.node-name, MILLRACE_NODE_NAME).")
     String nodeName;
 
+    @Option(
+        names = "--log-format",
+        description =
+            "Log format: text (default) or json, one JSON object per line (MILLRACE_LOG_FORMAT).")
+    String logFormat;
+
     @Override
     public Integer call() {
       Config config;
       MillraceServer server;
+      String format = logFormat != null ? logFormat : LogFormat.fromEnvironment();
+      java.util.Optional<String> badFormat = LogFormat.problem(format);
+      if (badFormat.isPresent()) {
+        parent.err.println("Millrace cannot start: " + badFormat.get());
+        return 2;
+      }
+      if (logFormat != null) {
+        LogFormat.apply(logFormat);
+      }
       try {
         config = config(overrides(), configFile);
         java.util.Optional<String> usage = ManagementSettings.usageError(config);

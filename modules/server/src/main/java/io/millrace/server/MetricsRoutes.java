@@ -17,7 +17,8 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * pekko.management.http.routes.millrace-metrics}.
  */
 public final class MetricsRoutes implements ManagementRouteProvider {
-  private static final ContentType TYPE = ContentTypes.parse(PrometheusText.CONTENT_TYPE);
+  private static final ContentType TYPE =
+      ContentTypes.parse(io.millrace.http.EdgeExtras.PROMETHEUS_CONTENT_TYPE);
 
   private final NodeStatus status;
 

@@ -1,13 +1,23 @@
 package io.millrace.server;
 
 import com.typesafe.config.Config;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.millrace.engine.DataPlane;
 import io.millrace.engine.EngineSettings;
+import io.millrace.engine.TimedMetadataStore;
 import io.millrace.engine.control.AccessTokenControl;
 import io.millrace.engine.control.ControlPlane;
 import io.millrace.engine.control.LocationSettings;
 import io.millrace.engine.lifecycle.LifecycleSettings;
 import io.millrace.engine.lifecycle.LifecycleSweeper;
+import io.millrace.engine.metering.MeteredControlPlane;
+import io.millrace.engine.metering.MeteringFlusher;
+import io.millrace.engine.metering.MeteringSettings;
+import io.millrace.engine.metering.MetricsQueries;
+import io.millrace.engine.metering.StorageSampler;
+import io.millrace.engine.metering.UsageAggregator;
+import io.millrace.http.EdgeExtras;
 import io.millrace.http.HttpSettings;
 import io.millrace.http.S2HttpServer;
 import io.millrace.metadata.MetadataStore;
@@ -169,7 +179,8 @@ public final class MillraceServer {
       throw e;
     }
     ObjectStore objects = stores.objects;
-    MetadataStore metadata = stores.metadata;
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    MetadataStore metadata = TimedMetadataStore.wrap(stores.metadata, registry);
     Guardian.JoinMode joinMode =
         management.bootstrap()
             ? Guardian.JoinMode.BOOTSTRAP
@@ -198,6 +209,7 @@ public final class MillraceServer {
         });
 
     NodeStatus status = NodeStatus.get(system);
+    status.bindTo(registry);
 
     try {
       int managementPort = -1;
@@ -229,9 +241,30 @@ public final class MillraceServer {
             return CompletableFuture.completedFuture(Done.getInstance());
           });
 
+      MeteringSettings meteringSettings = MeteringSettings.fromConfig(config);
+      UsageAggregator meteringCounters = new UsageAggregator(clock, UUID.randomUUID().toString());
+      MeteredControlPlane meteredControl =
+          new MeteredControlPlane(control, control, meteringCounters);
+      MeteringFlusher meteringFlusher = new MeteringFlusher(meteringCounters, metadata, clock);
+      StorageSampler storageSampler = new StorageSampler(metadata, clock);
+      shutdown.addTask(
+          CoordinatedShutdown.PhaseBeforeClusterShutdown(),
+          "millrace-flush-metering",
+          () -> {
+            storageSampler.close();
+            meteringFlusher.stop(Duration.ofSeconds(5));
+            return CompletableFuture.completedFuture(Done.getInstance());
+          });
       DataPlane data =
           DataPlane.start(
-              system, objects, metadata, control, EngineSettings.fromConfig(config), clock);
+              system,
+              objects,
+              metadata,
+              control,
+              EngineSettings.fromConfig(config),
+              clock,
+              meteringCounters,
+              registry);
       shutdown.addTask(
           CoordinatedShutdown.PhaseServiceStop(),
           "millrace-stop-data-plane",
@@ -240,6 +273,11 @@ public final class MillraceServer {
             return data.stop().thenApply(v -> Done.getInstance());
           });
       control.startBackgroundDeletion(data, settings.deletionInterval());
+      meteringFlusher.start(meteringSettings.flushInterval());
+      Cluster cluster = Cluster.get(system);
+      storageSampler.start(
+          meteringSettings.storageSampleInterval(),
+          () -> cluster.selfMember().address().equals(cluster.state().getLeader()));
       LifecycleSweeper.startFor(
           system, objects, metadata, data, control, clock, LifecycleSettings.fromConfig(config));
       AccessTokenControl tokens = null;
@@ -272,7 +310,15 @@ public final class MillraceServer {
         binding =
             await(
                 S2HttpServer.bindWithHealth(
-                        system, http, control, control, control, data, tokens, status::edgeHealth)
+                        system,
+                        http,
+                        meteredControl,
+                        meteredControl,
+                        control,
+                        data,
+                        tokens,
+                        status::edgeHealth,
+                        new EdgeExtras(new MetricsQueries(metadata), status::metricsText, registry))
                     .toCompletableFuture(),
                 timeout,
                 "the HTTP port to be bound");
@@ -292,7 +338,8 @@ public final class MillraceServer {
           "millrace-drain-http",
           () -> binding.terminate(Duration.ofSeconds(5)).thenApply(x -> Done.getInstance()));
 
-      int grpcPort = GrpcEdge.start(system, config, settings, control, control, data, timeout);
+      int grpcPort =
+          GrpcEdge.start(system, config, settings, meteredControl, meteredControl, data, timeout);
 
       waitUntilReady(data, timeout);
       status.started();

@@ -1,18 +1,22 @@
 package io.millrace.server;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.millrace.engine.DamageReport;
 import io.millrace.engine.DataPlane;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryUsage;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
-import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
 
@@ -36,36 +40,13 @@ public final class NodeStatus implements Extension {
   private static final List<String> STATUSES =
       List.of("Joining", "WeaklyUp", "Up", "Leaving", "Exiting", "Down");
 
-  private static final Map<String, String> ENGINE_HELP =
-      Map.ofEntries(
-          Map.entry("millrace_appends_total", "Appends acknowledged by this node's data plane."),
-          Map.entry(
-              "millrace_append_rejections_total",
-              "Appends rejected before writing (for example a failed match_seq_num or fencing)."),
-          Map.entry("millrace_append_failures_total", "Appends that failed while writing."),
-          Map.entry("millrace_appended_records_total", "Records appended."),
-          Map.entry("millrace_appended_bytes_total", "Bytes of records appended."),
-          Map.entry("millrace_chunk_writes_total", "WAL chunks written to the object store."),
-          Map.entry("millrace_chunk_write_bytes_total", "Bytes of WAL chunks written."),
-          Map.entry("millrace_chunk_write_failures_total", "WAL chunk writes that failed."),
-          Map.entry(
-              "millrace_chunk_write_nanos_total", "Time spent writing WAL chunks, in nanoseconds."),
-          Map.entry(
-              "millrace_chunk_write_nanos_max",
-              "Longest WAL chunk write since the start, in nanoseconds."),
-          Map.entry("millrace_channel_incarnations_total", "Channel incarnations started."),
-          Map.entry("millrace_segment_flushes_total", "Segments flushed to the object store."),
-          Map.entry("millrace_reads_total", "Read requests served."),
-          Map.entry("millrace_read_records_total", "Records returned by reads."),
-          Map.entry(
-              "millrace_stream_activations_total", "Stream entities activated on this node."));
-
   private final ActorSystem<?> system;
   private final AtomicBoolean storesHealthy = new AtomicBoolean(true);
   private final java.util.concurrent.atomic.AtomicReference<List<String>> lastProbeReasons =
       new java.util.concurrent.atomic.AtomicReference<>(List.of());
   private volatile boolean started;
   private volatile DataPlane data;
+  private volatile PrometheusMeterRegistry registry;
   private volatile DiskWatch disk;
 
   private NodeStatus(ActorSystem<?> system) {
@@ -159,107 +140,123 @@ public final class NodeStatus implements Extension {
     return r;
   }
 
-  /** The node's metrics in the Prometheus text format. */
+  /**
+   * Registers the node's own gauges (readiness, store health, cluster membership, JVM figures) in
+   * {@code registry}, whose scrape {@link #metricsText} then serves.
+   */
+  void bindTo(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    Gauge.builder("millrace.node.ready", this, n -> bit(n.readiness().ready()))
+        .description("1 when this node is ready to serve clients.")
+        .register(registry);
+    Gauge.builder("millrace.stores.healthy", storesHealthy, h -> bit(h.get()))
+        .description("1 while the metadata store and the object store answer.")
+        .register(registry);
+    for (String status : STATUSES) {
+      Gauge.builder("millrace.cluster.members", this, n -> n.membersWithStatus(status))
+          .description("Cluster members this node sees, by status.")
+          .tag("status", status)
+          .register(registry);
+    }
+    Gauge.builder(
+            "millrace.cluster.unreachable.members",
+            this,
+            n -> Cluster.get(n.system).state().getUnreachable().size())
+        .description("Members this node's failure detector marks unreachable.")
+        .register(registry);
+    Gauge.builder("millrace.cluster.self.up", this, n -> bit("Up".equals(n.memberStatus())))
+        .description("1 when this node is an Up member of the cluster.")
+        .register(registry);
+    Gauge.builder(
+            "millrace.cluster.leader",
+            this,
+            n -> {
+              Cluster cluster = Cluster.get(n.system);
+              return bit(cluster.selfMember().address().equals(cluster.state().getLeader()));
+            })
+        .description("1 when this node is the cluster leader.")
+        .register(registry);
+    for (DamageReport.Kind k : DamageReport.Kind.values()) {
+      Gauge.builder(
+              "millrace.damaged",
+              this,
+              n -> {
+                DataPlane d = n.data;
+                return d == null ? 0 : d.damage().count(k);
+              })
+          .description(
+              "Channels, streams and segments this node found damaged (missing or corrupt data"
+                  + " under acknowledged records); see GET /health and millrace verify.")
+          .tag("kind", k.name().toLowerCase(java.util.Locale.ROOT))
+          .register(registry);
+    }
+    Gauge.builder(
+            "millrace.data.dir.usable",
+            this,
+            n -> {
+              DiskWatch w = n.disk;
+              return w == null ? Double.NaN : w.usableBytes();
+            })
+        .description("Usable bytes on the data directory's disk (-1: unreadable).")
+        .baseUnit("bytes")
+        .register(registry);
+    jvmGauges(registry);
+  }
+
+  private double membersWithStatus(String status) {
+    int n = 0;
+    for (Member m : Cluster.get(system).state().getMembers()) {
+      if (m.status().toString().equals(status)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The node's metrics in the Prometheus text format 0.0.4 (empty before the node starts). */
   public String metricsText() {
-    PrometheusText text = new PrometheusText();
-    DataPlane d = data;
-    if (d != null) {
-      for (Map.Entry<String, Long> m : d.metrics().snapshot().entrySet()) {
-        String help = ENGINE_HELP.getOrDefault(m.getKey(), "Millrace engine metric.");
-        if (m.getKey().endsWith("_total")) {
-          text.counter(m.getKey(), help, m.getValue());
-        } else {
-          text.gauge(m.getKey(), help, m.getValue());
-        }
-      }
-    }
-    if (d != null) {
-      Map<Map<String, String>, Double> damaged = new LinkedHashMap<>();
-      for (DamageReport.Kind k : DamageReport.Kind.values()) {
-        damaged.put(
-            Map.of("kind", k.name().toLowerCase(java.util.Locale.ROOT)),
-            (double) d.damage().count(k));
-      }
-      text.gauge(
-          "millrace_damaged",
-          "Channels, streams and segments this node found damaged (missing or corrupt data under"
-              + " acknowledged records); see GET /health and millrace verify.",
-          damaged);
-    }
-    DiskWatch w = disk;
-    if (w != null) {
-      text.gauge(
-          "millrace_data_dir_usable_bytes",
-          "Usable bytes on the data directory's disk (-1: unreadable).",
-          w.usableBytes());
-    }
-    Readiness readiness = readiness();
-    text.gauge(
-        "millrace_node_ready",
-        "1 when this node is ready to serve clients.",
-        bit(readiness.ready()));
-    text.gauge(
-        "millrace_stores_healthy",
-        "1 while the metadata store and the object store answer.",
-        bit(storesHealthy.get()));
-    clusterGauges(text);
-    jvmGauges(text);
-    return text.render();
+    PrometheusMeterRegistry r = registry;
+    return r == null ? "" : r.scrape();
   }
 
-  private void clusterGauges(PrometheusText text) {
-    Cluster cluster = Cluster.get(system);
-    ClusterEvent.CurrentClusterState state = cluster.state();
-    Map<String, Integer> byStatus = new LinkedHashMap<>();
-    STATUSES.forEach(s -> byStatus.put(s, 0));
-    for (Member m : state.getMembers()) {
-      byStatus.merge(m.status().toString(), 1, Integer::sum);
-    }
-    Map<Map<String, String>, Double> members = new LinkedHashMap<>();
-    byStatus.forEach((status, n) -> members.put(Map.of("status", status), (double) n));
-    text.gauge("millrace_cluster_members", "Cluster members this node sees, by status.", members);
-    text.gauge(
-        "millrace_cluster_unreachable_members",
-        "Members this node's failure detector marks unreachable.",
-        state.getUnreachable().size());
-    text.gauge(
-        "millrace_cluster_self_up",
-        "1 when this node is an Up member of the cluster.",
-        bit("Up".equals(memberStatus())));
-    text.gauge(
-        "millrace_cluster_leader",
-        "1 when this node is the cluster leader.",
-        bit(cluster.selfMember().address().equals(state.getLeader())));
-  }
-
-  private static void jvmGauges(PrometheusText text) {
-    MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-    text.gauge("jvm_memory_heap_used_bytes", "Heap memory in use.", heap.getUsed());
-    text.gauge("jvm_memory_heap_committed_bytes", "Heap memory committed.", heap.getCommitted());
-    text.gauge(
-        "jvm_memory_heap_max_bytes",
-        "Largest heap the JVM may use (-1: unbounded).",
-        heap.getMax());
-    text.gauge(
-        "jvm_threads_live",
-        "Live JVM threads.",
-        ManagementFactory.getThreadMXBean().getThreadCount());
-    Map<Map<String, String>, Double> collections = new LinkedHashMap<>();
-    Map<Map<String, String>, Double> seconds = new LinkedHashMap<>();
+  /**
+   * The JVM figures under the names the node has always used ({@code jvm_memory_heap_*_bytes},
+   * {@code jvm_threads_live}, {@code jvm_gc_collections_total}, {@code
+   * jvm_gc_collection_seconds_total}), plus Micrometer's JVM and process binders.
+   */
+  private static void jvmGauges(MeterRegistry registry) {
+    var memory = ManagementFactory.getMemoryMXBean();
+    Gauge.builder("jvm.memory.heap.used", memory, m -> m.getHeapMemoryUsage().getUsed())
+        .description("Heap memory in use.")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("jvm.memory.heap.committed", memory, m -> m.getHeapMemoryUsage().getCommitted())
+        .description("Heap memory committed.")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("jvm.memory.heap.max", memory, m -> m.getHeapMemoryUsage().getMax())
+        .description("Largest heap the JVM may use (-1: unbounded).")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("jvm.threads.live", ManagementFactory.getThreadMXBean(), t -> t.getThreadCount())
+        .description("Live JVM threads.")
+        .register(registry);
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-      Map<String, String> label = Map.of("gc", gc.getName());
-      collections.put(label, (double) Math.max(0, gc.getCollectionCount()));
-      seconds.put(label, Math.max(0, gc.getCollectionTime()) / 1000.0);
+      FunctionCounter.builder("jvm.gc.collections", gc, g -> Math.max(0, g.getCollectionCount()))
+          .description("Garbage collections, by collector.")
+          .tag("gc", gc.getName())
+          .register(registry);
+      FunctionCounter.builder(
+              "jvm.gc.collection", gc, g -> Math.max(0, g.getCollectionTime()) / 1000.0)
+          .description("Time spent in garbage collection, by collector.")
+          .baseUnit("seconds")
+          .tag("gc", gc.getName())
+          .register(registry);
     }
-    text.counter("jvm_gc_collections_total", "Garbage collections, by collector.", collections);
-    text.counter(
-        "jvm_gc_collection_seconds_total",
-        "Time spent in garbage collection, by collector.",
-        seconds);
-    text.gauge(
-        "process_uptime_seconds",
-        "Seconds since the JVM started.",
-        ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0);
+    new UptimeMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
   }
 
   private static double bit(boolean b) {

@@ -105,7 +105,7 @@ class ClusterBootstrapTest {
       assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
       assertThat(get(server.baseUrl() + "/health").statusCode()).isEqualTo(200);
       assertThat(get(base + "/metrics").body().lines())
-          .contains("millrace_cluster_members{status=\"Up\"} 3", "millrace_node_ready 1");
+          .contains("millrace_cluster_members{status=\"Up\"} 3.0", "millrace_node_ready 1.0");
     }
     assertThat(selfNodes).hasSize(3);
     System.out.println(

@@ -88,11 +88,11 @@ class ManagementRoutesTest {
     assertThat(metrics.body().lines())
         .contains(
             "# TYPE millrace_appends_total counter",
-            "millrace_appends_total 1",
-            "millrace_appended_records_total 2",
-            "millrace_node_ready 1",
-            "millrace_cluster_members{status=\"Up\"} 1",
-            "millrace_cluster_self_up 1")
+            "millrace_appends_total 1.0",
+            "millrace_appended_records_total 2.0",
+            "millrace_node_ready 1.0",
+            "millrace_cluster_members{status=\"Up\"} 1.0",
+            "millrace_cluster_self_up 1.0")
         .anyMatch(l -> l.startsWith("jvm_memory_heap_used_bytes "));
     assertThat(shards.statusCode()).isEqualTo(200);
     assertThat(shards.body()).contains("\"numEntities\":1");

@@ -363,8 +363,11 @@ final class ActiveStream implements StreamletLifecycle.Owner {
     if (flusher.inFlight() || memory.isEmpty()) {
       return;
     }
+    long started = System.nanoTime();
     entity.ctx.pipeToSelf(
-        flusher.start(memory.snapshot(), sequencer.durable(), streamlets.epoch()),
+        flusher
+            .start(memory.snapshot(), sequencer.durable(), streamlets.epoch())
+            .whenComplete((r, e) -> metrics.recordSegmentFlush(System.nanoTime() - started)),
         (result, err) -> new FlushDone(result));
   }
 

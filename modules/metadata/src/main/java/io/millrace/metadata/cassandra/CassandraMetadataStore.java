@@ -75,7 +75,8 @@ public final class CassandraMetadataStore extends TableMetadataStore {
         new CassandraSegments(cql, cas, prepared),
         new CassandraChannels(cql, cas, prepared),
         new CassandraAccessTokens(cql, cas, prepared),
-        new CassandraAccountSettings(cql, cas, prepared));
+        new CassandraAccountSettings(cql, cas, prepared),
+        new CassandraMetering(cql, cas, prepared));
     this.cql = cql;
     this.health = prepared.get(HEALTH);
   }
@@ -92,6 +93,7 @@ public final class CassandraMetadataStore extends TableMetadataStore {
     all.addAll(CassandraChannels.CQL);
     all.addAll(CassandraAccessTokens.CQL);
     all.addAll(CassandraAccountSettings.CQL);
+    all.addAll(CassandraMetering.CQL);
     return all;
   }
 

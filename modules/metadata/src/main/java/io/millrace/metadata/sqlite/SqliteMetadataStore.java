@@ -62,7 +62,8 @@ public final class SqliteMetadataStore extends TableMetadataStore {
         new SqliteSegments(db),
         new SqliteChannels(db),
         new SqliteAccessTokens(db),
-        new SqliteAccountSettings(db));
+        new SqliteAccountSettings(db),
+        new SqliteMetering(db));
     this.db = db;
   }
 

@@ -24,7 +24,8 @@ final class SqliteSchema {
               "V2__streamlet_epochs.sql",
               "V3__channel_collected_through.sql",
               "V4__access_tokens.sql",
-              "V5__locations.sql"));
+              "V5__locations.sql",
+              "V6__metering.sql"));
 
   /**
    * Applies the migrations not yet recorded in {@code schema_version}; returns how many. Each

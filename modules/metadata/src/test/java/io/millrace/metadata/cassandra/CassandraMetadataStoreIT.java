@@ -106,7 +106,8 @@ class CassandraMetadataStoreIT {
               "2 V2__streamlet_latest_epoch.cql",
               "3 V3__channel_collected_through.cql",
               "4 V4__access_tokens.cql",
-              "5 V5__locations.cql");
+              "5 V5__locations.cql",
+              "6 V6__metering.cql");
       assertThat(
               session
                   .execute(
@@ -123,6 +124,7 @@ class CassandraMetadataStoreIT {
               "channels",
               "access_tokens",
               "account_settings",
+              "metering",
               "schema_version");
     }
   }

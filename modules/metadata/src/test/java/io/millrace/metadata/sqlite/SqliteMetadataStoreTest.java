@@ -106,7 +106,8 @@ class SqliteMetadataStoreTest {
               "2:V2__streamlet_epochs.sql",
               "3:V3__channel_collected_through.sql",
               "4:V4__access_tokens.sql",
-              "5:V5__locations.sql");
+              "5:V5__locations.sql",
+              "6:V6__metering.sql");
       List<String> tables = new ArrayList<>();
       try (ResultSet rs =
           s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
@@ -120,6 +121,7 @@ class SqliteMetadataStoreTest {
               "account_settings",
               "basins",
               "channels",
+              "metering",
               "schema_version",
               "segments",
               "stream_state",
