@@ -17,6 +17,7 @@ import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.AppendSession;
 import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.ReadOutcome;
+import io.millrace.core.config.RetentionPolicy;
 import io.millrace.core.config.StreamCipher;
 import io.millrace.core.config.StreamConfig;
 import io.millrace.core.record.AppendInput;
@@ -67,7 +68,13 @@ class StreamEncryptionTest {
   }
 
   private String encryptedStream(String name) {
-    fx.resolver.create(BASIN, name, StreamConfig.EMPTY, StreamCipher.AES_256_GCM.storedName());
+    // Infinite retention: the records are stamped early in 1970, which a retention by record
+    // timestamp would expire at once.
+    fx.resolver.create(
+        BASIN,
+        name,
+        new StreamConfig(null, RetentionPolicy.INFINITE, null, null),
+        StreamCipher.AES_256_GCM.storedName());
     return name;
   }
 
