@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.MessageLite;
 import com.typesafe.config.ConfigFactory;
+import io.grpc.CallCredentials;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
@@ -14,6 +15,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.grpc.GrpcClientSettings;
@@ -85,6 +88,8 @@ import s2.v1alpha.TimestampingMode;
 class GrpcIT {
   private static final Metadata.Key<String> S2_CODE =
       Metadata.Key.of("s2-error-code", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private static ServerProcess server;
   private static int grpcPort;
@@ -117,11 +122,33 @@ class GrpcIT {
     account = AccountServiceClient.create(settings(), client);
     basins = BasinServiceClient.create(settings(), client);
     streams = StreamServiceClient.create(settings(), client);
-    raw = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+    Metadata authorization = new Metadata();
+    authorization.put(AUTHORIZATION, "Bearer " + server.accessToken());
+    raw =
+        ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort)
+            .usePlaintext()
+            .intercept(MetadataUtils.newAttachHeadersInterceptor(authorization))
+            .build();
   }
 
   private static GrpcClientSettings settings() {
-    return GrpcClientSettings.connectToServiceAt("127.0.0.1", grpcPort, client).withTls(false);
+    return settings(client);
+  }
+
+  /** Client settings that send the server's root token (auth is on, the default). */
+  private static GrpcClientSettings settings(ActorSystem system) {
+    return GrpcClientSettings.connectToServiceAt("127.0.0.1", grpcPort, system)
+        .withTls(false)
+        .withCallCredentials(
+            new CallCredentials() {
+              @Override
+              public void applyRequestMetadata(
+                  RequestInfo info, Executor executor, MetadataApplier applier) {
+                Metadata md = new Metadata();
+                md.put(AUTHORIZATION, "Bearer " + server.accessToken());
+                applier.apply(md);
+              }
+            });
   }
 
   @AfterAll
@@ -225,6 +252,7 @@ class GrpcIT {
                 body == null
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofByteArray(body));
+    b.header("Authorization", "Bearer " + server.accessToken());
     if (basin != null) {
       b.header("s2-basin", basin);
     }
@@ -300,6 +328,38 @@ class GrpcIT {
   }
 
   // ------------------------------------------------------------------ every method
+
+  @Test
+  void callsWithoutAnAccessTokenAreUnauthenticated() throws Exception {
+    AccountServiceClient anonymous =
+        AccountServiceClient.create(
+            GrpcClientSettings.connectToServiceAt("127.0.0.1", grpcPort, client).withTls(false),
+            client);
+    try {
+      assertStatus(
+          failure(
+              () -> await(anonymous.listBasins().invoke(ListBasinsRequest.getDefaultInstance()))),
+          Status.Code.UNAUTHENTICATED,
+          "authn");
+      String basin = "grpc-anon-" + Long.toHexString(System.nanoTime());
+      assertStatus(
+          failure(
+              () ->
+                  await(
+                      anonymous
+                          .createBasin()
+                          .invoke(CreateBasinRequest.newBuilder().setBasin(basin).build()))),
+          Status.Code.UNAUTHENTICATED,
+          "authn");
+      // Nothing was created.
+      var listed =
+          await(
+              account.listBasins().invoke(ListBasinsRequest.newBuilder().setPrefix(basin).build()));
+      assertThat(listed.getBasinsList()).isEmpty();
+    } finally {
+      anonymous.close();
+    }
+  }
 
   @Test
   void everyAccountAndBasinMethodAnswers() throws Exception {
@@ -428,7 +488,7 @@ class GrpcIT {
       assertThat(afterDelete.getBasins(0).getState()).isEqualTo(BasinState.BASIN_STATE_DELETING);
     }
 
-    // Access tokens are not implemented yet, over REST and gRPC alike.
+    // Access tokens are served over REST only (docs/grpc.md).
     assertStatus(
         failure(
             () ->
@@ -822,10 +882,7 @@ class GrpcIT {
                 .withFallback(ConfigFactory.defaultReference()));
     long acked;
     try {
-      StreamServiceClient dropper =
-          StreamServiceClient.create(
-              GrpcClientSettings.connectToServiceAt("127.0.0.1", grpcPort, other).withTls(false),
-              other);
+      StreamServiceClient dropper = StreamServiceClient.create(settings(other), other);
       var queue =
           Source.<AppendSessionRequest>queue(1000, OverflowStrategy.backpressure())
               .preMaterialize(other);

@@ -283,7 +283,8 @@ public final class MillraceServer {
           "millrace-drain-http",
           () -> binding.terminate(Duration.ofSeconds(5)).thenApply(x -> Done.getInstance()));
 
-      int grpcPort = GrpcEdge.start(system, config, settings, control, control, data, timeout);
+      int grpcPort =
+          GrpcEdge.start(system, config, settings, control, control, data, tokens, timeout);
 
       waitUntilReady(data, timeout);
       status.started();
