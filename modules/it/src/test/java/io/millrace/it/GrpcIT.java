@@ -15,7 +15,6 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -122,13 +121,7 @@ class GrpcIT {
     account = AccountServiceClient.create(settings(), client);
     basins = BasinServiceClient.create(settings(), client);
     streams = StreamServiceClient.create(settings(), client);
-    Metadata authorization = new Metadata();
-    authorization.put(AUTHORIZATION, "Bearer " + server.accessToken());
-    raw =
-        ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort)
-            .usePlaintext()
-            .intercept(MetadataUtils.newAttachHeadersInterceptor(authorization))
-            .build();
+    raw = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
   }
 
   private static GrpcClientSettings settings() {
@@ -196,16 +189,16 @@ class GrpcIT {
   }
 
   private static String newBasin(String tag, boolean autoCreate) throws Exception {
+    return newBasin(tag, BasinConfig.newBuilder().setCreateStreamOnAppend(autoCreate));
+  }
+
+  private static String newBasin(String tag, BasinConfig.Builder config) throws Exception {
     String name = "g" + tag + "-" + Long.toHexString(System.nanoTime());
     await(
         account
             .createBasin()
             .addHeader("s2-request-token", "t-" + name)
-            .invoke(
-                CreateBasinRequest.newBuilder()
-                    .setBasin(name)
-                    .setConfig(BasinConfig.newBuilder().setCreateStreamOnAppend(autoCreate))
-                    .build()));
+            .invoke(CreateBasinRequest.newBuilder().setBasin(name).setConfig(config).build()));
     return name;
   }
 
@@ -279,6 +272,7 @@ class GrpcIT {
     CompletableFuture<RawResult> done = new CompletableFuture<>();
     List<byte[]> received = new CopyOnWriteArrayList<>();
     Metadata headers = new Metadata();
+    headers.put(AUTHORIZATION, "Bearer " + server.accessToken());
     if (basin != null) {
       headers.put(Metadata.Key.of("s2-basin", Metadata.ASCII_STRING_MARSHALLER), basin);
     }
@@ -776,7 +770,14 @@ class GrpcIT {
 
   @Test
   void recordsAppendedOverRestReadBackIdenticallyOverGrpcAndViceVersa() throws Exception {
-    String basin = newBasin("xp", true);
+    // Retention age 0 keeps records forever: the fixed 1970 timestamps below would otherwise be
+    // expired (and hidden) at once.
+    String basin =
+        newBasin(
+            "xp",
+            BasinConfig.newBuilder()
+                .setCreateStreamOnAppend(true)
+                .setDefaultStreamConfig(StreamConfig.newBuilder().setAge(0)));
     byte[] binary = new byte[] {0, (byte) 0xFF, 1, 2, (byte) 0x80};
     s2.v1.AppendInput restInput =
         s2.v1.AppendInput.newBuilder()
@@ -1049,6 +1050,7 @@ class GrpcIT {
     for (int i = 0; i < 30; i++) {
       ClientCall<byte[], byte[]> call = raw.newCall(method, CallOptions.DEFAULT);
       Metadata headers = new Metadata();
+      headers.put(AUTHORIZATION, "Bearer " + server.accessToken());
       headers.put(Metadata.Key.of("s2-basin", Metadata.ASCII_STRING_MARSHALLER), basin);
       call.start(new ClientCall.Listener<>() {}, headers);
       // No request(n): the client never takes a message.

@@ -101,15 +101,27 @@ class GrpcEdgeTest {
   }
 
   private static String newBasin(String tag) throws Exception {
+    return newBasin(tag, BasinConfig.newBuilder().setCreateStreamOnAppend(true));
+  }
+
+  /**
+   * A basin whose streams keep records forever (retention age 0), for records with fixed timestamps
+   * in 1970, which any retention age would hide as expired.
+   */
+  private static String newKeepForeverBasin(String tag) throws Exception {
+    return newBasin(
+        tag,
+        BasinConfig.newBuilder()
+            .setCreateStreamOnAppend(true)
+            .setDefaultStreamConfig(StreamConfig.newBuilder().setAge(0)));
+  }
+
+  private static String newBasin(String tag, BasinConfig.Builder config) throws Exception {
     String name = "grpc-" + tag + "-" + Long.toHexString(System.nanoTime());
     await(
         account
             .createBasin()
-            .invoke(
-                CreateBasinRequest.newBuilder()
-                    .setBasin(name)
-                    .setConfig(BasinConfig.newBuilder().setCreateStreamOnAppend(true))
-                    .build()));
+            .invoke(CreateBasinRequest.newBuilder().setBasin(name).setConfig(config).build()));
     return name;
   }
 
@@ -193,7 +205,7 @@ class GrpcEdgeTest {
 
   @Test
   void recordsAppendedOverRestReadBackIdenticallyOverGrpcAndTheOtherWay() throws Exception {
-    String basin = newBasin("x");
+    String basin = newKeepForeverBasin("x");
     HttpResponse<String> rest =
         node.sendJson(
             "POST",
