@@ -1,5 +1,5 @@
-// Metrics and locations are not implemented yet (like s2-lite): every such endpoint answers 501
-// not_implemented (spec sections 4.4, 4.5 and 10). Access tokens: suites/access-tokens.js.
+// Metrics are not implemented yet (like s2-lite): every such endpoint answers 501 not_implemented
+// (spec sections 4.4 and 10). Access tokens: suites/access-tokens.js; locations: locations.js.
 
 import { describe, it } from "node:test";
 import { assertErrorBody, basinName, http, rejectsWith, useServer } from "../lib/s2.js";
@@ -14,14 +14,5 @@ describe("metrics", () => {
 		await rejectsWith(ctx.s2.metrics.basin({ basin, set: "storage" }), 501, "not_implemented");
 		await rejectsWith(ctx.s2.metrics.stream({ basin, stream: "a/b", set: "storage" }), 501, "not_implemented");
 		assertErrorBody(await http(ctx, "GET", `/v1/metrics/${basin}/${encodeURIComponent("a/b")}?set=storage`), 501, "not_implemented");
-	});
-});
-
-describe("locations", () => {
-	it("answers list, get default and set default with 501 not_implemented", async () => {
-		await rejectsWith(ctx.s2.locations.list(), 501, "not_implemented");
-		await rejectsWith(ctx.s2.locations.getDefault(), 501, "not_implemented");
-		await rejectsWith(ctx.s2.locations.setDefault({ location: "aws:us-east-1" }), 501, "not_implemented");
-		assertErrorBody(await http(ctx, "GET", "/v1/locations"), 501, "not_implemented");
 	});
 });

@@ -7,5 +7,7 @@ import "../suites/streams.js";
 import "../suites/append.js";
 import "../suites/read.js";
 import "../suites/access-tokens.js";
+import "../suites/encryption.js";
+import "../suites/locations.js";
 import "../suites/not-implemented.js";
 import "../suites/lifecycle.js";

@@ -6,6 +6,7 @@ import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.AppendSession;
 import io.millrace.core.api.AppendSessionService;
+import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.RecordService;
@@ -223,21 +224,31 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
     }
   }
 
+  /**
+   * Validates the batch (plaintext sizes), resolves the stream, seals the batch for an encrypted
+   * stream ({@link StreamEncryption}) and asks the stream's entity.
+   */
   @Override
-  public CompletionStage<AppendOutcome> append(String basin, String stream, AppendInput input) {
+  public CompletionStage<AppendOutcome> append(
+      String basin, String stream, AppendInput input, EncryptionKey key) {
     return unlessRefused(
         () -> {
           AppendValidation.validate(input);
           checkRunning();
         },
         () ->
-            this.<StreamEntity.AppendReply>askStream(
-                    basin,
-                    stream,
-                    StreamResolver.Access.APPEND,
-                    (s, r) -> new StreamEntity.Append(params(s), input, r),
-                    ErrorCode.OTHER,
-                    "append timed out; it may have become durable")
+            resolve(basin, stream, StreamResolver.Access.APPEND)
+                .thenCompose(
+                    s -> {
+                      AppendInput stored = StreamEncryption.seal(s, input, key);
+                      return ask(
+                          s.streamId(),
+                          (ActorRef<StreamEntity.AppendReply> r) ->
+                              new StreamEntity.Append(params(s), stored, r),
+                          settings.askTimeout(),
+                          ErrorCode.OTHER,
+                          "append timed out; it may have become durable");
+                    })
                 .thenApply(r -> settle(r, AppendOutcome.class)));
   }
 
@@ -247,26 +258,45 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
    * appended.
    */
   @Override
-  public AppendSession openAppendSession(String basin, String stream) {
+  public AppendSession openAppendSession(String basin, String stream, EncryptionKey key) {
     return new EngineAppendSession(
         sessionNode + "#" + sessionIds.incrementAndGet(),
         () ->
             unlessRefused(
                 this::checkRunning,
-                () -> resolver.resolve(basin, stream, StreamResolver.Access.APPEND)),
-        (s, sessionId, input) ->
-            ask(
-                    s.streamId(),
-                    (ActorRef<StreamEntity.AppendReply> r) ->
-                        new StreamEntity.SessionAppend(params(s), input, sessionId, r),
-                    settings.askTimeout(),
-                    ErrorCode.OTHER,
-                    "append timed out; it may have become durable")
-                .thenApply(r -> settle(r, AppendOutcome.class)));
+                () ->
+                    resolver
+                        .resolve(basin, stream, StreamResolver.Access.APPEND)
+                        .thenApply(
+                            s -> {
+                              StreamEncryption.requireKey(s, key);
+                              return s;
+                            })),
+        (s, sessionId, input) -> {
+          AppendInput stored;
+          try {
+            stored = StreamEncryption.seal(s, input, key);
+          } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+          }
+          return ask(
+                  s.streamId(),
+                  (ActorRef<StreamEntity.AppendReply> r) ->
+                      new StreamEntity.SessionAppend(params(s), stored, sessionId, r),
+                  settings.askTimeout(),
+                  ErrorCode.OTHER,
+                  "append timed out; it may have become durable")
+              .thenApply(r -> settle(r, AppendOutcome.class));
+        });
   }
 
+  /**
+   * Resolves the stream, requires the key of an encrypted stream, reads (one long-poll per stream
+   * position per node, shared by the readers waiting there) and opens the records with the key.
+   */
   @Override
-  public CompletionStage<ReadOutcome> read(String basin, String stream, ReadRequest request) {
+  public CompletionStage<ReadOutcome> read(
+      String basin, String stream, ReadRequest request, EncryptionKey key) {
     return unlessRefused(
         () -> {
           ReadRules.validate(request);
@@ -279,7 +309,12 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
                   .plusSeconds(request.waitSecs() == null ? 0 : Math.max(0, request.waitSecs()));
           return resolve(basin, stream, StreamResolver.Access.READ)
               .thenCompose(
-                  s -> tailPolls.read(s.streamId(), request, req -> readEntity(s, req, timeout)))
+                  s -> {
+                    StreamEncryption.requireKey(s, key);
+                    return tailPolls
+                        .read(s.streamId(), request, req -> readEntity(s, req, timeout))
+                        .thenApply(o -> StreamEncryption.open(s, o, key));
+                  })
               .whenComplete(
                   (o, e) -> {
                     if (o instanceof ReadOutcome.Batch b) {
@@ -347,6 +382,26 @@ public final class DataPlane implements RecordService, AppendSessionService, Str
                     (s, r) -> new StreamEntity.CheckTail(r),
                     ErrorCode.UNAVAILABLE,
                     "check tail timed out; retry")
+                .thenApply(r -> settle(r, StreamPosition.class)));
+  }
+
+  @Override
+  public CompletionStage<StreamPosition> tailForRead(
+      String basin, String stream, EncryptionKey key) {
+    return unlessRefused(
+        this::checkRunning,
+        () ->
+            resolve(basin, stream, StreamResolver.Access.READ)
+                .thenCompose(
+                    s -> {
+                      StreamEncryption.requireKey(s, key);
+                      return ask(
+                          s.streamId(),
+                          (ActorRef<StreamEntity.TailReply> r) -> new StreamEntity.CheckTail(r),
+                          settings.askTimeout(),
+                          ErrorCode.UNAVAILABLE,
+                          "check tail timed out; retry");
+                    })
                 .thenApply(r -> settle(r, StreamPosition.class)));
   }
 

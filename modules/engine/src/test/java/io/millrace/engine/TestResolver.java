@@ -16,6 +16,11 @@ final class TestResolver implements StreamResolver {
   private final Map<String, StreamRecord> streams = new ConcurrentHashMap<>();
 
   StreamRecord create(String basin, String stream, StreamConfig config) {
+    return create(basin, stream, config, null);
+  }
+
+  /** A stream whose row's {@code cipher} column holds {@code storedCipher} (null: none). */
+  StreamRecord create(String basin, String stream, StreamConfig config, String storedCipher) {
     StreamRecord r =
         new StreamRecord(
             basin,
@@ -25,7 +30,7 @@ final class TestResolver implements StreamResolver {
             Instant.EPOCH,
             null,
             null,
-            null,
+            storedCipher,
             0);
     streams.put(basin + "/" + stream, r);
     return r;

@@ -4,6 +4,7 @@ import io.millrace.core.ErrorCode;
 import io.millrace.core.Limits;
 import io.millrace.core.Names;
 import io.millrace.core.S2Exception;
+import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.auth.Principal;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +21,7 @@ import org.apache.pekko.grpc.javadsl.Metadata;
 final class GrpcCalls {
   static final String BASIN_KEY = "s2-basin";
   static final String REQUEST_TOKEN_KEY = "s2-request-token";
+  static final String ENCRYPTION_KEY_KEY = "s2-encryption-key";
 
   private GrpcCalls() {}
 
@@ -68,6 +70,15 @@ final class GrpcCalls {
           "s2-request-token must be at most " + Limits.MAX_REQUEST_TOKEN_BYTES + " bytes");
     }
     return token;
+  }
+
+  /**
+   * The optional {@code s2-encryption-key} (base64 of 32 bytes; 400 bad_header otherwise, without
+   * echoing it), null when absent. Held for the call only.
+   */
+  static EncryptionKey encryptionKey(Metadata metadata) {
+    String value = metadata.getText(ENCRYPTION_KEY_KEY).orElse(null);
+    return value == null ? null : EncryptionKey.fromBase64(value, ENCRYPTION_KEY_KEY);
   }
 
   /** A stream name from a request message (422 invalid). */

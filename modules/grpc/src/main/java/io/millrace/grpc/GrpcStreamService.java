@@ -8,6 +8,7 @@ import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.AppendSession;
 import io.millrace.core.api.AppendSessionService;
+import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadStart;
 import io.millrace.core.api.RecordService;
@@ -87,7 +88,7 @@ final class GrpcStreamService implements StreamServicePowerApi {
           p.checkCommands(input);
           // The record service validates the batch (AppendValidation) before anything else.
           return records
-              .append(basin, stream, input)
+              .append(basin, stream, input, GrpcCalls.encryptionKey(md))
               .thenApply(
                   outcome -> {
                     if (outcome instanceof AppendOutcome.Appended a) {
@@ -124,7 +125,7 @@ final class GrpcStreamService implements StreamServicePowerApi {
           var request =
               new io.millrace.core.api.ReadRequest(start, in.getClamp(), count, bytes, until, null);
           return records
-              .read(basin, stream, request)
+              .read(basin, stream, request, GrpcCalls.encryptionKey(md))
               .thenApply(
                   outcome ->
                       ReadResponse.newBuilder()
@@ -167,6 +168,7 @@ final class GrpcStreamService implements StreamServicePowerApi {
               records,
               basin,
               stream,
+              GrpcCalls.encryptionKey(md),
               new ReadSession.Params(start, in.getClamp(), count, bytes, until, null),
               new long[2],
               settings.timing(),
@@ -256,9 +258,11 @@ final class GrpcStreamService implements StreamServicePowerApi {
   private Source<AppendSessionResponse, NotUsed> appendSession(
       Source<AppendSessionRequest, NotUsed> in, Metadata md, Principal p) {
     String basin;
+    EncryptionKey key;
     try {
       basin = GrpcCalls.basin(md);
       GrpcAuth.check(p, Method.APPEND_SESSION, basin, null);
+      key = GrpcCalls.encryptionKey(md);
     } catch (RuntimeException e) {
       return Source.failed(e);
     }
@@ -276,16 +280,20 @@ final class GrpcStreamService implements StreamServicePowerApi {
               } catch (RuntimeException e) {
                 return Source.<AppendSessionResponse>failed(e);
               }
-              return session(p, basin, stream, Source.from(first).concat(pair.second()));
+              return session(p, basin, stream, key, Source.from(first).concat(pair.second()));
             });
   }
 
   private Source<AppendSessionResponse, NotUsed> session(
-      Principal p, String basin, String stream, Source<AppendSessionRequest, NotUsed> inputs) {
+      Principal p,
+      String basin,
+      String stream,
+      EncryptionKey key,
+      Source<AppendSessionRequest, NotUsed> inputs) {
     AppendSession session =
         records instanceof AppendSessionService s
-            ? s.openAppendSession(basin, stream)
-            : new SequentialAppendSession(records, basin, stream);
+            ? s.openAppendSession(basin, stream, key)
+            : new SequentialAppendSession(records, basin, stream, key);
     boolean[] inputEnded = new boolean[1];
     return inputs
         .<Item>map(req -> new Item.Input(sessionInput(p, req, stream)))

@@ -44,7 +44,7 @@ final class ControlPlaneEndpoints {
     call.principal().check(new AccessRequest(Operation.CREATE_BASIN, req.basin(), null, null));
     req.config().validate();
     return basins
-        .createBasin(req.basin(), req.config(), token)
+        .createBasin(req.basin(), req.config(), req.location(), token)
         .thenApply(p -> provisioned(201, p, JsonCodec::basinInfo));
   }
 
@@ -58,10 +58,13 @@ final class ControlPlaneEndpoints {
   CompletionStage<HttpResponse> ensureBasin(Call call, String name) {
     String basin = Call.basinFromPath(name);
     byte[] body = call.jsonBody(true);
-    BasinConfig config = body == null ? BasinConfig.DEFAULT : JsonCodec.ensureBasinRequest(body);
-    config.validate();
+    JsonCodec.EnsureBasinRequest req =
+        body == null
+            ? new JsonCodec.EnsureBasinRequest(BasinConfig.DEFAULT, null)
+            : JsonCodec.ensureBasinRequest(body);
+    req.config().validate();
     return basins
-        .ensureBasin(basin, config)
+        .ensureBasin(basin, req.config(), req.location())
         .thenApply(p -> provisioned(ensureStatus(p), p, JsonCodec::basinInfo));
   }
 

@@ -34,6 +34,9 @@ final class EndpointOperations {
       case LIST_ACCESS_TOKENS -> EnumSet.of(Operation.LIST_ACCESS_TOKENS);
       case ISSUE_ACCESS_TOKEN -> EnumSet.of(Operation.ISSUE_ACCESS_TOKEN);
       case REVOKE_ACCESS_TOKEN -> EnumSet.of(Operation.REVOKE_ACCESS_TOKEN);
+      case LIST_LOCATIONS -> EnumSet.of(Operation.LIST_LOCATIONS);
+      case GET_DEFAULT_LOCATION -> EnumSet.of(Operation.GET_DEFAULT_LOCATION);
+      case SET_DEFAULT_LOCATION -> EnumSet.of(Operation.SET_DEFAULT_LOCATION);
     };
   }
 
@@ -52,7 +55,15 @@ final class EndpointOperations {
 
   static Names names(S2Router.Endpoint endpoint) {
     return switch (endpoint) {
-      case HEALTH, LIST_BASINS, CREATE_BASIN, LIST_ACCESS_TOKENS, ISSUE_ACCESS_TOKEN -> Names.NONE;
+      case HEALTH,
+              LIST_BASINS,
+              CREATE_BASIN,
+              LIST_ACCESS_TOKENS,
+              ISSUE_ACCESS_TOKEN,
+              LIST_LOCATIONS,
+              GET_DEFAULT_LOCATION,
+              SET_DEFAULT_LOCATION ->
+          Names.NONE;
       case GET_BASIN_CONFIG, ENSURE_BASIN, RECONFIGURE_BASIN, DELETE_BASIN -> Names.BASIN_PATH;
       case LIST_STREAMS, CREATE_STREAM -> Names.BASIN_HEADER;
       case GET_STREAM_CONFIG,

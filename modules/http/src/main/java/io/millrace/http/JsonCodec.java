@@ -13,6 +13,7 @@ import io.millrace.core.Names;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.BasinInfo;
 import io.millrace.core.api.ListPage;
+import io.millrace.core.api.LocationInfo;
 import io.millrace.core.api.StreamInfo;
 import io.millrace.core.config.BasinConfig;
 import io.millrace.core.config.BasinReconfiguration;
@@ -58,8 +59,11 @@ final class JsonCodec {
 
   private JsonCodec() {}
 
-  /** {@code POST /v1/basins} body. */
-  record CreateBasinRequest(String basin, BasinConfig config) {}
+  /** {@code POST /v1/basins} body; {@code location} null when none was given. */
+  record CreateBasinRequest(String basin, BasinConfig config, String location) {}
+
+  /** {@code PUT /v1/basins/{basin}} body; {@code location} null when none was given. */
+  record EnsureBasinRequest(BasinConfig config, String location) {}
 
   /** {@code POST /v1/streams} body. */
   record CreateStreamRequest(String stream, StreamConfig config) {}
@@ -75,14 +79,33 @@ final class JsonCodec {
       throw badJson("basin: " + problem);
     }
     BasinConfig config = basinConfig(o.get("config"), "config");
-    return new CreateBasinRequest(basin, config == null ? BasinConfig.DEFAULT : config);
+    return new CreateBasinRequest(
+        basin, config == null ? BasinConfig.DEFAULT : config, location(o));
   }
 
-  /** {@code PUT /v1/basins/{basin}} body: {@code {"config": BasinConfig|null, ...}}. */
-  static BasinConfig ensureBasinRequest(byte[] body) {
+  /**
+   * {@code PUT /v1/basins/{basin}} body: {@code {"config": BasinConfig|null, "location":
+   * string|null}}.
+   */
+  static EnsureBasinRequest ensureBasinRequest(byte[] body) {
     ObjectNode o = object(parse(body), "");
     BasinConfig config = basinConfig(o.get("config"), "config");
-    return config == null ? BasinConfig.DEFAULT : config;
+    return new EnsureBasinRequest(config == null ? BasinConfig.DEFAULT : config, location(o));
+  }
+
+  /** A basin request's {@code location}, or {@code scope} as clients before May 2026 send it. */
+  private static String location(ObjectNode o) {
+    String location = optionalString(o.get("location"), "location");
+    return location != null ? location : optionalString(o.get("scope"), "scope");
+  }
+
+  /** {@code PUT /v1/locations/default} body: a JSON string, the location's name. */
+  static String locationName(byte[] body) {
+    JsonNode n = parse(body);
+    if (!n.isTextual()) {
+      throw badJson("request body: expected a JSON string (the location name)");
+    }
+    return n.textValue();
   }
 
   static BasinReconfiguration basinReconfiguration(byte[] body) {
@@ -287,6 +310,26 @@ final class JsonCodec {
 
   static byte[] basinInfo(BasinInfo info) {
     return write(basinInfoNode(info));
+  }
+
+  static byte[] locationInfo(LocationInfo info) {
+    return write(locationNode(info));
+  }
+
+  /** {@code GET /v1/locations}: a bare array of location infos. */
+  static byte[] locationList(List<LocationInfo> locations) {
+    ArrayNode a = NODES.arrayNode();
+    for (LocationInfo l : locations) {
+      a.add(locationNode(l));
+    }
+    return write(a);
+  }
+
+  private static ObjectNode locationNode(LocationInfo info) {
+    ObjectNode o = NODES.objectNode();
+    o.put("name", info.name());
+    o.put("is_private", info.isPrivate());
+    return o;
   }
 
   static byte[] basinList(ListPage<BasinInfo> page) {

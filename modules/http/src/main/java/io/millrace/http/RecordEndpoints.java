@@ -4,6 +4,7 @@ import com.google.protobuf.MessageLite;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
+import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.RecordService;
@@ -26,6 +27,17 @@ final class RecordEndpoints {
     this.sessions = sessions;
   }
 
+  /** The header that carries the key of an encrypted stream (spec section 2.6). */
+  static final String ENCRYPTION_KEY_HEADER = "s2-encryption-key";
+
+  /**
+   * The request's encryption key, null without the header; 400 {@code bad_header} when it is not
+   * base64 of 32 bytes (the message never repeats the value).
+   */
+  static EncryptionKey encryptionKey(Call call) {
+    return EncryptionKey.fromBase64(call.header(ENCRYPTION_KEY_HEADER), ENCRYPTION_KEY_HEADER);
+  }
+
   /** Whether a records request opens a session whose body must not be read up front. */
   static boolean isS2sSession(HttpRequest request) {
     return Media.contentKind(request) == Media.Kind.S2S;
@@ -36,8 +48,9 @@ final class RecordEndpoints {
     String stream = Call.streamFromPath(name);
     HttpRequest request = call.request();
     Media.Kind content = Media.contentKind(request);
+    EncryptionKey key = encryptionKey(call);
     if (content == Media.Kind.S2S) {
-      return sessions.s2sAppendSession(call, basin, stream);
+      return sessions.s2sAppendSession(call, basin, stream, key);
     }
     RecordFormat format = RecordFormat.fromHeader(call.header(RecordFormat.HEADER));
     AppendInput input;
@@ -55,7 +68,7 @@ final class RecordEndpoints {
     call.principal().checkCommands(input);
     // The record service validates the batch (AppendValidation) before anything else: 422 invalid.
     return records
-        .append(basin, stream, input)
+        .append(basin, stream, input, key)
         .thenApply(
             outcome -> {
               if (outcome instanceof AppendOutcome.Appended a) {
@@ -70,17 +83,18 @@ final class RecordEndpoints {
     String basin = call.basinFromHeader();
     String stream = Call.streamFromPath(name);
     HttpRequest request = call.request();
+    EncryptionKey key = encryptionKey(call);
     if (Media.contentKind(request) == Media.Kind.S2S) {
-      return sessions.s2sReadSession(call, basin, stream);
+      return sessions.s2sReadSession(call, basin, stream, key);
     }
     Media.Kind accept = Media.acceptKind(request);
     if (accept == Media.Kind.EVENT_STREAM) {
-      return sessions.sseReadSession(call, basin, stream);
+      return sessions.sseReadSession(call, basin, stream, key);
     }
     RecordFormat format = RecordFormat.fromHeader(call.header(RecordFormat.HEADER));
     ReadRequest readRequest = Queries.unaryReadRequest(call.query());
     return records
-        .read(basin, stream, readRequest)
+        .read(basin, stream, readRequest, key)
         .thenApply(
             outcome -> {
               if (outcome instanceof ReadOutcome.Batch b) {

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.millrace.core.api.AccessTokenService;
 import io.millrace.core.api.BasinService;
+import io.millrace.core.api.LocationService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.api.StreamService;
 import java.time.Duration;
@@ -41,7 +42,8 @@ public final class S2HttpServer {
   private S2HttpServer() {}
 
   /**
-   * Binds the edge with the {@link EdgeSettings} of the system's config, with auth off.
+   * Binds the edge with the {@link EdgeSettings} of the system's config, with auth off and no
+   * locations (they answer 501).
    *
    * @param ready answers {@code GET /health} (200 {@code OK} when true, else 503)
    */
@@ -52,30 +54,40 @@ public final class S2HttpServer {
       StreamService streams,
       RecordService records,
       Supplier<Boolean> ready) {
-    return bind(system, settings, basins, streams, records, null, ready);
-  }
-
-  /**
-   * Binds the edge with the {@link EdgeSettings} of the system's config and authentication through
-   * {@code tokens} (null: auth off, any or no bearer token is accepted).
-   *
-   * @param ready answers {@code GET /health} (200 {@code OK} when true, else 503)
-   */
-  public static CompletionStage<ServerBinding> bind(
-      ActorSystem<?> system,
-      HttpSettings settings,
-      BasinService basins,
-      StreamService streams,
-      RecordService records,
-      AccessTokenService tokens,
-      Supplier<Boolean> ready) {
-    return bindWithHealth(
-        system, settings, basins, streams, records, tokens, () -> EdgeHealth.of(ready.get()));
+    return bind(system, settings, basins, streams, null, records, null, ready);
   }
 
   /**
    * Binds the edge with the {@link EdgeSettings} of the system's config.
    *
+   * @param locations serves the locations endpoints (null: they answer 501)
+   * @param tokens authenticates bearer tokens (null: auth off, any or no bearer token is accepted)
+   * @param ready answers {@code GET /health} (200 {@code OK} when true, else 503)
+   */
+  public static CompletionStage<ServerBinding> bind(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      BasinService basins,
+      StreamService streams,
+      LocationService locations,
+      RecordService records,
+      AccessTokenService tokens,
+      Supplier<Boolean> ready) {
+    return bindWithHealth(
+        system,
+        settings,
+        basins,
+        streams,
+        locations,
+        records,
+        tokens,
+        () -> EdgeHealth.of(ready.get()));
+  }
+
+  /**
+   * Binds the edge with the {@link EdgeSettings} of the system's config.
+   *
+   * @param locations serves the locations endpoints (null: they answer 501)
    * @param tokens authenticates bearer tokens (null: auth off)
    * @param health answers {@code GET /health} (see {@link EdgeHealth})
    */
@@ -84,6 +96,7 @@ public final class S2HttpServer {
       HttpSettings settings,
       BasinService basins,
       StreamService streams,
+      LocationService locations,
       RecordService records,
       AccessTokenService tokens,
       Supplier<EdgeHealth> health) {
@@ -93,18 +106,20 @@ public final class S2HttpServer {
         EdgeSettings.fromConfig(system.settings().config()),
         basins,
         streams,
+        locations,
         records,
         tokens,
         health);
   }
 
-  /** Binds the edge with explicit {@link EdgeSettings} and token service (null: auth off). */
+  /** Binds the edge with explicit {@link EdgeSettings} (null services: see above). */
   public static CompletionStage<ServerBinding> bind(
       ActorSystem<?> system,
       HttpSettings settings,
       EdgeSettings edge,
       BasinService basins,
       StreamService streams,
+      LocationService locations,
       RecordService records,
       AccessTokenService tokens,
       Supplier<EdgeHealth> health) {
@@ -114,6 +129,7 @@ public final class S2HttpServer {
             edge,
             basins,
             streams,
+            locations,
             records,
             tokens,
             new StreamingSessions(

@@ -3,6 +3,7 @@ package io.millrace.http;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.api.AccessTokenService;
 import io.millrace.core.api.BasinService;
+import io.millrace.core.api.LocationService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.api.StreamService;
 import io.millrace.core.auth.Principal;
@@ -28,6 +29,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
   private final RecordEndpoints data;
   private final Supplier<EdgeHealth> health;
   private final BodyBudget budget;
+  private final LocationEndpoints locations;
   private final long requestTimeoutMillis;
   private final AuthGate auth;
   private final AccessTokenEndpoints accessTokens;
@@ -41,6 +43,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       EdgeSettings settings,
       BasinService basins,
       StreamService streams,
+      LocationService locations,
       RecordService records,
       AccessTokenService tokens,
       StreamingSessions sessions,
@@ -57,6 +60,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
     this.data = new RecordEndpoints(records, sessions);
     this.health = health;
     this.budget = budget;
+    this.locations = new LocationEndpoints(locations);
     this.requestTimeoutMillis = settings.requestTimeout().toMillis();
   }
 
@@ -191,6 +195,9 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       case LIST_ACCESS_TOKENS -> accessTokens.list(call);
       case ISSUE_ACCESS_TOKEN -> accessTokens.issue(call);
       case REVOKE_ACCESS_TOKEN -> accessTokens.revoke(call, name);
+      case LIST_LOCATIONS -> locations.list(call);
+      case GET_DEFAULT_LOCATION -> locations.getDefault(call);
+      case SET_DEFAULT_LOCATION -> locations.setDefault(call);
     };
   }
 

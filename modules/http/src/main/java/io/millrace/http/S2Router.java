@@ -35,7 +35,10 @@ final class S2Router {
     CHECK_TAIL,
     LIST_ACCESS_TOKENS,
     ISSUE_ACCESS_TOKEN,
-    REVOKE_ACCESS_TOKEN
+    REVOKE_ACCESS_TOKEN,
+    LIST_LOCATIONS,
+    GET_DEFAULT_LOCATION,
+    SET_DEFAULT_LOCATION
   }
 
   /** The result of routing. */
@@ -51,7 +54,7 @@ final class S2Router {
 
   record MethodNotAllowed(List<String> allowed) implements Match {}
 
-  /** An API area this server does not implement (metrics, locations). */
+  /** An API area this server does not implement (metrics). */
   record NotImplemented(String area) implements Match {}
 
   static Match route(String method, String rawPath) {
@@ -89,7 +92,17 @@ final class S2Router {
         case "metrics":
           return new NotImplemented("metrics");
         case "locations":
-          return new NotImplemented("locations");
+          if (n == 2) {
+            return pick(method, List.of("GET"), List.of(Endpoint.LIST_LOCATIONS), null);
+          }
+          if (n == 3 && segments.get(2).equals("default")) {
+            return pick(
+                method,
+                List.of("GET", "PUT"),
+                List.of(Endpoint.GET_DEFAULT_LOCATION, Endpoint.SET_DEFAULT_LOCATION),
+                null);
+          }
+          return new NotFound();
         default:
           break;
       }

@@ -7,6 +7,7 @@ import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.AppendSession;
 import io.millrace.core.api.AppendSessionService;
+import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.record.AppendInput;
 import io.millrace.core.session.ReadSession;
@@ -72,7 +73,8 @@ class StreamingSessions {
 
   // ---------------------------------------------------------------- append sessions
 
-  CompletionStage<HttpResponse> s2sAppendSession(Call call, String basin, String stream) {
+  CompletionStage<HttpResponse> s2sAppendSession(
+      Call call, String basin, String stream, EncryptionKey key) {
     if (records == null) {
       return CompletableFuture.completedFuture(ErrorMapper.notImplemented("S2S append sessions"));
     }
@@ -81,8 +83,8 @@ class StreamingSessions {
         S2sFrames.Compression.negotiate(call.header("accept-encoding"));
     AppendSession session =
         records instanceof AppendSessionService s
-            ? s.openAppendSession(basin, stream)
-            : new SequentialAppendSession(records, basin, stream);
+            ? s.openAppendSession(basin, stream, key)
+            : new SequentialAppendSession(records, basin, stream, key);
     String id = call.describe();
     S2sFrames.Decoder decoder = new S2sFrames.Decoder(compression);
     // The response is fed through a queue so that it can end (after a terminal frame) while the
@@ -230,7 +232,8 @@ class StreamingSessions {
 
   // ---------------------------------------------------------------- read sessions
 
-  CompletionStage<HttpResponse> s2sReadSession(Call call, String basin, String stream) {
+  CompletionStage<HttpResponse> s2sReadSession(
+      Call call, String basin, String stream, EncryptionKey key) {
     if (records == null) {
       return CompletableFuture.completedFuture(ErrorMapper.notImplemented("S2S read sessions"));
     }
@@ -241,6 +244,7 @@ class StreamingSessions {
             records,
             basin,
             stream,
+            key,
             Queries.sessionReadParams(call.query()),
             new long[2],
             settings.timing(),
@@ -261,7 +265,8 @@ class StreamingSessions {
         StreamingSessions::terminalFrame);
   }
 
-  CompletionStage<HttpResponse> sseReadSession(Call call, String basin, String stream) {
+  CompletionStage<HttpResponse> sseReadSession(
+      Call call, String basin, String stream, EncryptionKey key) {
     if (records == null) {
       return CompletableFuture.completedFuture(ErrorMapper.notImplemented("SSE read sessions"));
     }
@@ -271,7 +276,14 @@ class StreamingSessions {
         Queries.sessionReadParams(call.query()).resume(call.header("last-event-id"), totals);
     ReadSession session =
         new ReadSession(
-            records, basin, stream, params, totals, settings.timing(), System::currentTimeMillis);
+            records,
+            basin,
+            stream,
+            key,
+            params,
+            totals,
+            settings.timing(),
+            System::currentTimeMillis);
     return startRead(
         session,
         EVENT_STREAM,

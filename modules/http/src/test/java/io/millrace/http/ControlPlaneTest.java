@@ -105,7 +105,7 @@ class ControlPlaneTest extends EdgeTestBase {
             {"basin": "my-basin-1", "scope": "aws:us-east-1", "location": null, "future": [1],
              "config": {"default_stream_config": {"storage_class": "standard",
                                                   "retention_policy": {"infinite": {}}},
-                        "stream_cipher": "aegis-256",
+                        "stream_cipher": "aes-256-gcm",
                         "create_stream_on_append": true}}
             """,
             "s2-request-token",
@@ -120,7 +120,7 @@ class ControlPlaneTest extends EdgeTestBase {
         .isEqualTo(
             new BasinConfig(
                 new StreamConfig(StorageClass.STANDARD, RetentionPolicy.INFINITE, null, null),
-                "aegis-256",
+                "aes-256-gcm",
                 true,
                 false));
     assertThat(inv.arg(2)).isEqualTo("token-123");
@@ -262,7 +262,7 @@ class ControlPlaneTest extends EdgeTestBase {
     assertThat(r.statusCode()).isEqualTo(201);
     assertThat(r.headers().firstValue("s2-provision-result")).contains("created");
     assertThat(json(r).get("name").asText()).isEqualTo(BASIN);
-    assertThat(stubs.only("ensureBasin").args()).containsExactly(BASIN, BasinConfig.DEFAULT);
+    assertThat(stubs.only("ensureBasin").args()).containsExactly(BASIN, BasinConfig.DEFAULT, null);
   }
 
   @Test
@@ -277,6 +277,7 @@ class ControlPlaneTest extends EdgeTestBase {
     assertThat(r.headers().firstValue("s2-provision-result")).contains("updated");
     assertThat(stubs.only("ensureBasin").arg(1))
         .isEqualTo(new BasinConfig(null, null, false, true));
+    assertThat(stubs.only("ensureBasin").arg(2)).isEqualTo("aws:us-east-1");
 
     stubs.reset();
     stubs.answer("ensureBasin", new Provisioned<>(BASIN_INFO, ProvisionResult.NOOP));

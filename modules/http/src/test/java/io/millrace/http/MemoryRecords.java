@@ -3,6 +3,7 @@ package io.millrace.http;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
+import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.ReadStart;
@@ -37,17 +38,23 @@ final class MemoryRecords implements RecordService {
   private boolean deleted;
   private long longPolls;
   private S2Exception readFailure;
+  private boolean encrypted;
+
+  /** For an encrypted stream: the key each record of {@link #log} was appended with. */
+  private final List<byte[]> recordKeys = new ArrayList<>();
 
   private record Waiter(ReadRequest request, CompletableFuture<ReadOutcome> future) {}
 
   synchronized void reset() {
     log.clear();
+    recordKeys.clear();
     for (Waiter w : waiters) {
       w.future().complete(new ReadOutcome.Batch(new ReadBatch(List.of(), null)));
     }
     waiters.clear();
     deleted = false;
     readFailure = null;
+    encrypted = false;
   }
 
   synchronized List<SequencedRecord> records() {
@@ -66,6 +73,22 @@ final class MemoryRecords implements RecordService {
   /** Makes every later read fail with {@code failure} (null: reads work again). */
   synchronized void failReads(S2Exception failure) {
     readFailure = failure;
+  }
+
+  /**
+   * Makes the stream behave as an encrypted one, as the engine answers: appends, reads and
+   * read-session pre-flights without a key fail with 400 {@code bad_header}; a catch-up read that
+   * returns a record appended with another key fails with 400 {@code decryption_failed}.
+   */
+  synchronized void encrypt() {
+    encrypted = true;
+  }
+
+  /** Like the engine: the key of an encrypted stream is required. */
+  private void checkKey(EncryptionKey key) {
+    if (encrypted && key == null) {
+      throw new S2Exception(ErrorCode.BAD_HEADER, "missing encryption key");
+    }
   }
 
   synchronized int waiting() {
@@ -91,10 +114,11 @@ final class MemoryRecords implements RecordService {
 
   @Override
   public synchronized CompletionStage<AppendOutcome> append(
-      String basin, String stream, AppendInput input) {
+      String basin, String stream, AppendInput input, EncryptionKey key) {
     try {
       AppendValidation.validate(input);
       check(stream);
+      checkKey(key);
     } catch (S2Exception e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -106,6 +130,7 @@ final class MemoryRecords implements RecordService {
     for (AppendRecord r : input.records()) {
       SequencedRecord s = new SequencedRecord(log.size(), log.size() * 10L, r.headers(), r.body());
       log.add(s);
+      recordKeys.add(key == null ? null : key.bytes());
       added.add(s);
     }
     StreamPosition end = new StreamPosition(log.size(), log.get(log.size() - 1).timestamp());
@@ -125,12 +150,13 @@ final class MemoryRecords implements RecordService {
 
   @Override
   public synchronized CompletionStage<ReadOutcome> read(
-      String basin, String stream, ReadRequest request) {
+      String basin, String stream, ReadRequest request, EncryptionKey key) {
     if (readFailure != null) {
       return CompletableFuture.failedFuture(readFailure);
     }
     try {
       check(stream);
+      checkKey(key);
     } catch (S2Exception e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -165,6 +191,12 @@ final class MemoryRecords implements RecordService {
         break;
       }
     }
+    for (SequencedRecord r : col.records()) {
+      if (encrypted && !java.util.Arrays.equals(recordKeys.get((int) r.seqNum()), key.bytes())) {
+        return CompletableFuture.failedFuture(
+            new S2Exception(ErrorCode.DECRYPTION_FAILED, "cannot decrypt record " + r.seqNum()));
+      }
+    }
     return CompletableFuture.completedFuture(
         new ReadOutcome.Batch(new ReadBatch(col.records(), null)));
   }
@@ -177,6 +209,17 @@ final class MemoryRecords implements RecordService {
       return CompletableFuture.failedFuture(e);
     }
     return CompletableFuture.completedFuture(tail());
+  }
+
+  @Override
+  public synchronized CompletionStage<StreamPosition> tailForRead(
+      String basin, String stream, EncryptionKey key) {
+    try {
+      checkKey(key);
+    } catch (S2Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return checkTail(basin, stream);
   }
 
   void close() {

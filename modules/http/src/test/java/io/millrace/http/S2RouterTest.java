@@ -66,7 +66,15 @@ class S2RouterTest {
     assertThat(S2Router.route("GET", "/v1/access-tokens/x"))
         .isEqualTo(new MethodNotAllowed(List.of("DELETE")));
     assertThat(S2Router.route("GET", "/v1/metrics/b1/s1")).isInstanceOf(NotImplemented.class);
-    assertThat(S2Router.route("PUT", "/v1/locations/default")).isInstanceOf(NotImplemented.class);
+    assertThat(S2Router.route("GET", "/v1/locations"))
+        .isEqualTo(new Found(Endpoint.LIST_LOCATIONS, null));
+    assertThat(S2Router.route("GET", "/v1/locations/default"))
+        .isEqualTo(new Found(Endpoint.GET_DEFAULT_LOCATION, null));
+    assertThat(S2Router.route("PUT", "/v1/locations/default"))
+        .isEqualTo(new Found(Endpoint.SET_DEFAULT_LOCATION, null));
+    assertThat(S2Router.route("POST", "/v1/locations"))
+        .isEqualTo(new MethodNotAllowed(List.of("GET")));
+    assertThat(S2Router.route("GET", "/v1/locations/other")).isInstanceOf(NotFound.class);
     for (String path :
         List.of(
             "/",

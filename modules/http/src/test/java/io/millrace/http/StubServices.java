@@ -6,8 +6,11 @@ import io.millrace.core.S2Exception;
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.BasinInfo;
 import io.millrace.core.api.BasinService;
+import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.ListPage;
 import io.millrace.core.api.ListRequest;
+import io.millrace.core.api.LocationInfo;
+import io.millrace.core.api.LocationService;
 import io.millrace.core.api.Provisioned;
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadRequest;
@@ -36,7 +39,7 @@ import java.util.function.Function;
  * Like the engine's {@code DataPlane}, {@code append} first checks the batch with {@link
  * AppendValidation} and fails with 422 {@code invalid} without recording or answering the call.
  */
-final class StubServices implements BasinService, StreamService, RecordService {
+final class StubServices implements BasinService, StreamService, RecordService, LocationService {
 
   /** One captured call. */
   record Invocation(String method, List<Object> args) {
@@ -110,8 +113,8 @@ final class StubServices implements BasinService, StreamService, RecordService {
 
   @Override
   public CompletionStage<Provisioned<BasinInfo>> createBasin(
-      String basin, BasinConfig config, String requestToken) {
-    return call("createBasin", basin, config, requestToken);
+      String basin, BasinConfig config, String location, String requestToken) {
+    return call("createBasin", basin, config, requestToken, location);
   }
 
   @Override
@@ -120,8 +123,24 @@ final class StubServices implements BasinService, StreamService, RecordService {
   }
 
   @Override
-  public CompletionStage<Provisioned<BasinInfo>> ensureBasin(String basin, BasinConfig config) {
-    return call("ensureBasin", basin, config);
+  public CompletionStage<Provisioned<BasinInfo>> ensureBasin(
+      String basin, BasinConfig config, String location) {
+    return call("ensureBasin", basin, config, location);
+  }
+
+  @Override
+  public CompletionStage<List<LocationInfo>> listLocations() {
+    return call("listLocations");
+  }
+
+  @Override
+  public CompletionStage<LocationInfo> getDefaultLocation() {
+    return call("getDefaultLocation");
+  }
+
+  @Override
+  public CompletionStage<LocationInfo> setDefaultLocation(String name) {
+    return call("setDefaultLocation", name);
   }
 
   @Override
@@ -168,7 +187,8 @@ final class StubServices implements BasinService, StreamService, RecordService {
   }
 
   @Override
-  public CompletionStage<AppendOutcome> append(String basin, String stream, AppendInput input) {
+  public CompletionStage<AppendOutcome> append(
+      String basin, String stream, AppendInput input, EncryptionKey key) {
     // Like the engine's DataPlane, the service checks the batch before anything else.
     try {
       AppendValidation.validate(input);
@@ -179,12 +199,19 @@ final class StubServices implements BasinService, StreamService, RecordService {
   }
 
   @Override
-  public CompletionStage<ReadOutcome> read(String basin, String stream, ReadRequest request) {
+  public CompletionStage<ReadOutcome> read(
+      String basin, String stream, ReadRequest request, EncryptionKey key) {
     return call("read", basin, stream, request);
   }
 
   @Override
   public CompletionStage<StreamPosition> checkTail(String basin, String stream) {
+    return call("checkTail", basin, stream);
+  }
+
+  @Override
+  public CompletionStage<StreamPosition> tailForRead(
+      String basin, String stream, EncryptionKey key) {
     return call("checkTail", basin, stream);
   }
 }

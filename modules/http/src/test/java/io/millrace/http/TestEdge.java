@@ -34,8 +34,8 @@ final class TestEdge implements AutoCloseable {
 
   /**
    * Starts an actor system named {@code name} logging warnings and above, with {@code config} over
-   * the loaded configuration, and binds the edge in it: {@code control} serves basins and streams,
-   * {@code records} records.
+   * the loaded configuration, and binds the edge in it: {@code control} serves basins, streams and
+   * locations, {@code records} records.
    */
   static TestEdge start(
       String name,
@@ -65,7 +65,7 @@ final class TestEdge implements AutoCloseable {
             ConfigFactory.parseString("pekko.loglevel = WARNING\n" + config)
                 .withFallback(ConfigFactory.load()));
     ServerBinding binding =
-        S2HttpServer.bind(system, settings, control, control, records, tokens, ready)
+        S2HttpServer.bind(system, settings, control, control, control, records, tokens, ready)
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
     return new TestEdge(system, binding);

@@ -68,7 +68,7 @@ class TransportTest extends EdgeTestBase {
   }
 
   @Test
-  void accessTokensMetricsAndLocationsAreNotImplemented() throws Exception {
+  void accessTokensAndMetricsAreNotImplemented() throws Exception {
     List<String[]> calls =
         List.of(
             new String[] {"GET", "/v1/access-tokens"},
@@ -76,9 +76,7 @@ class TransportTest extends EdgeTestBase {
             new String[] {"DELETE", "/v1/access-tokens/tok-1"},
             new String[] {"GET", "/v1/metrics?set=account-ops"},
             new String[] {"GET", "/v1/metrics/my-basin-1?set=storage"},
-            new String[] {"GET", "/v1/metrics/my-basin-1/a%2Fb?set=storage"},
-            new String[] {"GET", "/v1/locations"},
-            new String[] {"PUT", "/v1/locations/default"});
+            new String[] {"GET", "/v1/metrics/my-basin-1/a%2Fb?set=storage"});
     for (String[] c : calls) {
       HttpResponse<byte[]> r = send(c[0], c[1], c[0].equals("GET") ? null : "{}".getBytes());
       assertThat(r.statusCode()).as(c[0] + " " + c[1]).isEqualTo(501);

@@ -6,7 +6,8 @@ import java.time.Instant;
 /**
  * Row of {@code basins}. {@code deletedAt} set while deletion is pending; {@code createToken} is
  * the {@code s2-request-token} of the create (null if none); {@code version} increases by one on
- * every update and guards conditional writes.
+ * every update and guards conditional writes; {@code location} is the location the basin was
+ * created in (null for basins created before locations were recorded), fixed for life.
  */
 public record BasinRecord(
     String name,
@@ -14,4 +15,5 @@ public record BasinRecord(
     Instant createdAt,
     Instant deletedAt,
     String createToken,
-    long version) {}
+    long version,
+    String location) {}

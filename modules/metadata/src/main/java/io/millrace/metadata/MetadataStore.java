@@ -142,4 +142,12 @@ public interface MetadataStore extends AutoCloseable {
 
   @Override
   default void close() {}
+
+  // ---- account settings (one value per key, the same on every node) ----
+
+  /** The value of an account-wide setting, e.g. {@code default_location}; empty when never set. */
+  CompletionStage<Optional<String>> getAccountSetting(String key);
+
+  /** Sets (upserts) an account-wide setting; the last write wins. */
+  CompletionStage<Void> putAccountSetting(String key, String value);
 }

@@ -97,4 +97,11 @@ public final class MetadataTables {
 
     CompletionStage<Boolean> delete(String id);
   }
+
+  /** Table {@code account_settings} ({@link MetadataStore#getAccountSetting} and put). */
+  public interface AccountSettings {
+    CompletionStage<Optional<String>> get(String key);
+
+    CompletionStage<Void> put(String key, String value);
+  }
 }

@@ -17,6 +17,7 @@ public abstract class TableMetadataStore implements MetadataStore {
   private final MetadataTables.Segments segments;
   private final MetadataTables.Channels channels;
   private final MetadataTables.AccessTokens accessTokens;
+  private final MetadataTables.AccountSettings settings;
 
   protected TableMetadataStore(
       MetadataTables.Basins basins,
@@ -25,7 +26,8 @@ public abstract class TableMetadataStore implements MetadataStore {
       MetadataTables.Streamlets streamlets,
       MetadataTables.Segments segments,
       MetadataTables.Channels channels,
-      MetadataTables.AccessTokens accessTokens) {
+      MetadataTables.AccessTokens accessTokens,
+      MetadataTables.AccountSettings settings) {
     this.basins = basins;
     this.streams = streams;
     this.streamState = streamState;
@@ -33,6 +35,7 @@ public abstract class TableMetadataStore implements MetadataStore {
     this.segments = segments;
     this.channels = channels;
     this.accessTokens = accessTokens;
+    this.settings = settings;
   }
 
   // ---------------------------------------------------------------- basins
@@ -203,5 +206,17 @@ public abstract class TableMetadataStore implements MetadataStore {
   @Override
   public final CompletionStage<Boolean> deleteAccessToken(String id) {
     return accessTokens.delete(id);
+  }
+
+  // ---------------------------------------------------------------- account settings
+
+  @Override
+  public final CompletionStage<Optional<String>> getAccountSetting(String key) {
+    return settings.get(key);
+  }
+
+  @Override
+  public final CompletionStage<Void> putAccountSetting(String key, String value) {
+    return settings.put(key, value);
   }
 }

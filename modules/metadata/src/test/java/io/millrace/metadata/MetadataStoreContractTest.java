@@ -80,7 +80,7 @@ public abstract class MetadataStoreContractTest {
   @Test
   void creatingABasinWhoseNameIsPendingDeletionReturnsTheDeletingRow() {
     BasinRecord deleting =
-        new BasinRecord(ns + "basin", BasinConfig.DEFAULT, t0, t0.plusSeconds(5), null, 3);
+        new BasinRecord(ns + "basin", BasinConfig.DEFAULT, t0, t0.plusSeconds(5), null, 3, null);
     await(store.createBasin(deleting));
 
     CreateResult<BasinRecord> again =
@@ -137,12 +137,41 @@ public abstract class MetadataStoreContractTest {
     await(store.createBasin(basin(ns + "live", BasinConfig.DEFAULT, null)));
     await(
         store.createBasin(
-            new BasinRecord(ns + "gone", BasinConfig.DEFAULT, t0, t0.plusSeconds(1), null, 2)));
+            new BasinRecord(
+                ns + "gone", BasinConfig.DEFAULT, t0, t0.plusSeconds(1), null, 2, null)));
 
     List<BasinRecord> listed = await(store.listBasins(ns, null, 10));
 
     assertThat(listed).extracting(BasinRecord::name).containsExactly(ns + "gone", ns + "live");
     assertThat(listed.get(0).deletedAt()).isEqualTo(t0.plusSeconds(1));
+  }
+
+  @Test
+  void aBasinsLocationIsStoredAndKeptByUpdates() {
+    BasinRecord v1 = new BasinRecord(ns + "basin", BasinConfig.DEFAULT, t0, null, null, 1, "local");
+    await(store.createBasin(v1));
+    BasinRecord v2 =
+        new BasinRecord(
+            ns + "basin", new BasinConfig(null, null, true, false), t0, null, null, 2, "local");
+
+    assertThat(await(store.getBasin(ns + "basin"))).contains(v1);
+    assertThat(await(store.updateBasin(v2, 1))).isTrue();
+    assertThat(await(store.getBasin(ns + "basin")).orElseThrow().location()).isEqualTo("local");
+    assertThat(await(store.listBasins(ns, "", 10))).containsExactly(v2);
+  }
+
+  // ---------------------------------------------------------------- account settings
+
+  @Test
+  void anAccountSettingIsEmptyUntilPutAndTheLastPutWins() {
+    String key = ns + "default_location";
+
+    assertThat(await(store.getAccountSetting(key))).isEmpty();
+    await(store.putAccountSetting(key, "local"));
+    assertThat(await(store.getAccountSetting(key))).contains("local");
+    await(store.putAccountSetting(key, "aws:us-east-1"));
+    assertThat(await(store.getAccountSetting(key))).contains("aws:us-east-1");
+    assertThat(await(store.getAccountSetting(ns + "other"))).isEmpty();
   }
 
   @Test
@@ -157,7 +186,8 @@ public abstract class MetadataStoreContractTest {
             t0,
             t0.plusSeconds(60),
             "tok",
-            2);
+            2,
+            null);
 
     assertThat(await(store.updateBasin(v2, 1))).isTrue();
 
@@ -168,11 +198,12 @@ public abstract class MetadataStoreContractTest {
   void updatingABasinWithAStaleVersionFailsAndLeavesTheRowUnchanged() {
     BasinRecord v1 = basin(ns + "basin", BasinConfig.DEFAULT, null);
     await(store.createBasin(v1));
-    BasinRecord v2 = new BasinRecord(ns + "basin", BasinConfig.DEFAULT, t0, null, "x", 2);
+    BasinRecord v2 = new BasinRecord(ns + "basin", BasinConfig.DEFAULT, t0, null, "x", 2, null);
     assertThat(await(store.updateBasin(v2, 1))).isTrue();
 
     BasinRecord stale =
-        new BasinRecord(ns + "basin", new BasinConfig(null, null, true, true), t0, null, null, 2);
+        new BasinRecord(
+            ns + "basin", new BasinConfig(null, null, true, true), t0, null, null, 2, null);
     assertThat(await(store.updateBasin(stale, 1))).isFalse();
 
     assertThat(await(store.getBasin(ns + "basin"))).contains(v2);
@@ -861,7 +892,7 @@ public abstract class MetadataStoreContractTest {
   // ---------------------------------------------------------------- helpers
 
   protected BasinRecord basin(String name, BasinConfig config, String token) {
-    return new BasinRecord(name, config, t0, null, token, 1);
+    return new BasinRecord(name, config, t0, null, token, 1, null);
   }
 
   protected StreamRecord stream(String basin, String name, String token) {

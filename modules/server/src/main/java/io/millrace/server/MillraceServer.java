@@ -5,6 +5,7 @@ import io.millrace.engine.DataPlane;
 import io.millrace.engine.EngineSettings;
 import io.millrace.engine.control.AccessTokenControl;
 import io.millrace.engine.control.ControlPlane;
+import io.millrace.engine.control.LocationSettings;
 import io.millrace.engine.lifecycle.LifecycleSettings;
 import io.millrace.engine.lifecycle.LifecycleSweeper;
 import io.millrace.http.HttpSettings;
@@ -152,6 +153,14 @@ public final class MillraceServer {
       throw e;
     }
 
+    LocationSettings locations;
+    try {
+      locations = locationSettings(config);
+    } catch (StartupException e) {
+      releaseLock.run();
+      throw e;
+    }
+
     Stores stores;
     try {
       stores = Stores.open(settings, config);
@@ -211,7 +220,7 @@ public final class MillraceServer {
           });
 
       Clock clock = Clock.systemUTC();
-      ControlPlane control = new ControlPlane(metadata, clock);
+      ControlPlane control = new ControlPlane(metadata, clock, locations);
       shutdown.addTask(
           CoordinatedShutdown.PhaseServiceRequestsDone(),
           "millrace-stop-background-deletion",
@@ -263,7 +272,7 @@ public final class MillraceServer {
         binding =
             await(
                 S2HttpServer.bindWithHealth(
-                        system, http, control, control, data, tokens, status::edgeHealth)
+                        system, http, control, control, control, data, tokens, status::edgeHealth)
                     .toCompletableFuture(),
                 timeout,
                 "the HTTP port to be bound");
@@ -469,5 +478,14 @@ public final class MillraceServer {
       return "127.0.0.1";
     }
     return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+
+  /** {@code millrace.locations}, or a startup failure naming what is wrong with it. */
+  private static LocationSettings locationSettings(Config config) {
+    try {
+      return LocationSettings.fromConfig(config);
+    } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
+      throw new StartupException("Invalid millrace.locations settings: " + e.getMessage(), e);
+    }
   }
 }

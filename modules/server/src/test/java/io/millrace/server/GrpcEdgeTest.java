@@ -101,27 +101,20 @@ class GrpcEdgeTest {
   }
 
   private static String newBasin(String tag) throws Exception {
-    return newBasin(tag, BasinConfig.newBuilder().setCreateStreamOnAppend(true));
-  }
-
-  /**
-   * A basin whose streams keep records forever (retention age 0), for records with fixed timestamps
-   * in 1970, which any retention age would hide as expired.
-   */
-  private static String newKeepForeverBasin(String tag) throws Exception {
-    return newBasin(
-        tag,
-        BasinConfig.newBuilder()
-            .setCreateStreamOnAppend(true)
-            .setDefaultStreamConfig(StreamConfig.newBuilder().setAge(0)));
-  }
-
-  private static String newBasin(String tag, BasinConfig.Builder config) throws Exception {
     String name = "grpc-" + tag + "-" + Long.toHexString(System.nanoTime());
     await(
         account
             .createBasin()
-            .invoke(CreateBasinRequest.newBuilder().setBasin(name).setConfig(config).build()));
+            .invoke(
+                CreateBasinRequest.newBuilder()
+                    .setBasin(name)
+                    // Infinite retention (age 0 in v1alpha): the tests append records stamped
+                    // in 1970, which a 7-day retention by record timestamp would expire at once.
+                    .setConfig(
+                        BasinConfig.newBuilder()
+                            .setCreateStreamOnAppend(true)
+                            .setDefaultStreamConfig(s2.v1alpha.StreamConfig.newBuilder().setAge(0)))
+                    .build()));
     return name;
   }
 
@@ -205,7 +198,7 @@ class GrpcEdgeTest {
 
   @Test
   void recordsAppendedOverRestReadBackIdenticallyOverGrpcAndTheOtherWay() throws Exception {
-    String basin = newKeepForeverBasin("x");
+    String basin = newBasin("x");
     HttpResponse<String> rest =
         node.sendJson(
             "POST",

@@ -6,8 +6,15 @@ package io.millrace.core.api;
  */
 public interface AppendSessionService {
   /**
-   * Opens a session on a stream. The stream is resolved at the first batch, so a missing stream
-   * fails that batch like a unary append would.
+   * Opens a session on a stream. The stream is resolved at the first batch, so a missing stream (or
+   * a missing {@code key} for an encrypted stream) fails that batch like a unary append would.
+   * {@code key} is the session request's {@code s2-encryption-key}, null when it carried none; it
+   * is held for the session's lifetime only.
    */
-  AppendSession openAppendSession(String basin, String stream);
+  AppendSession openAppendSession(String basin, String stream, EncryptionKey key);
+
+  /** A session without an encryption key. */
+  default AppendSession openAppendSession(String basin, String stream) {
+    return openAppendSession(basin, stream, null);
+  }
 }

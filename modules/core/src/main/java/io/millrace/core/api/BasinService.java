@@ -11,14 +11,33 @@ import java.util.concurrent.CompletionStage;
 public interface BasinService {
   CompletionStage<ListPage<BasinInfo>> listBasins(ListRequest request);
 
-  /** 201 created / noop for a replay with the same request token and config; 409 otherwise. */
+  /**
+   * 201 created / noop for a replay with the same request token and config; 409 otherwise. {@code
+   * location} null means the account's default location; an unknown one is 422 {@code invalid}.
+   */
   CompletionStage<Provisioned<BasinInfo>> createBasin(
-      String basin, BasinConfig config, String requestToken);
+      String basin, BasinConfig config, String location, String requestToken);
+
+  /** A create in the default location. */
+  default CompletionStage<Provisioned<BasinInfo>> createBasin(
+      String basin, BasinConfig config, String requestToken) {
+    return createBasin(basin, config, null, requestToken);
+  }
 
   CompletionStage<BasinConfig> getBasinConfig(String basin);
 
-  /** PUT: set exactly this config (created, updated or noop). */
-  CompletionStage<Provisioned<BasinInfo>> ensureBasin(String basin, BasinConfig config);
+  /**
+   * PUT: set exactly this config (created, updated or noop). {@code location} (null: the default)
+   * applies when the basin is created; a location is fixed for life, so another one than an
+   * existing basin's is 422 {@code invalid}.
+   */
+  CompletionStage<Provisioned<BasinInfo>> ensureBasin(
+      String basin, BasinConfig config, String location);
+
+  /** An ensure without a location. */
+  default CompletionStage<Provisioned<BasinInfo>> ensureBasin(String basin, BasinConfig config) {
+    return ensureBasin(basin, config, null);
+  }
 
   CompletionStage<BasinConfig> reconfigureBasin(String basin, BasinReconfiguration patch);
 

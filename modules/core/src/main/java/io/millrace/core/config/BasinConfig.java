@@ -2,7 +2,8 @@ package io.millrace.core.config;
 
 /**
  * A basin config. {@code defaultStreamConfig} is partial (null fields unset) or null; {@code
- * streamCipher} null when none.
+ * streamCipher} null when none; only ciphers this server applies pass {@link #validate()} ({@link
+ * StreamCipher}).
  */
 public record BasinConfig(
     StreamConfig defaultStreamConfig,
@@ -16,11 +17,7 @@ public record BasinConfig(
     if (defaultStreamConfig != null) {
       defaultStreamConfig.validate();
     }
-    if (streamCipher != null
-        && !streamCipher.equals("aegis-256")
-        && !streamCipher.equals("aes-256-gcm")) {
-      throw io.millrace.core.S2Exception.invalid("unknown stream cipher " + streamCipher);
-    }
+    StreamCipher.requireSupported(streamCipher);
     return this;
   }
 }

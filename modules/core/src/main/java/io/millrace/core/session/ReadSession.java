@@ -4,6 +4,7 @@ import io.millrace.core.ErrorCode;
 import io.millrace.core.Failures;
 import io.millrace.core.Limits;
 import io.millrace.core.S2Exception;
+import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadRequest;
 import io.millrace.core.api.ReadStart;
@@ -104,6 +105,7 @@ public final class ReadSession {
   private final RecordService records;
   private final String basin;
   private final String stream;
+  private final EncryptionKey key;
   private final Params params;
   private final Timing timing;
   private final LongSupplier clock;
@@ -125,6 +127,7 @@ public final class ReadSession {
       RecordService records,
       String basin,
       String stream,
+      EncryptionKey key,
       Params params,
       long[] resumedTotals,
       Timing timing,
@@ -132,6 +135,7 @@ public final class ReadSession {
     this.records = records;
     this.basin = basin;
     this.stream = stream;
+    this.key = key;
     this.params = params;
     this.timing = timing;
     this.clock = clock;
@@ -149,40 +153,62 @@ public final class ReadSession {
    */
   public CompletionStage<ReadOutcome.RangeNotSatisfiable> open() {
     return records
-        .checkTail(basin, stream)
-        .thenApply(
-            tail -> {
-              Long next = null;
-              if (start instanceof ReadStart.SeqNum s) {
-                if (s.seqNum() > tail.seqNum()) {
-                  if (!params.clamp()) {
-                    return new ReadOutcome.RangeNotSatisfiable(tail);
-                  }
-                  next = tail.seqNum();
-                } else {
-                  next = s.seqNum();
-                }
-              } else if (start instanceof ReadStart.Timestamp t) {
-                if (t.timestamp() > tail.timestamp() && tail.seqNum() > 0 && !params.clamp()) {
-                  return new ReadOutcome.RangeNotSatisfiable(tail);
-                }
-                if (tail.seqNum() == 0 || t.timestamp() > tail.timestamp()) {
-                  next = tail.seqNum();
-                }
-              } else {
-                next = Math.max(0, tail.seqNum() - ((ReadStart.TailOffset) start).offset());
-              }
-              if (next != null) {
-                start = new ReadStart.SeqNum(next);
-                if (next >= tail.seqNum()) {
-                  if (!params.canFollow()) {
-                    return new ReadOutcome.RangeNotSatisfiable(tail);
-                  }
-                  reachTail(tail);
-                }
-              }
-              return null;
-            });
+        .tailForRead(basin, stream, key)
+        .thenApply(this::preflight)
+        .thenCompose(
+            notSatisfiable ->
+                notSatisfiable != null
+                    ? CompletableFuture.completedFuture(notSatisfiable)
+                    : probeKey().thenApply(x -> (ReadOutcome.RangeNotSatisfiable) null));
+  }
+
+  /**
+   * With an encryption key and records to catch up on: reads the first record once, so that a key
+   * that does not open it fails the session before it starts (400 {@code decryption_failed} as a
+   * plain error response, which every SDK transport reports with its status) rather than as its
+   * first event. Completes normally otherwise.
+   */
+  private CompletionStage<Void> probeKey() {
+    if (key == null || !(start instanceof ReadStart.SeqNum s) || atTail) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return records
+        .read(basin, stream, new ReadRequest(s, false, 1L, null, params.until(), null), key)
+        .thenApply(o -> null);
+  }
+
+  /** The pre-flight decision on the tail: a 416, or null when the session may start. */
+  private ReadOutcome.RangeNotSatisfiable preflight(StreamPosition tail) {
+    Long next = null;
+    if (start instanceof ReadStart.SeqNum s) {
+      if (s.seqNum() > tail.seqNum()) {
+        if (!params.clamp()) {
+          return new ReadOutcome.RangeNotSatisfiable(tail);
+        }
+        next = tail.seqNum();
+      } else {
+        next = s.seqNum();
+      }
+    } else if (start instanceof ReadStart.Timestamp t) {
+      if (t.timestamp() > tail.timestamp() && tail.seqNum() > 0 && !params.clamp()) {
+        return new ReadOutcome.RangeNotSatisfiable(tail);
+      }
+      if (tail.seqNum() == 0 || t.timestamp() > tail.timestamp()) {
+        next = tail.seqNum();
+      }
+    } else {
+      next = Math.max(0, tail.seqNum() - ((ReadStart.TailOffset) start).offset());
+    }
+    if (next != null) {
+      start = new ReadStart.SeqNum(next);
+      if (next >= tail.seqNum()) {
+        if (!params.canFollow()) {
+          return new ReadOutcome.RangeNotSatisfiable(tail);
+        }
+        reachTail(tail);
+      }
+    }
+    return null;
   }
 
   /** The next event, or empty once the session has ended normally. */
@@ -235,7 +261,7 @@ public final class ReadSession {
         new ReadRequest(
             start, wasFirst && params.clamp(), (long) reqCount, reqBytes, params.until(), wait);
     return records
-        .read(basin, stream, request)
+        .read(basin, stream, request, key)
         .handle(
             (outcome, err) -> {
               if (err != null) {

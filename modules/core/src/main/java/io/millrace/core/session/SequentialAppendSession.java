@@ -2,6 +2,7 @@ package io.millrace.core.session;
 
 import io.millrace.core.api.AppendOutcome;
 import io.millrace.core.api.AppendSession;
+import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.record.AppendInput;
 import java.util.concurrent.CompletableFuture;
@@ -16,12 +17,15 @@ public final class SequentialAppendSession implements AppendSession {
   private final RecordService records;
   private final String basin;
   private final String stream;
+  private final EncryptionKey key;
   private CompletableFuture<AppendOutcome> last = CompletableFuture.completedFuture(null);
 
-  public SequentialAppendSession(RecordService records, String basin, String stream) {
+  public SequentialAppendSession(
+      RecordService records, String basin, String stream, EncryptionKey key) {
     this.records = records;
     this.basin = basin;
     this.stream = stream;
+    this.key = key;
   }
 
   @Override
@@ -32,7 +36,7 @@ public final class SequentialAppendSession implements AppendSession {
               if (previous != null && !(previous instanceof AppendOutcome.Appended)) {
                 return CompletableFuture.completedFuture(previous);
               }
-              return records.append(basin, stream, input);
+              return records.append(basin, stream, input, key);
             });
     return last;
   }

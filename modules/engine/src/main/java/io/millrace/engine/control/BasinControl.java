@@ -37,11 +37,13 @@ final class BasinControl {
   private final ControlContext ctx;
   private final MetadataStore metadata;
   private final StreamDeletion deletion;
+  private final Locations locations;
 
-  BasinControl(ControlContext ctx, StreamDeletion deletion) {
+  BasinControl(ControlContext ctx, StreamDeletion deletion, Locations locations) {
     this.ctx = ctx;
     this.metadata = ctx.metadata();
     this.deletion = deletion;
+    this.locations = locations;
   }
 
   CompletionStage<ListPage<BasinInfo>> list(ListRequest request) {
@@ -55,15 +57,18 @@ final class BasinControl {
   }
 
   CompletionStage<Provisioned<BasinInfo>> create(
-      String basin, BasinConfig config, String requestToken) {
+      String basin, BasinConfig config, String location, String requestToken) {
     return guarded(
         () -> {
           requireValid(Names.basinNameProblem(basin));
           BasinConfig cfg = Configs.canonical(config).validate();
           String token = Rows.requestToken(requestToken);
-          BasinRecord row = new BasinRecord(basin, cfg, ctx.now(), null, token, 1);
-          return metadata
-              .createBasin(row)
+          return locations
+              .forNewBasin(location)
+              .thenCompose(
+                  loc ->
+                      metadata.createBasin(
+                          new BasinRecord(basin, cfg, ctx.now(), null, token, 1, loc)))
               .thenApply(
                   result -> {
                     if (result instanceof CreateResult.Created<BasinRecord> created) {
@@ -76,7 +81,8 @@ final class BasinControl {
                     }
                     if (token != null
                         && token.equals(existing.createToken())
-                        && cfg.equals(Configs.canonical(existing.config()))) {
+                        && cfg.equals(Configs.canonical(existing.config()))
+                        && (location == null || location.equals(existing.location()))) {
                       return new Provisioned<>(basinInfo(existing), ProvisionResult.NOOP);
                     }
                     throw new S2Exception(
@@ -89,25 +95,32 @@ final class BasinControl {
     return guarded(() -> ctx.basin(basin).thenApply(row -> Configs.canonical(row.config())));
   }
 
-  CompletionStage<Provisioned<BasinInfo>> ensure(String basin, BasinConfig config) {
+  CompletionStage<Provisioned<BasinInfo>> ensure(
+      String basin, BasinConfig config, String location) {
     return guarded(
         () -> {
           requireValid(Names.basinNameProblem(basin));
           BasinConfig cfg = Configs.canonical(config).validate();
-          return retrying("ensure basin " + basin, () -> ensureOnce(basin, cfg));
+          if (location != null) {
+            locations.require(location);
+          }
+          return retrying("ensure basin " + basin, () -> ensureOnce(basin, cfg, location));
         });
   }
 
   private CompletionStage<Optional<Provisioned<BasinInfo>>> ensureOnce(
-      String basin, BasinConfig cfg) {
+      String basin, BasinConfig cfg, String location) {
     return metadata
         .getBasin(basin)
         .thenCompose(
             current -> {
               if (current.isEmpty()) {
-                BasinRecord row = new BasinRecord(basin, cfg, ctx.now(), null, null, 1);
-                return metadata
-                    .createBasin(row)
+                return locations
+                    .forNewBasin(location)
+                    .thenCompose(
+                        loc ->
+                            metadata.createBasin(
+                                new BasinRecord(basin, cfg, ctx.now(), null, null, 1, loc)))
                     .thenApply(
                         result ->
                             result instanceof CreateResult.Created<BasinRecord> created
@@ -117,6 +130,16 @@ final class BasinControl {
               BasinRecord existing = current.get();
               if (existing.deletedAt() != null) {
                 throw basinDeletionPending(basin);
+              }
+              if (location != null
+                  && existing.location() != null
+                  && !location.equals(existing.location())) {
+                throw S2Exception.invalid(
+                    "basin "
+                        + basin
+                        + " is in location "
+                        + existing.location()
+                        + "; a basin's location is fixed at creation");
               }
               if (cfg.equals(Configs.canonical(existing.config()))) {
                 return completedFuture(

@@ -6,6 +6,7 @@ import static io.millrace.engine.control.ControlErrors.streamDeletionPending;
 import static io.millrace.engine.control.ControlErrors.streamNotFound;
 
 import io.millrace.core.config.BasinConfig;
+import io.millrace.core.config.StreamCipher;
 import io.millrace.core.config.StreamConfig;
 import io.millrace.metadata.BasinRecord;
 import io.millrace.metadata.MetadataStore;
@@ -88,9 +89,18 @@ record ControlContext(MetadataStore metadata, Clock clock, ResolvedStreams cache
         });
   }
 
-  /** A new stream row (version 1, new stream id) in {@code basin}, with the basin's cipher. */
+  /**
+   * A new stream row (version 1, new stream id) in {@code basin}, sealed with the basin's cipher.
+   *
+   * @throws io.millrace.core.S2Exception {@code invalid} when the basin's stored config names a
+   *     cipher this server does not apply (a basin configured before it was refused): the stream is
+   *     not created rather than stored in the clear
+   */
   StreamRecord newStreamRow(BasinRecord basin, String stream, StreamConfig config, String token) {
-    String cipher = basin.config() == null ? null : basin.config().streamCipher();
+    StreamCipher c =
+        StreamCipher.requireSupported(
+            basin.config() == null ? null : basin.config().streamCipher());
+    String cipher = c == null ? null : c.storedName();
     return new StreamRecord(
         basin.name(), stream, UUID.randomUUID().toString(), config, now(), null, token, cipher, 1);
   }

@@ -4,6 +4,8 @@ import io.millrace.core.api.BasinInfo;
 import io.millrace.core.api.BasinService;
 import io.millrace.core.api.ListPage;
 import io.millrace.core.api.ListRequest;
+import io.millrace.core.api.LocationInfo;
+import io.millrace.core.api.LocationService;
 import io.millrace.core.api.Provisioned;
 import io.millrace.core.api.StreamInfo;
 import io.millrace.core.api.StreamService;
@@ -17,6 +19,7 @@ import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.StreamRecord;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -39,7 +42,8 @@ import java.util.concurrent.CompletionStage;
  * StreamControl}, stream (and basin) deletion to {@link StreamDeletion}, resolving to {@link
  * LiveStreamResolver}.
  */
-public final class ControlPlane implements BasinService, StreamService, StreamResolver {
+public final class ControlPlane
+    implements BasinService, StreamService, StreamResolver, LocationService {
   /** Attempts of a version-checked update before answering {@code transaction_conflict}. */
   static final int MAX_ATTEMPTS = OptimisticRetry.MAX_ATTEMPTS;
 
@@ -48,11 +52,18 @@ public final class ControlPlane implements BasinService, StreamService, StreamRe
   private final StreamControl streams;
   private final StreamDeletion deletion;
   private final LiveStreamResolver resolver;
+  private final Locations locations;
 
+  /** A control plane offering the one location of {@link LocationSettings#DEFAULT}. */
   public ControlPlane(MetadataStore metadata, Clock clock) {
+    this(metadata, clock, LocationSettings.DEFAULT);
+  }
+
+  public ControlPlane(MetadataStore metadata, Clock clock, LocationSettings locationSettings) {
     ControlContext ctx = new ControlContext(metadata, clock, cache);
     this.deletion = new StreamDeletion(ctx);
-    this.basins = new BasinControl(ctx, deletion);
+    this.locations = new Locations(metadata, locationSettings);
+    this.basins = new BasinControl(ctx, deletion, locations);
     this.streams = new StreamControl(ctx);
     this.resolver = new LiveStreamResolver(ctx);
   }
@@ -80,8 +91,8 @@ public final class ControlPlane implements BasinService, StreamService, StreamRe
 
   @Override
   public CompletionStage<Provisioned<BasinInfo>> createBasin(
-      String basin, BasinConfig config, String requestToken) {
-    return basins.create(basin, config, requestToken);
+      String basin, BasinConfig config, String location, String requestToken) {
+    return basins.create(basin, config, location, requestToken);
   }
 
   @Override
@@ -90,8 +101,9 @@ public final class ControlPlane implements BasinService, StreamService, StreamRe
   }
 
   @Override
-  public CompletionStage<Provisioned<BasinInfo>> ensureBasin(String basin, BasinConfig config) {
-    return basins.ensure(basin, config);
+  public CompletionStage<Provisioned<BasinInfo>> ensureBasin(
+      String basin, BasinConfig config, String location) {
+    return basins.ensure(basin, config, location);
   }
 
   @Override
@@ -102,6 +114,29 @@ public final class ControlPlane implements BasinService, StreamService, StreamRe
   @Override
   public CompletionStage<Void> deleteBasin(String basin) {
     return basins.delete(basin);
+  }
+
+  // ---------------------------------------------------------------- locations
+
+  @Override
+  public CompletionStage<List<LocationInfo>> listLocations() {
+    return guardedLocations(locations::listLocations);
+  }
+
+  @Override
+  public CompletionStage<LocationInfo> getDefaultLocation() {
+    return guardedLocations(locations::getDefaultLocation);
+  }
+
+  @Override
+  public CompletionStage<LocationInfo> setDefaultLocation(String name) {
+    return guardedLocations(() -> locations.setDefaultLocation(name));
+  }
+
+  /** A metadata failure as the S2 error a client sees (no internals). */
+  private static <T> CompletionStage<T> guardedLocations(
+      java.util.function.Supplier<CompletionStage<T>> call) {
+    return ControlErrors.guarded(call);
   }
 
   // ---------------------------------------------------------------- streams

@@ -5,6 +5,7 @@ import io.millrace.core.api.BasinInfo;
 import io.millrace.core.api.ListPage;
 import io.millrace.core.api.StreamInfo;
 import io.millrace.core.config.BasinConfig;
+import io.millrace.core.config.StreamCipher;
 import io.millrace.core.config.StreamConfig;
 import io.millrace.metadata.BasinRecord;
 import io.millrace.metadata.StreamRecord;
@@ -36,7 +37,7 @@ final class Rows {
   /** The next version of a basin row, marked deleted at {@code at}. */
   static BasinRecord markDeleted(BasinRecord b, Instant at) {
     return new BasinRecord(
-        b.name(), b.config(), b.createdAt(), at, b.createToken(), b.version() + 1);
+        b.name(), b.config(), b.createdAt(), at, b.createToken(), b.version() + 1, b.location());
   }
 
   /** The next version of a stream row, with {@code config}. */
@@ -56,7 +57,13 @@ final class Rows {
   /** The next version of a basin row, with {@code config}. */
   static BasinRecord withConfig(BasinRecord b, BasinConfig config) {
     return new BasinRecord(
-        b.name(), config, b.createdAt(), b.deletedAt(), b.createToken(), b.version() + 1);
+        b.name(),
+        config,
+        b.createdAt(),
+        b.deletedAt(),
+        b.createToken(),
+        b.version() + 1,
+        b.location());
   }
 
   /** A request token as rows store it: an empty one is none. */
@@ -65,11 +72,17 @@ final class Rows {
   }
 
   static BasinInfo basinInfo(BasinRecord row) {
-    return new BasinInfo(row.name(), null, row.createdAt(), row.deletedAt());
+    return new BasinInfo(row.name(), row.location(), row.createdAt(), row.deletedAt());
   }
 
+  /**
+   * A stream as listed and created: its cipher only when its records are sealed with it (a row
+   * written before encryption was applied reports none, docs/metadata.md).
+   */
   static StreamInfo streamInfo(StreamRecord row) {
-    return new StreamInfo(row.name(), row.createdAt(), row.deletedAt(), row.cipher());
+    StreamCipher cipher = StreamCipher.ofStored(row.cipher());
+    return new StreamInfo(
+        row.name(), row.createdAt(), row.deletedAt(), cipher == null ? null : cipher.wireName());
   }
 
   /** List limit as s2-lite treats it: 0 (or less) and more than 1000 mean 1000. */

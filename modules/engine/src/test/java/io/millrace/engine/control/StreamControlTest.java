@@ -1,6 +1,7 @@
 package io.millrace.engine.control;
 
 import static io.millrace.engine.control.Await.code;
+import static io.millrace.engine.control.Await.failure;
 import static io.millrace.engine.control.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,13 +16,17 @@ import io.millrace.core.config.DeleteOnEmpty;
 import io.millrace.core.config.Patch;
 import io.millrace.core.config.RetentionPolicy;
 import io.millrace.core.config.StorageClass;
+import io.millrace.core.config.StreamCipher;
 import io.millrace.core.config.StreamConfig;
 import io.millrace.core.config.StreamReconfiguration;
 import io.millrace.core.config.Timestamping;
 import io.millrace.core.config.TimestampingMode;
+import io.millrace.metadata.BasinRecord;
 import io.millrace.metadata.MetadataStore;
+import io.millrace.metadata.StreamRecord;
 import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import java.time.Clock;
+import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -254,13 +259,63 @@ class StreamControlTest {
   void aStreamTakesItsCipherFromTheBasinAtCreation() {
     result(
         control.createBasin(
-            "secret-basin", new BasinConfig(null, "aegis-256", false, false), null));
+            "secret-basin", new BasinConfig(null, "aes-256-gcm", false, false), null));
 
     Provisioned<StreamInfo> created = result(control.createStream("secret-basin", "s", null, null));
 
-    assertThat(created.info().cipher()).isEqualTo("aegis-256");
+    assertThat(created.info().cipher()).isEqualTo("aes-256-gcm");
     assertThat(result(control.listStreams("secret-basin", new ListRequest("", "", 10))).items())
         .extracting(StreamInfo::cipher)
-        .containsExactly("aegis-256");
+        .containsExactly("aes-256-gcm");
+    assertThat(result(store.getStream("secret-basin", "s")).orElseThrow().cipher())
+        .isEqualTo(StreamCipher.AES_256_GCM.storedName());
+  }
+
+  @Test
+  void aegis256IsRefusedAndABasinStoredWithItCreatesNoStreams() {
+    assertThat(
+            failure(
+                    control.createBasin(
+                        "aegis-basin", new BasinConfig(null, "aegis-256", false, false), null))
+                .getMessage())
+        .contains("aegis-256");
+    // A basin stored by an older build that accepted aegis-256.
+    result(
+        store.createBasin(
+            new BasinRecord(
+                "aegis-basin",
+                new BasinConfig(null, "aegis-256", true, false),
+                Instant.EPOCH,
+                null,
+                null,
+                1,
+                "local")));
+
+    assertThat(code(control.createStream("aegis-basin", "s", null, null)))
+        .isEqualTo(ErrorCode.INVALID);
+    assertThat(code(control.ensureStream("aegis-basin", "s", null))).isEqualTo(ErrorCode.INVALID);
+    assertThat(result(control.listStreams("aegis-basin", new ListRequest("", "", 10))).items())
+        .isEmpty();
+  }
+
+  @Test
+  void aStreamRowWrittenBeforeEncryptionWasAppliedIsReportedUnencrypted() {
+    result(
+        store.createStream(
+            new StreamRecord(
+                BASIN,
+                "legacy",
+                "legacy-id",
+                StreamConfig.SYSTEM_DEFAULT,
+                Instant.EPOCH,
+                null,
+                null,
+                "aes-256-gcm",
+                1)));
+
+    assertThat(result(control.listStreams(BASIN, new ListRequest("legacy", "", 10))).items())
+        .extracting(StreamInfo::cipher)
+        .containsOnlyNulls()
+        .hasSize(1);
   }
 }

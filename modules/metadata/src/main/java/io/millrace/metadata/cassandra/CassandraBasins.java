@@ -22,10 +22,11 @@ final class CassandraBasins implements MetadataTables.Basins {
   static final CatalogRows.Spec<BasinRecord> SPEC =
       new CatalogRows.Spec<>(
           "INSERT INTO ${keyspace}.basins (account, name, config, created_at, deleted_at,"
-              + " create_token, version) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS",
+              + " create_token, version, location) VALUES (?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS",
           "SELECT * FROM ${keyspace}.basins WHERE account = ? AND name = ?",
           "UPDATE ${keyspace}.basins SET config = ?, created_at = ?, deleted_at = ?,"
-              + " create_token = ?, version = ? WHERE account = ? AND name = ? IF version = ?",
+              + " create_token = ?, version = ?, location = ? WHERE account = ? AND name = ?"
+              + " IF version = ?",
           "DELETE FROM ${keyspace}.basins WHERE account = ? AND name = ? IF version = ?",
           "basins WHERE account = ?",
           CassandraBasins::row,
@@ -38,7 +39,8 @@ final class CassandraBasins implements MetadataTables.Basins {
                   b.createdAt(),
                   b.deletedAt(),
                   b.createToken(),
-                  b.version()));
+                  b.version(),
+                  b.location()));
 
   private final CatalogRows<BasinRecord> rows;
 
@@ -78,6 +80,7 @@ final class CassandraBasins implements MetadataTables.Basins {
         r.getInstant("created_at"),
         r.getInstant("deleted_at"),
         r.getString("create_token"),
-        r.getLong("version"));
+        r.getLong("version"),
+        r.getString("location"));
   }
 }

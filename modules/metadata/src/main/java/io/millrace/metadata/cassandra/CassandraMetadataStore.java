@@ -49,8 +49,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class connects; {@link TableMetadataStore} delegates each table to its own class ({@link
  * CassandraBasins}, {@link CassandraStreams}, {@link CassandraStreamState}, {@link
- * CassandraStreamlets}, {@link CassandraSegments}, {@link CassandraChannels}); they run statements
- * through {@link Cql}, their lightweight transactions and retries through {@link CasRetry}.
+ * CassandraStreamlets}, {@link CassandraSegments}, {@link CassandraChannels}, {@link
+ * CassandraAccountSettings}); they run statements through {@link Cql}, their lightweight
+ * transactions and retries through {@link CasRetry}.
  */
 public final class CassandraMetadataStore extends TableMetadataStore {
 
@@ -73,7 +74,8 @@ public final class CassandraMetadataStore extends TableMetadataStore {
         new CassandraStreamlets(cql, cas, prepared),
         new CassandraSegments(cql, cas, prepared),
         new CassandraChannels(cql, cas, prepared),
-        new CassandraAccessTokens(cql, cas, prepared));
+        new CassandraAccessTokens(cql, cas, prepared),
+        new CassandraAccountSettings(cql, cas, prepared));
     this.cql = cql;
     this.health = prepared.get(HEALTH);
   }
@@ -89,6 +91,7 @@ public final class CassandraMetadataStore extends TableMetadataStore {
     all.addAll(CassandraSegments.CQL);
     all.addAll(CassandraChannels.CQL);
     all.addAll(CassandraAccessTokens.CQL);
+    all.addAll(CassandraAccountSettings.CQL);
     return all;
   }
 

@@ -27,7 +27,8 @@ final class CassandraSchema {
               "V1__schema.cql",
               "V2__streamlet_latest_epoch.cql",
               "V3__channel_collected_through.cql",
-              "V4__access_tokens.cql"));
+              "V4__access_tokens.cql",
+              "V5__locations.cql"));
 
   /** Timeout of each schema statement (schema agreement can take a while on a cluster). */
   static final Duration SCHEMA_TIMEOUT = Duration.ofSeconds(60);

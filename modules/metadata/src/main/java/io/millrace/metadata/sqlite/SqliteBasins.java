@@ -19,15 +19,17 @@ import java.util.concurrent.CompletionStage;
 record SqliteBasins(SqliteExecutor db) implements MetadataTables.Basins {
 
   private static final String COLUMNS =
-      "name, config, created_at, deleted_at, create_token, version";
+      "name, config, created_at, deleted_at, create_token, version, location";
   private static final String INSERT =
-      "INSERT INTO basins(" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING";
+      "INSERT INTO basins("
+          + COLUMNS
+          + ") VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING";
   private static final String GET = "SELECT " + COLUMNS + " FROM basins WHERE name = ?";
   private static final String LIST =
       "SELECT " + COLUMNS + " FROM basins WHERE %s ORDER BY name LIMIT ?";
   private static final String UPDATE =
       "UPDATE basins SET config = ?, created_at = ?, deleted_at = ?, create_token = ?,"
-          + " version = ? WHERE name = ? AND version = ?";
+          + " version = ?, location = ? WHERE name = ? AND version = ?";
   private static final String DELETE = "DELETE FROM basins WHERE name = ? AND version = ?";
 
   @Override
@@ -75,14 +77,15 @@ record SqliteBasins(SqliteExecutor db) implements MetadataTables.Basins {
     return db.updateOne("delete basin " + name, DELETE, name, expectedVersion);
   }
 
-  /** The values of config .. version, in column order. */
+  /** The values of config .. location, in column order. */
   private static List<Object> columnValues(BasinRecord b) {
     return Arrays.asList(
         ConfigCodec.toJson(b.config()),
         text(b.createdAt()),
         text(b.deletedAt()),
         b.createToken(),
-        b.version());
+        b.version(),
+        b.location());
   }
 
   private static BasinRecord row(ResultSet rs) throws SQLException {
@@ -92,6 +95,7 @@ record SqliteBasins(SqliteExecutor db) implements MetadataTables.Basins {
         instant(rs.getString(3)),
         instant(rs.getString(4)),
         rs.getString(5),
-        rs.getLong(6));
+        rs.getLong(6),
+        rs.getString(7));
   }
 }

@@ -43,7 +43,8 @@ import org.sqlite.SQLiteConfig;
  *
  * <p>This class opens the database; {@link TableMetadataStore} delegates each table to its own
  * class ({@link SqliteBasins}, {@link SqliteStreams}, {@link SqliteStreamState}, {@link
- * SqliteStreamlets}, {@link SqliteSegments}, {@link SqliteChannels}).
+ * SqliteStreamlets}, {@link SqliteSegments}, {@link SqliteChannels}, {@link
+ * SqliteAccountSettings}).
  */
 public final class SqliteMetadataStore extends TableMetadataStore {
 
@@ -60,7 +61,8 @@ public final class SqliteMetadataStore extends TableMetadataStore {
         new SqliteStreamlets(db),
         new SqliteSegments(db),
         new SqliteChannels(db),
-        new SqliteAccessTokens(db));
+        new SqliteAccessTokens(db),
+        new SqliteAccountSettings(db));
     this.db = db;
   }
 

@@ -23,7 +23,8 @@ final class SqliteSchema {
               "V1__schema.sql",
               "V2__streamlet_epochs.sql",
               "V3__channel_collected_through.sql",
-              "V4__access_tokens.sql"));
+              "V4__access_tokens.sql",
+              "V5__locations.sql"));
 
   /**
    * Applies the migrations not yet recorded in {@code schema_version}; returns how many. Each

@@ -43,7 +43,8 @@ class CassandraMetadataStoreIT {
       for (int round = 0; round < 3; round++) {
         for (int n = 0; n < nodes.size(); n++) {
           BasinRecord mine =
-              new BasinRecord(name, BasinConfig.DEFAULT, T0, null, "node-" + n + "-" + round, 1);
+              new BasinRecord(
+                  name, BasinConfig.DEFAULT, T0, null, "node-" + n + "-" + round, 1, null);
           calls.add(nodes.get(n).createBasin(mine).toCompletableFuture());
         }
       }
@@ -104,7 +105,8 @@ class CassandraMetadataStoreIT {
               "1 V1__schema.cql",
               "2 V2__streamlet_latest_epoch.cql",
               "3 V3__channel_collected_through.cql",
-              "4 V4__access_tokens.cql");
+              "4 V4__access_tokens.cql",
+              "5 V5__locations.cql");
       assertThat(
               session
                   .execute(
@@ -120,6 +122,7 @@ class CassandraMetadataStoreIT {
               "segments",
               "channels",
               "access_tokens",
+              "account_settings",
               "schema_version");
     }
   }

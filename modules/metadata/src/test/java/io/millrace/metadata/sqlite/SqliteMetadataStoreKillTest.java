@@ -27,7 +27,8 @@ class SqliteMetadataStoreKillTest {
     for (int i = 0; ; i++) {
       String name = String.format("basin-%08d", i);
       store
-          .createBasin(new BasinRecord(name, BasinConfig.DEFAULT, Instant.now(), null, null, 1))
+          .createBasin(
+              new BasinRecord(name, BasinConfig.DEFAULT, Instant.now(), null, null, 1, null))
           .toCompletableFuture()
           .join();
       System.out.println("acked " + name);

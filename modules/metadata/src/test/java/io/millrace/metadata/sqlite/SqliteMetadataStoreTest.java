@@ -34,7 +34,8 @@ class SqliteMetadataStoreTest {
   @Test
   void everyTableKeepsItsRowsAcrossCloseAndReopen() {
     Path file = dir.resolve("nested/dir/metadata.db");
-    BasinRecord basin = new BasinRecord("my-basin-1", BasinConfig.DEFAULT, t0, null, "tok", 1);
+    BasinRecord basin =
+        new BasinRecord("my-basin-1", BasinConfig.DEFAULT, t0, null, "tok", 1, null);
     StreamRecord stream =
         new StreamRecord(
             "my-basin-1", "s", "id-1", StreamConfig.SYSTEM_DEFAULT, t0, null, null, null, 1);
@@ -65,7 +66,9 @@ class SqliteMetadataStoreTest {
   @Test
   void instantsKeepNanosecondPrecision() {
     try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
-      join(store.createBasin(new BasinRecord("basin-xyz", BasinConfig.DEFAULT, t0, t0, null, 1)));
+      join(
+          store.createBasin(
+              new BasinRecord("basin-xyz", BasinConfig.DEFAULT, t0, t0, null, 1, null)));
 
       BasinRecord read = join(store.getBasin("basin-xyz")).orElseThrow();
 
@@ -102,7 +105,8 @@ class SqliteMetadataStoreTest {
               "1:V1__schema.sql",
               "2:V2__streamlet_epochs.sql",
               "3:V3__channel_collected_through.sql",
-              "4:V4__access_tokens.sql");
+              "4:V4__access_tokens.sql",
+              "5:V5__locations.sql");
       List<String> tables = new ArrayList<>();
       try (ResultSet rs =
           s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
@@ -113,6 +117,7 @@ class SqliteMetadataStoreTest {
       assertThat(tables)
           .containsExactly(
               "access_tokens",
+              "account_settings",
               "basins",
               "channels",
               "schema_version",
