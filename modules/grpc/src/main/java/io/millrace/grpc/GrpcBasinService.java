@@ -1,10 +1,15 @@
 package io.millrace.grpc;
 
-import static io.millrace.grpc.GrpcCalls.authorize;
-import static io.millrace.grpc.GrpcCalls.call;
+import static io.millrace.grpc.GrpcCalls.authenticated;
 
+import io.millrace.core.api.ListPage;
+import io.millrace.core.api.ListRequest;
+import io.millrace.core.api.StreamInfo;
 import io.millrace.core.api.StreamService;
+import io.millrace.core.auth.Principal;
+import io.millrace.core.auth.ScopedLists;
 import io.millrace.core.config.StreamConfig;
+import io.millrace.grpc.GrpcOperations.Method;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.grpc.javadsl.Metadata;
 import s2.v1alpha.BasinServicePowerApi;
@@ -21,38 +26,61 @@ import s2.v1alpha.ReconfigureStreamResponse;
 
 /**
  * {@code s2.v1alpha.BasinService} over the core {@link StreamService}, the port the REST edge's
- * stream endpoints use; the basin comes from {@code s2-basin}.
+ * stream endpoints use; the basin comes from {@code s2-basin}. Every call is authenticated and
+ * scope-checked ({@link GrpcAuth}); stream names are qualified with the token's auto prefix and
+ * shown without it, and lists show only the streams in the token's scope, as on REST.
  */
 final class GrpcBasinService implements BasinServicePowerApi {
   private final StreamService streams;
+  private final GrpcAuth auth;
 
-  GrpcBasinService(StreamService streams) {
+  GrpcBasinService(StreamService streams, GrpcAuth auth) {
     this.streams = streams;
+    this.auth = auth;
   }
 
   @Override
   public CompletionStage<ListStreamsResponse> listStreams(ListStreamsRequest in, Metadata md) {
-    return call(
-        () -> {
+    return authenticated(
+        auth,
+        md,
+        p -> {
           String basin = GrpcCalls.basin(md);
-          authorize(md, "list-streams", basin);
+          GrpcAuth.check(p, Method.LIST_STREAMS, basin, null);
           GrpcCalls.listFilters(in.getPrefix(), in.getStartAfter(), false);
-          return streams
-              .listStreams(
-                  basin,
-                  GrpcCodec.listRequest(
-                      in.getPrefix(), in.getStartAfter(), in.hasLimit(), in.getLimit()))
+          ListRequest asked =
+              GrpcCodec.listRequest(
+                  in.getPrefix(), in.getStartAfter(), in.hasLimit(), in.getLimit());
+          // auto_prefix_streams: the client's filters are relative to the prefix, and so are the
+          // names.
+          ListRequest request =
+              new ListRequest(
+                  p.qualifyStream(asked.prefix()),
+                  asked.startAfter().isEmpty() ? "" : p.qualifyStream(asked.startAfter()),
+                  asked.limit());
+          return ScopedLists.list(
+                  p.token().scope().streams(),
+                  request,
+                  r -> streams.listStreams(basin, r),
+                  StreamInfo::name)
+              .thenApply(
+                  page ->
+                      new ListPage<>(
+                          page.items().stream().map(i -> unqualified(p, i)).toList(),
+                          page.hasMore()))
               .thenApply(GrpcCodec::streamList);
         });
   }
 
   @Override
   public CompletionStage<CreateStreamResponse> createStream(CreateStreamRequest in, Metadata md) {
-    return call(
-        () -> {
+    return authenticated(
+        auth,
+        md,
+        p -> {
           String basin = GrpcCalls.basin(md);
-          authorize(md, "create-stream", basin);
-          String stream = GrpcCalls.stream(in.getStream());
+          String stream = GrpcAuth.stream(p, in.getStream());
+          GrpcAuth.check(p, Method.CREATE_STREAM, basin, stream);
           String token = GrpcCalls.requestToken(md);
           StreamConfig config =
               in.hasConfig() ? GrpcCodec.streamConfig(in.getConfig()) : StreamConfig.EMPTY;
@@ -60,21 +88,24 @@ final class GrpcBasinService implements BasinServicePowerApi {
           return streams
               .createStream(basin, stream, config, token)
               .thenApply(
-                  p ->
+                  created ->
                       CreateStreamResponse.newBuilder()
-                          .setInfo(GrpcCodec.streamInfo(p.info()))
+                          .setInfo(GrpcCodec.streamInfo(unqualified(p, created.info())))
                           .build());
         });
   }
 
   @Override
   public CompletionStage<DeleteStreamResponse> deleteStream(DeleteStreamRequest in, Metadata md) {
-    return call(
-        () -> {
+    return authenticated(
+        auth,
+        md,
+        p -> {
           String basin = GrpcCalls.basin(md);
-          authorize(md, "delete-stream", basin);
+          String stream = GrpcAuth.stream(p, in.getStream());
+          GrpcAuth.check(p, Method.DELETE_STREAM, basin, stream);
           return streams
-              .deleteStream(basin, GrpcCalls.stream(in.getStream()))
+              .deleteStream(basin, stream)
               .thenApply(v -> DeleteStreamResponse.getDefaultInstance());
         });
   }
@@ -82,12 +113,15 @@ final class GrpcBasinService implements BasinServicePowerApi {
   @Override
   public CompletionStage<GetStreamConfigResponse> getStreamConfig(
       GetStreamConfigRequest in, Metadata md) {
-    return call(
-        () -> {
+    return authenticated(
+        auth,
+        md,
+        p -> {
           String basin = GrpcCalls.basin(md);
-          authorize(md, "get-stream-config", basin);
+          String stream = GrpcAuth.stream(p, in.getStream());
+          GrpcAuth.check(p, Method.GET_STREAM_CONFIG, basin, stream);
           return streams
-              .getStreamConfig(basin, GrpcCalls.stream(in.getStream()))
+              .getStreamConfig(basin, stream)
               .thenApply(
                   c ->
                       GetStreamConfigResponse.newBuilder().setConfig(GrpcCodec.toProto(c)).build());
@@ -97,11 +131,13 @@ final class GrpcBasinService implements BasinServicePowerApi {
   @Override
   public CompletionStage<ReconfigureStreamResponse> reconfigureStream(
       ReconfigureStreamRequest in, Metadata md) {
-    return call(
-        () -> {
+    return authenticated(
+        auth,
+        md,
+        p -> {
           String basin = GrpcCalls.basin(md);
-          authorize(md, "reconfigure-stream", basin);
-          String stream = GrpcCalls.stream(in.getStream());
+          String stream = GrpcAuth.stream(p, in.getStream());
+          GrpcAuth.check(p, Method.RECONFIGURE_STREAM, basin, stream);
           var patch = GrpcReconfiguration.stream(in.getConfig(), in.getMask());
           patch.applyTo(StreamConfig.EMPTY).validate();
           return streams
@@ -112,5 +148,13 @@ final class GrpcBasinService implements BasinServicePowerApi {
                           .setConfig(GrpcCodec.toProto(c))
                           .build());
         });
+  }
+
+  /** A stream as the caller knows it: without its token's auto prefix. */
+  private static StreamInfo unqualified(Principal p, StreamInfo i) {
+    String name = p.unqualifyStream(i.name());
+    return name.equals(i.name())
+        ? i
+        : new StreamInfo(name, i.createdAt(), i.deletedAt(), i.cipher());
   }
 }

@@ -5,22 +5,23 @@ import io.millrace.core.Limits;
 import io.millrace.core.Names;
 import io.millrace.core.S2Exception;
 import io.millrace.core.api.EncryptionKey;
+import io.millrace.core.auth.Principal;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.grpc.javadsl.Metadata;
 
 /**
  * Request metadata of gRPC calls (the counterpart of REST's headers): {@code s2-basin} for basin
  * and stream calls, {@code s2-request-token} for creates, and the access token in {@code
- * authorization} ({@link #authorize}).
+ * authorization} ({@link GrpcAuth}).
  */
 final class GrpcCalls {
   static final String BASIN_KEY = "s2-basin";
   static final String REQUEST_TOKEN_KEY = "s2-request-token";
   static final String ENCRYPTION_KEY_KEY = "s2-encryption-key";
-  static final String AUTHORIZATION_KEY = "authorization";
 
   private GrpcCalls() {}
 
@@ -37,19 +38,13 @@ final class GrpcCalls {
   }
 
   /**
-   * Where the {@code authorization} metadata of every call ({@code Bearer <token>}) is to be
-   * checked against the account's access tokens and the operation's scope, exactly as the REST edge
-   * checks its {@code Authorization} header. The REST edge has no token verification yet (issue 10
-   * item 2 adds it), so this accepts every call, as REST does today; when the verifier lands in the
-   * core it is called from here, and a refusal is thrown as {@link S2Exception} with {@code authn}
-   * (UNAUTHENTICATED) or {@code permission_denied} (PERMISSION_DENIED).
-   *
-   * @param operation the S2 operation name, as in access token scopes (for example {@code append})
-   * @param basin the basin the call works on, or null for account-level calls
+   * Authenticates a call ({@link GrpcAuth#authenticate}) and then runs its body with the caller's
+   * principal, every failure (authn, permission_denied, bad metadata) as a failed stage.
    */
-  static void authorize(Metadata metadata, String operation, String basin) {
-    // Intentionally no check: see the Javadoc. The token is not parsed so that nothing relies on
-    // a check that does not exist.
+  static <T> CompletionStage<T> authenticated(
+      GrpcAuth auth, Metadata metadata, Function<Principal, CompletionStage<T>> body) {
+    return call(() -> auth.authenticate(metadata))
+        .thenCompose(principal -> call(() -> body.apply(principal)));
   }
 
   /** The basin of a basin or stream call, from {@code s2-basin} (400 bad_header). */

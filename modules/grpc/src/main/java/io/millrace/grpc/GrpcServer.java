@@ -2,6 +2,7 @@ package io.millrace.grpc;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.millrace.core.api.AccessTokenService;
 import io.millrace.core.api.BasinService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.api.StreamService;
@@ -39,27 +40,36 @@ public final class GrpcServer {
   /**
    * The request handler of the three services, with every request's messages bounded by {@link
    * MessageSizeGuard}; unknown services and methods get the gRPC "not found" answer of Pekko gRPC.
+   *
+   * @param tokens the access token service every call is authenticated with (the REST edge's), or
+   *     null when authentication is off
    */
   public static Function<HttpRequest, CompletionStage<HttpResponse>> handler(
       ActorSystem<?> system,
       GrpcSettings settings,
       BasinService basins,
       StreamService streams,
-      RecordService records) {
+      RecordService records,
+      AccessTokenService tokens) {
     var errors = GrpcErrors.handler();
+    GrpcAuth auth = new GrpcAuth(tokens);
     Materializer mat = Materializer.matFromSystem(system);
     Function<HttpRequest, CompletionStage<HttpResponse>> services =
         ServiceHandler.concatOrNotFound(
             AccountServicePowerApiHandlerFactory.partial(
-                new GrpcAccountService(basins),
+                new GrpcAccountService(basins, auth),
                 s2.v1alpha.AccountService.name,
                 mat,
                 errors,
                 system),
             BasinServicePowerApiHandlerFactory.partial(
-                new GrpcBasinService(streams), s2.v1alpha.BasinService.name, mat, errors, system),
+                new GrpcBasinService(streams, auth),
+                s2.v1alpha.BasinService.name,
+                mat,
+                errors,
+                system),
             StreamServicePowerApiHandlerFactory.partial(
-                new GrpcStreamService(records, settings),
+                new GrpcStreamService(records, settings, auth),
                 s2.v1alpha.StreamService.name,
                 mat,
                 errors,
@@ -72,6 +82,7 @@ public final class GrpcServer {
    * Binds the gRPC edge.
    *
    * @param tls the server's TLS context (the REST listener's), or null for cleartext h2c
+   * @param tokens the access token service (the REST edge's), or null when authentication is off
    */
   public static CompletionStage<ServerBinding> bind(
       ActorSystem<?> system,
@@ -79,7 +90,8 @@ public final class GrpcServer {
       SSLContext tls,
       BasinService basins,
       StreamService streams,
-      RecordService records) {
+      RecordService records,
+      AccessTokenService tokens) {
     var builder =
         Http.get(system)
             .newServerAt(settings.host(), settings.port())
@@ -88,7 +100,7 @@ public final class GrpcServer {
       builder = builder.enableHttps(ConnectionContext.httpsServer(tls));
     }
     return builder
-        .bind(handler(system, settings, basins, streams, records))
+        .bind(handler(system, settings, basins, streams, records, tokens))
         .whenComplete(
             (binding, failure) -> {
               if (failure != null) {
@@ -96,9 +108,10 @@ public final class GrpcServer {
                     "gRPC edge could not bind {}:{}", settings.host(), settings.port(), failure);
               } else {
                 log.info(
-                    "gRPC edge (s2.v1alpha) listening on {} ({})",
+                    "gRPC edge (s2.v1alpha) listening on {} ({}, authentication {})",
                     binding.localAddress(),
-                    tls != null ? "TLS with ALPN h2" : "h2c with prior knowledge");
+                    tls != null ? "TLS with ALPN h2" : "h2c with prior knowledge",
+                    tokens != null ? "on" : "off");
               }
             });
   }

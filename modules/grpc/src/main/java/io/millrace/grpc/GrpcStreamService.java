@@ -1,7 +1,6 @@
 package io.millrace.grpc;
 
-import static io.millrace.grpc.GrpcCalls.authorize;
-import static io.millrace.grpc.GrpcCalls.call;
+import static io.millrace.grpc.GrpcCalls.authenticated;
 
 import io.millrace.core.Failures;
 import io.millrace.core.Limits;
@@ -13,9 +12,11 @@ import io.millrace.core.api.EncryptionKey;
 import io.millrace.core.api.ReadOutcome;
 import io.millrace.core.api.ReadStart;
 import io.millrace.core.api.RecordService;
+import io.millrace.core.auth.Principal;
 import io.millrace.core.record.AppendInput;
 import io.millrace.core.session.ReadSession;
 import io.millrace.core.session.SequentialAppendSession;
+import io.millrace.grpc.GrpcOperations.Method;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -44,42 +45,50 @@ import s2.v1alpha.StreamServicePowerApi;
  * record endpoints use: appends are validated by the record service (the same {@code
  * AppendValidation}), append sessions go through the same {@link AppendSession} (pipelined when the
  * service offers it), and read sessions are the REST edge's {@link ReadSession} loop. Only the
- * shapes differ (docs/grpc.md).
+ * shapes differ (docs/grpc.md). Every call is authenticated and scope-checked ({@link GrpcAuth})
+ * before it touches the stream; fence and trim command records need their operations in every
+ * batch, unary or in a session.
  */
 final class GrpcStreamService implements StreamServicePowerApi {
   private static final Logger log = LoggerFactory.getLogger(GrpcStreamService.class);
 
   private final RecordService records;
   private final GrpcSettings settings;
+  private final GrpcAuth auth;
 
-  GrpcStreamService(RecordService records, GrpcSettings settings) {
+  GrpcStreamService(RecordService records, GrpcSettings settings, GrpcAuth auth) {
     this.records = records;
     this.settings = settings;
+    this.auth = auth;
   }
 
   @Override
   public CompletionStage<CheckTailResponse> checkTail(CheckTailRequest in, Metadata md) {
-    return call(
-        () -> {
+    return authenticated(
+        auth,
+        md,
+        p -> {
           String basin = GrpcCalls.basin(md);
-          authorize(md, "check-tail", basin);
-          return records
-              .checkTail(basin, GrpcCalls.stream(in.getStream()))
-              .thenApply(GrpcCodec::checkTail);
+          String stream = GrpcAuth.stream(p, in.getStream());
+          GrpcAuth.check(p, Method.CHECK_TAIL, basin, stream);
+          return records.checkTail(basin, stream).thenApply(GrpcCodec::checkTail);
         });
   }
 
   @Override
   public CompletionStage<AppendResponse> append(AppendRequest in, Metadata md) {
-    return call(
-        () -> {
+    return authenticated(
+        auth,
+        md,
+        p -> {
           String basin = GrpcCalls.basin(md);
-          authorize(md, "append", basin);
-          String stream = GrpcCalls.stream(in.getInput().getStream());
+          String stream = GrpcAuth.stream(p, in.getInput().getStream());
+          GrpcAuth.check(p, Method.APPEND, basin, stream);
+          AppendInput input = GrpcCodec.appendInput(in.getInput());
+          p.checkCommands(input);
           // The record service validates the batch (AppendValidation) before anything else.
           return records
-              .append(
-                  basin, stream, GrpcCodec.appendInput(in.getInput()), GrpcCalls.encryptionKey(md))
+              .append(basin, stream, input, GrpcCalls.encryptionKey(md))
               .thenApply(
                   outcome -> {
                     if (outcome instanceof AppendOutcome.Appended a) {
@@ -94,11 +103,13 @@ final class GrpcStreamService implements StreamServicePowerApi {
 
   @Override
   public CompletionStage<ReadResponse> read(s2.v1alpha.ReadRequest in, Metadata md) {
-    return call(
-        () -> {
+    return authenticated(
+        auth,
+        md,
+        p -> {
           String basin = GrpcCalls.basin(md);
-          authorize(md, "read", basin);
-          String stream = GrpcCalls.stream(in.getStream());
+          String stream = GrpcAuth.stream(p, in.getStream());
+          GrpcAuth.check(p, Method.READ, basin, stream);
           ReadStart start = GrpcCodec.readStart(in);
           Long until = in.hasUntil() ? GrpcCodec.u64(in.getUntil()) : null;
           GrpcCodec.checkUntil(start, until);
@@ -129,11 +140,18 @@ final class GrpcStreamService implements StreamServicePowerApi {
 
   @Override
   public Source<ReadSessionResponse, NotUsed> readSession(ReadSessionRequest in, Metadata md) {
+    return Source.completionStageSource(
+            auth.authenticate(md).thenApply(p -> readSession(in, md, p)))
+        .mapMaterializedValue(m -> NotUsed.getInstance());
+  }
+
+  private Source<ReadSessionResponse, NotUsed> readSession(
+      ReadSessionRequest in, Metadata md, Principal p) {
     ReadSession session;
     try {
       String basin = GrpcCalls.basin(md);
-      authorize(md, "read", basin);
-      String stream = GrpcCalls.stream(in.getStream());
+      String stream = GrpcAuth.stream(p, in.getStream());
+      GrpcAuth.check(p, Method.READ_SESSION, basin, stream);
       ReadStart start = GrpcCodec.readStart(in);
       Long until = in.hasUntil() ? GrpcCodec.u64(in.getUntil()) : null;
       GrpcCodec.checkUntil(start, until);
@@ -232,11 +250,18 @@ final class GrpcStreamService implements StreamServicePowerApi {
   @Override
   public Source<AppendSessionResponse, NotUsed> appendSession(
       Source<AppendSessionRequest, NotUsed> in, Metadata md) {
+    return Source.completionStageSource(
+            auth.authenticate(md).thenApply(p -> appendSession(in, md, p)))
+        .mapMaterializedValue(m -> NotUsed.getInstance());
+  }
+
+  private Source<AppendSessionResponse, NotUsed> appendSession(
+      Source<AppendSessionRequest, NotUsed> in, Metadata md, Principal p) {
     String basin;
     EncryptionKey key;
     try {
       basin = GrpcCalls.basin(md);
-      authorize(md, "append", basin);
+      GrpcAuth.check(p, Method.APPEND_SESSION, basin, null);
       key = GrpcCalls.encryptionKey(md);
     } catch (RuntimeException e) {
       return Source.failed(e);
@@ -250,15 +275,17 @@ final class GrpcStreamService implements StreamServicePowerApi {
               }
               String stream;
               try {
-                stream = GrpcCalls.stream(first.get(0).getInput().getStream());
+                stream = GrpcAuth.stream(p, first.get(0).getInput().getStream());
+                GrpcAuth.check(p, Method.APPEND_SESSION, basin, stream);
               } catch (RuntimeException e) {
                 return Source.<AppendSessionResponse>failed(e);
               }
-              return session(basin, stream, key, Source.from(first).concat(pair.second()));
+              return session(p, basin, stream, key, Source.from(first).concat(pair.second()));
             });
   }
 
   private Source<AppendSessionResponse, NotUsed> session(
+      Principal p,
       String basin,
       String stream,
       EncryptionKey key,
@@ -269,7 +296,7 @@ final class GrpcStreamService implements StreamServicePowerApi {
             : new SequentialAppendSession(records, basin, stream, key);
     boolean[] inputEnded = new boolean[1];
     return inputs
-        .<Item>map(req -> new Item.Input(sessionInput(req, stream)))
+        .<Item>map(req -> new Item.Input(sessionInput(p, req, stream)))
         // A request stream that fails (an unreadable or oversized message) ends like a bad input.
         .recover(new PFBuilder<Throwable, Item>().match(Throwable.class, Item.Bad::new).build())
         .mapConcat(
@@ -313,13 +340,22 @@ final class GrpcStreamService implements StreamServicePowerApi {
             });
   }
 
-  /** A session input: its stream must be empty or the session's (422 otherwise). */
-  private static AppendInput sessionInput(AppendSessionRequest req, String stream) {
+  /**
+   * A session input: its stream must be empty or the session's (422 otherwise), and its fence or
+   * trim command records need their operations (403).
+   */
+  private static AppendInput sessionInput(Principal p, AppendSessionRequest req, String stream) {
     String named = req.getInput().getStream();
-    if (!named.isEmpty() && !named.equals(stream)) {
+    if (!named.isEmpty() && !p.qualifyStream(named).equals(stream)) {
       throw S2Exception.invalid(
-          "an append session appends to one stream: '" + named + "' is not '" + stream + "'");
+          "an append session appends to one stream: '"
+              + named
+              + "' is not '"
+              + p.unqualifyStream(stream)
+              + "'");
     }
-    return GrpcCodec.appendInput(req.getInput());
+    AppendInput input = GrpcCodec.appendInput(req.getInput());
+    p.checkCommands(input);
+    return input;
   }
 }

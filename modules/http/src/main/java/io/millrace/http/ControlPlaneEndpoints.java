@@ -10,6 +10,7 @@ import io.millrace.core.api.StreamService;
 import io.millrace.core.auth.AccessRequest;
 import io.millrace.core.auth.Operation;
 import io.millrace.core.auth.Principal;
+import io.millrace.core.auth.ScopedLists;
 import io.millrace.core.config.BasinConfig;
 import io.millrace.core.config.BasinReconfiguration;
 import io.millrace.core.config.StreamConfig;

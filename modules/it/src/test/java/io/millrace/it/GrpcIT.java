@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.MessageLite;
 import com.typesafe.config.ConfigFactory;
+import io.grpc.CallCredentials;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
@@ -31,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.grpc.GrpcClientSettings;
@@ -85,6 +87,8 @@ import s2.v1alpha.TimestampingMode;
 class GrpcIT {
   private static final Metadata.Key<String> S2_CODE =
       Metadata.Key.of("s2-error-code", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private static ServerProcess server;
   private static int grpcPort;
@@ -121,7 +125,23 @@ class GrpcIT {
   }
 
   private static GrpcClientSettings settings() {
-    return GrpcClientSettings.connectToServiceAt("127.0.0.1", grpcPort, client).withTls(false);
+    return settings(client);
+  }
+
+  /** Client settings that send the server's root token (auth is on, the default). */
+  private static GrpcClientSettings settings(ActorSystem system) {
+    return GrpcClientSettings.connectToServiceAt("127.0.0.1", grpcPort, system)
+        .withTls(false)
+        .withCallCredentials(
+            new CallCredentials() {
+              @Override
+              public void applyRequestMetadata(
+                  RequestInfo info, Executor executor, MetadataApplier applier) {
+                Metadata md = new Metadata();
+                md.put(AUTHORIZATION, "Bearer " + server.accessToken());
+                applier.apply(md);
+              }
+            });
   }
 
   @AfterAll
@@ -169,16 +189,16 @@ class GrpcIT {
   }
 
   private static String newBasin(String tag, boolean autoCreate) throws Exception {
+    return newBasin(tag, BasinConfig.newBuilder().setCreateStreamOnAppend(autoCreate));
+  }
+
+  private static String newBasin(String tag, BasinConfig.Builder config) throws Exception {
     String name = "g" + tag + "-" + Long.toHexString(System.nanoTime());
     await(
         account
             .createBasin()
             .addHeader("s2-request-token", "t-" + name)
-            .invoke(
-                CreateBasinRequest.newBuilder()
-                    .setBasin(name)
-                    .setConfig(BasinConfig.newBuilder().setCreateStreamOnAppend(autoCreate))
-                    .build()));
+            .invoke(CreateBasinRequest.newBuilder().setBasin(name).setConfig(config).build()));
     return name;
   }
 
@@ -225,6 +245,7 @@ class GrpcIT {
                 body == null
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofByteArray(body));
+    b.header("Authorization", "Bearer " + server.accessToken());
     if (basin != null) {
       b.header("s2-basin", basin);
     }
@@ -251,6 +272,7 @@ class GrpcIT {
     CompletableFuture<RawResult> done = new CompletableFuture<>();
     List<byte[]> received = new CopyOnWriteArrayList<>();
     Metadata headers = new Metadata();
+    headers.put(AUTHORIZATION, "Bearer " + server.accessToken());
     if (basin != null) {
       headers.put(Metadata.Key.of("s2-basin", Metadata.ASCII_STRING_MARSHALLER), basin);
     }
@@ -300,6 +322,38 @@ class GrpcIT {
   }
 
   // ------------------------------------------------------------------ every method
+
+  @Test
+  void callsWithoutAnAccessTokenAreUnauthenticated() throws Exception {
+    AccountServiceClient anonymous =
+        AccountServiceClient.create(
+            GrpcClientSettings.connectToServiceAt("127.0.0.1", grpcPort, client).withTls(false),
+            client);
+    try {
+      assertStatus(
+          failure(
+              () -> await(anonymous.listBasins().invoke(ListBasinsRequest.getDefaultInstance()))),
+          Status.Code.UNAUTHENTICATED,
+          "authn");
+      String basin = "grpc-anon-" + Long.toHexString(System.nanoTime());
+      assertStatus(
+          failure(
+              () ->
+                  await(
+                      anonymous
+                          .createBasin()
+                          .invoke(CreateBasinRequest.newBuilder().setBasin(basin).build()))),
+          Status.Code.UNAUTHENTICATED,
+          "authn");
+      // Nothing was created.
+      var listed =
+          await(
+              account.listBasins().invoke(ListBasinsRequest.newBuilder().setPrefix(basin).build()));
+      assertThat(listed.getBasinsList()).isEmpty();
+    } finally {
+      anonymous.close();
+    }
+  }
 
   @Test
   void everyAccountAndBasinMethodAnswers() throws Exception {
@@ -428,7 +482,7 @@ class GrpcIT {
       assertThat(afterDelete.getBasins(0).getState()).isEqualTo(BasinState.BASIN_STATE_DELETING);
     }
 
-    // Access tokens are not implemented yet, over REST and gRPC alike.
+    // Access tokens are served over REST only (docs/grpc.md).
     assertStatus(
         failure(
             () ->
@@ -716,7 +770,14 @@ class GrpcIT {
 
   @Test
   void recordsAppendedOverRestReadBackIdenticallyOverGrpcAndViceVersa() throws Exception {
-    String basin = newBasin("xp", true);
+    // Retention age 0 keeps records forever: the fixed 1970 timestamps below would otherwise be
+    // expired (and hidden) at once.
+    String basin =
+        newBasin(
+            "xp",
+            BasinConfig.newBuilder()
+                .setCreateStreamOnAppend(true)
+                .setDefaultStreamConfig(StreamConfig.newBuilder().setAge(0)));
     byte[] binary = new byte[] {0, (byte) 0xFF, 1, 2, (byte) 0x80};
     s2.v1.AppendInput restInput =
         s2.v1.AppendInput.newBuilder()
@@ -822,10 +883,7 @@ class GrpcIT {
                 .withFallback(ConfigFactory.defaultReference()));
     long acked;
     try {
-      StreamServiceClient dropper =
-          StreamServiceClient.create(
-              GrpcClientSettings.connectToServiceAt("127.0.0.1", grpcPort, other).withTls(false),
-              other);
+      StreamServiceClient dropper = StreamServiceClient.create(settings(other), other);
       var queue =
           Source.<AppendSessionRequest>queue(1000, OverflowStrategy.backpressure())
               .preMaterialize(other);
@@ -992,6 +1050,7 @@ class GrpcIT {
     for (int i = 0; i < 30; i++) {
       ClientCall<byte[], byte[]> call = raw.newCall(method, CallOptions.DEFAULT);
       Metadata headers = new Metadata();
+      headers.put(AUTHORIZATION, "Bearer " + server.accessToken());
       headers.put(Metadata.Key.of("s2-basin", Metadata.ASCII_STRING_MARSHALLER), basin);
       call.start(new ClientCall.Listener<>() {}, headers);
       // No request(n): the client never takes a message.

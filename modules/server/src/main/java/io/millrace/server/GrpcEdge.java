@@ -1,6 +1,7 @@
 package io.millrace.server;
 
 import com.typesafe.config.Config;
+import io.millrace.core.api.AccessTokenService;
 import io.millrace.core.api.BasinService;
 import io.millrace.core.api.RecordService;
 import io.millrace.core.api.StreamService;
@@ -18,7 +19,8 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 /**
  * Starts the S2 v1alpha gRPC edge when {@code millrace.grpc.port} is set: on its own port (see
  * docs/decisions.md), over the same services as the HTTP edge, with the HTTP listener's TLS
- * certificate when it has one; unbound and drained with the HTTP edge at shutdown.
+ * certificate when it has one, and with the same access token service (authentication on or off
+ * alike); unbound and drained with the HTTP edge at shutdown.
  */
 final class GrpcEdge {
   private GrpcEdge() {}
@@ -31,6 +33,7 @@ final class GrpcEdge {
       BasinService basins,
       StreamService streams,
       RecordService records,
+      AccessTokenService tokens,
       Duration timeout) {
     Optional<GrpcSettings> configured;
     try {
@@ -51,7 +54,8 @@ final class GrpcEdge {
                   server.tls() ? Tls.serverContext(server.tlsCert(), server.tlsKey()) : null,
                   basins,
                   streams,
-                  records)
+                  records,
+                  tokens)
               .toCompletableFuture()
               .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {

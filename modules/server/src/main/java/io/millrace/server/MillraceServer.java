@@ -339,7 +339,8 @@ public final class MillraceServer {
           () -> binding.terminate(Duration.ofSeconds(5)).thenApply(x -> Done.getInstance()));
 
       int grpcPort =
-          GrpcEdge.start(system, config, settings, meteredControl, meteredControl, data, timeout);
+          GrpcEdge.start(
+              system, config, settings, meteredControl, meteredControl, data, tokens, timeout);
 
       waitUntilReady(data, timeout);
       status.started();

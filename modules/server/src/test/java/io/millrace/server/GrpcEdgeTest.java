@@ -77,7 +77,8 @@ class GrpcEdgeTest {
                 .withFallback(ConfigFactory.defaultReference()));
     GrpcClientSettings settings =
         GrpcClientSettings.connectToServiceAt("127.0.0.1", server.grpcPort(), clientSystem)
-            .withTls(false);
+            .withTls(false)
+            .withCallCredentials(new BearerCredentials(server.accessToken()));
     account = AccountServiceClient.create(settings, clientSystem);
     basins = BasinServiceClient.create(settings, clientSystem);
     streams = StreamServiceClient.create(settings, clientSystem);

@@ -44,7 +44,8 @@ class GrpcTlsTest {
           AccountServiceClient.create(
               GrpcClientSettings.connectToServiceAt("localhost", server.grpcPort(), client)
                   .withTls(true)
-                  .withTrustManager(new TrustAll()),
+                  .withTrustManager(new TrustAll())
+                  .withCallCredentials(new BearerCredentials(server.accessToken())),
               client);
       var listed =
           account

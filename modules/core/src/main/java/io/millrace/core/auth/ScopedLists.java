@@ -1,9 +1,7 @@
-package io.millrace.http;
+package io.millrace.core.auth;
 
 import io.millrace.core.api.ListPage;
 import io.millrace.core.api.ListRequest;
-import io.millrace.core.auth.Principal;
-import io.millrace.core.auth.ResourceSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -14,10 +12,10 @@ import java.util.function.Function;
  * token may use (prefix sets narrow the prefix, an exact set shows at most that one name), rather
  * than being refused.
  */
-final class ScopedLists {
+public final class ScopedLists {
   private ScopedLists() {}
 
-  static <T> CompletionStage<ListPage<T>> list(
+  public static <T> CompletionStage<ListPage<T>> list(
       ResourceSet set,
       ListRequest request,
       Function<ListRequest, CompletionStage<ListPage<T>>> list,
