@@ -40,6 +40,7 @@ class AdmissionLoadIT {
   private Process server;
   private URI api;
   private URI management;
+  private String token;
   private final List<Socket> sockets = new ArrayList<>();
   private final HttpClient http =
       HttpClient.newBuilder()
@@ -71,7 +72,9 @@ class AdmissionLoadIT {
                 dir.toString()),
             log);
     ServerProcess.awaitHealthy(server, api, Duration.ofSeconds(60), "server", log);
-    S2Client client = new S2Client(api);
+    // Auth is on: the root token the server generated into its data dir.
+    token = Files.readString(dir.resolve("root-token")).trim();
+    S2Client client = new S2Client(api, token);
     client.createBasin("load-basin", "{}");
     client.createStream("load-basin", "load", "{}");
   }
@@ -107,6 +110,7 @@ class AdmissionLoadIT {
               HttpRequest.newBuilder(api.resolve("/v1/streams/load/records"))
                   .timeout(Duration.ofSeconds(10))
                   .header("s2-basin", "load-basin")
+                  .header("authorization", "Bearer " + token)
                   .header("content-type", "application/json")
                   .POST(
                       HttpRequest.BodyPublishers.ofString(
@@ -148,6 +152,9 @@ class AdmissionLoadIT {
               OutputStream out = s.getOutputStream();
               out.write(
                   ("POST /v1/streams/load/records HTTP/1.1\r\nHost: x\r\ns2-basin: load-basin\r\n"
+                          + "Authorization: Bearer "
+                          + token
+                          + "\r\n"
                           + "Content-Type: application/json\r\nContent-Length: "
                           + BODY
                           + "\r\n\r\n{\"records\":[{\"body\":\"")

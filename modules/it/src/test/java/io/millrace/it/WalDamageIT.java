@@ -34,6 +34,7 @@ class WalDamageIT {
           .connectTimeout(Duration.ofSeconds(5))
           .build();
   private Process server;
+  private String token;
 
   @AfterEach
   void stop() throws Exception {
@@ -58,6 +59,12 @@ class WalDamageIT {
                 dataDir.toString()),
             log);
     ServerProcess.awaitHealthy(server, api, Duration.ofSeconds(60), "server", log);
+    try {
+      // Auth is on: the root token the server generated into its data dir (kept across restarts).
+      token = Files.readString(dataDir.resolve("root-token")).trim();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     return api;
   }
 
@@ -66,6 +73,7 @@ class WalDamageIT {
         HttpRequest.newBuilder(api.resolve("/v1/streams/events/records"))
             .timeout(Duration.ofSeconds(30))
             .header("s2-basin", "wal-basin")
+            .header("authorization", "Bearer " + token)
             .header("content-type", "application/json")
             .POST(
                 HttpRequest.BodyPublishers.ofString("{\"records\":[{\"body\":\"" + body + "\"}]}"))
@@ -78,6 +86,7 @@ class WalDamageIT {
         HttpRequest.newBuilder(api.resolve(path))
             .timeout(Duration.ofSeconds(30))
             .header("s2-basin", "wal-basin")
+            .header("authorization", "Bearer " + token)
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }
@@ -87,7 +96,7 @@ class WalDamageIT {
     Path dataDir = Files.createTempDirectory("wal-damage");
     Path logs = Path.of("target/it-logs");
     URI api = start(dataDir, logs.resolve("wal-damage-1.log"));
-    S2Client client = new S2Client(api);
+    S2Client client = new S2Client(api, token);
     client.createBasin("wal-basin", "{}");
     client.createStream("wal-basin", "events", "{}");
     for (int i = 0; i < APPENDS; i++) {
