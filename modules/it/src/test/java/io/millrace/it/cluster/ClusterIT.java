@@ -148,6 +148,30 @@ class ClusterIT {
     return node;
   }
 
+  /**
+   * Launches one more node and waits until it is ready. A port the test picked as free can be taken
+   * by another process's outgoing connection before the node binds it (the writers keep opening
+   * connections meanwhile); such a start is retried with fresh ports, at most twice.
+   */
+  private static ClusterNode launchJoiningNode() {
+    for (int attempt = 1; ; attempt++) {
+      ClusterNode node = launchNode(ServerProcess.freePort());
+      try {
+        node.awaitReady(NODE_READY_TIMEOUT);
+        return node;
+      } catch (IllegalStateException e) {
+        if (attempt >= 3 || !node.log().contains("Address already in use")) {
+          throw e;
+        }
+        System.out.println("Node " + node.index + " lost a port to another process; retrying.");
+        int i = nodes.indexOf(node);
+        nodes.remove(i);
+        clients.remove(i);
+        node.close();
+      }
+    }
+  }
+
   private static S2Client client(ClusterNode node) {
     return clients.get(nodes.indexOf(node));
   }
@@ -541,8 +565,7 @@ class ClusterIT {
           .until(() -> writers.stream().allMatch(w -> w.ackedSentAfter(0) > 0));
       sleep(2000);
       joinAt = System.nanoTime();
-      joined = launchNode(ServerProcess.freePort());
-      joined.awaitReady(NODE_READY_TIMEOUT);
+      joined = launchJoiningNode();
       members.add(joined);
       via.add(client(joined));
       long readyMillis = (System.nanoTime() - joinAt) / 1_000_000;
