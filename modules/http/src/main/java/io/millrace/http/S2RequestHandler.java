@@ -143,9 +143,6 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
     if (match instanceof S2Router.BadPath) {
       return "bad_path";
     }
-    if (match instanceof S2Router.NotImplemented) {
-      return "not_implemented";
-    }
     return "not_found";
   }
 
@@ -205,9 +202,6 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
               }
               if (match instanceof S2Router.BadPath bad) {
                 return done(ErrorMapper.error(ErrorCode.BAD_PATH, bad.reason()));
-              }
-              if (match instanceof S2Router.NotImplemented n) {
-                return done(ErrorMapper.notImplemented(n.area()));
               }
               return done(ErrorMapper.notFound(path));
             });

@@ -72,9 +72,6 @@ final class S2Router {
 
   record MethodNotAllowed(List<String> allowed) implements Match {}
 
-  /** An API area this server does not implement (metrics). */
-  record NotImplemented(String area) implements Match {}
-
   static Match route(String method, String rawPath) {
     List<String> segments;
     try {
