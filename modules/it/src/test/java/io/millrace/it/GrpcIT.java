@@ -1369,6 +1369,44 @@ class GrpcIT {
     assertThat(unknownEnum.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(unknownEnum.s2Code()).isEqualTo("bad_proto");
 
+    RawResult malformedSession =
+        rawCall(
+                "s2.v1alpha.StreamService/ReadSession",
+                MethodDescriptor.MethodType.SERVER_STREAMING,
+                basin,
+                new byte[] {0x0a, (byte) 0xff, 0x01})
+            .get(30, TimeUnit.SECONDS);
+    assertThat(malformedSession.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(malformedSession.s2Code()).isEqualTo("bad_proto");
+    assertThat(malformedSession.messages()).isEmpty();
+
+    String tokenId = "grpc-it-enum-" + Long.toHexString(System.nanoTime());
+    RawResult unknownOperation =
+        rawCall(
+                "s2.v1alpha.AccountService/IssueAccessToken",
+                MethodDescriptor.MethodType.UNARY,
+                null,
+                bytes(
+                    IssueAccessTokenRequest.newBuilder()
+                        .setInfo(
+                            AccessTokenInfo.newBuilder()
+                                .setId(tokenId)
+                                .setScope(
+                                    AccessTokenScope.newBuilder()
+                                        .addOps(Operation.OPERATION_READ)
+                                        .addOpsValue(77)))
+                        .build()))
+            .get(30, TimeUnit.SECONDS);
+    assertThat(unknownOperation.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(unknownOperation.s2Code()).isEqualTo("bad_proto");
+    assertThat(
+            await(
+                    account
+                        .listAccessTokens()
+                        .invoke(ListAccessTokensRequest.newBuilder().setPrefix(tokenId).build()))
+                .getAccessTokensList())
+        .isEmpty();
+
     byte[] big = new byte[3 * 1024 * 1024];
     RawResult oversized =
         rawCall(
