@@ -1,15 +1,14 @@
 package io.millrace.grpc;
 
-import static io.millrace.grpc.GrpcCalls.authenticated;
-
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
+import io.millrace.core.api.AccessTokenService;
 import io.millrace.core.api.BasinInfo;
 import io.millrace.core.api.BasinService;
+import io.millrace.core.api.ListRequest;
 import io.millrace.core.auth.ScopedLists;
 import io.millrace.core.config.BasinConfig;
 import io.millrace.grpc.GrpcOperations.Method;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.grpc.javadsl.Metadata;
 import s2.v1alpha.AccountServicePowerApi;
@@ -31,11 +30,12 @@ import s2.v1alpha.RevokeAccessTokenRequest;
 import s2.v1alpha.RevokeAccessTokenResponse;
 
 /**
- * {@code s2.v1alpha.AccountService} over the core {@link BasinService}, the port the REST edge's
- * basin endpoints use. Every call is authenticated and scope-checked ({@link GrpcAuth}); lists show
- * only the basins in the token's scope. The access token rpcs answer {@code not_implemented}
- * (UNIMPLEMENTED) after authentication: REST serves access tokens (docs/grpc.md says why gRPC does
- * not).
+ * {@code s2.v1alpha.AccountService} over the core {@link BasinService} and {@link
+ * AccessTokenService}, the ports the REST edge's basin and access token endpoints use. Every call
+ * is authenticated and scope-checked ({@link GrpcAuth}); lists show only the basins (tokens) in the
+ * token's scope. The access token methods issue, list and revoke the same tokens as {@code
+ * /v1/access-tokens} (shapes in {@link GrpcAccessTokens}); with authentication off they answer
+ * {@code not_implemented}, as REST does.
  */
 final class GrpcAccountService implements AccountServicePowerApi {
   private final BasinService basins;
@@ -48,11 +48,11 @@ final class GrpcAccountService implements AccountServicePowerApi {
 
   @Override
   public CompletionStage<ListBasinsResponse> listBasins(ListBasinsRequest in, Metadata md) {
-    return authenticated(
-        auth,
+    return auth.onAccount(
         md,
+        Method.LIST_BASINS,
+        null,
         p -> {
-          GrpcAuth.check(p, Method.LIST_BASINS, null, null);
           GrpcCalls.listFilters(in.getPrefix(), in.getStartAfter(), true);
           return ScopedLists.list(
                   p.token().scope().basins(),
@@ -66,11 +66,11 @@ final class GrpcAccountService implements AccountServicePowerApi {
 
   @Override
   public CompletionStage<CreateBasinResponse> createBasin(CreateBasinRequest in, Metadata md) {
-    return authenticated(
-        auth,
+    return auth.onAccount(
         md,
+        Method.CREATE_BASIN,
+        in.getBasin(),
         p -> {
-          GrpcAuth.check(p, Method.CREATE_BASIN, in.getBasin(), null);
           String basin = GrpcCalls.basinName(in.getBasin());
           String token = GrpcCalls.requestToken(md);
           if (in.getScope() == s2.v1alpha.BasinScope.UNRECOGNIZED) {
@@ -91,25 +91,24 @@ final class GrpcAccountService implements AccountServicePowerApi {
 
   @Override
   public CompletionStage<DeleteBasinResponse> deleteBasin(DeleteBasinRequest in, Metadata md) {
-    return authenticated(
-        auth,
+    return auth.onAccount(
         md,
-        p -> {
-          GrpcAuth.check(p, Method.DELETE_BASIN, in.getBasin(), null);
-          return basins
-              .deleteBasin(GrpcCalls.basinName(in.getBasin()))
-              .thenApply(v -> DeleteBasinResponse.getDefaultInstance());
-        });
+        Method.DELETE_BASIN,
+        in.getBasin(),
+        p ->
+            basins
+                .deleteBasin(GrpcCalls.basinName(in.getBasin()))
+                .thenApply(v -> DeleteBasinResponse.getDefaultInstance()));
   }
 
   @Override
   public CompletionStage<ReconfigureBasinResponse> reconfigureBasin(
       ReconfigureBasinRequest in, Metadata md) {
-    return authenticated(
-        auth,
+    return auth.onAccount(
         md,
+        Method.RECONFIGURE_BASIN,
+        in.getBasin(),
         p -> {
-          GrpcAuth.check(p, Method.RECONFIGURE_BASIN, in.getBasin(), null);
           String basin = GrpcCalls.basinName(in.getBasin());
           var patch = GrpcReconfiguration.basin(in.getConfig(), in.getMask());
           // Values being set must be valid on their own (a retention age of 0 is infinite here).
@@ -127,47 +126,78 @@ final class GrpcAccountService implements AccountServicePowerApi {
   @Override
   public CompletionStage<GetBasinConfigResponse> getBasinConfig(
       GetBasinConfigRequest in, Metadata md) {
-    return authenticated(
-        auth,
+    return auth.onAccount(
         md,
-        p -> {
-          GrpcAuth.check(p, Method.GET_BASIN_CONFIG, in.getBasin(), null);
-          return basins
-              .getBasinConfig(GrpcCalls.basinName(in.getBasin()))
-              .thenApply(
-                  c -> GetBasinConfigResponse.newBuilder().setConfig(GrpcCodec.toProto(c)).build());
-        });
+        Method.GET_BASIN_CONFIG,
+        in.getBasin(),
+        p ->
+            basins
+                .getBasinConfig(GrpcCalls.basinName(in.getBasin()))
+                .thenApply(
+                    c ->
+                        GetBasinConfigResponse.newBuilder()
+                            .setConfig(GrpcCodec.toProto(c))
+                            .build()));
   }
+
+  // ---------------------------------------------------------------- access tokens
 
   @Override
   public CompletionStage<IssueAccessTokenResponse> issueAccessToken(
       IssueAccessTokenRequest in, Metadata md) {
-    return notImplemented(md, Method.ISSUE_ACCESS_TOKEN, "issue-access-token");
+    return auth.onAccount(
+        md,
+        Method.ISSUE_ACCESS_TOKEN,
+        null,
+        p ->
+            tokens()
+                .issue(p, GrpcAccessTokens.issueRequest(in))
+                .thenApply(
+                    secret ->
+                        IssueAccessTokenResponse.newBuilder().setAccessToken(secret).build()));
   }
 
   @Override
   public CompletionStage<RevokeAccessTokenResponse> revokeAccessToken(
       RevokeAccessTokenRequest in, Metadata md) {
-    return notImplemented(md, Method.REVOKE_ACCESS_TOKEN, "revoke-access-token");
+    return auth.onAccount(
+        md,
+        Method.REVOKE_ACCESS_TOKEN,
+        null,
+        p ->
+            tokens()
+                .revoke(p, GrpcAccessTokens.id(in.getId()))
+                .thenApply(
+                    info ->
+                        RevokeAccessTokenResponse.newBuilder()
+                            .setInfo(GrpcAccessTokens.toProto(info))
+                            .build()));
   }
 
   @Override
   public CompletionStage<ListAccessTokensResponse> listAccessTokens(
       ListAccessTokensRequest in, Metadata md) {
-    return notImplemented(md, Method.LIST_ACCESS_TOKENS, "list-access-tokens");
+    return auth.onAccount(
+        md,
+        Method.LIST_ACCESS_TOKENS,
+        null,
+        p -> {
+          GrpcAccessTokens.checkFilter(in.getPrefix(), "prefix");
+          GrpcAccessTokens.checkFilter(in.getStartAfter(), "start_after");
+          ListRequest request =
+              GrpcCodec.listRequest(
+                  in.getPrefix(), in.getStartAfter(), in.hasLimit(), in.getLimit());
+          return tokens().list(p, request).thenApply(GrpcAccessTokens::list);
+        });
   }
 
-  /** An access token rpc: authenticated and scope-checked like REST, then UNIMPLEMENTED. */
-  private <T> CompletionStage<T> notImplemented(Metadata md, Method method, String operation) {
-    return authenticated(
-        auth,
-        md,
-        p -> {
-          GrpcAuth.check(p, method, null, null);
-          return CompletableFuture.failedFuture(
-              new S2Exception(
-                  ErrorCode.NOT_IMPLEMENTED,
-                  operation + " is not served over gRPC by this server; use the REST API"));
-        });
+  /** The token service; {@code not_implemented} with authentication off, as on REST. */
+  private AccessTokenService tokens() {
+    AccessTokenService tokens = auth.tokens();
+    if (tokens == null) {
+      throw new S2Exception(
+          ErrorCode.NOT_IMPLEMENTED, "access tokens need authentication, which is off");
+    }
+    return tokens;
   }
 }

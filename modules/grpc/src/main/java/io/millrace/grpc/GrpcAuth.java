@@ -10,7 +10,10 @@ import io.millrace.core.auth.Principal;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.grpc.javadsl.Metadata;
+import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * Authentication and scope checks of gRPC calls, the counterpart of http's {@code AuthGate}: every
@@ -80,5 +83,83 @@ final class GrpcAuth {
     GrpcCalls.stream(name);
     String stored = p.qualifyStream(name);
     return stored.equals(name) ? name : GrpcCalls.stream(stored);
+  }
+
+  // ---------------------------------------------------------------- the steps of every call
+
+  /** What a basin or stream call acts on: the caller, the basin, the stored stream name or null. */
+  record Target(Principal principal, String basin, String stream) {}
+
+  /**
+   * An {@code AccountService} call: authenticated, then the method's operations checked on {@code
+   * basin} (the request's basin; null for the access token methods), then {@code body}.
+   */
+  <T> CompletionStage<T> onAccount(
+      Metadata md,
+      GrpcOperations.Method method,
+      String basin,
+      Function<Principal, CompletionStage<T>> body) {
+    return GrpcCalls.authenticated(
+        this,
+        md,
+        p -> {
+          check(p, method, basin, null);
+          return body.apply(p);
+        });
+  }
+
+  /**
+   * A call on the basin in {@code s2-basin} that names no stream ({@code ListStreams}):
+   * authenticated, the basin read, the operations checked, then {@code body}.
+   */
+  <T> CompletionStage<T> onBasin(
+      Metadata md, GrpcOperations.Method method, Function<Target, CompletionStage<T>> body) {
+    return GrpcCalls.authenticated(
+        this,
+        md,
+        p -> {
+          String basin = GrpcCalls.basin(md);
+          check(p, method, basin, null);
+          return body.apply(new Target(p, basin, null));
+        });
+  }
+
+  /**
+   * A call on the stream {@code name} (as the client knows it) of the basin in {@code s2-basin}:
+   * authenticated, the basin read, the name validated and qualified ({@link #stream}), the
+   * operations checked, then {@code body}. Every failure is a failed stage.
+   */
+  <T> CompletionStage<T> onStream(
+      Metadata md,
+      GrpcOperations.Method method,
+      String name,
+      Function<Target, CompletionStage<T>> body) {
+    return GrpcCalls.authenticated(
+        this,
+        md,
+        p -> {
+          String basin = GrpcCalls.basin(md);
+          String stream = stream(p, name);
+          check(p, method, basin, stream);
+          return body.apply(new Target(p, basin, stream));
+        });
+  }
+
+  /**
+   * A streaming call: authenticated, then the responses of {@code body}; an authentication failure
+   * or anything {@code body} throws fails the call's response stream (and so gets its status).
+   */
+  <T> Source<T, NotUsed> session(Metadata md, Function<Principal, Source<T, NotUsed>> body) {
+    return Source.completionStageSource(
+            GrpcCalls.call(() -> authenticate(md))
+                .thenApply(
+                    p -> {
+                      try {
+                        return body.apply(p);
+                      } catch (RuntimeException e) {
+                        return Source.<T>failed(e);
+                      }
+                    }))
+        .mapMaterializedValue(m -> NotUsed.getInstance());
   }
 }

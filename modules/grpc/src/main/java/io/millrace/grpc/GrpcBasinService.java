@@ -1,7 +1,5 @@
 package io.millrace.grpc;
 
-import static io.millrace.grpc.GrpcCalls.authenticated;
-
 import io.millrace.core.api.ListPage;
 import io.millrace.core.api.ListRequest;
 import io.millrace.core.api.StreamInfo;
@@ -41,12 +39,12 @@ final class GrpcBasinService implements BasinServicePowerApi {
 
   @Override
   public CompletionStage<ListStreamsResponse> listStreams(ListStreamsRequest in, Metadata md) {
-    return authenticated(
-        auth,
+    return auth.onBasin(
         md,
-        p -> {
-          String basin = GrpcCalls.basin(md);
-          GrpcAuth.check(p, Method.LIST_STREAMS, basin, null);
+        Method.LIST_STREAMS,
+        call -> {
+          Principal p = call.principal();
+          String basin = call.basin();
           GrpcCalls.listFilters(in.getPrefix(), in.getStartAfter(), false);
           ListRequest asked =
               GrpcCodec.listRequest(
@@ -74,13 +72,13 @@ final class GrpcBasinService implements BasinServicePowerApi {
 
   @Override
   public CompletionStage<CreateStreamResponse> createStream(CreateStreamRequest in, Metadata md) {
-    return authenticated(
-        auth,
+    return auth.onStream(
         md,
-        p -> {
-          String basin = GrpcCalls.basin(md);
-          String stream = GrpcAuth.stream(p, in.getStream());
-          GrpcAuth.check(p, Method.CREATE_STREAM, basin, stream);
+        Method.CREATE_STREAM,
+        in.getStream(),
+        call -> {
+          String basin = call.basin();
+          String stream = call.stream();
           String token = GrpcCalls.requestToken(md);
           StreamConfig config =
               in.hasConfig() ? GrpcCodec.streamConfig(in.getConfig()) : StreamConfig.EMPTY;
@@ -90,20 +88,21 @@ final class GrpcBasinService implements BasinServicePowerApi {
               .thenApply(
                   created ->
                       CreateStreamResponse.newBuilder()
-                          .setInfo(GrpcCodec.streamInfo(unqualified(p, created.info())))
+                          .setInfo(
+                              GrpcCodec.streamInfo(unqualified(call.principal(), created.info())))
                           .build());
         });
   }
 
   @Override
   public CompletionStage<DeleteStreamResponse> deleteStream(DeleteStreamRequest in, Metadata md) {
-    return authenticated(
-        auth,
+    return auth.onStream(
         md,
-        p -> {
-          String basin = GrpcCalls.basin(md);
-          String stream = GrpcAuth.stream(p, in.getStream());
-          GrpcAuth.check(p, Method.DELETE_STREAM, basin, stream);
+        Method.DELETE_STREAM,
+        in.getStream(),
+        call -> {
+          String basin = call.basin();
+          String stream = call.stream();
           return streams
               .deleteStream(basin, stream)
               .thenApply(v -> DeleteStreamResponse.getDefaultInstance());
@@ -113,13 +112,13 @@ final class GrpcBasinService implements BasinServicePowerApi {
   @Override
   public CompletionStage<GetStreamConfigResponse> getStreamConfig(
       GetStreamConfigRequest in, Metadata md) {
-    return authenticated(
-        auth,
+    return auth.onStream(
         md,
-        p -> {
-          String basin = GrpcCalls.basin(md);
-          String stream = GrpcAuth.stream(p, in.getStream());
-          GrpcAuth.check(p, Method.GET_STREAM_CONFIG, basin, stream);
+        Method.GET_STREAM_CONFIG,
+        in.getStream(),
+        call -> {
+          String basin = call.basin();
+          String stream = call.stream();
           return streams
               .getStreamConfig(basin, stream)
               .thenApply(
@@ -131,13 +130,13 @@ final class GrpcBasinService implements BasinServicePowerApi {
   @Override
   public CompletionStage<ReconfigureStreamResponse> reconfigureStream(
       ReconfigureStreamRequest in, Metadata md) {
-    return authenticated(
-        auth,
+    return auth.onStream(
         md,
-        p -> {
-          String basin = GrpcCalls.basin(md);
-          String stream = GrpcAuth.stream(p, in.getStream());
-          GrpcAuth.check(p, Method.RECONFIGURE_STREAM, basin, stream);
+        Method.RECONFIGURE_STREAM,
+        in.getStream(),
+        call -> {
+          String basin = call.basin();
+          String stream = call.stream();
           var patch = GrpcReconfiguration.stream(in.getConfig(), in.getMask());
           patch.applyTo(StreamConfig.EMPTY).validate();
           return streams

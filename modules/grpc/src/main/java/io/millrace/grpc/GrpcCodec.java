@@ -185,7 +185,7 @@ final class GrpcCodec {
   }
 
   /** Seconds since the epoch as the wire's uint32 (saturating). */
-  private static int epochSeconds(Instant t) {
+  static int epochSeconds(Instant t) {
     long s = t == null ? 0 : Math.max(0, t.getEpochSecond());
     return (int) Math.min(s, 0xFFFF_FFFFL);
   }

@@ -22,6 +22,7 @@ import io.millrace.core.ErrorCode;
  *   <tr><td>transaction_conflict (409)</td><td>ABORTED</td></tr>
  *   <tr><td>client_hangup (499)</td><td>CANCELLED</td></tr>
  *   <tr><td>other, storage (500)</td><td>INTERNAL</td></tr>
+ *   <tr><td>data_loss (500)</td><td>DATA_LOSS</td></tr>
  *   <tr><td>not_implemented (501)</td><td>UNIMPLEMENTED</td></tr>
  *   <tr><td>hot_server (502), server_draining, unavailable (503)</td><td>UNAVAILABLE</td></tr>
  * </table>

@@ -1,7 +1,5 @@
 package io.millrace.grpc;
 
-import static io.millrace.grpc.GrpcCalls.authenticated;
-
 import io.millrace.core.Failures;
 import io.millrace.core.Limits;
 import io.millrace.core.S2Exception;
@@ -64,28 +62,28 @@ final class GrpcStreamService implements StreamServicePowerApi {
 
   @Override
   public CompletionStage<CheckTailResponse> checkTail(CheckTailRequest in, Metadata md) {
-    return authenticated(
-        auth,
+    return auth.onStream(
         md,
-        p -> {
-          String basin = GrpcCalls.basin(md);
-          String stream = GrpcAuth.stream(p, in.getStream());
-          GrpcAuth.check(p, Method.CHECK_TAIL, basin, stream);
+        Method.CHECK_TAIL,
+        in.getStream(),
+        call -> {
+          String basin = call.basin();
+          String stream = call.stream();
           return records.checkTail(basin, stream).thenApply(GrpcCodec::checkTail);
         });
   }
 
   @Override
   public CompletionStage<AppendResponse> append(AppendRequest in, Metadata md) {
-    return authenticated(
-        auth,
+    return auth.onStream(
         md,
-        p -> {
-          String basin = GrpcCalls.basin(md);
-          String stream = GrpcAuth.stream(p, in.getInput().getStream());
-          GrpcAuth.check(p, Method.APPEND, basin, stream);
+        Method.APPEND,
+        in.getInput().getStream(),
+        call -> {
+          String basin = call.basin();
+          String stream = call.stream();
           AppendInput input = GrpcCodec.appendInput(in.getInput());
-          p.checkCommands(input);
+          call.principal().checkCommands(input);
           // The record service validates the batch (AppendValidation) before anything else.
           return records
               .append(basin, stream, input, GrpcCalls.encryptionKey(md))
@@ -103,13 +101,13 @@ final class GrpcStreamService implements StreamServicePowerApi {
 
   @Override
   public CompletionStage<ReadResponse> read(s2.v1alpha.ReadRequest in, Metadata md) {
-    return authenticated(
-        auth,
+    return auth.onStream(
         md,
-        p -> {
-          String basin = GrpcCalls.basin(md);
-          String stream = GrpcAuth.stream(p, in.getStream());
-          GrpcAuth.check(p, Method.READ, basin, stream);
+        Method.READ,
+        in.getStream(),
+        call -> {
+          String basin = call.basin();
+          String stream = call.stream();
           ReadStart start = GrpcCodec.readStart(in);
           Long until = in.hasUntil() ? GrpcCodec.u64(in.getUntil()) : null;
           GrpcCodec.checkUntil(start, until);
@@ -140,9 +138,7 @@ final class GrpcStreamService implements StreamServicePowerApi {
 
   @Override
   public Source<ReadSessionResponse, NotUsed> readSession(ReadSessionRequest in, Metadata md) {
-    return Source.completionStageSource(
-            auth.authenticate(md).thenApply(p -> readSession(in, md, p)))
-        .mapMaterializedValue(m -> NotUsed.getInstance());
+    return auth.session(md, p -> readSession(in, md, p));
   }
 
   private Source<ReadSessionResponse, NotUsed> readSession(
@@ -250,9 +246,7 @@ final class GrpcStreamService implements StreamServicePowerApi {
   @Override
   public Source<AppendSessionResponse, NotUsed> appendSession(
       Source<AppendSessionRequest, NotUsed> in, Metadata md) {
-    return Source.completionStageSource(
-            auth.authenticate(md).thenApply(p -> appendSession(in, md, p)))
-        .mapMaterializedValue(m -> NotUsed.getInstance());
+    return auth.session(md, p -> appendSession(in, md, p));
   }
 
   private Source<AppendSessionResponse, NotUsed> appendSession(

@@ -364,9 +364,10 @@ class AuthTest {
     }
 
     @Override
-    public CompletionStage<Void> revoke(Principal caller, String id) {
+    public CompletionStage<AccessTokenInfo> revoke(Principal caller, String id) {
       revoked.add(id);
-      return CompletableFuture.completedFuture(null);
+      return CompletableFuture.completedFuture(
+          issued.stream().filter(t -> t.id().equals(id)).findFirst().orElse(null));
     }
   }
 }

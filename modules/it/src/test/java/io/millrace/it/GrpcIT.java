@@ -43,6 +43,8 @@ import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import s2.v1alpha.AccessTokenInfo;
+import s2.v1alpha.AccessTokenScope;
 import s2.v1alpha.AccountServiceClient;
 import s2.v1alpha.AppendInput;
 import s2.v1alpha.AppendOutput;
@@ -65,12 +67,14 @@ import s2.v1alpha.IssueAccessTokenRequest;
 import s2.v1alpha.ListAccessTokensRequest;
 import s2.v1alpha.ListBasinsRequest;
 import s2.v1alpha.ListStreamsRequest;
+import s2.v1alpha.Operation;
 import s2.v1alpha.ReadLimit;
 import s2.v1alpha.ReadRequest;
 import s2.v1alpha.ReadSessionRequest;
 import s2.v1alpha.ReadSessionResponse;
 import s2.v1alpha.ReconfigureBasinRequest;
 import s2.v1alpha.ReconfigureStreamRequest;
+import s2.v1alpha.ResourceSet;
 import s2.v1alpha.RevokeAccessTokenRequest;
 import s2.v1alpha.SequencedRecord;
 import s2.v1alpha.StorageClass;
@@ -130,6 +134,11 @@ class GrpcIT {
 
   /** Client settings that send the server's root token (auth is on, the default). */
   private static GrpcClientSettings settings(ActorSystem system) {
+    return settings(system, null);
+  }
+
+  /** Client settings that send {@code token} (null: the server's root token). */
+  private static GrpcClientSettings settings(ActorSystem system, String token) {
     return GrpcClientSettings.connectToServiceAt("127.0.0.1", grpcPort, system)
         .withTls(false)
         .withCallCredentials(
@@ -138,7 +147,7 @@ class GrpcIT {
               public void applyRequestMetadata(
                   RequestInfo info, Executor executor, MetadataApplier applier) {
                 Metadata md = new Metadata();
-                md.put(AUTHORIZATION, "Bearer " + server.accessToken());
+                md.put(AUTHORIZATION, "Bearer " + (token == null ? server.accessToken() : token));
                 applier.apply(md);
               }
             });
@@ -238,6 +247,20 @@ class GrpcIT {
   private static HttpResponse<byte[]> rest(
       String method, String path, String basin, String contentType, byte[] body, String accept)
       throws Exception {
+    return restAs(server.accessToken(), method, path, basin, contentType, body, accept);
+  }
+
+  /** A REST request with {@code token}; {@code extra} are more header name/value pairs. */
+  private static HttpResponse<byte[]> restAs(
+      String token,
+      String method,
+      String path,
+      String basin,
+      String contentType,
+      byte[] body,
+      String accept,
+      String... extra)
+      throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(server.baseUri() + path))
             .method(
@@ -245,9 +268,12 @@ class GrpcIT {
                 body == null
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofByteArray(body));
-    b.header("Authorization", "Bearer " + server.accessToken());
+    b.header("Authorization", "Bearer " + token);
     if (basin != null) {
       b.header("s2-basin", basin);
+    }
+    for (int i = 0; i + 1 < extra.length; i += 2) {
+      b.header(extra[i], extra[i + 1]);
     }
     if (contentType != null) {
       b.header("Content-Type", contentType);
@@ -481,35 +507,103 @@ class GrpcIT {
     if (afterDelete.getBasinsCount() > 0) {
       assertThat(afterDelete.getBasins(0).getState()).isEqualTo(BasinState.BASIN_STATE_DELETING);
     }
+  }
 
-    // Access tokens are served over REST only (docs/grpc.md).
-    assertStatus(
-        failure(
-            () ->
-                await(
-                    account
-                        .issueAccessToken()
-                        .invoke(IssueAccessTokenRequest.getDefaultInstance()))),
-        Status.Code.UNIMPLEMENTED,
-        "not_implemented");
-    assertStatus(
-        failure(
-            () ->
-                await(
-                    account
-                        .revokeAccessToken()
-                        .invoke(RevokeAccessTokenRequest.getDefaultInstance()))),
-        Status.Code.UNIMPLEMENTED,
-        "not_implemented");
-    assertStatus(
-        failure(
-            () ->
-                await(
-                    account
-                        .listAccessTokens()
-                        .invoke(ListAccessTokensRequest.getDefaultInstance()))),
-        Status.Code.UNIMPLEMENTED,
-        "not_implemented");
+  @Test
+  void accessTokensIssuedOverGrpcWorkOnBothEdgesUntilRevokedOverGrpc() throws Exception {
+    String basin = newBasin("tok", true);
+    append(basin, AppendInput.newBuilder().setStream("t-1").addRecords(rec("x")).build());
+    String id = "grpc-it-" + Long.toHexString(System.nanoTime());
+    AccessTokenInfo info =
+        AccessTokenInfo.newBuilder()
+            .setId(id)
+            .setScope(
+                AccessTokenScope.newBuilder()
+                    .setBasins(ResourceSet.newBuilder().setExact(basin))
+                    .setStreams(ResourceSet.newBuilder().setPrefix("t-"))
+                    .addOps(Operation.OPERATION_LIST_STREAMS)
+                    .addOps(Operation.OPERATION_CHECK_TAIL))
+            .build();
+    String token =
+        await(
+                account
+                    .issueAccessToken()
+                    .invoke(IssueAccessTokenRequest.newBuilder().setInfo(info).build()))
+            .getAccessToken();
+
+    // Over REST, inside its scope and outside it.
+    HttpResponse<byte[]> listed = restAs(token, "GET", "/v1/streams", basin, null, null, null);
+    assertThat(listed.statusCode()).isEqualTo(200);
+    assertThat(new String(listed.body())).contains("\"name\":\"t-1\"");
+    assertThat(
+            restAs(token, "GET", "/v1/streams/t-1/records", basin, null, null, null).statusCode())
+        .isEqualTo(403);
+    // Over gRPC, inside its scope and outside it; the refused append appends nothing.
+    StreamServiceClient scoped = StreamServiceClient.create(settings(client, token), client);
+    try {
+      assertThat(
+              await(
+                      scoped
+                          .checkTail()
+                          .addHeader("s2-basin", basin)
+                          .invoke(CheckTailRequest.newBuilder().setStream("t-1").build()))
+                  .getNextSeqNum())
+          .isEqualTo(1);
+      assertStatus(
+          failure(
+              () ->
+                  await(
+                      scoped
+                          .append()
+                          .addHeader("s2-basin", basin)
+                          .invoke(
+                              AppendRequest.newBuilder()
+                                  .setInput(
+                                      AppendInput.newBuilder()
+                                          .setStream("t-1")
+                                          .addRecords(rec("refused")))
+                                  .build()))),
+          Status.Code.PERMISSION_DENIED,
+          "permission_denied");
+      assertThat(tail(basin, "t-1")).isEqualTo(1);
+
+      var tokens =
+          await(
+              account
+                  .listAccessTokens()
+                  .invoke(ListAccessTokensRequest.newBuilder().setPrefix(id).build()));
+      assertThat(tokens.getAccessTokensList()).containsExactly(info);
+
+      var revoked =
+          await(
+              account
+                  .revokeAccessToken()
+                  .invoke(RevokeAccessTokenRequest.newBuilder().setId(id).build()));
+      assertThat(revoked.getInfo()).isEqualTo(info);
+      assertStatus(
+          failure(
+              () ->
+                  await(
+                      scoped
+                          .checkTail()
+                          .addHeader("s2-basin", basin)
+                          .invoke(CheckTailRequest.newBuilder().setStream("t-1").build()))),
+          Status.Code.UNAUTHENTICATED,
+          "authn");
+      assertThat(restAs(token, "GET", "/v1/streams", basin, null, null, null).statusCode())
+          .isEqualTo(401);
+      assertStatus(
+          failure(
+              () ->
+                  await(
+                      account
+                          .revokeAccessToken()
+                          .invoke(RevokeAccessTokenRequest.newBuilder().setId(id).build()))),
+          Status.Code.NOT_FOUND,
+          "access_token_not_found");
+    } finally {
+      scoped.close();
+    }
   }
 
   @Test
@@ -725,6 +819,84 @@ class GrpcIT {
                 .getTrailers()
                 .get(Metadata.Key.of("s2-fencing-token", Metadata.ASCII_STRING_MARSHALLER)))
         .isEqualTo("f1");
+
+    // Invalid names and metadata, and batches over the REST edge's limits (1000 records, 1 MiB):
+    // INVALID_ARGUMENT with the code REST would answer, and nothing appended.
+    assertStatus(
+        failure(
+            () ->
+                await(
+                    account
+                        .createBasin()
+                        .invoke(CreateBasinRequest.newBuilder().setBasin("Bad_Name").build()))),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid");
+    assertStatus(
+        failure(
+            () ->
+                await(
+                    basins
+                        .createStream()
+                        .addHeader("s2-basin", basin)
+                        .invoke(CreateStreamRequest.newBuilder().setStream("").build()))),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid");
+    assertStatus(
+        failure(
+            () ->
+                await(
+                    streams
+                        .checkTail()
+                        .addHeader("s2-basin", "No Such Basin!")
+                        .invoke(CheckTailRequest.newBuilder().setStream("e").build()))),
+        Status.Code.INVALID_ARGUMENT,
+        "bad_header");
+    assertStatus(
+        failure(
+            () ->
+                await(
+                    basins
+                        .createStream()
+                        .addHeader("s2-basin", basin)
+                        .addHeader("s2-request-token", "t".repeat(37))
+                        .invoke(CreateStreamRequest.newBuilder().setStream("e2").build()))),
+        Status.Code.INVALID_ARGUMENT,
+        "bad_header");
+    AppendInput.Builder tooMany = AppendInput.newBuilder().setStream("e");
+    for (int i = 0; i < 1001; i++) {
+      tooMany.addRecords(rec("m"));
+    }
+    assertStatus(
+        failure(() -> append(basin, tooMany.build())), Status.Code.INVALID_ARGUMENT, "invalid");
+    assertStatus(
+        failure(
+            () ->
+                append(
+                    basin,
+                    AppendInput.newBuilder()
+                        .setStream("e")
+                        .addRecords(
+                            AppendRecord.newBuilder()
+                                .setBody(ByteString.copyFrom(new byte[1024 * 1024 + 1])))
+                        .build())),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid");
+    assertStatus(
+        failure(
+            () ->
+                await(
+                    streams
+                        .append()
+                        .addHeader("s2-basin", basin)
+                        .addHeader("s2-encryption-key", "not-a-key")
+                        .invoke(
+                            AppendRequest.newBuilder()
+                                .setInput(
+                                    AppendInput.newBuilder().setStream("e").addRecords(rec("k")))
+                                .build()))),
+        Status.Code.INVALID_ARGUMENT,
+        "bad_header");
+    assertThat(tail(basin, "e")).as("nothing appended by the refused requests").isEqualTo(2);
     assertStatus(
         failure(
             () ->
@@ -871,11 +1043,143 @@ class GrpcIT {
     assertThat(new String(unfenced.body())).contains("\"fencing_token_mismatch\":\"tok\"");
   }
 
+  @Test
+  void encryptedRecordsAppendedOverEitherEdgeReadBackOverTheOtherWithTheKey() throws Exception {
+    String basin = "genc-" + Long.toHexString(System.nanoTime());
+    HttpResponse<byte[]> created =
+        rest(
+            "POST",
+            "/v1/basins",
+            null,
+            "application/json",
+            ("{\"basin\":\""
+                    + basin
+                    + "\",\"config\":{\"stream_cipher\":\"aes-256-gcm\","
+                    + "\"create_stream_on_append\":true}}")
+                .getBytes(),
+            null);
+    assertThat(created.statusCode()).as(new String(created.body())).isEqualTo(201);
+    byte[] keyBytes = new byte[32];
+    new java.security.SecureRandom().nextBytes(keyBytes);
+    String key = java.util.Base64.getEncoder().encodeToString(keyBytes);
+    s2.v1.AppendInput restInput =
+        s2.v1.AppendInput.newBuilder()
+            .addRecords(
+                s2.v1.AppendRecord.newBuilder()
+                    .addHeaders(
+                        s2.v1.Header.newBuilder()
+                            .setName(ByteString.copyFromUtf8("who"))
+                            .setValue(ByteString.copyFromUtf8("rest")))
+                    .setBody(ByteString.copyFromUtf8("sealed over REST")))
+            .build();
+    HttpResponse<byte[]> restAppend =
+        restAs(
+            server.accessToken(),
+            "POST",
+            "/v1/streams/v/records",
+            basin,
+            "application/protobuf",
+            restInput.toByteArray(),
+            "application/protobuf",
+            "s2-encryption-key",
+            key);
+    assertThat(restAppend.statusCode()).as(new String(restAppend.body())).isEqualTo(200);
+    AppendOutput grpcAck =
+        await(
+                streams
+                    .append()
+                    .addHeader("s2-basin", basin)
+                    .addHeader("s2-encryption-key", key)
+                    .invoke(
+                        AppendRequest.newBuilder()
+                            .setInput(
+                                AppendInput.newBuilder()
+                                    .setStream("v")
+                                    .addRecords(
+                                        AppendRecord.newBuilder()
+                                            .addHeaders(
+                                                Header.newBuilder()
+                                                    .setName(ByteString.copyFromUtf8("who"))
+                                                    .setValue(ByteString.copyFromUtf8("grpc")))
+                                            .setBody(ByteString.copyFromUtf8("sealed over gRPC"))))
+                            .build()))
+            .getOutput();
+    assertThat(grpcAck.getStartSeqNum()).isEqualTo(1);
+
+    List<SequencedRecord> viaGrpc =
+        await(
+                streams
+                    .read()
+                    .addHeader("s2-basin", basin)
+                    .addHeader("s2-encryption-key", key)
+                    .invoke(ReadRequest.newBuilder().setStream("v").setSeqNum(0).build()))
+            .getOutput()
+            .getBatch()
+            .getRecordsList();
+    HttpResponse<byte[]> restRead =
+        restAs(
+            server.accessToken(),
+            "GET",
+            "/v1/streams/v/records?seq_num=0",
+            basin,
+            null,
+            null,
+            "application/protobuf",
+            "s2-encryption-key",
+            key);
+    assertThat(restRead.statusCode()).as(new String(restRead.body())).isEqualTo(200);
+    List<s2.v1.SequencedRecord> viaRest =
+        s2.v1.ReadBatch.parseFrom(restRead.body()).getRecordsList();
+    assertThat(viaGrpc)
+        .extracting(r -> r.getBody().toStringUtf8())
+        .containsExactly("sealed over REST", "sealed over gRPC");
+    assertThat(viaRest)
+        .extracting(r -> r.getBody().toStringUtf8())
+        .containsExactly("sealed over REST", "sealed over gRPC");
+    for (int i = 0; i < 2; i++) {
+      assertThat(viaGrpc.get(i).getSeqNum()).isEqualTo(viaRest.get(i).getSeqNum()).isEqualTo(i);
+      assertThat(viaGrpc.get(i).getTimestamp()).isEqualTo(viaRest.get(i).getTimestamp());
+      assertThat(viaGrpc.get(i).getHeaders(0).getValue())
+          .isEqualTo(viaRest.get(i).getHeaders(0).getValue());
+    }
+    assertThat(viaGrpc.get(0).getHeaders(0).getValue().toStringUtf8()).isEqualTo("rest");
+    assertThat(viaRest.get(1).getHeaders(0).getValue().toStringUtf8()).isEqualTo("grpc");
+
+    // Without the key, or with another one, the records stay sealed.
+    assertStatus(
+        failure(
+            () ->
+                await(
+                    streams
+                        .read()
+                        .addHeader("s2-basin", basin)
+                        .invoke(ReadRequest.newBuilder().setStream("v").setSeqNum(0).build()))),
+        Status.Code.INVALID_ARGUMENT,
+        "bad_header");
+    byte[] otherKey = keyBytes.clone();
+    otherKey[0] ^= 1;
+    assertStatus(
+        failure(
+            () ->
+                await(
+                    streams
+                        .read()
+                        .addHeader("s2-basin", basin)
+                        .addHeader(
+                            "s2-encryption-key",
+                            java.util.Base64.getEncoder().encodeToString(otherKey))
+                        .invoke(ReadRequest.newBuilder().setStream("v").setSeqNum(0).build()))),
+        Status.Code.INVALID_ARGUMENT,
+        "decryption_failed");
+  }
+
   // ------------------------------------------------------------------ sessions cut off
 
   @Test
-  void aClientThatDropsItsConnectionMidSessionLosesNoAcknowledgedRecord() throws Exception {
+  void anAppendSessionCutMidwayResumesWithMatchSeqNumWithoutLosingOrDuplicatingRecords()
+      throws Exception {
     String basin = newBasin("drop", true);
+    int total = 200;
     ActorSystem other =
         ActorSystem.create(
             "grpc-it-dropper",
@@ -894,15 +1198,10 @@ class GrpcIT {
           .addHeader("s2-basin", basin)
           .invoke(queue.second())
           .runForeach(acks::add, other);
-      for (int i = 0; i < 200; i++) {
-        await(
-            inputs.offer(
-                AppendSessionRequest.newBuilder()
-                    .setInput(
-                        AppendInput.newBuilder()
-                            .setStream(i == 0 ? "d" : "")
-                            .addRecords(rec("d" + i)))
-                    .build()));
+      // Every batch says where it must land, so a batch still in flight when the connection goes
+      // cannot land twice or out of place, whenever it arrives.
+      for (int i = 0; i < total; i++) {
+        await(inputs.offer(batch(i == 0 ? "d" : "", i)));
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (acks.size() < 20 && System.nanoTime() < deadline) {
@@ -912,25 +1211,118 @@ class GrpcIT {
       // The connection goes away with the session open and batches in flight.
       await(dropper.close());
       acked = acks.size();
+      for (int i = 0; i < acked; i++) {
+        assertThat(acks.get(i).getOutput().getStartSeqNum()).isEqualTo(i);
+      }
     } finally {
       other.terminate();
     }
-    // Every acknowledged record is there, in order, and the stream takes appends again.
-    long tail = tail(basin, "d");
-    assertThat(tail).isGreaterThanOrEqualTo(acked).isLessThanOrEqualTo(200);
+
+    // The client resumes after its last ack. A batch that landed without an ack answers
+    // seq_num_mismatch with the seq num to go on from.
+    long next = acked;
+    int mismatches = 0;
+    while (next < total) {
+      AppendInput input = batch("d", (int) next).getInput();
+      try {
+        AppendOutput out = append(basin, input);
+        assertThat(out.getStartSeqNum()).isEqualTo(next);
+        next++;
+      } catch (StatusRuntimeException e) {
+        assertStatus(e, Status.Code.FAILED_PRECONDITION, "seq_num_mismatch");
+        long expected =
+            Long.parseLong(
+                e.getTrailers()
+                    .get(Metadata.Key.of("s2-expected-seq-num", Metadata.ASCII_STRING_MARSHALLER)));
+        assertThat(expected).isGreaterThan(next).isLessThanOrEqualTo(total);
+        next = expected;
+        assertThat(++mismatches).as("each mismatch moves forward").isLessThan(total);
+      }
+    }
+    // Every record once, in order: the acknowledged ones, the ones that landed unacknowledged,
+    // and the resent ones.
+    assertThat(tail(basin, "d")).isEqualTo(total);
     List<SequencedRecord> records = readAll(basin, "d");
-    for (int i = 0; i < Math.min(tail, records.size()); i++) {
+    assertThat(records).hasSize(total);
+    for (int i = 0; i < total; i++) {
+      assertThat(records.get(i).getSeqNum()).isEqualTo(i);
       assertThat(records.get(i).getBody().toStringUtf8()).isEqualTo("d" + i);
     }
-    AppendOutput next =
-        append(
-            basin,
-            AppendInput.newBuilder()
-                .setStream("d")
-                .setMatchSeqNum(tail)
-                .addRecords(rec("again"))
-                .build());
-    assertThat(next.getStartSeqNum()).isEqualTo(tail);
+  }
+
+  /** Batch {@code i} of a resumable session: one record, {@code match_seq_num = i}. */
+  private static AppendSessionRequest batch(String stream, int i) {
+    return AppendSessionRequest.newBuilder()
+        .setInput(
+            AppendInput.newBuilder().setStream(stream).setMatchSeqNum(i).addRecords(rec("d" + i)))
+        .build();
+  }
+
+  @Test
+  void aReadSessionCutMidwayResumesFromTheNextSeqNumWithoutGapsOrRepeats() throws Exception {
+    String basin = newBasin("rdrop", true);
+    int total = 20;
+    append(basin, AppendInput.newBuilder().setStream("f").addRecords(rec("f0")).build());
+    ActorSystem other =
+        ActorSystem.create(
+            "grpc-it-reader",
+            ConfigFactory.parseString("pekko.loglevel = OFF")
+                .withFallback(ConfigFactory.defaultReference()));
+    List<SequencedRecord> seen = new CopyOnWriteArrayList<>();
+    try {
+      StreamServiceClient reader = StreamServiceClient.create(settings(other), other);
+      // A session that follows the tail, with heartbeats, while records are appended one by one.
+      reader
+          .readSession()
+          .addHeader("s2-basin", basin)
+          .invoke(
+              ReadSessionRequest.newBuilder()
+                  .setStream("f")
+                  .setSeqNum(0)
+                  .setHeartbeats(true)
+                  .build())
+          .runForeach(r -> seen.addAll(r.getOutput().getBatch().getRecordsList()), other);
+      for (int i = 1; i < 8; i++) {
+        append(basin, AppendInput.newBuilder().setStream("f").addRecords(rec("f" + i)).build());
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (seen.size() < 4 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(seen.size()).isGreaterThanOrEqualTo(4);
+      // The connection goes away mid-session.
+      await(reader.close());
+    } finally {
+      other.terminate();
+    }
+    List<SequencedRecord> before = List.copyOf(seen);
+    for (int i = 8; i < total; i++) {
+      append(basin, AppendInput.newBuilder().setStream("f").addRecords(rec("f" + i)).build());
+    }
+    long resumeAt = before.get(before.size() - 1).getSeqNum() + 1;
+    List<SequencedRecord> after = new ArrayList<>();
+    for (ReadSessionResponse r :
+        await(
+            streams
+                .readSession()
+                .addHeader("s2-basin", basin)
+                .invoke(
+                    ReadSessionRequest.newBuilder()
+                        .setStream("f")
+                        .setSeqNum(resumeAt)
+                        .setLimit(ReadLimit.newBuilder().setCount(total - resumeAt))
+                        .build())
+                .runWith(Sink.seq(), client))) {
+      after.addAll(r.getOutput().getBatch().getRecordsList());
+    }
+    List<SequencedRecord> all = new ArrayList<>(before);
+    all.addAll(after);
+    assertThat(all)
+        .extracting(SequencedRecord::getSeqNum)
+        .containsExactlyElementsOf(java.util.stream.LongStream.range(0, total).boxed().toList());
+    for (int i = 0; i < total; i++) {
+      assertThat(all.get(i).getBody().toStringUtf8()).isEqualTo("f" + i);
+    }
 
     // A read session the client cancels does not disturb the next one.
     List<ReadSessionResponse> some =
@@ -938,11 +1330,11 @@ class GrpcIT {
             streams
                 .readSession()
                 .addHeader("s2-basin", basin)
-                .invoke(ReadSessionRequest.newBuilder().setStream("d").setSeqNum(0).build())
+                .invoke(ReadSessionRequest.newBuilder().setStream("f").setSeqNum(0).build())
                 .take(1)
                 .runWith(Sink.seq(), client));
     assertThat(some).hasSize(1);
-    assertThat(tail(basin, "d")).isEqualTo(tail + 1);
+    assertThat(tail(basin, "f")).isEqualTo(total);
   }
 
   // ------------------------------------------------------------------ bad input
@@ -976,6 +1368,44 @@ class GrpcIT {
             .get(30, TimeUnit.SECONDS);
     assertThat(unknownEnum.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(unknownEnum.s2Code()).isEqualTo("bad_proto");
+
+    RawResult malformedSession =
+        rawCall(
+                "s2.v1alpha.StreamService/ReadSession",
+                MethodDescriptor.MethodType.SERVER_STREAMING,
+                basin,
+                new byte[] {0x0a, (byte) 0xff, 0x01})
+            .get(30, TimeUnit.SECONDS);
+    assertThat(malformedSession.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(malformedSession.s2Code()).isEqualTo("bad_proto");
+    assertThat(malformedSession.messages()).isEmpty();
+
+    String tokenId = "grpc-it-enum-" + Long.toHexString(System.nanoTime());
+    RawResult unknownOperation =
+        rawCall(
+                "s2.v1alpha.AccountService/IssueAccessToken",
+                MethodDescriptor.MethodType.UNARY,
+                null,
+                bytes(
+                    IssueAccessTokenRequest.newBuilder()
+                        .setInfo(
+                            AccessTokenInfo.newBuilder()
+                                .setId(tokenId)
+                                .setScope(
+                                    AccessTokenScope.newBuilder()
+                                        .addOps(Operation.OPERATION_READ)
+                                        .addOpsValue(77)))
+                        .build()))
+            .get(30, TimeUnit.SECONDS);
+    assertThat(unknownOperation.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(unknownOperation.s2Code()).isEqualTo("bad_proto");
+    assertThat(
+            await(
+                    account
+                        .listAccessTokens()
+                        .invoke(ListAccessTokensRequest.newBuilder().setPrefix(tokenId).build()))
+                .getAccessTokensList())
+        .isEmpty();
 
     byte[] big = new byte[3 * 1024 * 1024];
     RawResult oversized =

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import s2.v1alpha.AccessTokenInfo;
+import s2.v1alpha.AccessTokenScope;
 import s2.v1alpha.AccountServiceClient;
 import s2.v1alpha.AppendInput;
 import s2.v1alpha.AppendRecord;
@@ -41,10 +43,16 @@ import s2.v1alpha.CreateStreamRequest;
 import s2.v1alpha.GetStreamConfigRequest;
 import s2.v1alpha.Header;
 import s2.v1alpha.IssueAccessTokenRequest;
+import s2.v1alpha.ListAccessTokensRequest;
 import s2.v1alpha.ListBasinsRequest;
 import s2.v1alpha.ListStreamsRequest;
+import s2.v1alpha.Operation;
+import s2.v1alpha.PermittedOperationGroups;
 import s2.v1alpha.ReadRequest;
 import s2.v1alpha.ReadSessionRequest;
+import s2.v1alpha.ReadWritePermissions;
+import s2.v1alpha.ResourceSet;
+import s2.v1alpha.RevokeAccessTokenRequest;
 import s2.v1alpha.StreamInfo;
 import s2.v1alpha.StreamServiceClient;
 
@@ -477,18 +485,265 @@ class GrpcAuthTest {
   }
 
   @Test
-  void accessTokenRpcsAreAuthenticatedThenUnimplemented() {
+  void accessTokenRpcsIssueListAndRevokeTheTokensRestSees() throws Exception {
+    String id = uniqueId("g-issued");
+    long expiresAt = System.currentTimeMillis() / 1000 + 3600;
+    IssueAccessTokenRequest request =
+        IssueAccessTokenRequest.newBuilder()
+            .setInfo(
+                AccessTokenInfo.newBuilder()
+                    .setId(id)
+                    .setExpiresAt((int) expiresAt)
+                    .setScope(
+                        AccessTokenScope.newBuilder()
+                            .setBasins(ResourceSet.newBuilder().setExact(basin))
+                            .setStreams(ResourceSet.newBuilder().setPrefix("s-"))
+                            .setOpGroups(
+                                PermittedOperationGroups.newBuilder()
+                                    .setStream(ReadWritePermissions.newBuilder().setRead(true)))
+                            // In the order listings give them back (the enum's).
+                            .addOps(Operation.OPERATION_LIST_STREAMS)
+                            .addOps(Operation.OPERATION_APPEND)))
+            .build();
     assertRefused(
-        failure(
-            account(null).issueAccessToken().invoke(IssueAccessTokenRequest.getDefaultInstance())),
+        failure(account(null).issueAccessToken().invoke(request)),
         Status.Code.UNAUTHENTICATED,
         "authn");
+    String token = await(account(root()).issueAccessToken().invoke(request)).getAccessToken();
+    assertThat(token).isNotEmpty();
+
+    // The token works over gRPC inside its scope (append, and read through op_groups) and not
+    // outside it.
+    await(streams(token).append().addHeader("s2-basin", basin).invoke(append("s-g", record("x"))));
+    var read =
+        await(
+            streams(token)
+                .read()
+                .addHeader("s2-basin", basin)
+                .invoke(ReadRequest.newBuilder().setStream("s-g").setSeqNum(0).build()));
+    assertThat(read.getOutput().getBatch().getRecordsList())
+        .extracting(r -> r.getBody().toStringUtf8())
+        .containsExactly("x");
+    assertRefused(
+        failure(
+            streams(token)
+                .append()
+                .addHeader("s2-basin", otherBasin)
+                .invoke(append("s-g", record("y")))),
+        Status.Code.PERMISSION_DENIED,
+        "permission_denied");
+    assertRefused(
+        failure(account(token).issueAccessToken().invoke(request)),
+        Status.Code.PERMISSION_DENIED,
+        "permission_denied");
+    // ... and over REST.
+    HttpResponse<String> restList =
+        http(
+            token,
+            HttpRequest.newBuilder(node.uri("/v1/streams?prefix=s-g"))
+                .header("s2-basin", basin)
+                .GET());
+    assertThat(restList.statusCode()).as(restList.body()).isEqualTo(200);
+    assertThat(restList.body()).contains("\"name\":\"s-g\"");
+
+    // REST lists it as issued over gRPC; gRPC lists it the same way.
+    HttpResponse<String> restTokens =
+        node.send(HttpRequest.newBuilder(node.uri("/v1/access-tokens?prefix=" + id)).GET());
+    assertThat(restTokens.body())
+        .contains("\"id\":\"" + id + "\"")
+        .contains("\"basins\":{\"exact\":\"" + basin + "\"}")
+        .contains("\"streams\":{\"prefix\":\"s-\"}")
+        .contains("\"stream\":{\"read\":true,\"write\":false}")
+        .contains("\"ops\":[\"list-streams\",\"append\"]");
+    var listed =
+        await(
+            account(root())
+                .listAccessTokens()
+                .invoke(ListAccessTokensRequest.newBuilder().setPrefix(id).build()));
+    assertThat(listed.getHasMore()).isFalse();
+    assertThat(listed.getAccessTokensList()).hasSize(1);
+    AccessTokenInfo info = listed.getAccessTokens(0);
+    assertThat(info).isEqualTo(request.getInfo());
+
+    // A token issued over REST is listed over gRPC too.
+    String restId = uniqueId("r-issued");
+    issue(
+        restId,
+        "{\"id\":\""
+            + restId
+            + "\",\"auto_prefix_streams\":true,\"scope\":{\"streams\":{\"prefix\":\"p/\"},"
+            + "\"access_tokens\":{\"exact\":\"x\"},\"ops\":[\"read\",\"fence\"]}}");
+    AccessTokenInfo fromRest =
+        await(
+                account(root())
+                    .listAccessTokens()
+                    .invoke(ListAccessTokensRequest.newBuilder().setPrefix(restId).build()))
+            .getAccessTokens(0);
+    assertThat(fromRest.getId()).isEqualTo(restId);
+    assertThat(fromRest.getAutoPrefixStreams()).isTrue();
+    assertThat(fromRest.hasExpiresAt()).isFalse();
+    assertThat(fromRest.getScope().hasBasins()).isFalse();
+    assertThat(fromRest.getScope().getStreams().getPrefix()).isEqualTo("p/");
+    assertThat(fromRest.getScope().getAccessTokens().getExact()).isEqualTo("x");
+    assertThat(fromRest.getScope().getOpsList())
+        .containsExactly(Operation.OPERATION_READ, Operation.OPERATION_FENCE);
+
+    // Revoking answers what was revoked; the token is refused at once on both edges.
+    var revoked =
+        await(
+            account(root())
+                .revokeAccessToken()
+                .invoke(RevokeAccessTokenRequest.newBuilder().setId(id).build()));
+    assertThat(revoked.getInfo()).isEqualTo(request.getInfo());
+    assertRefused(
+        failure(
+            streams(token)
+                .append()
+                .addHeader("s2-basin", basin)
+                .invoke(append("s-g", record("z")))),
+        Status.Code.UNAUTHENTICATED,
+        "authn");
+    assertThat(
+            http(
+                    token,
+                    HttpRequest.newBuilder(node.uri("/v1/streams")).header("s2-basin", basin).GET())
+                .statusCode())
+        .isEqualTo(401);
+    assertThat(tail(basin, "s-g")).isEqualTo(1);
     assertRefused(
         failure(
             account(root())
+                .revokeAccessToken()
+                .invoke(RevokeAccessTokenRequest.newBuilder().setId(id).build())),
+        Status.Code.NOT_FOUND,
+        "access_token_not_found");
+  }
+
+  @Test
+  void badAccessTokenRequestsAreRefusedWithTheirCodesAndIssueNothing() throws Exception {
+    String id = uniqueId("g-bad");
+    AccessTokenInfo.Builder good =
+        AccessTokenInfo.newBuilder()
+            .setId(id)
+            .setScope(
+                AccessTokenScope.newBuilder()
+                    .setBasins(ResourceSet.newBuilder().setPrefix(""))
+                    .addOps(Operation.OPERATION_LIST_BASINS));
+    AccountServiceClient root = account(root());
+    // No operation granted, an unspecified or unknown operation, a past expiry, a bad id, no info.
+    assertRefused(
+        failure(
+            root.issueAccessToken()
+                .invoke(
+                    IssueAccessTokenRequest.newBuilder()
+                        .setInfo(good.clone().setScope(AccessTokenScope.getDefaultInstance()))
+                        .build())),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid");
+    assertRefused(
+        failure(
+            root.issueAccessToken()
+                .invoke(
+                    IssueAccessTokenRequest.newBuilder()
+                        .setInfo(
+                            good.clone()
+                                .setScope(
+                                    good.getScope().toBuilder()
+                                        .addOps(Operation.OPERATION_UNSPECIFIED)))
+                        .build())),
+        Status.Code.INVALID_ARGUMENT,
+        "bad_proto");
+    assertRefused(
+        failure(
+            root.issueAccessToken()
+                .invoke(
+                    IssueAccessTokenRequest.newBuilder()
+                        .setInfo(good.clone().setScope(good.getScope().toBuilder().addOpsValue(99)))
+                        .build())),
+        Status.Code.INVALID_ARGUMENT,
+        "bad_proto");
+    assertRefused(
+        failure(
+            root.issueAccessToken()
+                .invoke(
+                    IssueAccessTokenRequest.newBuilder()
+                        .setInfo(good.clone().setExpiresAt(1000))
+                        .build())),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid");
+    assertRefused(
+        failure(
+            root.issueAccessToken()
+                .invoke(
+                    IssueAccessTokenRequest.newBuilder()
+                        .setInfo(good.clone().setId("a".repeat(97)))
+                        .build())),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid");
+    assertRefused(
+        failure(root.issueAccessToken().invoke(IssueAccessTokenRequest.getDefaultInstance())),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid");
+    assertThat(
+            await(
+                    root.listAccessTokens()
+                        .invoke(ListAccessTokensRequest.newBuilder().setPrefix(id).build()))
+                .getAccessTokensList())
+        .isEmpty();
+
+    // A token cannot issue one broader than itself; the same id cannot be issued twice.
+    String narrowId = uniqueId("g-narrow");
+    String narrow =
+        issue(
+            narrowId,
+            "{\"id\":\""
+                + narrowId
+                + "\",\"scope\":{\"basins\":{\"exact\":\""
+                + basin
+                + "\"},\"access_tokens\":{\"prefix\":\"\"},\"ops\":[\"issue-access-token\","
+                + "\"list-basins\"]}}");
+    assertRefused(
+        failure(
+            account(narrow)
                 .issueAccessToken()
-                .invoke(IssueAccessTokenRequest.getDefaultInstance())),
-        Status.Code.UNIMPLEMENTED,
-        "not_implemented");
+                .invoke(IssueAccessTokenRequest.newBuilder().setInfo(good).build())),
+        Status.Code.PERMISSION_DENIED,
+        "permission_denied");
+    await(
+        root.issueAccessToken().invoke(IssueAccessTokenRequest.newBuilder().setInfo(good).build()));
+    assertRefused(
+        failure(
+            root.issueAccessToken()
+                .invoke(IssueAccessTokenRequest.newBuilder().setInfo(good).build())),
+        Status.Code.ALREADY_EXISTS,
+        "resource_already_exists");
+
+    // Bad revoke ids and list filters.
+    assertRefused(
+        failure(root.revokeAccessToken().invoke(RevokeAccessTokenRequest.getDefaultInstance())),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid");
+    assertRefused(
+        failure(
+            root.listAccessTokens()
+                .invoke(ListAccessTokensRequest.newBuilder().setPrefix("a".repeat(97)).build())),
+        Status.Code.INVALID_ARGUMENT,
+        "invalid");
+    assertRefused(
+        failure(
+            account(narrow)
+                .revokeAccessToken()
+                .invoke(RevokeAccessTokenRequest.newBuilder().setId(id).build())),
+        Status.Code.PERMISSION_DENIED,
+        "permission_denied");
+  }
+
+  /** A REST request with {@code token} as the bearer token. */
+  private static HttpResponse<String> http(String token, HttpRequest.Builder request)
+      throws Exception {
+    return java.net.http.HttpClient.newHttpClient()
+        .send(
+            request.header("Authorization", "Bearer " + token).build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -27,6 +27,10 @@ public interface AccessTokenService {
   /** The tokens inside the caller's access token set that match {@code request}. */
   CompletionStage<ListPage<AccessTokenInfo>> list(Principal caller, ListRequest request);
 
-  /** Revokes a token; every node refuses it within the verification cache's lifetime. */
-  CompletionStage<Void> revoke(Principal caller, String id);
+  /**
+   * Revokes a token; every node refuses it within the verification cache's lifetime. Completes with
+   * what the revoked token was (the REST edge answers 204 and drops it; s2.v1alpha's {@code
+   * RevokeAccessTokenResponse} carries it).
+   */
+  CompletionStage<AccessTokenInfo> revoke(Principal caller, String id);
 }

@@ -243,27 +243,41 @@ public final class AccessTokenControl implements AccessTokenService {
   }
 
   @Override
-  public CompletionStage<Void> revoke(Principal caller, String id) {
+  public CompletionStage<AccessTokenInfo> revoke(Principal caller, String id) {
     try {
       caller.check(new AccessRequest(Operation.REVOKE_ACCESS_TOKEN, null, null, id));
     } catch (S2Exception e) {
       return failed(e);
     }
+    // The row is read first so that the answer can say what was revoked (ids are unique: the row
+    // read is the row deleted, unless a concurrent revoke takes it first, which answers 404 here).
     return metadata
-        .deleteAccessToken(id)
-        .thenApply(
-            removed -> {
-              forget(id);
-              if (!removed) {
-                throw new S2Exception(
-                    ErrorCode.ACCESS_TOKEN_NOT_FOUND, "access token '" + id + "' not found");
+        .getAccessToken(id)
+        .thenCompose(
+            row -> {
+              if (row.isEmpty()) {
+                forget(id);
+                return failed(notFound(id));
               }
-              log.info(
-                  "Revoked access token {} by {}.",
-                  id,
-                  caller.isRoot() ? "the root token" : "token " + caller.token().id());
-              return null;
+              return metadata
+                  .deleteAccessToken(id)
+                  .thenApply(
+                      removed -> {
+                        forget(id);
+                        if (!removed) {
+                          throw notFound(id);
+                        }
+                        log.info(
+                            "Revoked access token {} by {}.",
+                            id,
+                            caller.isRoot() ? "the root token" : "token " + caller.token().id());
+                        return row.get().info();
+                      });
             });
+  }
+
+  private static S2Exception notFound(String id) {
+    return new S2Exception(ErrorCode.ACCESS_TOKEN_NOT_FOUND, "access token '" + id + "' not found");
   }
 
   /** Drops this node's cached verdicts of token {@code id}. */

@@ -151,7 +151,9 @@ class AccessTokenControlTest {
   void revokingATokenRefusesItAtOnceOnThisNodeAndItCannotBeRevokedTwice() {
     String secret = result(tokens.issue(root, request("gone", null, ops(Operation.READ))));
     result(tokens.authenticate(secret));
-    result(tokens.revoke(root, "gone"));
+    AccessTokenInfo revoked = result(tokens.revoke(root, "gone"));
+    assertThat(revoked.id()).isEqualTo("gone");
+    assertThat(revoked.scope().ops()).containsExactly(Operation.READ);
     assertThat(code(tokens.authenticate(secret))).isEqualTo(ErrorCode.AUTHN);
     assertThat(code(tokens.revoke(root, "gone"))).isEqualTo(ErrorCode.ACCESS_TOKEN_NOT_FOUND);
   }
