@@ -8,7 +8,6 @@ import io.millrace.objectstore.ObjectStore;
 import io.millrace.objectstore.ObjectStoreException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -237,7 +236,6 @@ public final class JournalObjectStore implements ObjectStore {
       recover();
       active = prepare(nextSeq++);
       journals.put(active.seq, active);
-      startSpare();
     } catch (IOException | RuntimeException e) {
       closeQuietly();
       if (e instanceof ObjectStoreException ose) {
@@ -617,6 +615,9 @@ public final class JournalObjectStore implements ObjectStore {
       publish(s, completions);
     }
     maintenanceDue = maintenanceDue || !staged.isEmpty();
+    if (spare == null && active.end * 2 > active.capacity) {
+      startSpare(); // the next file is prepared while the second half of this one fills
+    }
     runAll(completions);
   }
 
@@ -649,7 +650,6 @@ public final class JournalObjectStore implements ObjectStore {
     journals.put(next.seq, next);
     active = next;
     bufFilePos = active.end;
-    startSpare();
     if (buf.capacity() < len) {
       buf = ByteBuffer.allocateDirect(len);
     }
@@ -856,6 +856,9 @@ public final class JournalObjectStore implements ObjectStore {
   private JFile takeSpare() throws IOException {
     CompletableFuture<JFile> s = spare;
     spare = null;
+    if (s == null) {
+      return prepare(nextSeq++);
+    }
     try {
       return s.get();
     } catch (InterruptedException e) {
@@ -959,6 +962,7 @@ public final class JournalObjectStore implements ObjectStore {
     record Scan(long seq, Path path, FileChannel ch, boolean header, long end, boolean torn) {}
     List<Scan> scans = new ArrayList<>();
     int objects = 0;
+    byte[] scratch = new byte[0];
     for (Map.Entry<Long, Path> e : found.entrySet()) {
       long seq = e.getKey();
       FileChannel ch =
@@ -968,7 +972,18 @@ public final class JournalObjectStore implements ObjectStore {
         closeChannel(ch);
         throw new ObjectStoreException("journal file " + e.getValue() + " is larger than 2 GiB");
       }
-      MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+      // Read into the heap rather than mapping: a mapping would keep the disk space of the file
+      // after compaction deletes it, until the garbage collector unmaps it.
+      if (scratch.length < size) {
+        scratch = new byte[(int) size];
+      }
+      ByteBuffer map = ByteBuffer.wrap(scratch, 0, (int) size).slice();
+      while (map.hasRemaining()) {
+        if (ch.read(map, map.position()) < 0) {
+          break;
+        }
+      }
+      map.flip();
       long h = JournalFormat.readFileHeader(map);
       if (h == -2) {
         closeChannel(ch);
