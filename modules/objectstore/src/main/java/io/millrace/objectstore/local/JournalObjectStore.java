@@ -599,12 +599,13 @@ public final class JournalObjectStore implements ObjectStore {
         }
       }
       writeOut(true);
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       // The active file's state is unknown: stop accepting writes until the store is reopened
       // (opening cuts the journal at the last valid record).
       log.error("Write to the journal of the local object store at {} failed: {}", root, e, e);
-      failed = e;
-      ObjectStoreException ex = failedException(e);
+      IOException cause = e instanceof IOException ioe ? ioe : new IOException(e.toString(), e);
+      failed = cause;
+      ObjectStoreException ex = failedException(cause);
       for (Staged s : staged) {
         failRequest(s.req(), ex);
       }
