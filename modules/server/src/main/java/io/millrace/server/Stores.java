@@ -7,7 +7,7 @@ import io.millrace.metadata.cassandra.CassandraMetadataStore;
 import io.millrace.metadata.cassandra.CassandraSettings;
 import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import io.millrace.objectstore.ObjectStore;
-import io.millrace.objectstore.local.LocalDirectoryObjectStore;
+import io.millrace.objectstore.local.JournalObjectStore;
 import io.millrace.objectstore.s3.S3ObjectStore;
 import io.millrace.objectstore.s3.S3Settings;
 import java.time.Duration;
@@ -18,10 +18,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The node's two stores, opened from the settings: the local directory or S3 object store, SQLite
- * or Cassandra metadata. Opening checks that they answer (S3: the bucket exists and the credentials
- * work; Cassandra: a session and the schema), within a bounded time, and fails with a {@link
- * StartupException} whose message names what could not be reached.
+ * The node's two stores, opened from the settings: the embedded (journal) or S3 object store,
+ * SQLite or Cassandra metadata. Opening checks that they answer (S3: the bucket exists and the
+ * credentials work; Cassandra: a session and the schema), within a bounded time, and fails with a
+ * {@link StartupException} whose message names what could not be reached.
  */
 final class Stores implements AutoCloseable {
   final ObjectStore objects;
@@ -49,8 +49,15 @@ final class Stores implements AutoCloseable {
 
   private static ObjectStore openObjects(ServerSettings settings, Config config) {
     if (settings.objectStore() == ServerSettings.ObjectStoreKind.LOCAL) {
+      JournalObjectStore.Options options;
       try {
-        return new LocalDirectoryObjectStore(settings.objectsDir());
+        options = JournalObjectStore.Options.fromConfig(config);
+      } catch (RuntimeException e) {
+        throw new StartupException(
+            "Invalid local object store settings (millrace.objectstore.local.*): " + oneLine(e), e);
+      }
+      try {
+        return new JournalObjectStore(settings.objectsDir(), options);
       } catch (RuntimeException e) {
         throw new StartupException(
             "Cannot open the object store at " + settings.objectsDir().toAbsolutePath() + ": " + e,
