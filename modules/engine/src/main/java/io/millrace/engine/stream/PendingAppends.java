@@ -112,11 +112,35 @@ final class PendingAppends {
   }
 
   /**
-   * A WAL write failed: every append in flight fails with {@code failure}, held until the streamlet
-   * is sealed; their sessions fail. Returns how many appends failed.
+   * A WAL write failed: every append in flight fails with {@code failure}, and so does every 412
+   * decided after the first of them; held until the streamlet is sealed; their sessions fail.
+   * Returns how many appends failed.
    */
   int failInFlight(StreamEntity.Failed failure) {
-    return fail(Entry::inFlight, failure, true, true);
+    // A 412 queued behind an append in flight was decided against the assigned tail and token,
+    // which counted that append: once the append fails, that state never existed and the 412
+    // (its verdict, its reported tail or token) would be false. It fails with the batch, as every
+    // later append does (found by the engine simulation, docs/verification.md).
+    int failed = 0;
+    boolean behindInFlight = false;
+    for (Entry e : queue) {
+      boolean decidedAgainstFailed =
+          behindInFlight
+              && e.batchId < 0
+              && !e.held
+              && e.reply instanceof StreamEntity.AppendResult;
+      if (e.inFlight()) {
+        behindInFlight = true;
+      }
+      if (e.inFlight() || decidedAgainstFailed) {
+        e.reply = failure;
+        e.held = true;
+        sessions.markFailed(e.sessionId);
+        failed++;
+      }
+    }
+    release();
+    return failed;
   }
 
   /** The streamlet is sealed at the durable tail: held failures are final; release them. */

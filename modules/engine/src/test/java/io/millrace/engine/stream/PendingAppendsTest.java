@@ -55,6 +55,24 @@ class PendingAppendsTest {
   }
 
   @Test
+  void a412DecidedBehindAnAppendThatFailsFailsWithIt() {
+    // Found by the engine simulation (seeds 5, 11, 14, 20, 37, 38 of EngineSimulationTest): the
+    // 412 was decided against a tail that counted batch a; a failed, so that tail never existed.
+    pending.accept(batch(0), 1, client("a"), null);
+    pending.reject(client("b"), new StreamEntity.AppendResult(new AppendOutcome.SeqNumMismatch(1)));
+    pending.reject(
+        client("c"),
+        new StreamEntity.AppendResult(new AppendOutcome.FencingTokenMismatch("token-of-a")));
+
+    int failed = pending.failInFlight(new StreamEntity.Failed(ErrorCode.STORAGE, "WAL failed"));
+
+    assertThat(failed).isEqualTo(3);
+    assertThat(released).isEmpty();
+    pending.releaseHeld();
+    assertThat(released).containsExactly("a:STORAGE", "b:STORAGE", "c:STORAGE");
+  }
+
+  @Test
   void aRejectionWithNothingInFlightIsReleasedAtOnce() {
     pending.reject(client("a"), new StreamEntity.Failed(ErrorCode.UNAVAILABLE, "busy"));
 
