@@ -73,6 +73,18 @@ class PendingAppendsTest {
   }
 
   @Test
+  void a412DecidedBehindAnAppendOfASupersededOwnerIsNotReleasedAsA412() {
+    // Engine simulation seeds 61 and 138: the newer owner never saw batch a, so the 412's tail
+    // (which counted a) was false.
+    pending.accept(batch(0), 1, client("a"), null);
+    pending.reject(client("b"), new StreamEntity.AppendResult(new AppendOutcome.SeqNumMismatch(1)));
+
+    pending.failUnsettled(new StreamEntity.Failed(ErrorCode.OTHER, "moved"), true);
+
+    assertThat(released).containsExactly("a:OTHER", "b:OTHER");
+  }
+
+  @Test
   void aRejectionWithNothingInFlightIsReleasedAtOnce() {
     pending.reject(client("a"), new StreamEntity.Failed(ErrorCode.UNAVAILABLE, "busy"));
 
@@ -122,7 +134,9 @@ class PendingAppendsTest {
 
     pending.stopped();
 
-    assertThat(released).containsExactly("a:OTHER", "b:SeqNumMismatch");
+    // b's 412 counted a, which may not be durable: it may be false, so it is not released as a 412
+    // either (engine simulation, docs/verification.md).
+    assertThat(released).containsExactly("a:OTHER", "b:OTHER");
     assertThat(pending.isEmpty()).isTrue();
   }
 
