@@ -23,6 +23,8 @@ public final class Simulator {
     boolean alive();
   }
 
+  private static final boolean PRINT = Boolean.getBoolean("millrace.sim.print");
+
   private record Event(long at, long order, Owner owner, Runnable action) {}
 
   private final long seed;
@@ -131,6 +133,9 @@ public final class Simulator {
   public void trace(String line) {
     String text = now + "ms " + line;
     traceHash = traceHash * 31 + text.hashCode();
+    if (PRINT) {
+      System.out.println(seed + " " + text);
+    }
     recentTrace.addLast(text);
     if (recentTrace.size() > traceLines) {
       recentTrace.removeFirst();

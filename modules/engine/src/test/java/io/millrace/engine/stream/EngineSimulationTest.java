@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 class EngineSimulationTest {
-  static final int CI_SEEDS = 150;
+  static final int CI_SEEDS = 100;
 
   private static final java.util.logging.Logger CAFFEINE_LOG =
       java.util.logging.Logger.getLogger("com.github.benmanes.caffeine");

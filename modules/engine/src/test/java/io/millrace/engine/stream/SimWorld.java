@@ -56,6 +56,7 @@ final class SimWorld {
       int acked,
       int crashes,
       int handoffs,
+      int takeovers,
       long injectedFaults,
       long checks,
       String violation,
@@ -70,7 +71,7 @@ final class SimWorld {
     String summary() {
       return String.format(
           "seed %d: %s; %d steps, %d ms virtual, %d ops (%d acked), %d crashes, %d handoffs,"
-              + " %d faults injected, %d checks; %s",
+              + " %d takeovers, %d faults injected, %d checks; %s",
           seed,
           profile,
           steps,
@@ -79,6 +80,7 @@ final class SimWorld {
           acked,
           crashes,
           handoffs,
+          takeovers,
           injectedFaults,
           checks,
           violation != null ? "VIOLATION: " + violation : String.valueOf(linearizability));
@@ -106,6 +108,7 @@ final class SimWorld {
   private final int channels;
   private final long meanCrashInterval;
   private final long meanHandoffInterval;
+  private final long meanTakeoverInterval;
   private final String profile;
   private final Map<String, String> lastFence = new HashMap<>();
   private final Map<String, Long> knownTail = new HashMap<>();
@@ -116,6 +119,7 @@ final class SimWorld {
   private int acked;
   private int crashes;
   private int handoffs;
+  private int takeovers;
   private long logical;
 
   SimWorld(long seed) {
@@ -169,11 +173,12 @@ final class SimWorld {
     this.channels = 1 + rnd.nextInt(2);
     this.meanCrashInterval = rnd.nextInt(3) == 0 ? 0 : 300 + rnd.nextInt(2000);
     this.meanHandoffInterval = rnd.nextInt(3) == 0 ? 0 : 300 + rnd.nextInt(2000);
+    this.meanTakeoverInterval = rnd.nextInt(3) == 0 ? 300 + rnd.nextInt(2000) : 0;
     this.profile =
         String.format(
             "%d streams, %d clients, %d channels, objects [%s], metadata [%s], chunk %d B,"
                 + " %d writes in flight, %d retries, flush %d B/%d ms, crash every ~%d ms,"
-                + " handoff every ~%d ms",
+                + " handoff every ~%d ms, takeover every ~%d ms",
             streamCount,
             clients,
             channels,
@@ -185,7 +190,8 @@ final class SimWorld {
             settings.segmentFlushBytes(),
             settings.segmentFlushAge().toMillis(),
             meanCrashInterval,
-            meanHandoffInterval);
+            meanHandoffInterval,
+            meanTakeoverInterval);
   }
 
   /** The hash of a record as the verification model sees it (headers and body). */
@@ -213,6 +219,9 @@ final class SimWorld {
       }
       if (meanHandoffInterval > 0) {
         scheduleHandoff();
+      }
+      if (meanTakeoverInterval > 0) {
+        scheduleTakeover();
       }
       sim.runUntil(LOAD_MILLIS, this::afterStep);
       // Heal: no more faults or crashes, clients stop; everything in flight must settle.
@@ -250,6 +259,7 @@ final class SimWorld {
         acked,
         crashes,
         handoffs,
+        takeovers,
         objectPort[0].injected() + metadataPort[0].injected(),
         checks.checksRun(),
         violation,
@@ -295,11 +305,10 @@ final class SimWorld {
           }
           crashes++;
           sim.trace("CRASH node " + node.name);
+          SimNode crashed = node;
           node.crash();
           node = null;
-          for (Runnable r : new ArrayList<>(inFlight.values())) {
-            r.run();
-          }
+          lose(crashed);
           sim.schedule(
               1 + sim.delay(200),
               null,
@@ -309,6 +318,48 @@ final class SimWorld {
                 }
               });
           scheduleCrash();
+        });
+  }
+
+  /** The ops in flight on {@code crashed} never get an answer: they complete indefinite. */
+  private void lose(SimNode crashed) {
+    for (Pending p : new ArrayList<>(inFlight.values())) {
+      if (p.node() == crashed) {
+        p.onLost().run();
+      }
+    }
+  }
+
+  /**
+   * A takeover: a new node activates the streams while the old one still runs (it was cut off and
+   * the cluster moved its shards) and finishes what it had in flight until it is killed. The old
+   * owner must be fenced: whatever it still acknowledges must be in the new owner's history.
+   */
+  private void scheduleTakeover() {
+    sim.schedule(
+        1 + sim.delay(2 * meanTakeoverInterval),
+        null,
+        () -> {
+          if (!loadOn) {
+            return;
+          }
+          if (node != null) {
+            takeovers++;
+            SimNode old = node;
+            checks.overlap(true);
+            startNode();
+            sim.trace("TAKEOVER: node " + node.name + " takes over while " + old.name + " runs on");
+            sim.schedule(
+                1 + sim.delay(1_000),
+                null,
+                () -> {
+                  sim.trace("node " + old.name + " (taken over) is killed");
+                  old.crash();
+                  lose(old);
+                  checks.overlap(false);
+                });
+          }
+          scheduleTakeover();
         });
   }
 
@@ -333,7 +384,17 @@ final class SimWorld {
   // ---------------------------------------------------------------- clients
 
   /** Ops in flight, by id: what to do if the node crashes under them (complete indefinite). */
-  private final Map<Integer, Runnable> inFlight = new LinkedHashMap<>();
+  private final Map<Integer, Pending> inFlight = new LinkedHashMap<>();
+
+  private record Pending(SimNode node, Runnable onLost) {}
+
+  /**
+   * Whether op {@code op} was sent to the node that owns the streams now (not a taken-over one).
+   */
+  private boolean fromCurrentOwner(int op) {
+    Pending p = inFlight.get(op);
+    return p != null && p.node() == node;
+  }
 
   private int nextOpId;
 
@@ -358,7 +419,7 @@ final class SimWorld {
     if (node == null) {
       return false;
     }
-    inFlight.put(opId, onLost);
+    inFlight.put(opId, new Pending(node, onLost));
     SimNode n = node;
     sim.post(n, () -> n.deliver(stream, req));
     return true;
@@ -396,17 +457,7 @@ final class SimWorld {
             match == null ? OptionalLong.empty() : OptionalLong.of(match),
             Optional.ofNullable(token));
     HistoryRecorder.Invocation inv = recorder.invoke(client, call);
-    boolean[] done = new boolean[1];
-    Consumer<Outcome> finish =
-        outcome -> {
-          if (done[0]) {
-            return;
-          }
-          done[0] = true;
-          inFlight.remove(op);
-          recorder.complete(inv, outcome);
-          then.run();
-        };
+    Consumer<Outcome> finish = finisher(op, inv, then);
     AppendInput input = new AppendInput(records, match, token);
     long[] hashes = model.stream().mapToLong(AppendRecord::hash).toArray();
     String fence =
@@ -415,10 +466,10 @@ final class SimWorld {
         new SimStream.AppendReq(
             input,
             reply -> {
-              if (done[0]) {
-                return;
+              if (!inFlight.containsKey(op)) {
+                return; // already given up (timeout)
               }
-              finish.accept(appendOutcome(stream, reply, hashes, fence));
+              finish.accept(appendOutcome(stream, reply, hashes, fence, fromCurrentOwner(op)));
             });
     sim.schedule(CLIENT_TIMEOUT_MILLIS, null, () -> finish.accept(Outcome.indefinite("timeout")));
     if (!send(stream, req, op, () -> finish.accept(Outcome.indefinite("node crashed")))) {
@@ -427,7 +478,7 @@ final class SimWorld {
   }
 
   private Outcome appendOutcome(
-      String stream, StreamEntity.AppendReply reply, long[] hashes, String fence) {
+      String stream, StreamEntity.AppendReply reply, long[] hashes, String fence, boolean current) {
     if (reply instanceof StreamEntity.Failed f) {
       return switch (f.code()) {
         case UNAVAILABLE, STORAGE -> Outcome.failed(f.code() + ": " + f.message());
@@ -449,7 +500,7 @@ final class SimWorld {
                 + ".."
                 + end);
       }
-      checks.acked(stream, start, end, hashes, a.ack().tail().seqNum());
+      checks.acked(stream, start, end, hashes, a.ack().tail().seqNum(), current);
       knownTail.merge(stream, a.ack().tail().seqNum(), Math::max);
       if (fence != null) {
         lastFence.put(stream, fence);
@@ -474,7 +525,9 @@ final class SimWorld {
         new SimStream.TailReq(
             reply -> {
               if (reply instanceof StreamPosition p) {
-                checks.observedTail(stream, p.seqNum());
+                if (fromCurrentOwner(op)) {
+                  checks.observedTail(stream, p.seqNum());
+                }
                 knownTail.merge(stream, p.seqNum(), Math::max);
                 finish.accept(Outcome.tail(p.seqNum()));
               } else {
@@ -506,7 +559,7 @@ final class SimWorld {
             start,
             reply -> {
               if (reply instanceof SimStream.ReadResult r) {
-                checks.read(stream, r.records(), r.tail());
+                checks.read(stream, r.records(), r.tail(), fromCurrentOwner(op));
                 knownTail.merge(stream, r.tail(), Math::max);
                 onRecords.accept(r);
                 finish.accept(
@@ -523,15 +576,36 @@ final class SimWorld {
 
   private Consumer<Outcome> finisher(int op, HistoryRecorder.Invocation inv, Runnable then) {
     boolean[] done = new boolean[1];
+    int takeoversAtInvoke = takeovers;
+    boolean overlapAtInvoke = checks.overlapping();
     return outcome -> {
       if (done[0]) {
         return;
       }
       done[0] = true;
       inFlight.remove(op);
-      recorder.complete(inv, outcome);
+      boolean splitBrain =
+          overlapAtInvoke || checks.overlapping() || takeovers != takeoversAtInvoke;
+      recorder.complete(inv, splitBrain ? splitBrain(outcome) : outcome);
       then.run();
     };
+  }
+
+  /**
+   * An answer given while a taken-over owner still ran: acks and refusals stay as they are (an ack
+   * must never be lost, whoever gave it), but a read, a check-tail or a 412 may come from an owner
+   * whose view is stale (the engine does not fence reads: Cluster Sharding keeps one owner, and a
+   * replaced owner stops at its next refused metadata write), so they are recorded as telling
+   * nothing (docs/verification.md, "What is not checked").
+   */
+  private static Outcome splitBrain(Outcome outcome) {
+    if (outcome instanceof Outcome.Acked || outcome instanceof Outcome.Failed) {
+      return outcome;
+    }
+    if (outcome instanceof Outcome.Indefinite) {
+      return outcome;
+    }
+    return Outcome.indefinite("answered while two owners ran: " + outcome);
   }
 
   private static List<io.millrace.verification.SequencedRecord> modelRecords(

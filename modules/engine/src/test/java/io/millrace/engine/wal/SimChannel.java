@@ -15,6 +15,7 @@ import io.millrace.objectstore.ObjectStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,7 +49,7 @@ public final class SimChannel implements ChunkPipeline.Outbox {
   private final Map<Channel.Append, Consumer<Channel.Result>> replyTo = new IdentityHashMap<>();
   private final List<Runnable> startWaiters = new ArrayList<>();
   private final List<Channel.Append> startStash = new ArrayList<>();
-  private final Map<Object, Runnable> watchers = new IdentityHashMap<>();
+  private final Map<Object, Runnable> watchers = new LinkedHashMap<>(); // posted in watch order
   private final Consumer<SimChannel> onDeath;
   private State state = State.STARTING;
   private WalSettlement settlement;
