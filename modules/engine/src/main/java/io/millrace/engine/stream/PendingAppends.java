@@ -112,8 +112,9 @@ final class PendingAppends {
   }
 
   /**
-   * A WAL write failed: every append in flight fails with {@code failure}, held until the streamlet
-   * is sealed; their sessions fail. Returns how many appends failed.
+   * A WAL write failed: every append in flight fails with {@code failure}, and so does every 412
+   * decided after the first of them; held until the streamlet is sealed; their sessions fail.
+   * Returns how many appends failed.
    */
   int failInFlight(StreamEntity.Failed failure) {
     return fail(Entry::inFlight, failure, true, true);
@@ -140,12 +141,17 @@ final class PendingAppends {
     return fail(e -> e.inFlight() || e.held, failure, false, failSessions);
   }
 
-  /** Answers the appends {@code which} with {@code failure}, {@code held} or not; releases. */
+  /**
+   * Answers the appends {@code which} with {@code failure}, {@code held} or not, and so every 412
+   * queued behind the first of them; releases. Returns how many appends failed.
+   */
   private int fail(
       Predicate<Entry> which, StreamEntity.Failed failure, boolean held, boolean failSessions) {
     int failed = 0;
+    boolean behindFailed = false;
     for (Entry e : queue) {
-      if (which.test(e)) {
+      boolean hit = which.test(e);
+      if (hit || (behindFailed && decidedAgainstAssigned(e))) {
         e.reply = failure;
         e.held = held;
         if (failSessions) {
@@ -153,18 +159,34 @@ final class PendingAppends {
         }
         failed++;
       }
+      behindFailed |= hit;
     }
     release();
     return failed;
   }
 
   /**
+   * A 412 queued behind an unsettled append was decided against the assigned tail and token, which
+   * counted that append. If the append fails, that state may never have existed and the 412 (its
+   * verdict, its reported tail or token) may be false, so it fails with the append (found by the
+   * engine simulation, docs/verification.md).
+   */
+  private static boolean decidedAgainstAssigned(Entry e) {
+    return e.batchId < 0 && !e.held && e.reply instanceof StreamEntity.AppendResult;
+  }
+
+  /**
    * The entity stops: every queued append is answered now, with its decided answer if it has one
-   * and is not held, else with {@code other} (it may be durable).
+   * and is not held (and is not a 412 behind an append that is not), else with {@code other} (it
+   * may be durable).
    */
   void stopped() {
+    boolean behindUnsettled = false;
     for (Entry e : queue) {
-      e.replyTo.accept(e.reply != null && !e.held ? e.reply : MAY_BE_DURABLE_AFTER_STOP);
+      boolean unsettled = e.reply == null || e.held;
+      boolean decided = !unsettled && !(behindUnsettled && decidedAgainstAssigned(e));
+      e.replyTo.accept(decided ? e.reply : MAY_BE_DURABLE_AFTER_STOP);
+      behindUnsettled |= unsettled;
     }
     queue.clear();
   }
