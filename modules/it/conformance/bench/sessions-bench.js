@@ -9,7 +9,8 @@
 //     a full GC are read before and after, after a settle; reports (after - before) / K.
 // Usage:
 //   node bench/sessions-bench.js URL [--pid PID] [--batches 300] [--inflight 12]
-//        [--rates 1,10,50] [--secs 10] [--idle 200] [--settle 5]
+//        [--rates 1,10,50] [--secs 10] [--idle 200] [--settle 5] [--read-transport s2s|fetch]
+// --read-transport picks the readers' transport in parts 2 and 3 (fetch: SSE read sessions).
 // Without --pid, part 3 is skipped.
 import { S2, AppendInput, AppendRecord } from "@s2-dev/streamstore";
 import { readFileSync } from "node:fs";
@@ -28,6 +29,10 @@ const rateSecs = Number(opt("secs", 10));
 const idle = Number(opt("idle", 200));
 const settleSecs = Number(opt("settle", 5));
 const pid = opt("pid", undefined);
+const readTransport = String(opt("read-transport", "s2s"));
+// The server's management URL (http://host:port): part 3 then also prints how many read sessions
+// the server itself counts as open (millrace_sessions_open), to confirm they all reached it.
+const metricsUrl = opt("metrics", undefined);
 
 const MiB = 1024 * 1024;
 const RECORD_METERED = 1024; // 8 bytes of per-record overhead + 1016-byte body, no headers
@@ -55,6 +60,7 @@ const open = async (name) => {
 	await basin.streams.create({ stream: name });
 	return basin.stream(name, { forceTransport: "s2s" });
 };
+const reading = (name) => basin.stream(name, { forceTransport: readTransport });
 
 // 1. Append session throughput with ~1 MiB batches, at most `inflight` batches unacknowledged.
 {
@@ -90,7 +96,7 @@ for (const rate of rates) {
 	const stream = await open(`tail-${rate}`);
 	const lat = [];
 	let received = 0;
-	const rs = await stream.readSession({ start: { from: { tailOffset: 0 } } });
+	const rs = await reading(`tail-${rate}`).readSession({ start: { from: { tailOffset: 0 } } });
 	let stopReader = false;
 	const reader = (async () => {
 		for await (const rec of rs) {
@@ -135,7 +141,7 @@ for (const rate of rates) {
 	await Promise.race([reader.catch(() => {}), sleep(500)]);
 	const achieved = (sentRecords * RECORD_METERED) / MiB / sendSecs;
 	console.log(
-		`2. tail latency at ${rate} MiB/s target: achieved ${achieved.toFixed(1)} MiB/s over ${sendSecs.toFixed(1)} s, ` +
+		`2. tail latency (${readTransport} reader) at ${rate} MiB/s target: achieved ${achieved.toFixed(1)} MiB/s over ${sendSecs.toFixed(1)} s, ` +
 			`${received}/${total} records received; submit-to-reader latency p50 ${ms(pct(lat, 50))} p99 ${ms(pct(lat, 99))}`,
 	);
 }
@@ -145,9 +151,10 @@ if (pid !== undefined) {
 	const rssKiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
 	const heapUsedKiB = () => {
 		try {
-			execFileSync("jcmd", [pid, "GC.run"], { stdio: "pipe" });
-			const out = execFileSync("jcmd", [pid, "GC.heap_info"], { stdio: "pipe" }).toString();
-			return Number(/used (\d+)K/.exec(out)[1]);
+			// Live objects only: the class histogram runs a full GC first and sums what survives
+			// (GC.heap_info's "used" after GC.run also counted garbage G1 had not collected).
+			const out = execFileSync("jcmd", [pid, "GC.class_histogram"], { stdio: "pipe", maxBuffer: 64 << 20 }).toString();
+			return Number(/Total\s+\d+\s+(\d+)/.exec(out)[1]) / 1024;
 		} catch {
 			return undefined;
 		}
@@ -160,7 +167,7 @@ if (pid !== undefined) {
 	const loops = [];
 	let ended = 0;
 	for (let i = 0; i < idle; i++) {
-		const rs = await stream.readSession({ start: { from: { tailOffset: 0 } } });
+		const rs = await reading("idle").readSession({ start: { from: { tailOffset: 0 } } });
 		sessions.push(rs);
 		loops.push((async () => {
 			try {
@@ -170,15 +177,37 @@ if (pid !== undefined) {
 			ended++;
 		})());
 	}
+	// How many read sessions the server counts as open (all protocols), or undefined.
+	const serverOpen = async () => {
+		if (metricsUrl === undefined) return undefined;
+		let text;
+		try {
+			text = await (await fetch(`${metricsUrl}/metrics`)).text();
+		} catch {
+			return -1; // the management port did not answer this time
+		}
+		return text
+			.split("\n")
+			.filter((l) => l.startsWith("millrace_sessions_open") && l.includes('direction="read"'))
+			.reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
+	};
+	// With --metrics, wait (at most 120 s) until the server serves all of them.
+	const waitUntil = performance.now() + 120_000;
+	while (metricsUrl !== undefined && (await serverOpen()) < idle && performance.now() < waitUntil) await sleep(500);
 	await sleep(settleSecs * 1000);
 	const rss1 = rssKiB();
 	const heap1 = heapUsedKiB();
-	const per = (a, b) => `${(((b - a) * 1024) / idle / 1024).toFixed(1)} KiB`;
+	const atServer = await serverOpen();
+	if (atServer !== undefined) {
+		console.log(`3. read sessions the server counts as open at the second reading: ${atServer}`);
+	}
+	const counted = atServer !== undefined && atServer > 0 ? atServer : idle;
+	const per = (a, b) => `${(((b - a) * 1024) / counted / 1024).toFixed(1)} KiB`;
 	console.log(
-		`3. ${idle} idle S2S read sessions following the tail (${idle - ended} still open at the second reading): server RSS ${(rss0 / 1024).toFixed(0)} -> ${(rss1 / 1024).toFixed(0)} MiB ` +
+		`3. ${idle} idle ${readTransport} read sessions following the tail (${idle - ended} still open at the second reading): server RSS ${(rss0 / 1024).toFixed(0)} -> ${(rss1 / 1024).toFixed(0)} MiB ` +
 			`(${per(rss0, rss1)} per session)` +
 			(heap0 !== undefined && heap1 !== undefined
-				? `; heap used after full GC ${(heap0 / 1024).toFixed(1)} -> ${(heap1 / 1024).toFixed(1)} MiB (${per(heap0, heap1)} per session)`
+				? `; live heap (class histogram after full GC) ${(heap0 / 1024).toFixed(1)} -> ${(heap1 / 1024).toFixed(1)} MiB (${per(heap0, heap1)} per session)`
 				: "; heap: jcmd unavailable"),
 	);
 	for (const rs of sessions) await rs.cancel?.().catch(() => {});

@@ -25,6 +25,7 @@ import io.millrace.engine.metering.MeteringSeries;
 import io.millrace.engine.metering.UsageAggregator;
 import io.millrace.engine.read.ReadPlan;
 import io.millrace.engine.read.SegmentReader;
+import io.millrace.engine.read.TailFeeds;
 import io.millrace.engine.read.TailPolls;
 import io.millrace.engine.stream.EngineAppendSession;
 import io.millrace.engine.stream.StreamEntity;
@@ -43,6 +44,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,6 +52,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -86,6 +89,7 @@ public final class DataPlane
   private final String sessionNode = UUID.randomUUID().toString();
   private final AtomicLong sessionIds = new AtomicLong();
   private final TailPolls tailPolls = new TailPolls(System::currentTimeMillis);
+  private final ActorRef<TailFeeds.Command> tailFeeds;
   private final Instant startedAt;
   private final String node;
   private final UsageAggregator usage;
@@ -135,6 +139,17 @@ public final class DataPlane
                 StreamEntity.TYPE_KEY,
                 ctx -> StreamEntity.create(ctx.getEntityId(), ctx.getShard(), deps))
             .withStopMessage(new StreamEntity.Passivate()));
+    TailFeeds.Settings feedSettings = TailFeeds.Settings.fromConfig(system.settings().config());
+    this.tailFeeds =
+        feedSettings.enabled()
+            ? system.systemActorOf(
+                TailFeeds.create(
+                    feedSettings,
+                    (id, cmd) -> sharding.entityRefFor(StreamEntity.TYPE_KEY, id).tell(cmd),
+                    System::currentTimeMillis),
+                "millrace-tail-feeds-" + UUID.randomUUID(),
+                Props.empty())
+            : null;
   }
 
   /**
@@ -422,6 +437,36 @@ public final class DataPlane
    */
   private CompletionStage<ReadOutcome> read(
       String basin, String stream, ReadRequest request, EncryptionKey key, String opLabel) {
+    // The read's place in a tail feed, if it waits there: cancelling the read frees it.
+    AtomicReference<CompletableFuture<ReadOutcome>> fedSlot = new AtomicReference<>();
+    CompletableFuture<ReadOutcome> result =
+        readUncancellable(basin, stream, request, key, opLabel, fedSlot).toCompletableFuture();
+    CompletableFuture<ReadOutcome> out = new CompletableFuture<>();
+    result.whenComplete(
+        (o, e) -> {
+          if (e != null) {
+            out.completeExceptionally(e);
+          } else {
+            out.complete(o);
+          }
+        });
+    out.whenComplete(
+        (o, e) -> {
+          CompletableFuture<ReadOutcome> fed = fedSlot.get();
+          if (e instanceof CancellationException && fed != null) {
+            fed.cancel(false);
+          }
+        });
+    return out;
+  }
+
+  private CompletionStage<ReadOutcome> readUncancellable(
+      String basin,
+      String stream,
+      ReadRequest request,
+      EncryptionKey key,
+      String opLabel,
+      AtomicReference<CompletableFuture<ReadOutcome>> fedSlot) {
     return unlessRefused(
         () -> {
           ReadRules.validate(request);
@@ -438,8 +483,7 @@ public final class DataPlane
               .thenCompose(
                   s -> {
                     StreamEncryption.requireKey(s, key);
-                    return tailPolls
-                        .read(s.streamId(), request, req -> readEntity(s, req, timeout))
+                    return readTail(s, request, timeout, fedSlot)
                         .thenApply(o -> StreamEncryption.open(s, o, key));
                   })
               .whenComplete(
@@ -460,6 +504,39 @@ public final class DataPlane
                     }
                   });
         });
+  }
+
+  /**
+   * A read that may wait at the tail goes to this node's tail feed of the stream first (push
+   * tailing, {@link TailFeeds}); what the feed does not serve, and every other read, reads the
+   * entity (long-polls coalesced by {@link TailPolls}).
+   */
+  private CompletionStage<ReadOutcome> readTail(
+      StreamRecord s,
+      ReadRequest request,
+      Duration timeout,
+      AtomicReference<CompletableFuture<ReadOutcome>> fedSlot) {
+    if (tailFeeds == null || !TailFeeds.eligible(request)) {
+      return tailPolls.read(s.streamId(), request, req -> readEntity(s, req, timeout));
+    }
+    CompletableFuture<ReadOutcome> fed = new CompletableFuture<>();
+    fedSlot.set(fed);
+    tailFeeds.tell(new TailFeeds.Read(s.streamId(), request, fed));
+    return fed.thenCompose(
+        o ->
+            o != null
+                ? CompletableFuture.completedFuture(o)
+                : tailPolls.read(s.streamId(), request, req -> readEntity(s, req, timeout)));
+  }
+
+  /** Counts of this node's tail feeds (for tests and benchmarks); null when feeds are off. */
+  public CompletionStage<TailFeeds.Stats> tailFeedStats() {
+    if (tailFeeds == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<TailFeeds.Stats> f = new CompletableFuture<>();
+    tailFeeds.tell(new TailFeeds.Probe(f));
+    return f;
   }
 
   /** One read of the stream entity: its answer, or its read plan executed here. */

@@ -32,6 +32,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.jackson.JacksonCborSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,7 +64,9 @@ class CrossNodeSerializationTest {
           + "  \"io.millrace.engine.stream.StreamEntity$FlushDone\",\n"
           + "  \"io.millrace.engine.stream.StreamEntity$Tick\",\n"
           + "  \"io.millrace.engine.stream.StreamEntity$WaitExpired\",\n"
-          + "  \"io.millrace.engine.stream.StreamEntity$TombstoneWritten\"\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$TombstoneWritten\",\n"
+          + "  \"io.millrace.engine.stream.StreamEntity$SubscriberGone\",\n"
+          + "  \"io.millrace.engine.read.TailFeeds$\"\n"
           + "]\n"
           + "pekko.actor.serialize-messages = on\n";
 
@@ -118,6 +121,19 @@ class CrossNodeSerializationTest {
 
     StreamPosition tail = await(dp.checkTail(BASIN, "s"));
     assertThat(tail.seqNum()).isEqualTo(2);
+
+    // Tailing: the node's feed subscribes and the entity pushes the next batch (serialized).
+    await(dp.read(BASIN, "s", new ReadRequest(new ReadStart.SeqNum(2), false, 10L, null, null, 1)));
+    Awaitility.await().until(() -> await(dp.tailFeedStats()).liveFeeds() == 1);
+    var pushed =
+        dp.read(BASIN, "s", new ReadRequest(new ReadStart.SeqNum(2), false, 10L, null, null, 30));
+    Awaitility.await().until(() -> await(dp.tailFeedStats()).waiters() == 1);
+    await(
+        dp.append(
+            BASIN, "s", new AppendInput(List.of(AppendRecord.of(utf8("three"))), null, null)));
+    List<SequencedRecord> fed = records(await(pushed));
+    assertThat(fed).extracting(SequencedRecord::seqNum).containsExactly(2L);
+    assertThat(fed.get(0).body()).isEqualTo(utf8("three"));
   }
 
   @Test
@@ -127,6 +143,8 @@ class CrossNodeSerializationTest {
     TestProbe<StreamEntity.ReadReply> readReplies = node.testKit.createTestProbe();
     TestProbe<StreamEntity.TailReply> tailReplies = node.testKit.createTestProbe();
     TestProbe<Done> done = node.testKit.createTestProbe();
+    TestProbe<StreamEntity.FeedEvent> feed = node.testKit.createTestProbe();
+    TestProbe<StreamEntity.Command> entity = node.testKit.createTestProbe();
     StreamEntity.StreamParams params =
         new StreamEntity.StreamParams(StorageClass.EXPRESS, TimestampingMode.CLIENT_PREFER, true);
     SequencedRecord rec =
@@ -168,7 +186,12 @@ class CrossNodeSerializationTest {
             new StreamEntity.TailResult(pos),
             new StreamEntity.Passivate(),
             new StreamEntity.Shutdown(done.ref()),
-            new StreamEntity.Erase(done.ref()));
+            new StreamEntity.Erase(done.ref()),
+            new StreamEntity.Subscribe("stream-id", 3, feed.ref()),
+            new StreamEntity.Unsubscribe(feed.ref()),
+            new StreamEntity.FeedStarted("stream-id", 3, entity.ref(), pos),
+            new StreamEntity.FeedRecords("stream-id", 3, List.of(rec), pos),
+            new StreamEntity.FeedEnded("stream-id", 3));
 
     for (Object m : messages) {
       assertThat(

@@ -173,6 +173,7 @@ final class GrpcStreamService implements StreamServicePowerApi {
       return Source.failed(e);
     }
     boolean heartbeats = in.getHeartbeats();
+    ReadSession reader = session;
     CompletionStage<Source<ReadSessionResponse, NotUsed>> opened =
         session
             .open()
@@ -194,7 +195,13 @@ final class GrpcStreamService implements StreamServicePowerApi {
                                       (Optional<ReadSession.Event> e) ->
                                           e.map(ev -> Pair.create(s, ev))))
                       .filter(ev -> heartbeats || ev instanceof ReadSession.Batch)
-                      .map(GrpcStreamService::readSessionResponse);
+                      .map(GrpcStreamService::readSessionResponse)
+                      .watchTermination(
+                          (mat, done) -> {
+                            // A client that goes away frees its place at the tail at once.
+                            done.whenComplete((d, e) -> reader.close());
+                            return mat;
+                          });
                 });
     return Source.completionStageSource(opened).mapMaterializedValue(m -> NotUsed.getInstance());
   }

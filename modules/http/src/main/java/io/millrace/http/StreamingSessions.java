@@ -354,7 +354,11 @@ class StreamingSessions {
                       .watchTermination(
                           (mat, finished) -> {
                             open.incrementAndGet();
-                            finished.whenComplete((d, e) -> open.decrementAndGet());
+                            finished.whenComplete(
+                                (d, e) -> {
+                                  open.decrementAndGet();
+                                  session.close();
+                                });
                             return mat;
                           }));
             });

@@ -30,7 +30,21 @@ import picocli.CommandLine.Option;
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** The JDK property that sizes the common fork-join pool. */
+  static final String COMMON_POOL_PARALLELISM =
+      "java.util.concurrent.ForkJoinPool.common.parallelism";
+
   public static void main(String[] args) {
+    // With fewer than 3 cores the common pool gets parallelism 1, and CompletableFuture then runs
+    // every default-executor async task on a NEW THREAD (ThreadPerTaskExecutor). Scala's
+    // CompletionStage adapter behind every Pekko ask runs even its non-async callbacks that way,
+    // so on a 2-core machine each entity reply started a thread (17,147 in 447 s of the tailing
+    // benchmark, JFR jdk.ThreadStart; docs/benchmarks.md). Two threads make it a pooled executor.
+    // Must run before anything loads CompletableFuture; an explicit -D setting wins.
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null
+        && Runtime.getRuntime().availableProcessors() < 3) {
+      System.setProperty(COMMON_POOL_PARALLELISM, "2");
+    }
     int code = run(args, System.out, System.err);
     if (code != 0) {
       System.exit(code);

@@ -122,6 +122,8 @@ public final class ReadSession {
   private StreamPosition pendingHeartbeat;
   private boolean ended;
   private boolean retriedAhead;
+  private volatile CompletableFuture<ReadOutcome> inFlight;
+  private volatile boolean closed;
 
   public ReadSession(
       RecordService records,
@@ -260,9 +262,13 @@ public final class ReadSession {
     ReadRequest request =
         new ReadRequest(
             start, wasFirst && params.clamp(), (long) reqCount, reqBytes, params.until(), wait);
-    return records
-        .read(basin, stream, request, key)
-        .handle(
+    CompletableFuture<ReadOutcome> read =
+        records.read(basin, stream, request, key).toCompletableFuture();
+    inFlight = read;
+    if (closed) {
+      read.cancel(false);
+    }
+    return read.handle(
             (outcome, err) -> {
               if (err != null) {
                 return endOrFail(err);
@@ -372,6 +378,18 @@ public final class ReadSession {
       return end();
     }
     return CompletableFuture.failedFuture(cause);
+  }
+
+  /**
+   * The client went away: the read in flight (typically waiting at the tail) is cancelled, so the
+   * reader's place in the engine is freed now rather than when its wait expires. Any thread.
+   */
+  public void close() {
+    closed = true;
+    CompletableFuture<ReadOutcome> read = inFlight;
+    if (read != null) {
+      read.cancel(false);
+    }
   }
 
   /** Checks the tail, then goes on with {@code onTail}; a failure ends or fails the session. */

@@ -98,6 +98,9 @@ final class ActiveStream implements StreamletLifecycle.Owner {
         .onMessage(FlushDone.class, this::onFlushDone)
         .onMessage(Tick.class, this::onTick)
         .onMessage(WaitExpired.class, this::onWaitExpired)
+        .onMessage(StreamEntity.Subscribe.class, this::onSubscribe)
+        .onMessage(StreamEntity.Unsubscribe.class, m -> onUnsubscribe(m.subscriber()))
+        .onMessage(StreamEntity.SubscriberGone.class, m -> onUnsubscribe(m.subscriber()))
         .onMessage(Passivate.class, m -> startDraining(null))
         .onMessage(Shutdown.class, m -> startDraining(m.replyTo()))
         .onMessage(Erase.class, this::onErase)
@@ -331,6 +334,27 @@ final class ActiveStream implements StreamletLifecycle.Owner {
 
   private Behavior<Command> onWaitExpired(WaitExpired m) {
     reads.expired(m.waiterId());
+    return Behaviors.same();
+  }
+
+  /**
+   * A node's tail feed subscribes: pushed every durable batch from now on (none while draining).
+   */
+  private Behavior<Command> onSubscribe(StreamEntity.Subscribe m) {
+    lastActivity = entity.now();
+    if (draining) {
+      m.subscriber().tell(new StreamEntity.FeedEnded(m.streamId(), m.subscription()));
+    } else if (reads.subscribe(m, entity.ctx.getSelf(), sequencer.durable().tail())) {
+      entity.ctx.watchWith(m.subscriber(), new StreamEntity.SubscriberGone(m.subscriber()));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onUnsubscribe(ActorRef<StreamEntity.FeedEvent> subscriber) {
+    if (reads.unsubscribe(subscriber)) {
+      entity.ctx.unwatch(subscriber);
+    }
+    lastActivity = entity.now();
     return Behaviors.same();
   }
 

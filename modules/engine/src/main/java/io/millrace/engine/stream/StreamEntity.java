@@ -12,6 +12,7 @@ import io.millrace.core.api.ReadRequest;
 import io.millrace.core.config.StorageClass;
 import io.millrace.core.config.TimestampingMode;
 import io.millrace.core.record.AppendInput;
+import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
 import io.millrace.engine.ActorSetup;
 import io.millrace.engine.DamageReport;
@@ -151,6 +152,47 @@ public final class StreamEntity {
   public record Failed(ErrorCode code, String message)
       implements AppendReply, ReadReply, TailReply {}
 
+  // Tail feeds (read/TailFeeds): one subscription per stream and node, pushed every durable batch.
+
+  /**
+   * Subscribes {@code subscriber} to the stream's durable records: the entity answers {@link
+   * FeedStarted} with its durable tail, then sends {@link FeedRecords} for every batch that becomes
+   * durable after it, in log order, until {@link FeedEnded} (the entity stops, moves or is erased)
+   * or an {@link Unsubscribe}. Not a {@link Request}: an entity that refuses requests ignores it,
+   * and the subscriber gives up after its own timeout.
+   */
+  public record Subscribe(String streamId, long subscription, ActorRef<FeedEvent> subscriber)
+      implements Command, EngineSerializable {}
+
+  /** Ends the subscription of {@code subscriber} (sent to the entity's own ref, not sharding). */
+  public record Unsubscribe(ActorRef<FeedEvent> subscriber)
+      implements Command, EngineSerializable {}
+
+  /** What a stream entity pushes to a tail-feed subscriber; {@code subscription} is its id. */
+  public sealed interface FeedEvent extends EngineSerializable
+      permits FeedStarted, FeedRecords, FeedEnded {
+    String streamId();
+
+    long subscription();
+  }
+
+  /** The subscription is live from durable {@code tail} on; {@code entity} is the entity's ref. */
+  public record FeedStarted(
+      String streamId, long subscription, ActorRef<Command> entity, StreamPosition tail)
+      implements FeedEvent {}
+
+  /** {@code records} became durable (contiguous, from the previous tail), up to {@code tail}. */
+  public record FeedRecords(
+      String streamId, long subscription, List<SequencedRecord> records, StreamPosition tail)
+      implements FeedEvent {
+    public FeedRecords {
+      records = List.copyOf(records);
+    }
+  }
+
+  /** The entity stops pushing (draining, erased, superseded, stopped). */
+  public record FeedEnded(String streamId, long subscription) implements FeedEvent {}
+
   /** Graceful stop (sharding's stop message: passivation and handoff). */
   public record Passivate() implements Command, EngineSerializable {}
 
@@ -193,6 +235,9 @@ public final class StreamEntity {
   record Tick() implements Command {}
 
   record WaitExpired(long waiterId) implements Command {}
+
+  /** A tail-feed subscriber stopped (its node left, or it stopped). */
+  record SubscriberGone(ActorRef<FeedEvent> subscriber) implements Command {}
 
   record TombstoneWritten(ActorRef<Done> replyTo, boolean applied, Throwable error)
       implements Command {}

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
+import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The reads of a stream entity (architecture section 6): each is answered at once (416, empty),
@@ -25,6 +26,11 @@ import java.util.function.LongConsumer;
  * waits at the tail (long-poll). A waiting read is answered with the first records that become
  * durable after it (within its limits), or with an empty batch when its wait expires or the entity
  * stops waiting. Each waiter has a timer of the entity.
+ *
+ * <p>It also holds the entity's tail-feed subscribers (at most one per node, {@code
+ * read/TailFeeds}): each is pushed every batch that becomes durable, in log order, and told when
+ * the entity stops pushing. A push is one message to one actor per node, whatever the number of
+ * readers there, so readers never hold back the entity or its writers.
  */
 final class StreamReads {
 
@@ -39,6 +45,8 @@ final class StreamReads {
   private record Waiter(ReadRequest request, Consumer<StreamEntity.ReadReply> replyTo) {}
 
   private final Map<Long, Waiter> waiters = new LinkedHashMap<>();
+  private final Map<ActorRef<StreamEntity.FeedEvent>, StreamEntity.Subscribe> subscribers =
+      new LinkedHashMap<>();
   private final StartTimer startTimer;
   private final LongConsumer cancelTimer;
   private long nextId;
@@ -48,8 +56,31 @@ final class StreamReads {
     this.cancelTimer = cancelTimer;
   }
 
+  /** Whether no read waits and no tail feed is subscribed (the entity may passivate). */
   boolean isEmpty() {
-    return waiters.isEmpty();
+    return waiters.isEmpty() && subscribers.isEmpty();
+  }
+
+  /**
+   * Subscribes {@code m}'s subscriber from durable {@code tail} on (replacing an earlier
+   * subscription of the same subscriber); {@code self} is the entity's ref. Returns whether the
+   * subscriber is new (the caller watches it).
+   */
+  boolean subscribe(
+      StreamEntity.Subscribe m, ActorRef<StreamEntity.Command> self, StreamPosition tail) {
+    boolean added = subscribers.put(m.subscriber(), m) == null;
+    m.subscriber().tell(new StreamEntity.FeedStarted(m.streamId(), m.subscription(), self, tail));
+    return added;
+  }
+
+  /** Drops subscriber {@code ref} (unsubscribed or gone); returns whether it was subscribed. */
+  boolean unsubscribe(ActorRef<StreamEntity.FeedEvent> ref) {
+    return subscribers.remove(ref) != null;
+  }
+
+  /** How many tail feeds are subscribed (for tests). */
+  int subscribers() {
+    return subscribers.size();
   }
 
   /**
@@ -102,6 +133,10 @@ final class StreamReads {
 
   /** {@code records} became durable, up to {@code tail}: every waiter gets what it can take. */
   void publish(List<SequencedRecord> records, StreamPosition tail) {
+    for (StreamEntity.Subscribe sub : subscribers.values()) {
+      sub.subscriber()
+          .tell(new StreamEntity.FeedRecords(sub.streamId(), sub.subscription(), records, tail));
+    }
     answerAll(
         w -> {
           ReadRules.Collector col = ReadRules.Collector.forUnary(w.request());
@@ -118,11 +153,21 @@ final class StreamReads {
   /** The entity stops waiting (draining, erased, stopped): every waiter gets an empty batch. */
   void releaseAll() {
     answerAll(w -> EMPTY);
+    endFeeds();
   }
 
-  /** Every waiter fails with {@code failure}. */
+  /** Every waiter fails with {@code failure}; every tail feed ends. */
   void failAll(StreamEntity.Failed failure) {
     answerAll(w -> failure);
+    endFeeds();
+  }
+
+  /** Tells every subscriber that the entity stops pushing, and forgets them. */
+  private void endFeeds() {
+    for (StreamEntity.Subscribe sub : subscribers.values()) {
+      sub.subscriber().tell(new StreamEntity.FeedEnded(sub.streamId(), sub.subscription()));
+    }
+    subscribers.clear();
   }
 
   private void answerAll(Function<Waiter, StreamEntity.ReadReply> answer) {
