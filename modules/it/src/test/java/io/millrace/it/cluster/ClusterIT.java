@@ -140,32 +140,9 @@ class ClusterIT {
     for (int i = 0; i < NODES; i++) {
       launchNode(clusterPorts[i]);
     }
-    for (int i = 0; i < nodes.size(); i++) {
-      ClusterNode n = nodes.get(i);
-      try {
-        n.awaitReady(NODE_READY_TIMEOUT);
-      } catch (IllegalStateException e) {
-        // On a loaded machine the start-up check of the bucket can time out (10 s request
-        // timeout); such a node exits at once and is launched again, once, on the same ports.
-        if (n.isAlive() || !n.log().contains("Millrace could not start: Cannot use the object")) {
-          throw e;
-        }
-        System.out.println("Node " + n.index + " could not use S3Proxy at start; relaunching it.");
-        ClusterNode again =
-            ClusterNode.launch(
-                ServerProcess.defaultJar(),
-                config,
-                n.index,
-                n.httpPort,
-                n.clusterPort,
-                seeds,
-                ROOT_TOKEN,
-                logDir);
-        nodes.set(i, again);
-        clients.set(i, new S2Client(again.baseUri(), ROOT_TOKEN));
-        again.awaitReady(NODE_READY_TIMEOUT);
-      }
-      members.add(nodes.get(i));
+    for (ClusterNode n : nodes) {
+      n.awaitReady(NODE_READY_TIMEOUT);
+      members.add(n);
     }
     clients.get(0).createBasin(BASIN, null);
   }
