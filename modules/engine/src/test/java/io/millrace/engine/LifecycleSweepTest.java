@@ -222,6 +222,56 @@ class LifecycleSweepTest {
     assertThat(bodiesFrom(dp, s, 0)).containsExactly("recent");
   }
 
+  @Test
+  void aRetentionLengthenedAfterTheSweepListedTheStreamIsHonouredByThatSweep() {
+    DataPlane dp = start(FLUSH_EVERY_APPEND);
+    String s = stream("lengthened", retention(10));
+    appendFlushed(dp, s, "first");
+    appendFlushed(dp, s, "second");
+    clock.advance(11_000); // both expired under 10 s
+    FaultyMetadata faulty = new FaultyMetadata(fx.metadata);
+    // The sweep lists the streams (with 10 s); the retention is then lengthened to a day, before
+    // the sweep deletes anything.
+    boolean[] reconfigured = {false};
+    faulty.on(
+        "listStreams",
+        inv ->
+            ((CompletionStage<?>) inv.proceed().get())
+                .thenCompose(
+                    page -> {
+                      if (reconfigured[0]) {
+                        return CompletableFuture.completedFuture(page);
+                      }
+                      reconfigured[0] = true;
+                      return control
+                          .reconfigureStream(
+                              BASIN,
+                              s,
+                              new StreamReconfiguration(
+                                  Patch.keep(),
+                                  Patch.set(RetentionPolicy.age(86_400)),
+                                  Patch.keep(),
+                                  Patch.keep()))
+                          .thenApply(x -> page);
+                    }));
+    LifecycleSweep racing =
+        LifecycleSweeper.sweep(
+            fx.objects,
+            faulty.store,
+            clock,
+            dp::tailOf,
+            control::deleteIfUnchanged,
+            ch -> false,
+            dp.metrics(),
+            new LifecycleSettings(true, Duration.ofSeconds(1), 10_000));
+
+    await(racing.run());
+
+    assertThat(reconfigured[0]).isTrue();
+    assertThat(segmentObjects(s)).hasSize(2);
+    assertThat(bodiesFrom(dp, s, 0)).containsExactly("first", "second");
+  }
+
   // ---------------------------------------------------------------- trim
 
   @Test

@@ -343,6 +343,30 @@ class ControlPlaneTest extends EdgeTestBase {
   }
 
   @Test
+  void outOfRangeRetentionAndDeleteOnEmptyAreRefusedOnCreateAndReconfigure() throws Exception {
+    String u64Overflow = "18446744073709551616";
+    assertEachRefused(
+        List.of(
+            "{\"stream\": \"s\", \"config\": {\"retention_policy\": {\"age\": -1}}}",
+            "{\"stream\": \"s\", \"config\": {\"delete_on_empty\": {\"min_age_secs\": -1}}}",
+            "{\"stream\": \"s\", \"config\": {\"delete_on_empty\": {\"min_age_secs\": "
+                + u64Overflow
+                + "}}}"),
+        body -> sendJson("POST", "/v1/streams", body, "s2-basin", BASIN),
+        400,
+        "bad_json");
+    assertEachRefused(
+        List.of(
+            "{\"retention_policy\": {\"age\": -1}}",
+            "{\"retention_policy\": {\"age\": " + u64Overflow + "}}",
+            "{\"delete_on_empty\": {\"min_age_secs\": -1}}",
+            "{\"delete_on_empty\": {\"min_age_secs\": " + u64Overflow + "}}"),
+        body -> sendJson("PATCH", "/v1/streams/s", body, "s2-basin", BASIN),
+        400,
+        "bad_json");
+  }
+
+  @Test
   void deleteBasinAnswers202WithNoBody() throws Exception {
     stubs.answer("deleteBasin", null);
     HttpResponse<byte[]> r = send("DELETE", "/v1/basins/my-basin-1", null);

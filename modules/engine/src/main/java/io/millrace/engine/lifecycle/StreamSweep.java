@@ -102,7 +102,7 @@ public final class StreamSweep {
               long trim = state.map(StreamStateRecord::trimPoint).orElse(0L);
               return metadata
                   .listSegments(id)
-                  .thenCompose(segs -> deletePrefix(id, segs, 0, trim, cutoff, budget, 0, 0))
+                  .thenCompose(segs -> deletePrefix(stream, segs, 0, trim, cutoff, budget, 0, 0))
                   .thenCompose(
                       deleted ->
                           deleteIfEmpty(stream, config, state, cutoff, now)
@@ -110,9 +110,14 @@ public final class StreamSweep {
             });
   }
 
-  /** Deletes segments[i..] while they are wholly trimmed or expired; {count, bytes}. */
+  /**
+   * Deletes segments[i..] while they are wholly trimmed or expired; {count, bytes}. A segment
+   * deleted for retention is judged again against the stream's row as it is just before its
+   * deletion: a retention lengthened after the sweep listed the stream is honoured (a
+   * reconfiguration never gets data inside its new window deleted, docs/adr/0006).
+   */
   private CompletionStage<long[]> deletePrefix(
-      String id,
+      StreamRecord stream,
       List<SegmentRecord> segs,
       int i,
       long trim,
@@ -120,14 +125,61 @@ public final class StreamSweep {
       SweepBudget budget,
       long count,
       long bytes) {
-    if (i >= segs.size()) {
-      return CompletableFuture.completedFuture(new long[] {count, bytes});
+    long[] done = {count, bytes};
+    if (i >= segs.size() || budget.spent()) {
+      return CompletableFuture.completedFuture(done);
     }
     SegmentRecord s = segs.get(i);
     boolean trimmed = s.lastSeqNum() < trim;
-    if (!(trimmed || RetentionHorizon.expired(s, cutoff)) || !budget.take()) {
-      return CompletableFuture.completedFuture(new long[] {count, bytes});
+    if (!(trimmed || RetentionHorizon.expired(s, cutoff))) {
+      return CompletableFuture.completedFuture(done);
     }
+    CompletionStage<Boolean> doomed =
+        trimmed ? CompletableFuture.completedFuture(true) : stillExpired(stream, s);
+    return doomed.thenCompose(
+        yes ->
+            yes && budget.take()
+                ? deleteSegment(stream, segs, i, trim, cutoff, budget, count, bytes, trimmed)
+                : CompletableFuture.completedFuture(done));
+  }
+
+  /**
+   * Whether {@code segment} is still wholly expired under the stream's row as it is now (the same
+   * stream, not marked deleted, its current retention).
+   */
+  private CompletionStage<Boolean> stillExpired(StreamRecord stream, SegmentRecord segment) {
+    return metadata
+        .getStream(stream.basin(), stream.name())
+        .thenApply(
+            row -> {
+              if (row.isEmpty()
+                  || !row.get().streamId().equals(stream.streamId())
+                  || row.get().deletedAt() != null) {
+                return false; // gone or replaced: stream deletion owns its data
+              }
+              StreamConfig config =
+                  (row.get().config() == null ? StreamConfig.EMPTY : row.get().config())
+                      .resolve(null);
+              RetentionPolicy retention = config.retentionPolicy();
+              long cutoff =
+                  RetentionHorizon.cutoff(
+                      retention == null ? null : retention.ageSecs(), clock.millis());
+              return RetentionHorizon.expired(segment, cutoff);
+            });
+  }
+
+  private CompletionStage<long[]> deleteSegment(
+      StreamRecord stream,
+      List<SegmentRecord> segs,
+      int i,
+      long trim,
+      long cutoff,
+      SweepBudget budget,
+      long count,
+      long bytes,
+      boolean trimmed) {
+    String id = stream.streamId();
+    SegmentRecord s = segs.get(i);
     return objects
         .delete(s.objectKey())
         .thenCompose(x -> metadata.deleteSegment(id, s.firstSeqNum()))
@@ -143,7 +195,7 @@ public final class StreamSweep {
                   s.firstSeqNum(),
                   s.lastSeqNum());
               return deletePrefix(
-                  id, segs, i + 1, trim, cutoff, budget, count + 1, bytes + s.bytes());
+                  stream, segs, i + 1, trim, cutoff, budget, count + 1, bytes + s.bytes());
             });
   }
 

@@ -8,10 +8,14 @@ import com.google.protobuf.ByteString;
 import io.millrace.it.S2Client;
 import io.millrace.it.ServerProcess;
 import io.millrace.metadata.ChannelRecord;
+import io.millrace.metadata.SegmentRecord;
 import io.millrace.metadata.StreamRecord;
+import io.millrace.metadata.StreamStateRecord;
 import io.millrace.metadata.StreamletRecord;
 import io.millrace.metadata.cassandra.CassandraMetadataStore;
 import io.millrace.metadata.cassandra.CassandraSettings;
+import io.millrace.objectstore.ObjectInfo;
+import io.millrace.objectstore.s3.S3ObjectStore;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
@@ -45,6 +49,7 @@ import org.junit.jupiter.api.Timeout;
 import s2.v1.AppendAck;
 import s2.v1.AppendInput;
 import s2.v1.AppendRecord;
+import s2.v1.Header;
 import s2.v1.ReadBatch;
 import s2.v1.SequencedRecord;
 
@@ -66,7 +71,12 @@ import s2.v1.SequencedRecord;
  *       resumed: it acknowledges nothing its successor does not have (two nodes remain);
  *   <li>S3Proxy, then Cassandra, is stopped and started again while writers append: appends fail
  *       with retryable errors, {@code GET /health} answers 503, and appends succeed again by
- *       themselves.
+ *       themselves;
+ *   <li>the node running the lifecycle sweeper (a Cluster Singleton; sweeps every second here) is
+ *       killed with SIGKILL in the middle of a sweep that deletes a backlog of expired segments:
+ *       every retained record reads back identically from the survivors, and the next sweeper
+ *       deletes the rest of the expired and trimmed segments, collects every WAL chunk and removes
+ *       the dead node's channels (a third member joins first if only two remain).
  * </ol>
  *
  * <p>In every test every acknowledged record is read back, through every member, exactly once at
@@ -76,7 +86,7 @@ import s2.v1.SequencedRecord;
 class ClusterIT {
   private static final String BASIN = "cluster-it";
   private static final int NODES = 3;
-  private static final Duration NODE_READY_TIMEOUT = Duration.ofSeconds(120);
+  private static final Duration NODE_READY_TIMEOUT = Duration.ofSeconds(240);
 
   /** Longest wait for a killed node's stream to accept appends again on a survivor. */
   private static final Duration FAILOVER_LIMIT = Duration.ofSeconds(90);
@@ -113,7 +123,13 @@ class ClusterIT {
             // Shards move to a joining node within seconds rather than every 10 s.
             + "pekko.cluster.sharding.rebalance-interval = 2s\n"
             + "millrace.server.health-check-interval = 2s\n"
-            + "millrace.engine.ask-timeout = 5s\n");
+            + "millrace.engine.ask-timeout = 5s\n"
+            // Lifecycle sweeps every second on every test (the last one kills the sweeper's node
+            // mid-sweep); small, young segments so that test has a backlog to delete in seconds.
+            + "millrace.engine.lifecycle.sweep-interval = 1s\n"
+            + "millrace.engine.segments.flush-bytes = 16 KiB\n"
+            + "millrace.engine.segments.flush-age = 5s\n"
+            + "millrace.server.deletion-interval = 5s\n");
     int[] clusterPorts = new int[NODES];
     StringBuilder seedList = new StringBuilder();
     for (int i = 0; i < NODES; i++) {
@@ -943,6 +959,554 @@ class ClusterIT {
               () -> new AssertionError("channel " + channelId + " is on unknown node " + node));
     } catch (Exception e) {
       throw new AssertionError("could not find the node hosting " + stream + ": " + e, e);
+    }
+  }
+
+  // --- Order 7: the lifecycle sweeper's node is killed in the middle of a sweep ---------------
+
+  /** Appends per stream of the sweep test; each append is one segment (segments.flush-bytes). */
+  private static final int SWEEP_APPENDS = 40;
+
+  private static final int SWEEP_RECORDS_PER_APPEND = 20;
+  private static final int SWEEP_RECORD_BYTES = 1024;
+
+  private static final java.net.http.HttpClient METRICS_CLIENT =
+      java.net.http.HttpClient.newBuilder()
+          .version(java.net.http.HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(1))
+          .build();
+
+  /** One acknowledged record of the sweep test. */
+  private record Acked(long seqNum, long timestamp, ByteString body) {}
+
+  /** A stream of the sweep test: its records as acknowledged and its segments before the kill. */
+  private static final class SweepStream {
+    final String name;
+    final List<Acked> acked = new CopyOnWriteArrayList<>();
+    String streamId;
+    long tail;
+
+    /** Records below this seq num are expired or trimmed once the test has made them so. */
+    long firstKept;
+
+    List<SegmentRecord> segments = List.of();
+
+    SweepStream(String name) {
+      this.name = name;
+    }
+
+    /** The segments that lie wholly below {@link #firstKept} (the sweeps must delete them). */
+    List<SegmentRecord> doomed() {
+      return segments.stream().filter(s -> s.lastSeqNum() < firstKept).toList();
+    }
+
+    List<SegmentRecord> kept() {
+      return segments.stream().filter(s -> s.lastSeqNum() >= firstKept).toList();
+    }
+  }
+
+  /**
+   * Appends {@code records} (each with a client timestamp) to {@code s} through {@code via} on the
+   * condition that the tail is where the test left it (match_seq_num), and keeps them. On the
+   * loaded machine an append can time out and still land ("it may have become durable"): it is
+   * retried with the same condition, and a retry refused because the tail moved by exactly this
+   * batch means the earlier attempt landed.
+   */
+  private static void appendAndKeep(S2Client via, SweepStream s, List<AppendRecord> records)
+      throws IOException {
+    AppendInput.Builder in = AppendInput.newBuilder().setMatchSeqNum(s.tail);
+    records.forEach(in::addRecords);
+    AppendInput input = in.build();
+    long start = -1;
+    for (int attempt = 1; start < 0; attempt++) {
+      try {
+        AppendAck ack = via.appendProto(BASIN, s.name, input);
+        start = ack.getStart().getSeqNum();
+        assertThat(ack.getEnd().getSeqNum()).isEqualTo(start + records.size());
+      } catch (S2Client.UnexpectedStatus | IOException e) {
+        int status = e instanceof S2Client.UnexpectedStatus u ? u.status() : -1;
+        if (status == 412 && attempt > 1) {
+          long tail = via.checkTail(BASIN, s.name).getSeqNum();
+          assertThat(tail)
+              .as("tail of %s after a refused retry", s.name)
+              .isEqualTo(s.tail + records.size());
+          start = s.tail;
+        } else if (attempt >= 6 || !(status == -1 || status >= 500)) {
+          throw e;
+        } else {
+          sleep(500);
+        }
+      }
+    }
+    assertThat(start).as("start of the append to %s", s.name).isEqualTo(s.tail);
+    long seq = start;
+    for (AppendRecord r : records) {
+      s.acked.add(new Acked(seq++, r.getTimestamp(), r.getBody()));
+    }
+    s.tail = seq;
+  }
+
+  /** One append's worth of records of {@code s}, all with the client timestamp {@code ts}. */
+  private static List<AppendRecord> batch(SweepStream s, int k, long ts) {
+    List<AppendRecord> out = new ArrayList<>();
+    for (int i = 0; i < SWEEP_RECORDS_PER_APPEND; i++) {
+      String head = s.name + "/" + k + "/" + i + "/";
+      StringBuilder b = new StringBuilder(head);
+      while (b.length() < SWEEP_RECORD_BYTES) {
+        b.append((char) ('a' + (b.length() * 7 + k + i) % 26));
+      }
+      out.add(
+          AppendRecord.newBuilder()
+              .setTimestamp(ts)
+              .setBody(ByteString.copyFromUtf8(b.toString()))
+              .build());
+    }
+    return out;
+  }
+
+  /** The trim command record (spec: header ("", "trim"), body the 8-byte big-endian trim point). */
+  private static AppendRecord trimRecord(long trimPoint) {
+    return AppendRecord.newBuilder()
+        .setTimestamp(System.currentTimeMillis())
+        .addHeaders(
+            Header.newBuilder().setName(ByteString.EMPTY).setValue(ByteString.copyFromUtf8("trim")))
+        .setBody(ByteString.copyFrom(java.nio.ByteBuffer.allocate(8).putLong(trimPoint).array()))
+        .build();
+  }
+
+  private static <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+    return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  /** Every key under {@code prefix} in the cluster's bucket. */
+  private static Set<String> bucketKeys(S3ObjectStore s3, String prefix) throws Exception {
+    Set<String> keys = new TreeSet<>();
+    for (ObjectInfo o : get(s3.list(prefix, null, Integer.MAX_VALUE))) {
+      keys.add(o.key());
+    }
+    return keys;
+  }
+
+  /**
+   * A counter or gauge of the node's {@code GET /metrics} (Prometheus text, no labels), or -1 if
+   * the node does not answer or has no such line.
+   */
+  private static double metric(ClusterNode node, String name) {
+    HttpRequest req =
+        HttpRequest.newBuilder(node.baseUri().resolve("/metrics"))
+            .timeout(Duration.ofSeconds(3))
+            .build();
+    try {
+      String text =
+          METRICS_CLIENT.send(req, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      for (String line : text.split("\n")) {
+        if (line.startsWith(name + " ")) {
+          return Double.parseDouble(line.substring(name.length() + 1).trim());
+        }
+      }
+      return -1;
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /**
+   * Every record of {@code stream} from seq num 0 up to its tail, read through {@code client}: the
+   * read starts at the first record that is neither trimmed nor expired.
+   */
+  private static List<SequencedRecord> readRetained(S2Client client, String stream, long tail)
+      throws IOException {
+    List<SequencedRecord> all = new ArrayList<>();
+    long next = 0;
+    while (next < tail) {
+      ReadBatch batch = client.readProto(BASIN, stream, next, 1000);
+      assertThat(batch.getRecordsCount())
+          .as("records of %s read from %d", stream, next)
+          .isPositive();
+      all.addAll(batch.getRecordsList());
+      next = batch.getRecords(batch.getRecordsCount() - 1).getSeqNum() + 1;
+    }
+    return all;
+  }
+
+  @Test
+  @Order(7)
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  void theSweepersNodeKilledMidSweepLosesNothingRetainedAndTheNextSweepFinishesTheJob()
+      throws Exception {
+    long caseStart = System.nanoTime();
+    Map<ClusterNode, S2Client> via = new java.util.LinkedHashMap<>();
+    for (ClusterNode m : members) {
+      via.put(m, client(m));
+    }
+    // With two members, killing one leaves equal halves, and the split-brain resolver keeps the
+    // one with the lowest address, which may be the dead one: a third member joins first (in the
+    // background while the streams are written).
+    ExecutorService joiner = Executors.newSingleThreadExecutor();
+    Future<ClusterNode> joining =
+        members.size() >= 3 ? null : joiner.submit(ClusterIT::launchJoiningNode);
+    joiner.shutdown();
+    List<S2Client> writeVia = new ArrayList<>(via.values());
+
+    long now = System.currentTimeMillis();
+    long old = now - 600_000; // ten minutes ago: expired once the retention is 300 s
+    List<SweepStream> expiring = new ArrayList<>();
+    List<SweepStream> mixed = new ArrayList<>();
+    List<SweepStream> trimmed = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      expiring.add(new SweepStream("sweep-a-expire-" + i));
+    }
+    for (int i = 0; i < 2; i++) {
+      mixed.add(new SweepStream("sweep-b-mixed-" + i));
+      trimmed.add(new SweepStream("sweep-c-trim-" + i));
+    }
+    SweepStream empty = new SweepStream("sweep-d-empty");
+    List<SweepStream> all = new ArrayList<>(expiring);
+    all.addAll(mixed);
+    all.addAll(trimmed);
+    all.add(empty);
+    String infinite = "{\"retention_policy\":{\"infinite\":{}}}";
+    for (int i = 0; i < all.size(); i++) {
+      SweepStream s = all.get(i);
+      writeVia
+          .get(i % writeVia.size())
+          .createStream(
+              BASIN,
+              s.name,
+              s == empty
+                  ? "{\"retention_policy\":{\"infinite\":{}},"
+                      + "\"delete_on_empty\":{\"min_age_secs\":1}}"
+                  : infinite);
+      s.streamId = get(metadata().getStream(BASIN, s.name)).orElseThrow().streamId();
+    }
+
+    // Write: every append is one segment. Expiring streams: every record ten minutes old; mixed:
+    // the first half ten minutes old, the second half current; trimmed: current, then a trim
+    // command in the middle of a segment and one more append (its flush records the trim point).
+    long writeStart = System.nanoTime();
+    ExecutorService pool = Executors.newFixedThreadPool(all.size());
+    try {
+      List<Future<?>> writers = new ArrayList<>();
+      for (SweepStream s : all) {
+        writers.add(
+            pool.submit(
+                () -> {
+                  int appends = s == empty ? 3 : SWEEP_APPENDS;
+                  for (int k = 0; k < appends; k++) {
+                    boolean oldRecord =
+                        expiring.contains(s)
+                            || s == empty
+                            || (mixed.contains(s) && k < appends / 2);
+                    appendAndKeep(
+                        writeVia.get(k % writeVia.size()),
+                        s,
+                        batch(s, k, oldRecord ? old : System.currentTimeMillis()));
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> w : writers) {
+        w.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    for (SweepStream s : mixed) {
+      s.firstKept = (long) (SWEEP_APPENDS / 2) * SWEEP_RECORDS_PER_APPEND;
+    }
+    for (SweepStream s : trimmed) {
+      s.firstKept = s.tail / 2 + 7; // inside a segment: that segment is kept
+      appendAndKeep(writeVia.get(0), s, List.of(trimRecord(s.firstKept)));
+      appendAndKeep(writeVia.get(1), s, batch(s, SWEEP_APPENDS, System.currentTimeMillis()));
+    }
+    for (SweepStream s : expiring) {
+      s.firstKept = s.tail;
+    }
+    empty.firstKept = empty.tail;
+    long writeMillis = (System.nanoTime() - writeStart) / 1_000_000;
+
+    // Everything written is in segments (stream_state's flushed position is the tail).
+    await("every sweep stream flushed up to its tail")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              for (SweepStream s : all) {
+                StreamStateRecord st = get(metadata().getStreamState(s.streamId)).orElse(null);
+                if (st == null || st.flushedNextSeqNum() != s.tail) {
+                  return false;
+                }
+              }
+              return true;
+            });
+    for (SweepStream s : all) {
+      s.segments = get(metadata().listSegments(s.streamId));
+    }
+    if (joining != null) {
+      ClusterNode joined = joining.get(150, TimeUnit.SECONDS);
+      members.add(joined);
+      via.put(joined, client(joined));
+    }
+    assertThat(members).as("members before the kill").hasSizeGreaterThanOrEqualTo(3);
+
+    // The sweeper's node: the member whose count of sweeps goes up.
+    Map<ClusterNode, Double> sweepsBefore = new HashMap<>();
+    for (ClusterNode m : members) {
+      sweepsBefore.put(m, metric(m, "millrace_lifecycle_sweeps_total"));
+    }
+    ClusterNode[] sweeperHolder = {null};
+    await("a member whose lifecycle sweeps count goes up")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              for (ClusterNode m : members) {
+                if (metric(m, "millrace_lifecycle_sweeps_total") > sweepsBefore.get(m)) {
+                  sweeperHolder[0] = m;
+                  return true;
+                }
+              }
+              return false;
+            });
+    ClusterNode sweeper = sweeperHolder[0];
+    assertThat(sweeper.log()).contains("Lifecycle sweeper runs on this node");
+
+    S3ObjectStore s3 = services.openObjectStore();
+    try {
+      Set<String> walBefore = bucketKeys(s3, "wal/");
+      int doomedTotal = all.stream().mapToInt(s -> s.doomed().size()).sum();
+      int expiringDoomed = expiring.stream().mapToInt(s -> s.doomed().size()).sum();
+      for (SweepStream s : all) {
+        assertThat(bucketKeys(s3, "segments/" + s.streamId + "/"))
+            .as("segment objects of %s before the kill", s.name)
+            .containsAll(s.segments.stream().map(SegmentRecord::objectKey).toList());
+      }
+
+      // Retention 300 s: the ten-minute-old records expire at once (a reconfiguration applies to
+      // existing data); the expiring streams last, all at once, so one sweep meets their backlog.
+      String fiveMinutes = "{\"retention_policy\":{\"age\":300}}";
+      List<SweepStream> reconfigured = new ArrayList<>(mixed);
+      reconfigured.add(empty);
+      reconfigured.addAll(expiring);
+      List<CompletableFuture<S2Client.Response>> patches = new ArrayList<>();
+      for (SweepStream s : reconfigured) {
+        S2Client c = via.get(sweeper);
+        patches.add(
+            c.sendAsync(c.jsonRequest("PATCH", S2Client.streamPath(s.name), BASIN, fiveMinutes)));
+      }
+      for (CompletableFuture<S2Client.Response> p : patches) {
+        S2Client.Response r = p.get(30, TimeUnit.SECONDS);
+        assertThat(r.status()).as("reconfigure: %s", r.text()).isEqualTo(200);
+      }
+      long madeDeletable = System.nanoTime();
+
+      // SIGKILL the sweeper's node as soon as the sweep has deleted some of the expired segments.
+      int[] left = {expiringDoomed};
+      await("the sweep deleting expired segments")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(10))
+          .until(
+              () -> {
+                int n = 0;
+                for (SweepStream s : expiring) {
+                  n += get(metadata().listSegments(s.streamId)).size();
+                }
+                left[0] = n;
+                return n < expiringDoomed;
+              });
+      long killedAt = System.nanoTime();
+      sweeper.kill();
+      members.remove(sweeper);
+      via.remove(sweeper);
+      Set<String> doomedLeft = new TreeSet<>();
+      for (SweepStream s : expiring) {
+        doomedLeft.addAll(bucketKeys(s3, "segments/" + s.streamId + "/"));
+      }
+      System.out.printf(
+          "Sweep kill: %d streams written in %d ms (%d segments, %d of them to delete, %d WAL"
+              + " objects in the bucket); node %d (the sweeper) killed %d ms after the"
+              + " reconfiguration, when %d of the %d expired segment rows were left and %d"
+              + " expired segment objects were still in the bucket.%n",
+          all.size(),
+          writeMillis,
+          all.stream().mapToInt(s -> s.segments.size()).sum(),
+          doomedTotal,
+          walBefore.size(),
+          sweeper.index,
+          (killedAt - madeDeletable) / 1_000_000,
+          left[0],
+          expiringDoomed,
+          doomedLeft.size());
+      assertThat(doomedLeft)
+          .as("expired segment objects left when the sweeper's node was killed (mid-sweep)")
+          .isNotEmpty();
+      Map<ClusterNode, Integer> logOffsets = new HashMap<>();
+      Map<ClusterNode, Double> deletedBefore = new HashMap<>();
+      for (ClusterNode m : members) {
+        logOffsets.put(m, m.log().length());
+        deletedBefore.put(m, metric(m, "millrace_lifecycle_deleted_objects_total"));
+      }
+
+      // The next sweep, on another member, finishes the job.
+      Set<String> doomedKeys = new TreeSet<>();
+      Set<String> keptKeys = new TreeSet<>();
+      for (SweepStream s : all) {
+        s.doomed().forEach(seg -> doomedKeys.add(seg.objectKey()));
+        s.kept().forEach(seg -> keptKeys.add(seg.objectKey()));
+      }
+      String deadNode = sweeper.clusterAddress();
+      Set<String> deadChannels = new TreeSet<>();
+      for (ChannelRecord ch : get(metadata().listChannels())) {
+        if (ch.node().equals(deadNode)) {
+          deadChannels.add(ch.channelId());
+        }
+      }
+      await("expired and trimmed segments deleted by the next sweeper")
+          .atMost(Duration.ofSeconds(150))
+          .pollInterval(Duration.ofSeconds(1))
+          .untilAsserted(
+              () -> {
+                Set<String> segments = bucketKeys(s3, "segments/");
+                assertThat(segments)
+                    .as("expired or trimmed segment objects")
+                    .doesNotContainAnyElementsOf(doomedKeys);
+                for (SweepStream s : all) {
+                  if (s != empty) {
+                    assertThat(get(metadata().listSegments(s.streamId)))
+                        .as("segment rows of %s", s.name)
+                        .containsExactlyElementsOf(s.kept());
+                  }
+                }
+              });
+      long finishedAt = System.nanoTime();
+      ClusterNode next =
+          members.stream()
+              .filter(
+                  m ->
+                      m.log()
+                          .substring(logOffsets.get(m))
+                          .contains("Lifecycle sweeper runs on this node"))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no member took over the lifecycle sweeper"));
+      assertThat(metric(next, "millrace_lifecycle_deleted_objects_total"))
+          .as("objects deleted by the sweeper on node %d", next.index)
+          .isGreaterThan(deletedBefore.get(next));
+      assertThat(bucketKeys(s3, "segments/")).as("segments kept").containsAll(keptKeys);
+
+      // WAL: every chunk that was in the bucket before the kill is collected (all its records are
+      // in segments), the dead node's channels are finished and their rows removed.
+      await("WAL chunks collected and the dead node's channels removed")
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofSeconds(1))
+          .untilAsserted(
+              () -> {
+                Set<String> wal = bucketKeys(s3, "wal/");
+                assertThat(wal)
+                    .as("WAL objects that were in the bucket before the kill")
+                    .doesNotContainAnyElementsOf(walBefore);
+                assertThat(get(metadata().listChannels()))
+                    .as("channel rows of the killed node %d", sweeper.index)
+                    .noneMatch(ch -> deadChannels.contains(ch.channelId()));
+              });
+      long collectedAt = System.nanoTime();
+      Set<String> walAfter = bucketKeys(s3, "wal/");
+
+      // delete_on_empty: the stream whose records all expired is deleted like a user delete.
+      await("the empty stream deleted")
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofSeconds(1))
+          .until(
+              () -> {
+                S2Client c = via.values().iterator().next();
+                return c.send(c.request(S2Client.streamPath(empty.name), BASIN).GET().build())
+                        .status()
+                    == 404;
+              });
+      via.values().iterator().next().createStream(BASIN, empty.name, null);
+
+      // Reads through every survivor: what is retained reads back identically; what expired is
+      // gone (416 at the tail); the tails are unchanged.
+      for (Map.Entry<ClusterNode, S2Client> e : via.entrySet()) {
+        S2Client c = e.getValue();
+        for (SweepStream s : expiring) {
+          S2Client.Response r =
+              c.send(
+                  c.request(S2Client.streamPath(s.name) + "/records?seq_num=0&count=10", BASIN)
+                      .GET()
+                      .build());
+          assertThat(r.status())
+              .as("read of expired %s through node %d: %s", s.name, e.getKey().index, r.text())
+              .isEqualTo(416);
+          assertThat(r.json().get("tail").get("seq_num").asLong()).isEqualTo(s.tail);
+        }
+        List<SweepStream> retained = new ArrayList<>(mixed);
+        retained.addAll(trimmed);
+        for (SweepStream s : retained) {
+          assertThat(c.checkTail(BASIN, s.name).getSeqNum())
+              .as("tail of %s", s.name)
+              .isEqualTo(s.tail);
+          List<SequencedRecord> read = readRetained(c, s.name, s.tail);
+          List<Acked> expected = s.acked.stream().filter(a -> a.seqNum() >= s.firstKept).toList();
+          assertThat(read)
+              .as("records of %s read through node %d", s.name, e.getKey().index)
+              .hasSize(expected.size());
+          for (int i = 0; i < expected.size(); i++) {
+            Acked a = expected.get(i);
+            SequencedRecord r = read.get(i);
+            assertThat(r.getSeqNum())
+                .as("seq num of record %d of %s", i, s.name)
+                .isEqualTo(a.seqNum());
+            assertThat(r.getTimestamp())
+                .as("timestamp of %s at %d", s.name, a.seqNum())
+                .isEqualTo(a.timestamp());
+            assertThat(r.getBody()).as("body of %s at %d", s.name, a.seqNum()).isEqualTo(a.body());
+          }
+        }
+      }
+      // Every other stream of the basin (the earlier tests') still reads back whole and alike.
+      List<String> sweepNames = all.stream().map(s -> s.name).toList();
+      int others = 0;
+      for (StreamRecord st : get(metadata().listStreams(BASIN, "", null, 1000))) {
+        if (st.deletedAt() != null || sweepNames.contains(st.name())) {
+          continue;
+        }
+        others++;
+        List<SequencedRecord> first = null;
+        for (Map.Entry<ClusterNode, S2Client> e : via.entrySet()) {
+          List<SequencedRecord> records = readAll(e.getValue(), st.name());
+          assertGaplessAndUnique(records);
+          if (first == null) {
+            first = records;
+          } else {
+            assertThat(records)
+                .as("%s read through node %d", st.name(), e.getKey().index)
+                .isEqualTo(first);
+          }
+        }
+      }
+      for (ClusterNode m : members) {
+        assertThat(m.log().substring(logOffsets.get(m)))
+            .as("log of node %d after the kill", m.index)
+            .doesNotContain("data_loss");
+      }
+      System.out.printf(
+          "Sweep kill: node %d took over the sweeper; the expired and trimmed segments were all"
+              + " gone %d ms after the kill, every WAL object of before the kill %d ms after it"
+              + " (%d -> %d WAL objects, %d channels of the killed node removed); %d other streams"
+              + " read back whole; the case took %d ms.%n",
+          next.index,
+          (finishedAt - killedAt) / 1_000_000,
+          (collectedAt - killedAt) / 1_000_000,
+          walBefore.size(),
+          walAfter.size(),
+          deadChannels.size(),
+          others,
+          (System.nanoTime() - caseStart) / 1_000_000);
+    } finally {
+      s3.close();
     }
   }
 }

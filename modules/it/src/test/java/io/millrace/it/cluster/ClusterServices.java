@@ -60,6 +60,17 @@ final class ClusterServices {
     return instance;
   }
 
+  /**
+   * A client of the test bucket for the test itself (to look at the objects the nodes wrote); the
+   * caller closes it.
+   */
+  S3ObjectStore openObjectStore() {
+    return new S3ObjectStore(
+        S3Settings.of(BUCKET)
+            .withEndpoint(URI.create("http://127.0.0.1:" + s3Port))
+            .withCredentials(S3_IDENTITY, S3_CREDENTIAL));
+  }
+
   /** A HOCON file with the store settings every node of the test cluster uses. */
   String nodeConfig() {
     return "millrace.objectstore.s3 {\n"
