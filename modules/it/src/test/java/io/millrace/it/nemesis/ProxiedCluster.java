@@ -73,6 +73,27 @@ final class ProxiedCluster implements AutoCloseable {
         S3Settings.of(BUCKET)
             .withEndpoint(URI.create("http://127.0.0.1:" + s3proxy.port()))
             .withCredentials(S3_IDENTITY, S3_CREDENTIAL);
+    // Whatever happens to the test JVM, the nodes do not outlive it.
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  for (Process process : processes) {
+                    if (process != null) {
+                      process.destroyForcibly();
+                    }
+                  }
+                },
+                "stop-nemesis-nodes"));
+    try {
+      seeds = start(s3);
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private String start(S3Settings s3) throws IOException {
     try (S3ObjectStore store = new S3ObjectStore(s3)) {
       store.createBucketIfMissing().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -113,10 +134,22 @@ final class ProxiedCluster implements AutoCloseable {
       clients.add(new S2Client(baseUri(i), rootToken));
       processes[i] = launch(i, seeds.toString());
     }
-    this.seeds = seeds.toString();
     for (int i = 0; i < NODES; i++) {
-      awaitHealthy(i, Duration.ofSeconds(180));
+      for (int attempt = 1; ; attempt++) {
+        try {
+          awaitHealthy(i, Duration.ofSeconds(300));
+          break;
+        } catch (IllegalStateException e) {
+          // On a loaded machine a first start can fail on a store timeout; the node exits then.
+          if (attempt >= 3 || processes[i].isAlive()) {
+            throw e;
+          }
+          System.out.println("Node " + (i + 1) + " exited before it was ready; starting it again.");
+          processes[i] = launch(i, seeds.toString());
+        }
+      }
     }
+    return seeds.toString();
   }
 
   private final String seeds;
@@ -250,6 +283,23 @@ final class ProxiedCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Black-holes only the links into the node: it still reaches the others, they do not reach it.
+   */
+  void isolateInbound(int node) {
+    for (int other = 0; other < NODES; other++) {
+      if (other != node) {
+        links[other][node].blackhole();
+      }
+    }
+  }
+
+  /** Black-holes both links between two nodes; each still reaches the third. */
+  void split(int a, int b) {
+    links[a][b].blackhole();
+    links[b][a].blackhole();
+  }
+
   /** Delays every link to and from the node by {@code millis}. */
   void slow(int node, long millis) {
     for (int other = 0; other < NODES; other++) {
@@ -285,9 +335,18 @@ final class ProxiedCluster implements AutoCloseable {
       ServerProcess.sleep(250);
     }
     kill(node);
-    processes[node] = launch(node, seeds);
-    awaitHealthy(node, Duration.ofSeconds(120));
-    return true;
+    for (int attempt = 1; ; attempt++) {
+      processes[node] = launch(node, seeds);
+      try {
+        awaitHealthy(node, Duration.ofSeconds(180));
+        return true;
+      } catch (IllegalStateException e) {
+        // A relaunch while a store restarts can fail on a store timeout; the node exits then.
+        if (attempt >= 3 || processes[node].isAlive()) {
+          throw e;
+        }
+      }
+    }
   }
 
   void stopS3Proxy() {

@@ -155,11 +155,16 @@ final class RecordingClient {
 
   /**
    * Reads from {@code startSeqNum} with at most {@code count} records, waiting up to {@code
-   * waitSeconds} at the tail (0: a plain read). The count is not recorded as a limit: the server
-   * may cut a read short for its own reasons.
+   * waitSeconds} at the tail (0: a plain read). A plain read records {@code count} as its limit:
+   * the workload's records are small, so only the count can cut a plain read short, and one that
+   * returns fewer records claims it reached the tail. A long-poll answers with the first records
+   * that arrive, so it claims nothing.
    */
   Learned read(int client, String stream, long startSeqNum, int count, int waitSeconds) {
-    Call.Read call = Call.Read.from(stream, startSeqNum);
+    Call.Read call =
+        waitSeconds > 0
+            ? Call.Read.from(stream, startSeqNum)
+            : Call.Read.from(stream, startSeqNum, count);
     String query = "?seq_num=" + startSeqNum + "&count=" + count;
     if (waitSeconds > 0) {
       query += "&wait=" + waitSeconds;
