@@ -62,6 +62,17 @@ final class PendingAppends {
   private static final StreamEntity.Failed MAY_BE_DURABLE_AFTER_STOP =
       new StreamEntity.Failed(ErrorCode.OTHER, "stream stopped; the append may be durable");
 
+  /**
+   * What a 412 decided behind an append that then failed becomes: the condition was checked against
+   * a tail (or token) that included that append, so the 412's tail never existed. The rejected
+   * append had no effect either way, so a retryable "no side effect" error is exact.
+   */
+  static final StreamEntity.Failed CONDITION_CHECKED_AGAINST_FAILED_APPEND =
+      new StreamEntity.Failed(
+          ErrorCode.UNAVAILABLE,
+          "an earlier append that this append's condition was checked against did not complete;"
+              + " retry");
+
   private final ArrayDeque<Entry> queue = new ArrayDeque<>();
   private final FailedSessions sessions;
   private long nextBatchId;
@@ -152,10 +163,20 @@ final class PendingAppends {
           sessions.markFailed(e.sessionId);
         }
         failed++;
+      } else if (failed > 0 && isConditionMismatch(e)) {
+        e.reply = CONDITION_CHECKED_AGAINST_FAILED_APPEND;
       }
     }
     release();
     return failed;
+  }
+
+  /** A decided 412: its reported tail or token counted every append queued before it. */
+  private static boolean isConditionMismatch(Entry e) {
+    return e.batchId < 0
+        && e.reply instanceof StreamEntity.AppendResult r
+        && (r.outcome() instanceof AppendOutcome.SeqNumMismatch
+            || r.outcome() instanceof AppendOutcome.FencingTokenMismatch);
   }
 
   /**
@@ -163,8 +184,17 @@ final class PendingAppends {
    * and is not held, else with {@code other} (it may be durable).
    */
   void stopped() {
+    boolean unsettledBefore = false;
     for (Entry e : queue) {
-      e.replyTo.accept(e.reply != null && !e.held ? e.reply : MAY_BE_DURABLE_AFTER_STOP);
+      boolean settled = e.reply != null && !e.held;
+      if (!settled) {
+        e.replyTo.accept(MAY_BE_DURABLE_AFTER_STOP);
+        unsettledBefore = true;
+      } else if (unsettledBefore && isConditionMismatch(e)) {
+        e.replyTo.accept(CONDITION_CHECKED_AGAINST_FAILED_APPEND);
+      } else {
+        e.replyTo.accept(e.reply);
+      }
     }
     queue.clear();
   }

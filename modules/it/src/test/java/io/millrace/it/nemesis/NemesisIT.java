@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * </ul>
  *
  * <p>System properties: {@code nemesis.seed} (default random, always printed), {@code
- * nemesis.single.seconds} (default 20) and {@code nemesis.cluster.seconds} (default 45) of workload
+ * nemesis.single.seconds} (default 20) and {@code nemesis.cluster.seconds} (default 30) of workload
  * under faults. The long run in docs/verification.md sets the last two.
  */
 class NemesisIT {
@@ -189,7 +189,7 @@ class NemesisIT {
 
   @Test
   void clusterUnderKillsPausesPartitionsAndStoreRestarts() {
-    Duration length = seconds("nemesis.cluster.seconds", 45);
+    Duration length = seconds("nemesis.cluster.seconds", 30);
     within(length, Duration.ofMinutes(15), () -> cluster(length));
   }
 

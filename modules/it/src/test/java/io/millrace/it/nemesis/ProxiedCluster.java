@@ -51,6 +51,10 @@ final class ProxiedCluster implements AutoCloseable {
   private final Path logDir;
   private final ServiceProcess s3proxy;
   private final ServiceProcess cassandra;
+
+  /** Chosen here so that a restart can reuse it (services.sh picks a free one otherwise). */
+  private final String cassandraStoragePort;
+
   private final int[] httpPorts = new int[NODES];
   private final int[] canonicalPorts = new int[NODES];
   private final int[] bindPorts = new int[NODES];
@@ -68,7 +72,10 @@ final class ProxiedCluster implements AutoCloseable {
     this.logDir = logDir;
     Files.createDirectories(logDir);
     s3proxy = ServiceProcess.startNamed("nemesis-s3proxy", "s3proxy", S3PROXY_OPTIONS);
-    cassandra = ServiceProcess.startNamed("nemesis-cassandra", "cassandra");
+    cassandraStoragePort = Integer.toString(ServerProcess.freePort());
+    cassandra =
+        ServiceProcess.startNamed(
+            "nemesis-cassandra", "cassandra", "--storage-port", cassandraStoragePort);
     S3Settings s3 =
         S3Settings.of(BUCKET)
             .withEndpoint(URI.create("http://127.0.0.1:" + s3proxy.port()))
@@ -363,19 +370,7 @@ final class ProxiedCluster implements AutoCloseable {
 
   /** Starts Cassandra again on the same ports over the same data. */
   void startCassandra() {
-    Path yaml = cassandra.workDir().resolve("conf/cassandra.yaml");
-    String storagePort;
-    try {
-      storagePort =
-          Files.readAllLines(yaml).stream()
-              .filter(l -> l.startsWith("storage_port:"))
-              .map(l -> l.substring("storage_port:".length()).strip())
-              .findFirst()
-              .orElseThrow(() -> new IllegalStateException("no storage_port in " + yaml));
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + yaml, e);
-    }
-    cassandra.startAgain("--storage-port", storagePort);
+    cassandra.startAgain("--storage-port", cassandraStoragePort);
   }
 
   /** The node launches so far (first starts included). */
