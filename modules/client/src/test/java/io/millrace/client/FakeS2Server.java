@@ -587,7 +587,8 @@ public final class FakeS2Server implements AutoCloseable {
                   if (drop >= 0) {
                     max = (int) Math.min(max, drop - s[1]);
                   }
-                  int end = (int) Math.min(all.size(), Math.min(s[0] + max, s[0] + limit - s[1]));
+                  long take = Math.min(max, limit - s[1]);
+                  int end = (int) Math.min(all.size(), s[0] + take);
                   List<SequencedRecord> batch = all.subList((int) s[0], end);
                   long[] next = {end, s[1] + batch.size(), s[2]};
                   return CompletableFuture.completedFuture(

@@ -9,7 +9,6 @@ import io.millrace.client.StreamClient;
 import io.millrace.client.proto.AppendInput;
 import io.millrace.client.proto.AppendOutput;
 import io.millrace.client.proto.AppendRecord;
-import io.millrace.client.proto.ReadLimit;
 import io.millrace.client.proto.ReadSessionRequest;
 import io.millrace.client.proto.SequencedRecord;
 import io.millrace.client.proto.StreamConfig;
@@ -115,12 +114,11 @@ public final class BenchCommand extends ClientCommand {
       AtomicReference<String> broken = new AtomicReference<>();
       Chain readChain = new Chain(seed);
 
+      // no limit: a read session with a limit does not wait at the tail (S2 spec 6.2); it is
+      // cancelled once every record was read
       ReadSessionRequest req =
-          ReadSessionRequest.newBuilder()
-              .setSeqNum(start)
-              .setLimit(ReadLimit.newBuilder().setCount(records))
-              .setHeartbeats(true)
-              .build();
+          ReadSessionRequest.newBuilder().setSeqNum(start).setHeartbeats(true).build();
+      CompletableFuture<Void> allRead = new CompletableFuture<>();
       ReadSession reader =
           s.readSession(
               req,
@@ -139,7 +137,9 @@ public final class BenchCommand extends ClientCommand {
                     synchronized (e2eLatency) {
                       e2eLatency.recordValue(Math.max(0, (now - sent) / 1000));
                     }
-                    read.incrementAndGet();
+                    if (read.incrementAndGet() >= records) {
+                      allRead.complete(null);
+                    }
                   }
                 }
 
@@ -214,7 +214,12 @@ public final class BenchCommand extends ClientCommand {
       CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
           .get(timeoutSeconds, TimeUnit.SECONDS);
       double appendSecs = (System.nanoTime() - t0) / 1e9;
-      reader.done().toCompletableFuture().get(timeoutSeconds, TimeUnit.SECONDS);
+      try {
+        CompletableFuture.anyOf(allRead, reader.done().toCompletableFuture())
+            .get(timeoutSeconds, TimeUnit.SECONDS);
+      } finally {
+        reader.cancel();
+      }
       progress.interrupt();
 
       double mib = records * (double) recordSize / (1024 * 1024);
