@@ -69,6 +69,8 @@ public final class MillraceClient implements AutoCloseable {
                         + "pekko.stdout-loglevel = WARNING\n"
                         + "pekko.actor.provider = local\n"
                         + "pekko.log-dead-letters = off\n"
+                        // a loaded machine can take longer than the default 5 s to start it
+                        + "pekko.logger-startup-timeout = 60s\n"
                         + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n")
                 .withFallback(ConfigFactory.load()));
     return new MillraceClient(config, system, true);
