@@ -134,9 +134,10 @@ class ClientCliIT {
   void basinsStreamsAppendReadTailCheckTailAndErrors() throws Exception {
     assertThat(ok("basins", "create", "cli-basin").lines()).containsExactly("cli-basin\tactive");
     assertThat(ok("basins", "list", "--prefix", "cli-").lines()).contains("cli-basin\tactive");
-    assertThat(ok("basins", "config", "cli-basin", "--create-stream-on-read", "true").out())
-        .contains("create_stream_on_read: true");
-    assertThat(ok("basins", "config", "cli-basin").out()).contains("create_stream_on_read: true");
+    // (not create_stream_on_read: check-tail of a missing stream below must fail)
+    assertThat(ok("basins", "config", "cli-basin", "--create-stream-on-append", "true").out())
+        .contains("create_stream_on_append: true");
+    assertThat(ok("basins", "config", "cli-basin").out()).contains("create_stream_on_append: true");
 
     assertThat(ok("streams", "create", "cli-basin", "logs").lines()).containsExactly("logs");
     assertThat(ok("streams", "list", "cli-basin").lines()).anyMatch(l -> l.startsWith("logs\t"));
