@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import io.millrace.client.cli.ClientCommands;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +54,8 @@ public final class Main implements Runnable {
 
   /** Runs the command line; for {@code serve}, returns only once the node has stopped. */
   static int run(String[] args, PrintStream out, PrintStream err) {
-    CommandLine cli = new CommandLine(new Main(out, err));
+    // the client commands (basins, streams, append, read, tail, check-tail, bench): modules/client
+    CommandLine cli = ClientCommands.addTo(new CommandLine(new Main(out, err)));
     cli.setOut(new java.io.PrintWriter(out, true));
     cli.setErr(new java.io.PrintWriter(err, true));
     return cli.execute(args);

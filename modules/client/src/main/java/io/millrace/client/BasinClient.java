@@ -1,0 +1,141 @@
+package io.millrace.client;
+
+import com.google.protobuf.FieldMask;
+import io.millrace.client.proto.CreateStreamRequest;
+import io.millrace.client.proto.DeleteStreamRequest;
+import io.millrace.client.proto.GetStreamConfigRequest;
+import io.millrace.client.proto.ListStreamsRequest;
+import io.millrace.client.proto.ListStreamsResponse;
+import io.millrace.client.proto.ReconfigureStreamRequest;
+import io.millrace.client.proto.StreamConfig;
+import io.millrace.client.proto.StreamInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** The stream operations of one basin (sent with {@code s2-basin}), and its streams. */
+public final class BasinClient {
+  private final MillraceClient client;
+  private final String basin;
+
+  BasinClient(MillraceClient client, String basin) {
+    this.client = client;
+    this.basin = basin;
+  }
+
+  public String name() {
+    return basin;
+  }
+
+  MillraceClient client() {
+    return client;
+  }
+
+  /** Reads and appends of {@code stream} in this basin. */
+  public StreamClient stream(String stream) {
+    return new StreamClient(this, stream);
+  }
+
+  /** One page of streams. */
+  public CompletionStage<ListStreamsResponse> listStreams(ListStreamsRequest request) {
+    Calls calls = client.calls;
+    return calls.unary(
+        true,
+        () ->
+            calls
+                .auth(client.basins.listStreams())
+                .addHeader(Calls.BASIN_HEADER, basin)
+                .invoke(request));
+  }
+
+  /** Every stream whose name starts with {@code prefix}, following pages. */
+  public CompletionStage<List<StreamInfo>> listAllStreams(String prefix) {
+    return listStreamsFrom(prefix, "", new ArrayList<>());
+  }
+
+  private CompletionStage<List<StreamInfo>> listStreamsFrom(
+      String prefix, String startAfter, List<StreamInfo> all) {
+    return listStreams(
+            ListStreamsRequest.newBuilder().setPrefix(prefix).setStartAfter(startAfter).build())
+        .thenCompose(
+            page -> {
+              all.addAll(page.getStreamsList());
+              if (!page.getHasMore() || page.getStreamsCount() == 0) {
+                return CompletableFuture.completedFuture(all);
+              }
+              return listStreamsFrom(
+                  prefix, page.getStreams(page.getStreamsCount() - 1).getName(), all);
+            });
+  }
+
+  /** Creates a stream; idempotent across retries (a fresh {@code s2-request-token}). */
+  public CompletionStage<StreamInfo> createStream(String stream, StreamConfig config) {
+    Calls calls = client.calls;
+    String token = UUID.randomUUID().toString();
+    CreateStreamRequest req =
+        CreateStreamRequest.newBuilder().setStream(stream).setConfig(config).build();
+    return calls
+        .unary(
+            true,
+            () ->
+                calls
+                    .auth(client.basins.createStream())
+                    .addHeader(Calls.BASIN_HEADER, basin)
+                    .addHeader(Calls.REQUEST_TOKEN_HEADER, token)
+                    .invoke(req))
+        .thenApply(r -> r.getInfo());
+  }
+
+  public CompletionStage<Void> deleteStream(String stream) {
+    Calls calls = client.calls;
+    DeleteStreamRequest req = DeleteStreamRequest.newBuilder().setStream(stream).build();
+    return calls
+        .unary(
+            true,
+            () ->
+                calls
+                    .auth(client.basins.deleteStream())
+                    .addHeader(Calls.BASIN_HEADER, basin)
+                    .invoke(req))
+        .thenApply(r -> null);
+  }
+
+  public CompletionStage<StreamConfig> getStreamConfig(String stream) {
+    Calls calls = client.calls;
+    GetStreamConfigRequest req = GetStreamConfigRequest.newBuilder().setStream(stream).build();
+    return calls
+        .unary(
+            true,
+            () ->
+                calls
+                    .auth(client.basins.getStreamConfig())
+                    .addHeader(Calls.BASIN_HEADER, basin)
+                    .invoke(req))
+        .thenApply(r -> r.getConfig());
+  }
+
+  /**
+   * Changes a stream's configuration (mask semantics as {@link MillraceClient#reconfigureBasin}).
+   */
+  public CompletionStage<StreamConfig> reconfigureStream(
+      String stream, StreamConfig config, FieldMask mask) {
+    Calls calls = client.calls;
+    ReconfigureStreamRequest.Builder b =
+        ReconfigureStreamRequest.newBuilder().setStream(stream).setConfig(config);
+    if (mask != null) {
+      b.setMask(mask);
+    }
+    ReconfigureStreamRequest req = b.build();
+    return calls
+        .unary(
+            true,
+            () ->
+                calls
+                    .auth(client.basins.reconfigureStream())
+                    .addHeader(Calls.BASIN_HEADER, basin)
+                    .invoke(req))
+        .thenApply(r -> r.getConfig());
+  }
+}
