@@ -93,7 +93,9 @@ public interface MetadataStore extends AutoCloseable {
 
   /**
    * Inserts the segment if no row has its (stream id, first seq num); true also if an identical row
-   * is there (a retry), false if a different one is (another owner flushed from that seq num).
+   * is there (a retry), false if a different one is (another owner flushed from that seq num). Not
+   * fenced by epoch: the engine adopts a refused row that holds exactly its first records (ADR
+   * 0004), so a replaced owner's row never stops the current owner.
    */
   CompletionStage<Boolean> addSegment(SegmentRecord segment);
 

@@ -632,6 +632,31 @@ public abstract class MetadataStoreContractTest {
   }
 
   @Test
+  void aReplacedOwnersSegmentRowStaysAndTheNewOwnerIndexesTheRestAfterItAndOwnsTheState() {
+    // What the engine's adoption of a replaced owner's segment (ADR 0004) relies on.
+    String id = UUID.randomUUID().toString();
+    assertThat(await(store.createStreamlet(new StreamletRecord(id, 1, ns + "a", 0, null, null))))
+        .isTrue();
+    assertThat(await(store.createStreamlet(new StreamletRecord(id, 2, ns + "b", 0, null, null))))
+        .isTrue();
+    SegmentRecord replaced = segment(id, 100, 149);
+    assertThat(await(store.addSegment(replaced))).isTrue();
+
+    assertThat(await(store.addSegment(segment(id, 100, 199)))).isFalse();
+    assertThat(await(store.listSegments(id))).containsExactly(replaced);
+
+    SegmentRecord rest = segment(id, 150, 199);
+    assertThat(await(store.addSegment(rest))).isTrue();
+    assertThat(await(store.putStreamState(new StreamStateRecord(id, 200, 200, 5, null, 0, 2))))
+        .isTrue();
+    assertThat(await(store.listSegments(id))).containsExactly(replaced, rest);
+    // The replaced owner's state write after its flush is refused: it stops there.
+    assertThat(await(store.putStreamState(new StreamStateRecord(id, 150, 150, 4, null, 0, 1))))
+        .isFalse();
+    assertThat(await(store.getStreamState(id)).orElseThrow().flushedNextSeqNum()).isEqualTo(200);
+  }
+
+  @Test
   void anOlderOwnerRacingANewerOneNeverOverwritesItsStreamState() throws Exception {
     for (int round = 0; round < 10; round++) {
       String id = UUID.randomUUID().toString();

@@ -427,6 +427,24 @@ final class ActiveStream implements StreamletLifecycle.Owner {
               f.error().toString());
       return Behaviors.same();
     }
+    if (result instanceof SegmentFlusher.Adopted) {
+      // Another activation indexed these records first (a replaced owner's flush): they are
+      // flushed; the rest of memory is flushed next.
+      memory.flushed(seg, entity.now());
+      segments.add(seg);
+      entity
+          .log()
+          .info(
+              "Stream {} adopted segment {} ({}..{}) of another activation.",
+              streamId,
+              seg.objectKey(),
+              seg.firstSeqNum(),
+              seg.lastSeqNum());
+      if (eraseReply == null) {
+        maybeFlush();
+      }
+      return Behaviors.same();
+    }
     memory.flushed(seg, entity.now());
     segments.add(seg);
     streamlets.flushed();

@@ -24,16 +24,30 @@ import java.util.concurrent.CompletionStage;
  * <p>A failed flush is retried exactly as it was, before anything newer is flushed: some of its
  * writes may have applied (a store failing or timing out mid-way), and only an identical retry
  * reads them back as applied instead of as another owner's.
+ *
+ * <p>When the segment row is refused because another activation (a replaced owner still running, or
+ * one before it) already indexed a segment from the same first seq num, that row is adopted if it
+ * ends at or before this flush's last record and its object holds exactly this flush's first
+ * records: those records are flushed (by whoever wrote them, they are the same acknowledged
+ * records), and the rest is flushed next, which writes the stream state ({@link Adopted}). A row
+ * reaching past this flush, or holding other records, is refused (ADR 0004, "A replaced owner's
+ * segment").
  */
 final class SegmentFlusher {
 
   /** How a flush ended. */
-  sealed interface Result permits Flushed, Refused, Failed {
+  sealed interface Result permits Flushed, Adopted, Refused, Failed {
     SegmentRecord segment();
   }
 
   /** Every write applied: the segment holds the records up to its last seq num. */
   record Flushed(SegmentRecord segment) implements Result {}
+
+  /**
+   * Another activation's row at this flush's first seq num holds exactly the first records of the
+   * flush: {@code segment} is that row; the records after it are still unflushed.
+   */
+  record Adopted(SegmentRecord segment) implements Result {}
 
   /** A newer activation refused the fenced metadata write {@code write} (a sentence). */
   record Refused(SegmentRecord segment, String write) implements Result {}
@@ -81,13 +95,7 @@ final class SegmentFlusher {
     inFlight = attempt;
     SegmentRecord seg = attempt.segment();
     return write(attempt)
-        .handle(
-            (refused, err) -> {
-              if (err != null) {
-                return new Failed(seg, unwrap(err));
-              }
-              return refused != null ? new Refused(seg, refused) : new Flushed(seg);
-            });
+        .handle((result, err) -> err != null ? new Failed(seg, unwrap(err)) : result);
   }
 
   /** The flush in flight ended with {@code result}; a failed one is kept for the retry. */
@@ -131,27 +139,72 @@ final class SegmentFlusher {
     return new Attempt(records, epoch, data, seg, row);
   }
 
-  /** The writes of a flush; completes with the refused write's description, or null. */
-  private CompletionStage<String> write(Attempt a) {
-    String key = a.segment().objectKey();
+  /** The writes of a flush. */
+  private CompletionStage<Result> write(Attempt a) {
     return putSegmentObject(a)
         .thenCompose(x -> metadata.addSegment(a.segment()))
         .thenCompose(
             added ->
-                !added
-                    ? CompletableFuture.completedFuture("adding segment " + key)
-                    : metadata
-                        .putStreamState(a.row())
+                added
+                    ? writeState(a, a.row())
                         .thenCompose(
-                            written ->
-                                !written
-                                    ? CompletableFuture.completedFuture(
-                                        "writing the stream state at epoch " + a.epoch())
+                            refused ->
+                                refused != null
+                                    ? completed(new Refused(a.segment(), refused))
                                     // Streamlets before the state's epoch hold only flushed
                                     // records: recovery skips them.
                                     : metadata
                                         .deleteStreamlets(streamId, a.epoch())
-                                        .thenApply(x -> (String) null)));
+                                        .thenApply(x -> (Result) new Flushed(a.segment())))
+                    : adoptExisting(a));
+  }
+
+  /** Writes the stream state; completes with the refused write's description, or null. */
+  private CompletionStage<String> writeState(Attempt a, StreamStateRecord row) {
+    return metadata
+        .putStreamState(row)
+        .thenApply(written -> written ? null : "writing the stream state at epoch " + a.epoch());
+  }
+
+  /**
+   * The segment row was refused: another row starts at the flush's first seq num. Adopts it if it
+   * holds exactly the flush's first records (see the class comment), else refuses.
+   */
+  private CompletionStage<Result> adoptExisting(Attempt a) {
+    SegmentRecord ours = a.segment();
+    Refused refused = new Refused(ours, "adding segment " + ours.objectKey());
+    return metadata
+        .listSegments(streamId)
+        .thenCompose(
+            rows -> {
+              SegmentRecord theirs =
+                  rows.stream()
+                      .filter(r -> r.firstSeqNum() == ours.firstSeqNum())
+                      .findFirst()
+                      .orElse(null);
+              if (theirs == null || theirs.lastSeqNum() > ours.lastSeqNum()) {
+                return completed(refused);
+              }
+              int n = (int) (theirs.lastSeqNum() - theirs.firstSeqNum() + 1);
+              return objects
+                  .get(theirs.objectKey())
+                  .thenCompose(
+                      data -> {
+                        if (data.isEmpty()
+                            || !SegmentCodec.decode(data.get()).equals(a.records().subList(0, n))) {
+                          return completed(refused);
+                        }
+                        // Neither the stream state nor a streamlet is written: a state row
+                        // holds the stream as of its last flushed record, which only the
+                        // flush of the rest knows (recovery counts the adopted row by itself),
+                        // and the records after the row may be in streamlets before this epoch.
+                        return completed(new Adopted(theirs));
+                      });
+            });
+  }
+
+  private static CompletionStage<Result> completed(Result r) {
+    return CompletableFuture.completedFuture(r);
   }
 
   /** Writes the segment object; an existing object of the same records counts as written. */

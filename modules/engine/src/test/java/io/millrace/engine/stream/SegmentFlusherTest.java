@@ -7,6 +7,7 @@ import io.millrace.core.stream.StreamSequencer;
 import io.millrace.format.SegmentCodec;
 import io.millrace.metadata.MetadataStore;
 import io.millrace.metadata.SegmentRecord;
+import io.millrace.metadata.StreamStateRecord;
 import io.millrace.metadata.sqlite.SqliteMetadataStore;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
 import java.util.ArrayList;
@@ -83,5 +84,100 @@ class SegmentFlusherTest {
 
     assertThat(r).isInstanceOf(SegmentFlusher.Refused.class);
     assertThat(((SegmentFlusher.Refused) r).write()).startsWith("adding segment ");
+  }
+
+  private static List<SequencedRecord> records(int from, int to) {
+    return records(to).subList(from, to);
+  }
+
+  private SegmentFlusher.Result flushAt(SegmentFlusher f, List<SequencedRecord> rs, long epoch) {
+    SegmentFlusher.Result r = f.start(rs, durableAfter(rs), epoch).toCompletableFuture().join();
+    f.finished(r);
+    return r;
+  }
+
+  @Test
+  void aReplacedOwnersSegmentOfTheSameFirstRecordsIsAdoptedAndTheRestFlushedNext() {
+    // The replaced owner (epoch 1) flushes records 0..2 after the new owner (epoch 2) recovered
+    // them with 3..4 as unflushed records.
+    SegmentFlusher replaced = new SegmentFlusher(STREAM, objects, metadata);
+    SegmentFlusher.Result old = flushAt(replaced, records(3), 1);
+    assertThat(old).isInstanceOf(SegmentFlusher.Flushed.class);
+
+    SegmentFlusher.Result adopted = flushAt(flusher, records(5), 2);
+
+    assertThat(adopted).isInstanceOf(SegmentFlusher.Adopted.class);
+    assertThat(adopted.segment()).isEqualTo(old.segment());
+    // The state is still the replaced owner's (it holds the stream as of record 2).
+    StreamStateRecord state =
+        metadata.getStreamState(STREAM).toCompletableFuture().join().orElseThrow();
+    assertThat(state.epoch()).isEqualTo(1);
+    assertThat(state.flushedNextSeqNum()).isEqualTo(3);
+    assertThat(state.tailSeqNum()).isEqualTo(3);
+
+    SegmentFlusher.Result rest = flushAt(flusher, records(3, 5), 2);
+
+    assertThat(rest).isInstanceOf(SegmentFlusher.Flushed.class);
+    List<SegmentRecord> rows = metadata.listSegments(STREAM).toCompletableFuture().join();
+    assertThat(rows).extracting(SegmentRecord::firstSeqNum).containsExactly(0L, 3L);
+    assertThat(rows).extracting(SegmentRecord::lastSeqNum).containsExactly(2L, 4L);
+    List<SequencedRecord> read = new ArrayList<>();
+    for (SegmentRecord row : rows) {
+      read.addAll(
+          SegmentCodec.decode(
+              objects.get(row.objectKey()).toCompletableFuture().join().orElseThrow()));
+    }
+    assertThat(read).isEqualTo(records(5));
+    StreamStateRecord after =
+        metadata.getStreamState(STREAM).toCompletableFuture().join().orElseThrow();
+    assertThat(after.epoch()).isEqualTo(2);
+    assertThat(after.flushedNextSeqNum()).isEqualTo(5);
+    assertThat(after.tailSeqNum()).isEqualTo(5);
+    // The replaced owner can no longer move the stream state.
+    SegmentFlusher.Result stale = flushAt(replaced, records(3, 5), 1);
+    assertThat(stale).isInstanceOf(SegmentFlusher.Refused.class);
+    assertThat(metadata.getStreamState(STREAM).toCompletableFuture().join().orElseThrow().epoch())
+        .isEqualTo(2);
+  }
+
+  @Test
+  void aRowOfTheSameRangeIsAdoptedAsTheWholeFlush() {
+    SegmentFlusher replaced = new SegmentFlusher(STREAM, objects, metadata);
+    SegmentRecord theirs = flushAt(replaced, records(3), 1).segment();
+    // The same range but another object name, as if written by another version.
+    SegmentRecord renamed =
+        new SegmentRecord(STREAM, 0, 2, 1000, 1002, "segments/renamed", theirs.bytes());
+    metadata.deleteSegment(STREAM, 0).toCompletableFuture().join();
+    objects
+        .putIfAbsent("segments/renamed", SegmentCodec.encode(STREAM, records(3)))
+        .toCompletableFuture()
+        .join();
+    metadata.addSegment(renamed).toCompletableFuture().join();
+
+    SegmentFlusher.Result r = flushAt(flusher, records(3), 2);
+
+    assertThat(r).isInstanceOf(SegmentFlusher.Adopted.class);
+    assertThat(r.segment()).isEqualTo(renamed);
+    assertThat(metadata.listSegments(STREAM).toCompletableFuture().join()).containsExactly(renamed);
+  }
+
+  @Test
+  void aRowAtTheSameSeqNumHoldingOtherRecordsIsRefused() {
+    List<SequencedRecord> other = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      other.add(new SequencedRecord(i, 1000 + i, List.of(), new byte[] {9, (byte) i}));
+    }
+    objects
+        .putIfAbsent("segments/other", SegmentCodec.encode(STREAM, other))
+        .toCompletableFuture()
+        .join();
+    SegmentRecord theirs = new SegmentRecord(STREAM, 0, 1, 1000, 1001, "segments/other", 10);
+    metadata.addSegment(theirs).toCompletableFuture().join();
+
+    SegmentFlusher.Result r = flushAt(flusher, records(4), 2);
+
+    assertThat(r).isInstanceOf(SegmentFlusher.Refused.class);
+    assertThat(metadata.listSegments(STREAM).toCompletableFuture().join()).containsExactly(theirs);
+    assertThat(metadata.getStreamState(STREAM).toCompletableFuture().join()).isEmpty();
   }
 }

@@ -49,6 +49,7 @@ final class SimChecks {
     long ackedEnd;
     long lastAckEnd;
     long observedTail;
+    long newestEpoch;
   }
 
   private final Simulator sim;
@@ -208,6 +209,32 @@ final class SimChecks {
                 + " holds another record than "
                 + "the one acknowledged");
       }
+    }
+  }
+
+  /** An owner of {@code streamId} opened its streamlet at {@code epoch}. */
+  void opened(String streamId, long epoch) {
+    StreamFacts f = facts(streamId);
+    f.newestEpoch = Math.max(f.newestEpoch, epoch);
+  }
+
+  /**
+   * The owner at {@code epoch} had its segment row refused. Only a replaced owner may be: the
+   * newest owner adopts a replaced owner's row of the same records (ADR 0004), so a refusal that
+   * stops it is a violation.
+   */
+  void segmentRefused(String streamId, long epoch, String refused) {
+    checksRun++;
+    long newest = facts(streamId).newestEpoch;
+    if (epoch >= newest) {
+      violation(
+          "stream "
+              + streamId
+              + ": the newest owner (epoch "
+              + epoch
+              + ") stopped as superseded: "
+              + refused
+              + " was refused");
     }
   }
 

@@ -479,6 +479,7 @@ final class SimStream {
       return;
     }
     StreamletLifecycle.Streamlet s = ((StreamletLifecycle.Opened) c).streamlet();
+    node.checks.opened(streamId, s.epoch());
     channel = assigning;
     assigning = null;
     String channelId = s.channelId();
@@ -656,6 +657,19 @@ final class SimStream {
       sim.trace(who() + " flush of " + seg.objectKey() + " failed: " + f.error().getMessage());
       return;
     }
+    if (result instanceof SegmentFlusher.Adopted) {
+      sim.trace(
+          who()
+              + " adopted another owner's segment "
+              + seg.firstSeqNum()
+              + ".."
+              + seg.lastSeqNum());
+      memory.flushed(seg, sim.now());
+      segments.add(seg);
+      node.checks.flushed(streamId, seg);
+      maybeFlush();
+      return;
+    }
     sim.trace(who() + " flushed " + seg.firstSeqNum() + ".." + seg.lastSeqNum());
     memory.flushed(seg, sim.now());
     segments.add(seg);
@@ -693,6 +707,9 @@ final class SimStream {
 
   private void superseded(String refused) {
     sim.trace(who() + " is superseded (" + refused + " was refused)");
+    if (refused.startsWith("adding segment")) {
+      node.checks.segmentRefused(streamId, streamlets.epoch(), refused);
+    }
     pending.failUnsettled(
         new Failed(ErrorCode.OTHER, "the stream moved to a newer owner; the append may be durable"),
         true);
