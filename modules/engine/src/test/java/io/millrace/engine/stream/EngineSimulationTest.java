@@ -45,6 +45,12 @@ class EngineSimulationTest {
     ((Logger) LoggerFactory.getLogger("io.millrace")).setLevel(savedLevel);
   }
 
+  /**
+   * Seeds outside 1..100 that found a bug: 124 (recovery read a streamlet list older than its
+   * segment list), 369, 409, 469, 557 (recovery's metadata-read races).
+   */
+  private static final long[] REGRESSION_SEEDS = {124, 369, 409, 469, 557};
+
   @Test
   void everySeedKeepsTheInvariantsAndALinearizableHistory() {
     String one = System.getProperty("millrace.sim.seed");
@@ -60,7 +66,20 @@ class EngineSimulationTest {
     long faults = 0;
     long crashes = 0;
     long unknown = 0;
+    List<Long> seeds = new ArrayList<>();
     for (long seed = first; seed < first + count; seed++) {
+      seeds.add(seed);
+    }
+    if (one == null && !Boolean.getBoolean("millrace.sim.no-regressions")) {
+      // Seeds beyond the CI range that once found a bug (docs/verification.md); a change to
+      // SimWorld renumbers runs, so these guard the fixes only while SimWorld stays as it is.
+      for (long seed : REGRESSION_SEEDS) {
+        if (seed < first || seed >= first + count) {
+          seeds.add(seed);
+        }
+      }
+    }
+    for (long seed : seeds) {
       SimWorld.Result r = new SimWorld(seed).run();
       ops += r.operations();
       faults += r.injectedFaults();
@@ -82,7 +101,7 @@ class EngineSimulationTest {
     System.out.printf(
         "Engine simulation: %d seeds from %d in %d ms: %d operations, %d faults injected,"
             + " %d crashes, %d histories too large to decide, %d failing%n",
-        count, first, millis, ops, faults, crashes, unknown, failures.size());
+        seeds.size(), first, millis, ops, faults, crashes, unknown, failures.size());
     assertThat(failures).as("failing seeds").isEmpty();
   }
 
