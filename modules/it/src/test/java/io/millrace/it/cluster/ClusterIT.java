@@ -1406,9 +1406,11 @@ class ClusterIT {
           .untilAsserted(
               () -> {
                 Set<String> wal = bucketKeys(s3, "wal/");
+                // (walBefore may be empty: in the full class the sweeps can have collected every
+                // chunk before the kill, since all records were in segments by then.)
                 assertThat(wal)
                     .as("WAL objects that were in the bucket before the kill")
-                    .doesNotContainAnyElementsOf(walBefore);
+                    .noneMatch(walBefore::contains);
                 assertThat(get(metadata().listChannels()))
                     .as("channel rows of the killed node %d", sweeper.index)
                     .noneMatch(ch -> deadChannels.contains(ch.channelId()));
