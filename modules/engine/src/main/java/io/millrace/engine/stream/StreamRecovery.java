@@ -130,16 +130,10 @@ public final class StreamRecovery {
                                                 .exceptionallyCompose(
                                                     e ->
                                                         attempt < 3
-                                                                && unwrap(e)
+                                                                && Failures.unwrap(e)
                                                                     instanceof SegmentsBeyondWal
                                                             ? recover(streamId, attempt + 1)
                                                             : CompletableFuture.failedFuture(e)))));
-  }
-
-  private static Throwable unwrap(Throwable e) {
-    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-        ? e.getCause()
-        : e;
   }
 
   /**
