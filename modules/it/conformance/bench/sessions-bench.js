@@ -17,7 +17,7 @@
 //        [--rates 1,10,50] [--secs 10] [--idle 200] [--settle 5] [--read-transport s2s|fetch]
 //        [--append-retry all|noSideEffects]
 // --read-transport picks the readers' transport in parts 2 and 3 (fetch: SSE read sessions).
-// Without --pid, part 3 is skipped.
+// Without --pid, or with --idle 0, part 3 is skipped.
 import { S2, AppendInput, AppendRecord } from "@s2-dev/streamstore";
 import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
@@ -210,7 +210,7 @@ for (const rate of rates) {
 }
 
 // 3. Memory per idle read session.
-if (pid !== undefined) {
+if (pid !== undefined && idle > 0) {
 	const rssKiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
 	const heapUsedKiB = () => {
 		try {
