@@ -15,7 +15,7 @@
 // Usage:
 //   node bench/sessions-bench.js URL [--pid PID] [--batches 300] [--inflight 12]
 //        [--rates 1,10,50] [--secs 10] [--idle 200] [--settle 5] [--read-transport s2s|fetch]
-//        [--append-retry all|noSideEffects]
+//        [--append-retry all|noSideEffects] [--request-timeout MS]
 // --read-transport picks the readers' transport in parts 2 and 3 (fetch: SSE read sessions).
 // Without --pid, or with --idle 0, part 3 is skipped.
 import { S2, AppendInput, AppendRecord } from "@s2-dev/streamstore";
@@ -39,9 +39,12 @@ const readTransport = String(opt("read-transport", "s2s"));
 // The server's management URL (http://host:port): part 3 then also prints how many read sessions
 // the server itself counts as open (millrace_sessions_open), to confirm they all reached it.
 const metricsUrl = opt("metrics", undefined);
-// The SDK's append retry policy: "all" (its default) resends unacknowledged batches after a
-// timeout, which may store them twice; "noSideEffects" fails the session instead.
+// The SDK's append retry policy of part 2's writers: "all" (its default) resends unacknowledged
+// batches after a timeout, which may store them twice; "noSideEffects" fails the session instead.
 const appendRetry = String(opt("append-retry", "all"));
+// The SDK's request timeout of part 2's writers (its default: 5000 ms); an append not acknowledged
+// within it is resent.
+const requestTimeout = opt("request-timeout", undefined);
 
 const MiB = 1024 * 1024;
 const RECORD_METERED = 1024; // 8 bytes of per-record overhead + 1016-byte body, no headers
@@ -103,14 +106,20 @@ const deliveryCheck = (expected) => {
 let serverFaults = 0;
 
 // The server's printed S2_ACCESS_TOKEN (or anything, for a server started with --auth off).
-const s2 = new S2({
+const s2 = new S2({ accessToken: process.env.S2_ACCESS_TOKEN ?? "ignored", endpoints: { account: url, basin: url } });
+// The writers of part 2 use their own client, with --append-retry and --request-timeout.
+const s2Writer = new S2({
 	accessToken: process.env.S2_ACCESS_TOKEN ?? "ignored",
 	endpoints: { account: url, basin: url },
-	retry: { appendRetryPolicy: appendRetry },
+	retry: {
+		appendRetryPolicy: appendRetry,
+		...(requestTimeout !== undefined && { requestTimeoutMillis: Number(requestTimeout) }),
+	},
 });
 const basinName = `bench-${Date.now().toString(16)}`;
 await s2.basins.create({ basin: basinName });
 const basin = s2.basin(basinName);
+const writerBasin = s2Writer.basin(basinName);
 const open = async (name) => {
 	await basin.streams.create({ stream: name });
 	return basin.stream(name, { forceTransport: "s2s" });
@@ -168,20 +177,33 @@ for (const rate of rates) {
 		}
 	})();
 	await sleep(300);
-	const session = await stream.appendSession();
+	const session = await writerBasin.stream(`tail-${rate}`, { forceTransport: "s2s" }).appendSession();
 	const tickMs = 10;
 	const pending = new Set();
 	let sentRecords = 0;
 	const t0 = performance.now();
-	while (sentRecords < total) {
+	let appendError;
+	while (sentRecords < total && appendError === undefined) {
 		const elapsed = performance.now() - t0;
 		const due = Math.min(total, Math.floor((recordsPerSec * elapsed) / 1000) + 1);
 		let n = Math.min(due - sentRecords, RECORDS_PER_BATCH);
 		if (n > 0) {
 			const sentAt = performance.now();
 			const recs = Array.from({ length: n }, (_, k) => AppendRecord.string({ body: body(sentAt, sentRecords + k) }));
-			const ticket = await session.submit(AppendInput.create(recs));
-			const p = ticket.ack().then(() => pending.delete(p));
+			let ticket;
+			try {
+				ticket = await session.submit(AppendInput.create(recs));
+			} catch (e) {
+				appendError = e;
+				break;
+			}
+			const p = ticket.ack().then(
+				() => pending.delete(p),
+				(e) => {
+					appendError = e;
+					pending.delete(p);
+				},
+			);
 			pending.add(p);
 			sentRecords += n;
 		}
@@ -193,7 +215,7 @@ for (const rate of rates) {
 	const deadline = performance.now() + 10_000;
 	while (received < total && performance.now() < deadline) await sleep(20);
 	stopReader = true;
-	await session.close();
+	await session.close().catch(() => {});
 	await rs.cancel?.().catch(() => {});
 	await Promise.race([reader.catch(() => {}), sleep(500)]);
 	const achieved = (sentRecords * RECORD_METERED) / MiB / sendSecs;
@@ -206,6 +228,7 @@ for (const rate of rates) {
 		`2. tail latency (${readTransport} reader) at ${rate} MiB/s target: achieved ${achieved.toFixed(1)} MiB/s over ${sendSecs.toFixed(1)} s, ` +
 			`${received}/${total} records received; submit-to-reader latency p50 ${ms(pct(lat, 50))} p99 ${ms(pct(lat, 99))}`,
 	);
+	if (appendError !== undefined) console.log(`2. the writer failed at ${rate} MiB/s after ${sentRecords} records: ${appendError.message}`);
 	console.log(`2. delivery check at ${rate} MiB/s: ${check.summary(streamRecords)}: ${check.serverFaults() === 0 ? "OK" : "SERVER FAULT"}`);
 }
 
