@@ -228,6 +228,10 @@ final class ActiveStream implements StreamletLifecycle.Owner {
     StreamPosition tail = sequencer.durable().tail();
     pending.durable(e, tail);
     for (ActorRef<StreamEntity.FeedEvent> behind : reads.publish(e.records, tail)) {
+      entity
+          .ctx
+          .getLog()
+          .debug("Stream {}: tail feed {} fell a push window behind; ended it.", streamId, behind);
       entity.ctx.unwatch(behind);
     }
     if (memory.bytes() >= settings.segmentFlushBytes()) {
