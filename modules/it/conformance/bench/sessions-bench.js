@@ -4,14 +4,20 @@
 //  2. append-to-tailing-reader latency: one S2S read session follows the tail while one S2S
 //     append session is paced at 1, 10 and 50 MiB/s (1 KiB records, a batch every 10 ms):
 //     p50/p99 from the submit call to the reader receiving the record, and the achieved rate;
+//     every record carries its own number, and the reader checks what it is delivered: seq nums
+//     must follow each other (no gap, no repeat, in order: a server fault), and each record must
+//     be stored once (a record number seen again at another seq num was appended twice: the SDK's
+//     append session resends unacknowledged batches after its request timeout, `--append-retry
+//     all`, its default); the run exits with status 1 if the reader saw a server fault;
 //  3. memory per idle read session: K idle S2S read sessions follow the tail of a stream with no
 //     appends; the server's RSS (/proc/<pid>/status VmRSS) and, if jcmd works, its heap used after
 //     a full GC are read before and after, after a settle; reports (after - before) / K.
 // Usage:
 //   node bench/sessions-bench.js URL [--pid PID] [--batches 300] [--inflight 12]
 //        [--rates 1,10,50] [--secs 10] [--idle 200] [--settle 5] [--read-transport s2s|fetch]
+//        [--append-retry all|noSideEffects] [--request-timeout MS]
 // --read-transport picks the readers' transport in parts 2 and 3 (fetch: SSE read sessions).
-// Without --pid, part 3 is skipped.
+// Without --pid, or with --idle 0, part 3 is skipped.
 import { S2, AppendInput, AppendRecord } from "@s2-dev/streamstore";
 import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
@@ -33,6 +39,12 @@ const readTransport = String(opt("read-transport", "s2s"));
 // The server's management URL (http://host:port): part 3 then also prints how many read sessions
 // the server itself counts as open (millrace_sessions_open), to confirm they all reached it.
 const metricsUrl = opt("metrics", undefined);
+// The SDK's append retry policy of part 2's writers: "all" (its default) resends unacknowledged
+// batches after a timeout, which may store them twice; "noSideEffects" fails the session instead.
+const appendRetry = String(opt("append-retry", "all"));
+// The SDK's request timeout of part 2's writers (its default: 5000 ms); an append not acknowledged
+// within it is resent.
+const requestTimeout = opt("request-timeout", undefined);
 
 const MiB = 1024 * 1024;
 const RECORD_METERED = 1024; // 8 bytes of per-record overhead + 1016-byte body, no headers
@@ -44,18 +56,70 @@ const pct = (xs, p) => {
 	return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 const ms = (x) => `${x.toFixed(1)} ms`;
-// A 1016-byte body that starts with the send time (performance.now(), same process as the reader).
+// A 1016-byte body that starts with the send time (performance.now(), same process as the reader)
+// and the record's number in its phase.
 const pad = "x".repeat(BODY_LEN);
-const body = (sentAt) => {
-	const head = `${sentAt.toFixed(3)};`;
+const body = (sentAt, n) => {
+	const head = `${sentAt.toFixed(3)};${n};`;
 	return head + pad.slice(head.length);
 };
 
+// Checks what a tailing reader is delivered. Seq nums: each must be the previous + 1 (a lower one is
+// a repeat or a reordering, a higher one a gap; both are server faults). Record numbers: one seen
+// again was stored twice (at another seq num: an append resent by the writer), one never seen is
+// missing. Only a record number's first delivery counts for latency.
+const deliveryCheck = (expected) => {
+	const seen = new Uint8Array(expected);
+	const c = { first: undefined, last: undefined, delivered: 0, unique: 0, repeatedSeq: 0, gaps: 0, gapRecords: 0, storedTwice: 0, foreign: 0 };
+	c.observe = (seqNum, n) => {
+		c.delivered++;
+		if (c.last !== undefined && seqNum !== c.last + 1) {
+			if (seqNum <= c.last) c.repeatedSeq++;
+			else {
+				c.gaps++;
+				c.gapRecords += seqNum - c.last - 1;
+			}
+		}
+		if (c.first === undefined) c.first = seqNum;
+		if (c.last === undefined || seqNum > c.last) c.last = seqNum;
+		if (!(n >= 0 && n < expected)) {
+			c.foreign++;
+			return false;
+		}
+		if (seen[n]) {
+			c.storedTwice++;
+			return false;
+		}
+		seen[n] = 1;
+		c.unique++;
+		return true;
+	};
+	c.serverFaults = () => c.repeatedSeq + c.gaps;
+	c.summary = (streamRecords) =>
+		`delivered ${c.delivered} (seq nums ${c.first ?? "-"}..${c.last ?? "-"}), ${c.unique}/${expected} distinct records, ` +
+		`${expected - c.unique} missing; seq nums repeated or out of order: ${c.repeatedSeq}, gaps: ${c.gaps} (${c.gapRecords} records)` +
+		`; records stored twice (writer resends): ${c.storedTwice}` +
+		(c.foreign > 0 ? `; foreign records: ${c.foreign}` : "") +
+		(streamRecords !== undefined ? `; the stream holds ${streamRecords} records` : "");
+	return c;
+};
+let serverFaults = 0;
+
 // The server's printed S2_ACCESS_TOKEN (or anything, for a server started with --auth off).
 const s2 = new S2({ accessToken: process.env.S2_ACCESS_TOKEN ?? "ignored", endpoints: { account: url, basin: url } });
+// The writers of part 2 use their own client, with --append-retry and --request-timeout.
+const s2Writer = new S2({
+	accessToken: process.env.S2_ACCESS_TOKEN ?? "ignored",
+	endpoints: { account: url, basin: url },
+	retry: {
+		appendRetryPolicy: appendRetry,
+		...(requestTimeout !== undefined && { requestTimeoutMillis: Number(requestTimeout) }),
+	},
+});
 const basinName = `bench-${Date.now().toString(16)}`;
 await s2.basins.create({ basin: basinName });
 const basin = s2.basin(basinName);
+const writerBasin = s2Writer.basin(basinName);
 const open = async (name) => {
 	await basin.streams.create({ stream: name });
 	return basin.stream(name, { forceTransport: "s2s" });
@@ -96,35 +160,50 @@ for (const rate of rates) {
 	const stream = await open(`tail-${rate}`);
 	const lat = [];
 	let received = 0;
+	const recordsPerSec = (rate * MiB) / RECORD_METERED;
+	const total = Math.round(recordsPerSec * rateSecs);
+	const check = deliveryCheck(total);
 	const rs = await reading(`tail-${rate}`).readSession({ start: { from: { tailOffset: 0 } } });
 	let stopReader = false;
 	const reader = (async () => {
 		for await (const rec of rs) {
 			const now = performance.now();
-			const sentAt = Number(rec.body.slice(0, rec.body.indexOf(";")));
-			lat.push(now - sentAt);
-			received++;
+			const [sentAt, n] = rec.body.split(";", 2).map(Number);
+			if (check.observe(rec.seqNum, n)) {
+				lat.push(now - sentAt);
+				received++;
+			}
 			if (stopReader) break;
 		}
 	})();
 	await sleep(300);
-	const session = await stream.appendSession();
+	const session = await writerBasin.stream(`tail-${rate}`, { forceTransport: "s2s" }).appendSession();
 	const tickMs = 10;
-	const recordsPerSec = (rate * MiB) / RECORD_METERED;
-	const total = Math.round(recordsPerSec * rateSecs);
 	const pending = new Set();
 	let sentRecords = 0;
 	const t0 = performance.now();
-	while (sentRecords < total) {
+	let appendError;
+	while (sentRecords < total && appendError === undefined) {
 		const elapsed = performance.now() - t0;
 		const due = Math.min(total, Math.floor((recordsPerSec * elapsed) / 1000) + 1);
 		let n = Math.min(due - sentRecords, RECORDS_PER_BATCH);
 		if (n > 0) {
 			const sentAt = performance.now();
-			const b = body(sentAt);
-			const recs = Array.from({ length: n }, () => AppendRecord.string({ body: b }));
-			const ticket = await session.submit(AppendInput.create(recs));
-			const p = ticket.ack().then(() => pending.delete(p));
+			const recs = Array.from({ length: n }, (_, k) => AppendRecord.string({ body: body(sentAt, sentRecords + k) }));
+			let ticket;
+			try {
+				ticket = await session.submit(AppendInput.create(recs));
+			} catch (e) {
+				appendError = e;
+				break;
+			}
+			const p = ticket.ack().then(
+				() => pending.delete(p),
+				(e) => {
+					appendError = e;
+					pending.delete(p);
+				},
+			);
 			pending.add(p);
 			sentRecords += n;
 		}
@@ -136,18 +215,25 @@ for (const rate of rates) {
 	const deadline = performance.now() + 10_000;
 	while (received < total && performance.now() < deadline) await sleep(20);
 	stopReader = true;
-	await session.close();
+	await session.close().catch(() => {});
 	await rs.cancel?.().catch(() => {});
 	await Promise.race([reader.catch(() => {}), sleep(500)]);
 	const achieved = (sentRecords * RECORD_METERED) / MiB / sendSecs;
+	const streamRecords = await stream
+		.checkTail()
+		.then((t) => t.tail.seqNum)
+		.catch(() => undefined);
+	serverFaults += check.serverFaults();
 	console.log(
 		`2. tail latency (${readTransport} reader) at ${rate} MiB/s target: achieved ${achieved.toFixed(1)} MiB/s over ${sendSecs.toFixed(1)} s, ` +
 			`${received}/${total} records received; submit-to-reader latency p50 ${ms(pct(lat, 50))} p99 ${ms(pct(lat, 99))}`,
 	);
+	if (appendError !== undefined) console.log(`2. the writer failed at ${rate} MiB/s after ${sentRecords} records: ${appendError.message}`);
+	console.log(`2. delivery check at ${rate} MiB/s: ${check.summary(streamRecords)}: ${check.serverFaults() === 0 ? "OK" : "SERVER FAULT"}`);
 }
 
 // 3. Memory per idle read session.
-if (pid !== undefined) {
+if (pid !== undefined && idle > 0) {
 	const rssKiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
 	const heapUsedKiB = () => {
 		try {
@@ -212,4 +298,4 @@ if (pid !== undefined) {
 	);
 	for (const rs of sessions) await rs.cancel?.().catch(() => {});
 }
-process.exit(0);
+process.exit(serverFaults === 0 ? 0 : 1);

@@ -187,8 +187,9 @@ class CrossNodeSerializationTest {
             new StreamEntity.Passivate(),
             new StreamEntity.Shutdown(done.ref()),
             new StreamEntity.Erase(done.ref()),
-            new StreamEntity.Subscribe("stream-id", 3, feed.ref()),
-            new StreamEntity.Unsubscribe(feed.ref()),
+            new StreamEntity.Subscribe("stream-id", 3, feed.ref(), 32L << 20),
+            new StreamEntity.Unsubscribe(feed.ref(), 3),
+            new StreamEntity.FeedAck(feed.ref(), 3, 8L << 20),
             new StreamEntity.FeedStarted("stream-id", 3, entity.ref(), pos),
             new StreamEntity.FeedRecords("stream-id", 3, List.of(rec), pos),
             new StreamEntity.FeedEnded("stream-id", 3));

@@ -65,6 +65,7 @@ public final class TailFeeds {
       int recentRecords,
       Duration linger,
       Duration subscribeTimeout,
+      long pushWindow,
       Duration tick) {
 
     public static Settings fromConfig(Config root) {
@@ -75,6 +76,7 @@ public final class TailFeeds {
           c.getInt("recent-records"),
           c.getDuration("linger"),
           c.getDuration("subscribe-timeout"),
+          c.getBytes("push-window"),
           Duration.ofMillis(100));
     }
   }
@@ -144,6 +146,12 @@ public final class TailFeeds {
 
     int head;
     long recentBytes;
+
+    /** Metered bytes pushed to this subscription in all, and the last amount acknowledged. */
+    long receivedBytes;
+
+    long ackedBytes;
+
     final List<Waiter> waiters = new ArrayList<>();
     long lastUsed;
 
@@ -242,7 +250,8 @@ public final class TailFeeds {
     private void subscribe(String streamId, long now) {
       long id = nextSubscription++;
       feeds.put(streamId, new Feed(id, now));
-      toEntity.accept(streamId, new StreamEntity.Subscribe(streamId, id, self));
+      toEntity.accept(
+          streamId, new StreamEntity.Subscribe(streamId, id, self, settings.pushWindow()));
     }
 
     private Behavior<Command> onPushed(Pushed m) {
@@ -251,7 +260,7 @@ public final class TailFeeds {
       if (f == null || f.subscription != e.subscription()) {
         if (e instanceof StreamEntity.FeedStarted s) {
           // A subscription this node gave up on (timed out, lingered): let the entity forget it.
-          s.entity().tell(new StreamEntity.Unsubscribe(self));
+          s.entity().tell(new StreamEntity.Unsubscribe(self, s.subscription()));
         }
         return Behaviors.same();
       }
@@ -273,6 +282,7 @@ public final class TailFeeds {
         }
         append(f, r.records());
         f.tail = r.tail();
+        acknowledge(f, r.records());
         for (Waiter w : f.waiters) {
           ReadRules.Collector c = ReadRules.Collector.forUnary(w.request());
           for (SequencedRecord rec : r.records()) {
@@ -287,6 +297,20 @@ public final class TailFeeds {
         ended(e.streamId(), e.subscription(), false);
       }
       return Behaviors.same();
+    }
+
+    /**
+     * Flow control: tells the entity what this feed has handled once a quarter of the push window
+     * has arrived since the last acknowledgement (one message per quarter window, not per push).
+     */
+    private void acknowledge(Feed f, List<SequencedRecord> records) {
+      for (SequencedRecord r : records) {
+        f.receivedBytes += r.meteredSize();
+      }
+      if (f.receivedBytes - f.ackedBytes >= settings.pushWindow() / 4) {
+        f.ackedBytes = f.receivedBytes;
+        f.entity.tell(new StreamEntity.FeedAck(self, f.subscription, f.receivedBytes));
+      }
     }
 
     /** Adds pushed records to the recent window and drops the oldest beyond its bounds. */
@@ -322,7 +346,7 @@ public final class TailFeeds {
       if (f.live()) {
         ctx.unwatch(f.entity);
         if (unsubscribe) {
-          f.entity.tell(new StreamEntity.Unsubscribe(self));
+          f.entity.tell(new StreamEntity.Unsubscribe(self, f.subscription));
         }
       }
       for (Waiter w : f.waiters) {
@@ -359,7 +383,7 @@ public final class TailFeeds {
           it.remove();
           if (f.live()) {
             ctx.unwatch(f.entity);
-            f.entity.tell(new StreamEntity.Unsubscribe(self));
+            f.entity.tell(new StreamEntity.Unsubscribe(self, f.subscription));
           }
         }
       }

@@ -99,8 +99,12 @@ final class ActiveStream implements StreamletLifecycle.Owner {
         .onMessage(Tick.class, this::onTick)
         .onMessage(WaitExpired.class, this::onWaitExpired)
         .onMessage(StreamEntity.Subscribe.class, this::onSubscribe)
-        .onMessage(StreamEntity.Unsubscribe.class, m -> onUnsubscribe(m.subscriber()))
-        .onMessage(StreamEntity.SubscriberGone.class, m -> onUnsubscribe(m.subscriber()))
+        .onMessage(
+            StreamEntity.Unsubscribe.class, m -> onUnsubscribe(m.subscriber(), m.subscription()))
+        .onMessage(StreamEntity.FeedAck.class, this::onFeedAck)
+        .onMessage(
+            StreamEntity.SubscriberGone.class,
+            m -> onUnsubscribe(m.subscriber(), StreamReads.ANY_SUBSCRIPTION))
         .onMessage(Passivate.class, m -> startDraining(null))
         .onMessage(Shutdown.class, m -> startDraining(m.replyTo()))
         .onMessage(Erase.class, this::onErase)
@@ -223,7 +227,13 @@ final class ActiveStream implements StreamletLifecycle.Owner {
     metrics.appendedBytes.add(e.bytes);
     StreamPosition tail = sequencer.durable().tail();
     pending.durable(e, tail);
-    reads.publish(e.records, tail);
+    for (ActorRef<StreamEntity.FeedEvent> behind : reads.publish(e.records, tail)) {
+      entity
+          .ctx
+          .getLog()
+          .debug("Stream {}: tail feed {} fell a push window behind; ended it.", streamId, behind);
+      entity.ctx.unwatch(behind);
+    }
     if (memory.bytes() >= settings.segmentFlushBytes()) {
       maybeFlush();
     }
@@ -350,8 +360,14 @@ final class ActiveStream implements StreamletLifecycle.Owner {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onUnsubscribe(ActorRef<StreamEntity.FeedEvent> subscriber) {
-    if (reads.unsubscribe(subscriber)) {
+  private Behavior<Command> onFeedAck(StreamEntity.FeedAck m) {
+    reads.acknowledged(m.subscriber(), m.subscription(), m.bytes());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onUnsubscribe(
+      ActorRef<StreamEntity.FeedEvent> subscriber, long subscription) {
+    if (reads.unsubscribe(subscriber, subscription)) {
       entity.ctx.unwatch(subscriber);
     }
     lastActivity = entity.now();

@@ -158,14 +158,31 @@ public final class StreamEntity {
    * Subscribes {@code subscriber} to the stream's durable records: the entity answers {@link
    * FeedStarted} with its durable tail, then sends {@link FeedRecords} for every batch that becomes
    * durable after it, in log order, until {@link FeedEnded} (the entity stops, moves or is erased)
-   * or an {@link Unsubscribe}. Not a {@link Request}: an entity that refuses requests ignores it,
-   * and the subscriber gives up after its own timeout.
+   * or an {@link Unsubscribe}, at most {@code window} metered bytes ahead of its last {@link
+   * FeedAck} (see there). Not a {@link Request}: an entity that refuses requests ignores it, and
+   * the subscriber gives up after its own timeout.
    */
-  public record Subscribe(String streamId, long subscription, ActorRef<FeedEvent> subscriber)
+  public record Subscribe(
+      String streamId, long subscription, ActorRef<FeedEvent> subscriber, long window)
       implements Command, EngineSerializable {}
 
-  /** Ends the subscription of {@code subscriber} (sent to the entity's own ref, not sharding). */
-  public record Unsubscribe(ActorRef<FeedEvent> subscriber)
+  /**
+   * Flow control of a subscription: the subscriber has handled pushes of {@code bytes} metered
+   * bytes in all since it subscribed. The entity pushes at most {@code window} (of {@link
+   * Subscribe}) bytes beyond the last acknowledged; a subscriber further behind (a slow or remote
+   * node on a congested link) is sent {@link FeedEnded} instead of more records, so nothing is
+   * buffered for it without bound and no writer waits for it. Sent to the entity's own ref.
+   */
+  public record FeedAck(ActorRef<FeedEvent> subscriber, long subscription, long bytes)
+      implements Command, EngineSerializable {}
+
+  /**
+   * Ends subscription {@code subscription} of {@code subscriber} (sent to the entity's own ref, not
+   * sharding). It does nothing when the subscriber has subscribed again since: an unsubscribe sent
+   * directly may overtake or trail a new {@link Subscribe} sent through sharding, and must not end
+   * the newer subscription.
+   */
+  public record Unsubscribe(ActorRef<FeedEvent> subscriber, long subscription)
       implements Command, EngineSerializable {}
 
   /** What a stream entity pushes to a tail-feed subscriber; {@code subscription} is its id. */
@@ -190,7 +207,10 @@ public final class StreamEntity {
     }
   }
 
-  /** The entity stops pushing (draining, erased, superseded, stopped). */
+  /**
+   * The entity stops pushing (draining, erased, superseded, stopped, or the subscriber fell a
+   * window behind).
+   */
   public record FeedEnded(String streamId, long subscription) implements FeedEvent {}
 
   /** Graceful stop (sharding's stop message: passivation and handoff). */

@@ -12,6 +12,8 @@ import io.millrace.engine.read.ReadPlan;
 import io.millrace.engine.read.ReadPlanner;
 import io.millrace.metadata.SegmentRecord;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +32,10 @@ import org.apache.pekko.actor.typed.ActorRef;
  * <p>It also holds the entity's tail-feed subscribers (at most one per node, {@code
  * read/TailFeeds}): each is pushed every batch that becomes durable, in log order, and told when
  * the entity stops pushing. A push is one message to one actor per node, whatever the number of
- * readers there, so readers never hold back the entity or its writers.
+ * readers there, so readers never hold back the entity or its writers. Pushes are flow controlled:
+ * at most a subscriber's window of metered bytes beyond what it acknowledged ({@link
+ * StreamEntity.FeedAck}); a subscriber that falls further behind is ended instead ({@link
+ * StreamEntity.FeedEnded}), and its node's readers fall back to catch-up reads.
  */
 final class StreamReads {
 
@@ -45,7 +50,19 @@ final class StreamReads {
   private record Waiter(ReadRequest request, Consumer<StreamEntity.ReadReply> replyTo) {}
 
   private final Map<Long, Waiter> waiters = new LinkedHashMap<>();
-  private final Map<ActorRef<StreamEntity.FeedEvent>, StreamEntity.Subscribe> subscribers =
+
+  /** A tail-feed subscription and its flow control (metered bytes pushed and acknowledged). */
+  private static final class Subscriber {
+    final StreamEntity.Subscribe sub;
+    long pushed;
+    long acked;
+
+    Subscriber(StreamEntity.Subscribe sub) {
+      this.sub = sub;
+    }
+  }
+
+  private final Map<ActorRef<StreamEntity.FeedEvent>, Subscriber> subscribers =
       new LinkedHashMap<>();
   private final StartTimer startTimer;
   private final LongConsumer cancelTimer;
@@ -68,14 +85,35 @@ final class StreamReads {
    */
   boolean subscribe(
       StreamEntity.Subscribe m, ActorRef<StreamEntity.Command> self, StreamPosition tail) {
-    boolean added = subscribers.put(m.subscriber(), m) == null;
+    boolean added = subscribers.put(m.subscriber(), new Subscriber(m)) == null;
     m.subscriber().tell(new StreamEntity.FeedStarted(m.streamId(), m.subscription(), self, tail));
     return added;
   }
 
-  /** Drops subscriber {@code ref} (unsubscribed or gone); returns whether it was subscribed. */
-  boolean unsubscribe(ActorRef<StreamEntity.FeedEvent> ref) {
-    return subscribers.remove(ref) != null;
+  /** For {@link #unsubscribe}: whatever the subscriber's current subscription is (it is gone). */
+  static final long ANY_SUBSCRIPTION = -1;
+
+  /**
+   * Drops subscriber {@code ref} if its current subscription is {@code subscription} (or for {@link
+   * #ANY_SUBSCRIPTION}); returns whether it was dropped. An unsubscribe of an earlier subscription
+   * leaves a newer one of the same subscriber in place.
+   */
+  boolean unsubscribe(ActorRef<StreamEntity.FeedEvent> ref, long subscription) {
+    Subscriber current = subscribers.get(ref);
+    if (current == null
+        || (subscription != ANY_SUBSCRIPTION && current.sub.subscription() != subscription)) {
+      return false;
+    }
+    subscribers.remove(ref);
+    return true;
+  }
+
+  /** Subscriber {@code ref} has handled {@code bytes} pushed to its {@code subscription} in all. */
+  void acknowledged(ActorRef<StreamEntity.FeedEvent> ref, long subscription, long bytes) {
+    Subscriber s = subscribers.get(ref);
+    if (s != null && s.sub.subscription() == subscription) {
+      s.acked = Math.max(s.acked, Math.min(bytes, s.pushed));
+    }
   }
 
   /** How many tail feeds are subscribed (for tests). */
@@ -131,11 +169,33 @@ final class StreamReads {
     }
   }
 
-  /** {@code records} became durable, up to {@code tail}: every waiter gets what it can take. */
-  void publish(List<SequencedRecord> records, StreamPosition tail) {
-    for (StreamEntity.Subscribe sub : subscribers.values()) {
-      sub.subscriber()
-          .tell(new StreamEntity.FeedRecords(sub.streamId(), sub.subscription(), records, tail));
+  /**
+   * {@code records} became durable, up to {@code tail}: every waiter gets what it can take, every
+   * subscriber within its window is pushed them. Returns the subscribers ended because they fell a
+   * window behind (the caller unwatches them).
+   */
+  List<ActorRef<StreamEntity.FeedEvent>> publish(
+      List<SequencedRecord> records, StreamPosition tail) {
+    List<ActorRef<StreamEntity.FeedEvent>> ended = List.of();
+    if (!subscribers.isEmpty()) {
+      long bytes = 0;
+      for (SequencedRecord r : records) {
+        bytes += r.meteredSize();
+      }
+      for (Iterator<Subscriber> it = subscribers.values().iterator(); it.hasNext(); ) {
+        Subscriber s = it.next();
+        StreamEntity.Subscribe sub = s.sub;
+        if (sub.window() > 0 && s.pushed - s.acked + bytes > Math.max(sub.window(), bytes)) {
+          sub.subscriber().tell(new StreamEntity.FeedEnded(sub.streamId(), sub.subscription()));
+          it.remove();
+          ended = ended.isEmpty() ? new ArrayList<>() : ended;
+          ended.add(sub.subscriber());
+          continue;
+        }
+        s.pushed += bytes;
+        sub.subscriber()
+            .tell(new StreamEntity.FeedRecords(sub.streamId(), sub.subscription(), records, tail));
+      }
     }
     answerAll(
         w -> {
@@ -148,6 +208,7 @@ final class StreamReads {
           return new StreamEntity.ReadResult(
               new ReadOutcome.Batch(new ReadBatch(col.records(), tail)));
         });
+    return ended;
   }
 
   /** The entity stops waiting (draining, erased, stopped): every waiter gets an empty batch. */
@@ -164,8 +225,8 @@ final class StreamReads {
 
   /** Tells every subscriber that the entity stops pushing, and forgets them. */
   private void endFeeds() {
-    for (StreamEntity.Subscribe sub : subscribers.values()) {
-      sub.subscriber().tell(new StreamEntity.FeedEnded(sub.streamId(), sub.subscription()));
+    for (Subscriber s : subscribers.values()) {
+      s.sub.subscriber().tell(new StreamEntity.FeedEnded(s.sub.streamId(), s.sub.subscription()));
     }
     subscribers.clear();
   }

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.Test;
 
 class StreamReadsTest {
@@ -144,5 +146,77 @@ class StreamReadsTest {
         .containsExactly(
             new StreamEntity.ReadResult(
                 new ReadOutcome.RangeNotSatisfiable(new StreamPosition(8, 1008))));
+  }
+
+  @Test
+  void anUnsubscribeOfAnEarlierSubscriptionLeavesTheNewerOneOfTheSameNodePushed() {
+    ActorTestKit kit = ActorTestKit.create();
+    try {
+      TestProbe<StreamEntity.FeedEvent> feed = kit.createTestProbe();
+      TestProbe<StreamEntity.Command> self = kit.createTestProbe();
+      StreamPosition tail = new StreamPosition(3, 1003);
+      assertThat(
+              reads.subscribe(
+                  new StreamEntity.Subscribe("s", 1, feed.ref(), 1 << 20), self.ref(), tail))
+          .isTrue();
+      feed.expectMessageClass(StreamEntity.FeedStarted.class);
+      // The node resubscribed (through sharding) before its unsubscribe of 1 (sent directly)
+      // arrived: the unsubscribe must not end subscription 2.
+      assertThat(
+              reads.subscribe(
+                  new StreamEntity.Subscribe("s", 2, feed.ref(), 1 << 20), self.ref(), tail))
+          .isFalse();
+      assertThat(feed.expectMessageClass(StreamEntity.FeedStarted.class).subscription())
+          .isEqualTo(2);
+      assertThat(reads.unsubscribe(feed.ref(), 1)).isFalse();
+      reads.publish(List.of(record(3)), new StreamPosition(4, 1003));
+      StreamEntity.FeedRecords pushed = feed.expectMessageClass(StreamEntity.FeedRecords.class);
+      assertThat(pushed.subscription()).isEqualTo(2);
+      assertThat(pushed.records()).extracting(SequencedRecord::seqNum).containsExactly(3L);
+
+      assertThat(reads.unsubscribe(feed.ref(), 2)).isTrue();
+      assertThat(reads.isEmpty()).isTrue();
+      reads.publish(List.of(record(4)), new StreamPosition(5, 1004));
+      feed.expectNoMessage(Duration.ofMillis(100));
+      // A subscriber that is gone is dropped whatever its subscription.
+      reads.subscribe(new StreamEntity.Subscribe("s", 3, feed.ref(), 1 << 20), self.ref(), tail);
+      assertThat(reads.unsubscribe(feed.ref(), StreamReads.ANY_SUBSCRIPTION)).isTrue();
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  @Test
+  void aSubscriberAWindowBehindIsEndedInsteadOfPushedMore() {
+    ActorTestKit kit = ActorTestKit.create();
+    try {
+      TestProbe<StreamEntity.FeedEvent> feed = kit.createTestProbe();
+      TestProbe<StreamEntity.Command> self = kit.createTestProbe();
+      long size = record(0).meteredSize();
+      reads.subscribe(
+          new StreamEntity.Subscribe("s", 1, feed.ref(), 2 * size),
+          self.ref(),
+          durableAt(0).tail());
+      feed.expectMessageClass(StreamEntity.FeedStarted.class);
+      assertThat(reads.publish(List.of(record(0)), durableAt(1).tail())).isEmpty();
+      assertThat(reads.publish(List.of(record(1)), durableAt(2).tail())).isEmpty();
+      feed.expectMessageClass(StreamEntity.FeedRecords.class);
+      feed.expectMessageClass(StreamEntity.FeedRecords.class);
+      // It acknowledged the first record: one more fits in its window.
+      reads.acknowledged(feed.ref(), 1, size);
+      assertThat(reads.publish(List.of(record(2)), durableAt(3).tail())).isEmpty();
+      assertThat(feed.expectMessageClass(StreamEntity.FeedRecords.class).records())
+          .extracting(SequencedRecord::seqNum)
+          .containsExactly(2L);
+      // The next would put it beyond its window: it is ended, and pushed nothing more.
+      assertThat(reads.publish(List.of(record(3)), durableAt(4).tail()))
+          .containsExactly(feed.ref());
+      assertThat(feed.expectMessageClass(StreamEntity.FeedEnded.class).subscription()).isEqualTo(1);
+      assertThat(reads.isEmpty()).isTrue();
+      reads.publish(List.of(record(4)), durableAt(5).tail());
+      feed.expectNoMessage(Duration.ofMillis(100));
+    } finally {
+      kit.shutdownTestKit();
+    }
   }
 }
