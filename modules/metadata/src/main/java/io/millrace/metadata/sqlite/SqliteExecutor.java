@@ -97,7 +97,8 @@ final class SqliteExecutor {
           outcomes.add(w.runInSavepoint(conn, description));
         }
         conn.commit();
-      } catch (SQLException | RuntimeException e) {
+      } catch (Throwable e) {
+        // Roll back before the finally below turns autocommit on (which would commit).
         try {
           conn.rollback();
         } catch (SQLException r) {
