@@ -107,6 +107,7 @@ public final class DataPlane
     this.system = system;
     this.usage = usage;
     this.metrics = new EngineMetrics(registry);
+    metrics.trackLiveEntities(localEntities);
     this.objects = objects;
     this.metadata = metadata;
     this.resolver = resolver;

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
 
 /**
  * Counters and latency histograms of the data plane, one instance per {@link DataPlane}, registered
@@ -53,6 +54,9 @@ public final class EngineMetrics {
   private final Timer read;
   private final Timer chunkWrite;
   private final Timer segmentFlush;
+
+  /** Stream entities alive on this node (loading, active or stopping); set by the data plane. */
+  private volatile IntSupplier liveEntities = () -> 0;
 
   /** Metrics kept in a registry of their own (tests, tools). */
   public EngineMetrics() {
@@ -105,6 +109,10 @@ public final class EngineMetrics {
         "millrace.stream.activations",
         "Stream entities activated on this node.",
         activations);
+    Gauge.builder("millrace.stream.entities", this, m -> m.liveEntities.getAsInt())
+        .description(
+            "Stream entities alive on this node; an idle stream passivates and leaves this count.")
+        .register(registry);
     counter(
         registry,
         "millrace.lifecycle.deleted.objects",
@@ -167,6 +175,11 @@ public final class EngineMetrics {
         .register(registry);
   }
 
+  /** Counts {@code live} (the node's map of live stream entities) as the entity gauge. */
+  void trackLiveEntities(Map<?, ?> live) {
+    this.liveEntities = live::size;
+  }
+
   public void recordChunkWrite(long nanos, long bytes) {
     chunkWrites.increment();
     chunkWriteBytes.add(bytes);
@@ -208,6 +221,7 @@ public final class EngineMetrics {
     m.put("millrace_reads_total", reads.sum());
     m.put("millrace_read_records_total", readRecords.sum());
     m.put("millrace_stream_activations_total", activations.sum());
+    m.put("millrace_stream_entities", (long) liveEntities.getAsInt());
     m.put("millrace_lifecycle_deleted_objects_total", lifecycleDeletedObjects.sum());
     m.put("millrace_lifecycle_deleted_bytes_total", lifecycleDeletedBytes.sum());
     m.put("millrace_lifecycle_sweeps_total", lifecycleSweeps.sum());

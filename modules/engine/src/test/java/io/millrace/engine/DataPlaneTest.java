@@ -318,6 +318,7 @@ class DataPlaneTest {
             .toCompletableFuture()
             .join()
             .streamId();
+    assertThat(dp.metrics().snapshot()).containsEntry("millrace_stream_entities", 1L);
     clock.advance(5_000);
     Awaitility.await()
         .atMost(Duration.ofSeconds(20))
@@ -326,6 +327,10 @@ class DataPlaneTest {
               List<StreamletRecord> lets = await(fx.metadata.listStreamlets(id));
               return !lets.isEmpty() && lets.get(lets.size() - 1).sealedNextSeqNum() != null;
             });
+    // The passivated entity is gone: an idle stream costs only its metadata rows.
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> dp.metrics().snapshot().get("millrace_stream_entities") == 0L);
     assertThat(await(fx.metadata.getStreamState(id)))
         .hasValueSatisfying(st -> assertThat(st.flushedNextSeqNum()).isEqualTo(2));
     assertThat(bodies(dp, s)).containsExactly("a", "b");

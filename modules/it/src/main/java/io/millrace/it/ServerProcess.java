@@ -290,6 +290,22 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
+  /** Deletes {@code dir} and everything under it, best effort (a benchmark's data dir). */
+  public static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths
+          .sorted(java.util.Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.delete(p);
+                } catch (IOException e) {
+                  // best effort
+                }
+              });
+    }
+  }
+
   /** Sleeps {@code millis}; an interrupt keeps the thread's flag and fails the caller. */
   public static void sleep(long millis) {
     try {

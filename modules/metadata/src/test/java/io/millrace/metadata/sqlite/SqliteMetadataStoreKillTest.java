@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,18 +22,27 @@ class SqliteMetadataStoreKillTest {
 
   @TempDir Path dir;
 
-  /** The writer process: creates basins one after another, printing each name once acknowledged. */
-  public static void main(String[] args) {
+  /**
+   * The writer process: creates basins with 16 in flight (so that they are group-committed),
+   * printing each name once acknowledged.
+   */
+  public static void main(String[] args) throws InterruptedException {
     SqliteMetadataStore store = SqliteMetadataStore.open(Path.of(args[0]));
+    Semaphore inFlight = new Semaphore(16);
     for (int i = 0; ; i++) {
       String name = String.format("basin-%08d", i);
+      inFlight.acquire();
       store
           .createBasin(
               new BasinRecord(name, BasinConfig.DEFAULT, Instant.now(), null, null, 1, null))
-          .toCompletableFuture()
-          .join();
-      System.out.println("acked " + name);
-      System.out.flush();
+          .whenComplete(
+              (created, err) -> {
+                if (err == null) {
+                  System.out.println("acked " + name);
+                  System.out.flush();
+                }
+                inFlight.release();
+              });
     }
   }
 
