@@ -204,7 +204,9 @@ final class StreamControl {
   }
 
   static void logCreated(StreamRecord row, String how) {
-    log.info(
+    // DEBUG, not INFO: streams are created by the hundred thousand (auto-created on append too);
+    // basins, deletions and config changes stay at INFO.
+    log.debug(
         "Created stream {} (id {}) in basin {} ({}).",
         row.name(),
         row.streamId(),
