@@ -292,6 +292,9 @@ public final class ServerProcess implements AutoCloseable {
 
   /** Deletes {@code dir} and everything under it, best effort (a benchmark's data dir). */
   public static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
     try (Stream<Path> paths = Files.walk(dir)) {
       paths
           .sorted(java.util.Comparator.reverseOrder())
