@@ -291,14 +291,14 @@ class NemesisIT {
         cluster.healLinks();
       }
       case "s3proxy" -> {
-        cluster.stopS3Proxy();
+        cluster.services().stopS3Proxy();
         ServerProcess.sleep(1000 + random.nextInt(3000));
-        cluster.startS3Proxy();
+        cluster.services().startS3Proxy();
       }
       case "cassandra" -> {
-        cluster.stopCassandra();
+        cluster.services().stopCassandra();
         ServerProcess.sleep(1000 + random.nextInt(3000));
-        cluster.startCassandra();
+        cluster.services().startCassandra();
       }
       default -> throw new IllegalArgumentException(kind);
     }
