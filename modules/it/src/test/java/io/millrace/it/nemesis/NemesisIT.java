@@ -51,6 +51,12 @@ class NemesisIT {
   private static final String BASIN = "nemesis-basin";
   private static final Duration OP_TIMEOUT = Duration.ofSeconds(3);
 
+  /** Injected in every single-node run, however short. */
+  private static final List<String> SINGLE_REQUIRED = List.of("sigkill", "sigstop");
+
+  /** Injected in every cluster run, however short. */
+  private static final List<String> CLUSTER_REQUIRED = List.of("sigkill", "sigstop", "partition");
+
   private static long seed() {
     String value = System.getProperty("nemesis.seed");
     return value == null || value.isBlank() ? new Random().nextLong() : Long.parseLong(value);
@@ -71,6 +77,10 @@ class NemesisIT {
 
     synchronized void add(String kind) {
       counts.merge(kind, 1, Integer::sum);
+    }
+
+    synchronized java.util.Set<String> kinds() {
+      return java.util.Set.copyOf(counts.keySet());
     }
 
     synchronized int total() {
@@ -117,11 +127,17 @@ class NemesisIT {
       Workload workload =
           new Workload(streams, () -> List.of(client), recorder, BASIN, seed, OP_TIMEOUT);
       Faults faults = new Faults();
+      // Both kinds once, in a seeded order, then random ones (two kills in three) until the time is
+      // up: every run, however short, has a kill and a pause.
+      List<String> first = new ArrayList<>(SINGLE_REQUIRED);
+      java.util.Collections.shuffle(first, random);
       long end = System.nanoTime() + length.toNanos();
       workload.start(6);
-      while (System.nanoTime() < end) {
+      for (int round = 0; round < first.size() || System.nanoTime() < end; round++) {
         ServerProcess.sleep(1000 + random.nextInt(2000));
-        if (random.nextInt(3) == 0) {
+        boolean sigstop =
+            round < first.size() ? first.get(round).equals("sigstop") : random.nextInt(3) == 0;
+        if (sigstop) {
           long pause = 500 + random.nextInt(3000);
           Signals.pause(server.get().pid());
           ServerProcess.sleep(pause);
@@ -141,7 +157,7 @@ class NemesisIT {
       for (String stream : streams) {
         finals.put(stream, Workload.readAll(client, BASIN, stream, Duration.ofSeconds(30)));
       }
-      verify("single node", seed, recorder.history(), finals, faults);
+      verify("single node", seed, recorder.history(), finals, faults, SINGLE_REQUIRED);
     } finally {
       Process last = server.get();
       Signals.resume(last.pid());
@@ -212,25 +228,22 @@ class NemesisIT {
       Workload workload =
           new Workload(streams, cluster::clients, recorder, BASIN, seed, OP_TIMEOUT);
       Faults faults = new Faults();
-      // Every kind of fault once, in a seeded order, then random ones until the time is up.
-      List<String> kinds =
-          new ArrayList<>(
-              List.of(
-                  "sigkill",
-                  "sigstop",
-                  "partition",
-                  "one-way-partition",
-                  "split-pair",
-                  "slow-links",
-                  "s3proxy"));
+      // Every kind of fault once, in a seeded order, then random ones until the time is up. The
+      // required kinds come first and are injected however short the run: every run has a kill, a
+      // pause and a partition.
+      List<String> kinds = new ArrayList<>(CLUSTER_REQUIRED);
       java.util.Collections.shuffle(kinds, random);
+      List<String> others =
+          new ArrayList<>(List.of("one-way-partition", "split-pair", "slow-links", "s3proxy"));
+      java.util.Collections.shuffle(others, random);
+      kinds.addAll(others);
       kinds.add("cassandra");
       List<String> all = List.copyOf(kinds);
       long end = System.nanoTime() + length.toNanos();
       try {
         workload.start(6);
         int round = 0;
-        while (System.nanoTime() < end) {
+        while (round < CLUSTER_REQUIRED.size() || System.nanoTime() < end) {
           ServerProcess.sleep(1000 + random.nextInt(2000));
           String kind =
               round < kinds.size() ? kinds.get(round) : all.get(random.nextInt(all.size()));
@@ -253,7 +266,7 @@ class NemesisIT {
       for (String stream : streams) {
         finals.put(stream, Workload.readAll(first, BASIN, stream, Duration.ofSeconds(90)));
       }
-      verify("cluster", seed, recorder.history(), finals, faults);
+      verify("cluster", seed, recorder.history(), finals, faults, CLUSTER_REQUIRED);
     }
   }
 
@@ -291,14 +304,14 @@ class NemesisIT {
         cluster.healLinks();
       }
       case "s3proxy" -> {
-        cluster.stopS3Proxy();
+        cluster.services().stopS3Proxy();
         ServerProcess.sleep(1000 + random.nextInt(3000));
-        cluster.startS3Proxy();
+        cluster.services().startS3Proxy();
       }
       case "cassandra" -> {
-        cluster.stopCassandra();
+        cluster.services().stopCassandra();
         ServerProcess.sleep(1000 + random.nextInt(3000));
-        cluster.startCassandra();
+        cluster.services().startCassandra();
       }
       default -> throw new IllegalArgumentException(kind);
     }
@@ -309,7 +322,8 @@ class NemesisIT {
       long seed,
       History history,
       Map<String, HistoryAudit.FinalRead> finals,
-      Faults faults) {
+      Faults faults,
+      List<String> required) {
     int appends = 0;
     int acked = 0;
     int indefinite = 0;
@@ -351,7 +365,7 @@ class NemesisIT {
         audit.lostAcks(),
         audit.duplicateSeqNums(),
         audit.gaps());
-    assertThat(faults.total()).as("faults injected").isPositive();
+    assertThat(faults.kinds()).as("kinds of faults injected").containsAll(required);
     assertThat(acked)
         .as("acknowledged appends (a run that acks nothing checks nothing)")
         .isPositive();

@@ -2,11 +2,7 @@ package io.millrace.it.nemesis;
 
 import io.millrace.it.S2Client;
 import io.millrace.it.ServerProcess;
-import io.millrace.metadata.cassandra.CassandraMetadataStore;
-import io.millrace.metadata.cassandra.CassandraSettings;
-import io.millrace.objectstore.s3.S3ObjectStore;
-import io.millrace.objectstore.s3.S3Settings;
-import io.millrace.testsupport.ServiceProcess;
+import io.millrace.it.cluster.ClusterServices;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -24,8 +20,9 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Three Millrace nodes over their own S3Proxy and Cassandra, with every cluster link going through
- * a {@link LinkProxy} so the nemesis can partition any node from the others.
+ * Three Millrace nodes over the test JVM's shared S3Proxy and Cassandra ({@link ClusterServices},
+ * in their own bucket and keyspace), with every cluster link going through a {@link LinkProxy} so
+ * the nemesis can partition any node from the others.
  *
  * <p>How the links are routed: node {@code i} binds its Pekko remoting port {@code B(i)} on
  * 127.0.0.1 but advertises the canonical address {@code mr-node-i:P(i)}. Every node gets its own
@@ -37,10 +34,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class ProxiedCluster implements AutoCloseable {
   static final int NODES = 3;
-  private static final String BUCKET = "nemesis";
-  private static final String S3_IDENTITY = "millrace";
-  private static final String S3_CREDENTIAL = "millrace-secret";
-  private static final String[] S3PROXY_OPTIONS = {"--backend", "filesystem"};
+
+  /** Apart from ClusterIT's streams and objects in the same services. */
+  private static final ClusterServices.Space SPACE =
+      new ClusterServices.Space("nemesis", "nemesis");
+
   private static final HttpClient HEALTH =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -49,11 +47,7 @@ final class ProxiedCluster implements AutoCloseable {
 
   final String rootToken = "nemesis-root-" + UUID.randomUUID().toString().replace("-", "");
   private final Path logDir;
-  private final ServiceProcess s3proxy;
-  private final ServiceProcess cassandra;
-
-  /** Chosen here so that a restart can reuse it (services.sh picks a free one otherwise). */
-  private final String cassandraStoragePort;
+  private final ClusterServices services;
 
   private final int[] httpPorts = new int[NODES];
   private final int[] canonicalPorts = new int[NODES];
@@ -71,15 +65,7 @@ final class ProxiedCluster implements AutoCloseable {
   ProxiedCluster(Path logDir) throws IOException {
     this.logDir = logDir;
     Files.createDirectories(logDir);
-    s3proxy = ServiceProcess.startNamed("nemesis-s3proxy", "s3proxy", S3PROXY_OPTIONS);
-    cassandraStoragePort = Integer.toString(ServerProcess.freePort());
-    cassandra =
-        ServiceProcess.startNamed(
-            "nemesis-cassandra", "cassandra", "--storage-port", cassandraStoragePort);
-    S3Settings s3 =
-        S3Settings.of(BUCKET)
-            .withEndpoint(URI.create("http://127.0.0.1:" + s3proxy.port()))
-            .withCredentials(S3_IDENTITY, S3_CREDENTIAL);
+    services = ClusterServices.shared();
     // Whatever happens to the test JVM, the nodes do not outlive it.
     Runtime.getRuntime()
         .addShutdownHook(
@@ -93,20 +79,15 @@ final class ProxiedCluster implements AutoCloseable {
                 },
                 "stop-nemesis-nodes"));
     try {
-      seeds = start(s3);
+      seeds = start();
     } catch (IOException | RuntimeException e) {
       close();
       throw e;
     }
   }
 
-  private String start(S3Settings s3) throws IOException {
-    try (S3ObjectStore store = new S3ObjectStore(s3)) {
-      store.createBucketIfMissing().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("could not create bucket " + BUCKET + ": " + e, e);
-    }
-    CassandraMetadataStore.applySchema(CassandraSettings.local(cassandra.port()));
+  private String start() throws IOException {
+    services.prepare(SPACE);
 
     String machine = InetAddress.getLocalHost().getHostName();
     StringBuilder seeds = new StringBuilder();
@@ -170,24 +151,7 @@ final class ProxiedCluster implements AutoCloseable {
   }
 
   private String nodeConfig(int node) {
-    return "millrace.objectstore.s3 {\n"
-        + "  bucket = \""
-        + BUCKET
-        + "\"\n"
-        + "  endpoint = \"http://127.0.0.1:"
-        + s3proxy.port()
-        + "\"\n"
-        + "  path-style = true\n"
-        + "  access-key-id = \""
-        + S3_IDENTITY
-        + "\"\n"
-        + "  secret-access-key = \""
-        + S3_CREDENTIAL
-        + "\"\n"
-        + "}\n"
-        + "millrace.metadata.cassandra.contact-points = [\"127.0.0.1:"
-        + cassandra.port()
-        + "\"]\n"
+    return services.nodeConfig(SPACE)
         + "pekko.remote.artery.bind.hostname = \"127.0.0.1\"\n"
         + "pekko.remote.artery.bind.port = "
         + bindPorts[node]
@@ -356,21 +320,9 @@ final class ProxiedCluster implements AutoCloseable {
     }
   }
 
-  void stopS3Proxy() {
-    s3proxy.stop();
-  }
-
-  void startS3Proxy() {
-    s3proxy.startAgain(S3PROXY_OPTIONS);
-  }
-
-  void stopCassandra() {
-    cassandra.stop();
-  }
-
-  /** Starts Cassandra again on the same ports over the same data. */
-  void startCassandra() {
-    cassandra.startAgain("--storage-port", cassandraStoragePort);
+  /** The shared S3Proxy and Cassandra, for the store-restart faults. */
+  ClusterServices services() {
+    return services;
   }
 
   /** The node launches so far (first starts included). */
@@ -414,7 +366,14 @@ final class ProxiedCluster implements AutoCloseable {
         }
       }
     }
-    s3proxy.stop();
-    cassandra.stop();
+    // The services stay up for the other test classes of this JVM (they stop at its exit). If a
+    // store-restart fault failed half-way, start the store again (a no-op when it runs) so that
+    // the next class does not fail for this one.
+    try {
+      services.startS3Proxy();
+      services.startCassandra();
+    } catch (RuntimeException e) {
+      System.err.println("ProxiedCluster: could not make sure the shared services run: " + e);
+    }
   }
 }
