@@ -5,10 +5,12 @@ import io.millrace.client.proto.AppendInput;
 import io.millrace.client.proto.AppendOutput;
 import io.millrace.client.proto.AppendSessionRequest;
 import io.millrace.client.proto.AppendSessionResponse;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
@@ -22,59 +24,130 @@ import org.apache.pekko.stream.javadsl.Source;
  * acknowledgement; when {@link ClientConfig#maxInflightBatches()} batches are unacknowledged it
  * blocks the caller until one is (backpressure).
  *
- * <p>The first failure ends the session: that batch and every batch after it fail with the same
- * {@link S2Error} (batches acknowledged before it stay appended), and later submits fail at once. A
- * session is not retried by the SDK: whether the failed batches landed is unknown unless they
- * carried {@code match_seq_num}; open a new session and resend them conditionally.
+ * <p><b>Dropped connections.</b> When the call fails with a retryable error (the connection was
+ * cut, the server restarted or is draining), the session is re-established on a new call with the
+ * client's retry policy, and the unacknowledged batches are sent again, in their order, before any
+ * later one, if that is safe under {@link ClientConfig#appendRetry()}: with {@code IF_IDEMPOTENT}
+ * (the default) only when every one of them carries {@code match_seq_num}, so one that had landed
+ * fails with {@code seq_num_mismatch} instead of being written twice; with {@code ALWAYS} (opt-in,
+ * at-least-once) always; with {@code NEVER} not at all. Acknowledgements still come in submit
+ * order; the retry count resets with every acknowledgement.
+ *
+ * <p>Any other failure ends the session: that batch and every batch after it fail with the same
+ * {@link S2Error} (batches acknowledged before it stay appended), and later submits fail at once.
  */
 public final class AppendSession implements AutoCloseable {
+  private final StreamClient client;
   private final int maxInflight;
   private final Semaphore permits;
-  private final BoundedSourceQueue<AppendSessionRequest> queue;
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private final CompletableFuture<Void> done = new CompletableFuture<>();
   private final String stream;
+  private BoundedSourceQueue<AppendSessionRequest> queue;
+  private int connection;
+  private int failures;
   private S2Error failure;
   private boolean closed;
   private long lastEnd = -1;
 
-  private record Pending(int records, CompletableFuture<AppendOutput> ack) {}
+  private record Pending(AppendInput input, CompletableFuture<AppendOutput> ack) {
+    int records() {
+      return input.getRecordsCount();
+    }
+  }
 
   AppendSession(StreamClient stream) {
-    MillraceClient c = stream.client();
+    this.client = stream;
     this.stream = stream.name();
-    this.maxInflight = c.config().maxInflightBatches();
+    this.maxInflight = stream.client().config().maxInflightBatches();
     this.permits = new Semaphore(maxInflight);
+    synchronized (this) {
+      connect();
+    }
+  }
+
+  /**
+   * Opens a call and sends every unacknowledged batch on it, in order. Called with the lock held,
+   * so no submit slips in between.
+   */
+  private void connect() {
+    MillraceClient c = client.client();
+    int id = ++connection;
     Pair<BoundedSourceQueue<AppendSessionRequest>, Source<AppendSessionRequest, NotUsed>> q =
         Source.<AppendSessionRequest>queue(maxInflight).preMaterialize(c.system());
-    this.queue = q.first();
+    queue = q.first();
+    for (Pending p : pending) {
+      queue.offer(request(p.input()));
+    }
+    if (closed) {
+      queue.complete();
+    }
     c.calls
         .auth(c.streams.appendSession())
-        .addHeader(Calls.BASIN_HEADER, stream.basin().name())
+        .addHeader(Calls.BASIN_HEADER, client.basin().name())
         .invoke(q.second())
-        .runWith(Sink.foreach(this::onResponse), c.system())
-        .whenComplete(
-            (ok, e) -> {
-              if (e != null) {
-                fail(S2Error.from(e));
-              } else if (inflight() > 0) {
-                fail(
-                    new S2Error(
-                        Status.Code.UNAVAILABLE,
-                        "session_ended",
-                        "the server ended the session before acknowledging this batch",
-                        false,
-                        null,
-                        null,
-                        null));
-              } else {
-                synchronized (this) {
-                  closed = true;
-                }
-                permits.release(maxInflight);
-              }
-              done.complete(null);
-            });
+        .runWith(Sink.foreach(r -> onResponse(id, r)), c.system())
+        .whenComplete((ok, e) -> ended(id, e));
+  }
+
+  private AppendSessionRequest request(AppendInput input) {
+    return AppendSessionRequest.newBuilder().setInput(input.toBuilder().setStream(stream)).build();
+  }
+
+  private void ended(int id, Throwable e) {
+    S2Error err;
+    synchronized (this) {
+      if (id != connection) {
+        return;
+      }
+      if (failure != null) {
+        done.complete(null);
+        return;
+      }
+      if (e == null && pending.isEmpty() && closed) {
+        closed = true;
+        permits.release(maxInflight);
+        done.complete(null);
+        return;
+      }
+      err =
+          e != null
+              ? S2Error.from(e)
+              : new S2Error(
+                  Status.Code.UNAVAILABLE,
+                  "session_ended",
+                  "the server ended the session before it was closed",
+                  true,
+                  null,
+                  null,
+                  null);
+      RetryPolicy retry = client.client().config().retry();
+      if (err.retryable() && ++failures < retry.maxAttempts() && resendable()) {
+        Duration d = retry.delay(failures);
+        CompletableFuture.delayedExecutor(d.toNanos(), TimeUnit.NANOSECONDS)
+            .execute(this::reconnect);
+        return;
+      }
+    }
+    fail(err);
+    done.complete(null);
+  }
+
+  private synchronized void reconnect() {
+    if (failure == null) {
+      connect();
+    }
+  }
+
+  /** Whether every unacknowledged batch may be sent again under the append retry rule. */
+  private boolean resendable() {
+    Calls calls = client.client().calls;
+    for (Pending p : pending) {
+      if (!calls.mayRetryAppend(p.input().hasMatchSeqNum())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -93,17 +166,11 @@ public final class AppendSession implements AutoCloseable {
             failure != null ? failure : new IllegalStateException("append session is closed"));
         return ack;
       }
-      pending.add(new Pending(input.getRecordsCount(), ack));
-      QueueOfferResult r =
-          queue.offer(
-              AppendSessionRequest.newBuilder()
-                  .setInput(input.toBuilder().setStream(stream))
-                  .build());
-      if (r != QueueOfferResult.enqueued()) {
-        pending.removeLast();
-        permits.release();
-        ack.completeExceptionally(
-            failure != null ? failure : new IllegalStateException("append session is closed"));
+      pending.add(new Pending(input, ack));
+      // a call that is failing is replaced (with this batch resent) or fails the batch
+      QueueOfferResult r = queue.offer(request(input));
+      if (r == QueueOfferResult.dropped()) {
+        throw new IllegalStateException("append session queue over maxInflightBatches");
       }
     }
     return ack;
@@ -114,11 +181,15 @@ public final class AppendSession implements AutoCloseable {
     return pending.size();
   }
 
-  private void onResponse(AppendSessionResponse response) {
+  private void onResponse(int id, AppendSessionResponse response) {
     Pending p;
     AppendOutput out = response.getOutput();
     S2Error bad = null;
     synchronized (this) {
+      if (id != connection) {
+        return;
+      }
+      failures = 0;
       p = pending.poll();
       if (p == null) {
         bad = protocolError("an acknowledgement for a batch that was not sent");
@@ -146,11 +217,7 @@ public final class AppendSession implements AutoCloseable {
         p.ack().completeExceptionally(bad);
       }
       fail(bad);
-      try {
-        queue.fail(bad);
-      } catch (IllegalStateException alreadyEnded) {
-        // the call already ended
-      }
+      failQueue(bad);
       return;
     }
     p.ack().complete(out);
@@ -158,6 +225,14 @@ public final class AppendSession implements AutoCloseable {
 
   private static S2Error protocolError(String message) {
     return new S2Error(Status.Code.INTERNAL, "protocol", message, false, null, null, null);
+  }
+
+  private synchronized void failQueue(S2Error e) {
+    try {
+      queue.fail(e);
+    } catch (IllegalStateException alreadyEnded) {
+      // the call already ended
+    }
   }
 
   private void fail(S2Error e) {

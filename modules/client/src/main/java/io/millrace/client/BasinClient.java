@@ -9,10 +9,8 @@ import io.millrace.client.proto.ListStreamsResponse;
 import io.millrace.client.proto.ReconfigureStreamRequest;
 import io.millrace.client.proto.StreamConfig;
 import io.millrace.client.proto.StreamInfo;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /** The stream operations of one basin (sent with {@code s2-basin}), and its streams. */
@@ -52,22 +50,13 @@ public final class BasinClient {
 
   /** Every stream whose name starts with {@code prefix}, following pages. */
   public CompletionStage<List<StreamInfo>> listAllStreams(String prefix) {
-    return listStreamsFrom(prefix, "", new ArrayList<>());
-  }
-
-  private CompletionStage<List<StreamInfo>> listStreamsFrom(
-      String prefix, String startAfter, List<StreamInfo> all) {
-    return listStreams(
-            ListStreamsRequest.newBuilder().setPrefix(prefix).setStartAfter(startAfter).build())
-        .thenCompose(
-            page -> {
-              all.addAll(page.getStreamsList());
-              if (!page.getHasMore() || page.getStreamsCount() == 0) {
-                return CompletableFuture.completedFuture(all);
-              }
-              return listStreamsFrom(
-                  prefix, page.getStreams(page.getStreamsCount() - 1).getName(), all);
-            });
+    return Calls.allPages(
+        after ->
+            listStreams(
+                ListStreamsRequest.newBuilder().setPrefix(prefix).setStartAfter(after).build()),
+        ListStreamsResponse::getStreamsList,
+        ListStreamsResponse::getHasMore,
+        StreamInfo::getName);
   }
 
   /** Creates a stream; idempotent across retries (a fresh {@code s2-request-token}). */

@@ -1,9 +1,13 @@
 package io.millrace.client;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.pekko.grpc.javadsl.SingleResponseRequestBuilder;
 import org.apache.pekko.grpc.javadsl.StreamResponseRequestBuilder;
@@ -73,6 +77,39 @@ final class Calls {
               } else {
                 out.completeExceptionally(err);
               }
+            });
+  }
+
+  /**
+   * Every item of a paged listing: asks {@code pageAfter} for the page after "" and then after the
+   * last {@code key} of each page, while the page {@code hasMore} items and is not empty.
+   */
+  static <P, T> CompletionStage<List<T>> allPages(
+      Function<String, CompletionStage<P>> pageAfter,
+      Function<P, List<T>> items,
+      Predicate<P> hasMore,
+      Function<T, String> key) {
+    return nextPages(pageAfter, items, hasMore, key, "", new ArrayList<>());
+  }
+
+  private static <P, T> CompletionStage<List<T>> nextPages(
+      Function<String, CompletionStage<P>> pageAfter,
+      Function<P, List<T>> items,
+      Predicate<P> hasMore,
+      Function<T, String> key,
+      String startAfter,
+      List<T> all) {
+    return pageAfter
+        .apply(startAfter)
+        .thenCompose(
+            page -> {
+              List<T> got = items.apply(page);
+              all.addAll(got);
+              if (!hasMore.test(page) || got.isEmpty()) {
+                return CompletableFuture.completedFuture(all);
+              }
+              return nextPages(
+                  pageAfter, items, hasMore, key, key.apply(got.get(got.size() - 1)), all);
             });
   }
 

@@ -2,6 +2,7 @@ package io.millrace.client;
 
 import com.google.protobuf.FieldMask;
 import com.typesafe.config.ConfigFactory;
+import io.millrace.client.proto.AccessTokenInfo;
 import io.millrace.client.proto.AccountServiceClient;
 import io.millrace.client.proto.BasinConfig;
 import io.millrace.client.proto.BasinInfo;
@@ -9,11 +10,14 @@ import io.millrace.client.proto.BasinServiceClient;
 import io.millrace.client.proto.CreateBasinRequest;
 import io.millrace.client.proto.DeleteBasinRequest;
 import io.millrace.client.proto.GetBasinConfigRequest;
+import io.millrace.client.proto.IssueAccessTokenRequest;
+import io.millrace.client.proto.ListAccessTokensRequest;
+import io.millrace.client.proto.ListAccessTokensResponse;
 import io.millrace.client.proto.ListBasinsRequest;
 import io.millrace.client.proto.ListBasinsResponse;
 import io.millrace.client.proto.ReconfigureBasinRequest;
+import io.millrace.client.proto.RevokeAccessTokenRequest;
 import io.millrace.client.proto.StreamServiceClient;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -101,23 +105,13 @@ public final class MillraceClient implements AutoCloseable {
 
   /** Every basin whose name starts with {@code prefix}, following pages. */
   public CompletionStage<List<BasinInfo>> listAllBasins(String prefix) {
-    List<BasinInfo> all = new ArrayList<>();
-    return listBasinsFrom(prefix, "", all);
-  }
-
-  private CompletionStage<List<BasinInfo>> listBasinsFrom(
-      String prefix, String startAfter, List<BasinInfo> all) {
-    return listBasins(
-            ListBasinsRequest.newBuilder().setPrefix(prefix).setStartAfter(startAfter).build())
-        .thenCompose(
-            page -> {
-              all.addAll(page.getBasinsList());
-              if (!page.getHasMore() || page.getBasinsCount() == 0) {
-                return CompletableFuture.completedFuture(all);
-              }
-              return listBasinsFrom(
-                  prefix, page.getBasins(page.getBasinsCount() - 1).getName(), all);
-            });
+    return Calls.allPages(
+        after ->
+            listBasins(
+                ListBasinsRequest.newBuilder().setPrefix(prefix).setStartAfter(after).build()),
+        ListBasinsResponse::getBasinsList,
+        ListBasinsResponse::getHasMore,
+        BasinInfo::getName);
   }
 
   /**
@@ -169,6 +163,51 @@ public final class MillraceClient implements AutoCloseable {
     return calls
         .unary(true, () -> calls.auth(account.reconfigureBasin()).invoke(req))
         .thenApply(r -> r.getConfig());
+  }
+
+  /**
+   * Issues an access token described by {@code info} (its id, scope, optional expiry) and completes
+   * with the secret, which the server shows only this once. Not retried: after a lost answer the
+   * token may exist with a secret nobody saw, so a retry would fail with {@code
+   * resource_already_exists}; revoke it and issue again instead.
+   */
+  public CompletionStage<String> issueAccessToken(AccessTokenInfo info) {
+    IssueAccessTokenRequest req = IssueAccessTokenRequest.newBuilder().setInfo(info).build();
+    return calls
+        .unary(false, () -> calls.auth(account.issueAccessToken()).invoke(req))
+        .thenApply(r -> r.getAccessToken());
+  }
+
+  /**
+   * Revokes the access token {@code id}; completes with what it was. Retried on retryable failures,
+   * so a revocation whose first answer was lost may end in {@code access_token_not_found}: the
+   * token is revoked either way.
+   */
+  public CompletionStage<AccessTokenInfo> revokeAccessToken(String id) {
+    RevokeAccessTokenRequest req = RevokeAccessTokenRequest.newBuilder().setId(id).build();
+    return calls
+        .unary(true, () -> calls.auth(account.revokeAccessToken()).invoke(req))
+        .thenApply(r -> r.getInfo());
+  }
+
+  /** One page of access tokens whose ids start with {@code prefix}, after {@code startAfter}. */
+  public CompletionStage<ListAccessTokensResponse> listAccessTokens(
+      ListAccessTokensRequest request) {
+    return calls.unary(true, () -> calls.auth(account.listAccessTokens()).invoke(request));
+  }
+
+  /** Every access token whose id starts with {@code prefix}, following pages. */
+  public CompletionStage<List<AccessTokenInfo>> listAllAccessTokens(String prefix) {
+    return Calls.allPages(
+        after ->
+            listAccessTokens(
+                ListAccessTokensRequest.newBuilder()
+                    .setPrefix(prefix)
+                    .setStartAfter(after)
+                    .build()),
+        ListAccessTokensResponse::getAccessTokensList,
+        ListAccessTokensResponse::getHasMore,
+        AccessTokenInfo::getId);
   }
 
   /** Closes the connections and, if the client made it, its actor system. */

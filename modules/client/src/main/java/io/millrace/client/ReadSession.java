@@ -1,5 +1,6 @@
 package io.millrace.client;
 
+import io.grpc.Status;
 import io.millrace.client.proto.Header;
 import io.millrace.client.proto.ReadLimit;
 import io.millrace.client.proto.ReadSessionRequest;
@@ -179,12 +180,32 @@ public final class ReadSession {
     listener.onBatch(records);
   }
 
+  /**
+   * Whether a session whose call ended without an error is finished: cancelled, its limit reached,
+   * the server said where the stream ends ({@code next_seq_num}), or it reads {@code until} a
+   * timestamp. Otherwise the call was cut short (a server shutting down may end it cleanly), and
+   * the session follows the stream on a new call.
+   */
+  private boolean finished() {
+    return cancelled || limitReached() || serverTail != null || request.hasUntil();
+  }
+
   private void ended(Throwable e) {
-    if (e == null || cancelled) {
+    if (cancelled || (e == null && finished())) {
       done.complete(nextOrTail());
       return;
     }
-    S2Error err = S2Error.from(e);
+    S2Error err =
+        e != null
+            ? S2Error.from(e)
+            : new S2Error(
+                Status.Code.UNAVAILABLE,
+                "unavailable",
+                "the server ended the read session before its end",
+                true,
+                null,
+                null,
+                null);
     RetryPolicy retry = stream.client().config().retry();
     int attempt = ++failures;
     if (!err.retryable() || attempt >= retry.maxAttempts()) {

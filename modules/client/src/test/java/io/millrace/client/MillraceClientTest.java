@@ -7,8 +7,6 @@ import io.grpc.Status;
 import io.millrace.client.proto.AppendOutput;
 import io.millrace.client.proto.BasinConfig;
 import io.millrace.client.proto.BasinInfo;
-import io.millrace.client.proto.ReadOutput;
-import io.millrace.client.proto.ReadRequest;
 import io.millrace.client.proto.StorageClass;
 import io.millrace.client.proto.StreamConfig;
 import io.millrace.client.proto.StreamInfo;
@@ -99,53 +97,6 @@ class MillraceClientTest {
     assertThat(gone.code()).isEqualTo("basin_not_found");
     assertThat(gone.status()).isEqualTo(Status.Code.NOT_FOUND);
     assertThat(gone.retryable()).isFalse();
-  }
-
-  @Test
-  void appendReadAndCheckTail() {
-    await(client.createBasin("b", BasinConfig.getDefaultInstance()));
-    await(client.basin("b").createStream("s", StreamConfig.getDefaultInstance()));
-    StreamClient s = client.basin("b").stream("s");
-    AppendOutput first = await(s.append(List.of(Records.of("a"), Records.of("b"))));
-    assertThat(first.getStartSeqNum()).isZero();
-    assertThat(first.getEndSeqNum()).isEqualTo(2);
-    AppendOutput second = await(s.append(Records.appendAt(2, List.of(Records.of("c")))));
-    assertThat(second.getStartSeqNum()).isEqualTo(2);
-    assertThat(await(s.checkTail()).getNextSeqNum()).isEqualTo(3);
-
-    ReadOutput out = await(s.read(ReadRequest.newBuilder().setSeqNum(1).build()));
-    assertThat(out.getBatch().getRecordsList().stream().map(Records::bodyText))
-        .containsExactly("b", "c");
-    ReadOutput past = await(s.read(ReadRequest.newBuilder().setSeqNum(7).build()));
-    assertThat(past.hasNextSeqNum()).isTrue();
-    assertThat(past.getNextSeqNum()).isEqualTo(3);
-  }
-
-  @Test
-  void errorsCarryTheS2CodeAndWhatTheStreamExpected() {
-    await(client.createBasin("b", BasinConfig.getDefaultInstance()));
-    await(client.basin("b").createStream("s", StreamConfig.getDefaultInstance()));
-    StreamClient s = client.basin("b").stream("s");
-    await(s.append(List.of(Records.of("a"))));
-
-    S2Error mismatch = failure(s.append(Records.appendAt(5, List.of(Records.of("x")))));
-    assertThat(mismatch.code()).isEqualTo(S2Error.SEQ_NUM_MISMATCH);
-    assertThat(mismatch.status()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-    assertThat(mismatch.expectedSeqNum()).hasValue(1);
-    assertThat(mismatch.retryable()).isFalse();
-    assertThat(server.calls("Append")).isEqualTo(2);
-
-    S2Error missing = failure(client.basin("b").stream("nope").checkTail());
-    assertThat(missing.code()).isEqualTo("stream_not_found");
-    assertThat(missing.status()).isEqualTo(Status.Code.NOT_FOUND);
-
-    try (MillraceClient wrong = connect(RetryPolicy.AppendRetry.IF_IDEMPOTENT, "not-the-token")) {
-      S2Error authn =
-          failure(
-              wrong.listBasins(io.millrace.client.proto.ListBasinsRequest.getDefaultInstance()));
-      assertThat(authn.code()).isEqualTo("authn");
-      assertThat(authn.status()).isEqualTo(Status.Code.UNAUTHENTICATED);
-    }
   }
 
   @Test

@@ -52,27 +52,6 @@ class SessionsTest {
   }
 
   @Test
-  void pipelinedBatchesAreAcknowledgedInOrder() throws Exception {
-    List<CompletableFuture<AppendOutput>> acks = new ArrayList<>();
-    try (AppendSession session = stream.appendSession()) {
-      for (int i = 0; i < 30; i++) {
-        acks.add(
-            session
-                .submit(
-                    Records.append(List.of(Records.of("r" + i + "a"), Records.of("r" + i + "b"))))
-                .toCompletableFuture());
-      }
-    }
-    for (int i = 0; i < 30; i++) {
-      AppendOutput o = acks.get(i).join();
-      assertThat(o.getStartSeqNum()).isEqualTo(2L * i);
-      assertThat(o.getEndSeqNum()).isEqualTo(2L * i + 2);
-    }
-    assertThat(server.records("b", "s")).hasSize(60);
-    assertThat(Records.bodyText(server.records("b", "s").get(59))).isEqualTo("r29b");
-  }
-
-  @Test
   void submitWaitsWhileMaxInflightBatchesAreUnacknowledged() throws Exception {
     server.holdAcks = new CompletableFuture<>();
     AppendSession session = stream.appendSession();
@@ -162,22 +141,6 @@ class SessionsTest {
     ReadSessionRequest resumed = server.readSessions.get(1);
     assertThat(resumed.getSeqNum()).isEqualTo(4);
     assertThat(resumed.getLimit().getCount()).isEqualTo(6);
-  }
-
-  @Test
-  void aFollowingReadSessionSeesNewRecordsUntilCancelled() {
-    stream.append(List.of(Records.of("before"))).toCompletableFuture().join();
-    List<String> got = new CopyOnWriteArrayList<>();
-    ReadSession session =
-        stream.readSession(
-            ReadSessionRequest.newBuilder().setSeqNum(0).setHeartbeats(true).build(),
-            records -> records.forEach(r -> got.add(Records.bodyText(r))));
-    org.awaitility.Awaitility.await().until(() -> got.size() == 1);
-    stream.append(List.of(Records.of("after"))).toCompletableFuture().join();
-    org.awaitility.Awaitility.await().until(() -> got.size() == 2);
-    session.cancel();
-    assertThat(session.done().toCompletableFuture().join()).isEqualTo(2);
-    assertThat(got).containsExactly("before", "after");
   }
 
   @Test

@@ -114,6 +114,14 @@ public final class MillraceServer {
     return (tls ? "https://" : "http://") + host + ":" + port;
   }
 
+  /**
+   * The gRPC endpoint the {@code millrace} client commands should use ({@code http://host:port},
+   * {@code https} with TLS), or null when gRPC is off.
+   */
+  public String grpcUrl() {
+    return grpcPort < 0 ? null : (tls ? "https://" : "http://") + host + ":" + grpcPort;
+  }
+
   /** Shuts the node down gracefully; completes when the actor system has terminated. */
   public CompletionStage<Done> stop() {
     return CoordinatedShutdown.get(system)
@@ -359,6 +367,8 @@ public final class MillraceServer {
       out.println("export S2_ACCESS_TOKEN=" + server.accessToken());
       server.grpcPort = grpcPort;
       if (grpcPort >= 0) {
+        // the `millrace` client commands speak gRPC and prefer this over the S2_* (REST) endpoints
+        out.println("export MILLRACE_GRPC_ENDPOINT=" + server.grpcUrl());
         out.println("Millrace gRPC (s2.v1alpha) on " + clientHost + ":" + grpcPort);
       }
       out.println(

@@ -39,7 +39,9 @@ class GrpcTlsTest {
                 .withFallback(ConfigFactory.defaultReference()));
     try {
       assertThat(out.toString(StandardCharsets.UTF_8))
-          .contains("Millrace gRPC (s2.v1alpha) on 127.0.0.1:" + server.grpcPort());
+          .contains("Millrace gRPC (s2.v1alpha) on 127.0.0.1:" + server.grpcPort())
+          // what the `millrace` client commands read (ClientOptions), TLS like the HTTP port
+          .contains("export MILLRACE_GRPC_ENDPOINT=https://127.0.0.1:" + server.grpcPort() + "\n");
       AccountServiceClient account =
           AccountServiceClient.create(
               GrpcClientSettings.connectToServiceAt("localhost", server.grpcPort(), client)

@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code millrace append BASIN STREAM}: each line of standard input becomes one record. */
 @Command(
@@ -29,11 +29,7 @@ public final class AppendCommand extends ClientCommand {
   /** Standard input; tests replace it. */
   static InputStream stdin = System.in;
 
-  @Parameters(index = "0", paramLabel = "BASIN")
-  String basin;
-
-  @Parameters(index = "1", paramLabel = "STREAM")
-  String stream;
+  @Mixin StreamArguments target;
 
   @Option(
       names = "--batch-size",
@@ -67,8 +63,8 @@ public final class AppendCommand extends ClientCommand {
     BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
     List<CompletionStage<AppendOutput>> acks = new ArrayList<>();
     long records = 0;
-    try (MillraceClient client = options.connect(basin)) {
-      AppendSession session = client.basin(basin).stream(stream).appendSession();
+    try (MillraceClient client = options.connect(target.basin)) {
+      AppendSession session = target.of(client).appendSession();
       List<AppendRecord> batch = new ArrayList<>();
       long batchBytes = 0;
       String line;

@@ -12,7 +12,6 @@ import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code millrace basins list|create|delete|config}. */
 @Command(
@@ -94,8 +93,7 @@ public final class BasinsCommand implements Runnable {
 
   @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a basin.")
   static final class Create extends ClientCommand {
-    @Parameters(index = "0", paramLabel = "BASIN")
-    String basin;
+    @Mixin BasinArgument target;
 
     @Mixin BasinConfigOptions config;
 
@@ -103,7 +101,7 @@ public final class BasinsCommand implements Runnable {
     int run() {
       BasinConfig c = config.build(new ArrayList<>());
       try (MillraceClient client = options.connect(null)) {
-        BasinInfo info = await(client.createBasin(basin, c));
+        BasinInfo info = await(client.createBasin(target.basin, c));
         out().println(info.getName() + "\t" + state(info));
       }
       return 0;
@@ -112,14 +110,13 @@ public final class BasinsCommand implements Runnable {
 
   @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a basin.")
   static final class Delete extends ClientCommand {
-    @Parameters(index = "0", paramLabel = "BASIN")
-    String basin;
+    @Mixin BasinArgument target;
 
     @Override
     int run() {
       try (MillraceClient client = options.connect(null)) {
-        await(client.deleteBasin(basin));
-        out().println("deleting " + basin);
+        await(client.deleteBasin(target.basin));
+        out().println("deleting " + target.basin);
       }
       return 0;
     }
@@ -132,8 +129,7 @@ public final class BasinsCommand implements Runnable {
           "Print a basin's configuration; with flags, change those fields first and print the"
               + " result.")
   static final class Config extends ClientCommand {
-    @Parameters(index = "0", paramLabel = "BASIN")
-    String basin;
+    @Mixin BasinArgument target;
 
     @Mixin BasinConfigOptions config;
 
@@ -144,10 +140,10 @@ public final class BasinsCommand implements Runnable {
       try (MillraceClient client = options.connect(null)) {
         BasinConfig now =
             mask.isEmpty()
-                ? await(client.getBasinConfig(basin))
+                ? await(client.getBasinConfig(target.basin))
                 : await(
                     client.reconfigureBasin(
-                        basin, c, FieldMask.newBuilder().addAllPaths(mask).build()));
+                        target.basin, c, FieldMask.newBuilder().addAllPaths(mask).build()));
         out().println(text(now));
       }
       return 0;

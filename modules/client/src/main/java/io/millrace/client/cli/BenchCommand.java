@@ -27,8 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code millrace bench BASIN STREAM}: appends through a pipelined append session while a read
@@ -47,11 +47,7 @@ public final class BenchCommand extends ClientCommand {
   /** index (8) + send time (8) + chain hash (32). */
   static final int HEADER_BYTES = 48;
 
-  @Parameters(index = "0", paramLabel = "BASIN")
-  String basin;
-
-  @Parameters(index = "1", paramLabel = "STREAM")
-  String stream;
+  @Mixin StreamArguments target;
 
   @Option(names = "--records", paramLabel = "N", description = "Records to append (default 10000).")
   long records = 10_000;
@@ -93,10 +89,13 @@ public final class BenchCommand extends ClientCommand {
     }
     PrintWriter out = out();
     PrintWriter err = err();
-    try (MillraceClient client = options.connect(basin, inflight)) {
-      StreamClient s = client.basin(basin).stream(stream);
+    try (MillraceClient client = options.connect(target.basin, inflight)) {
+      StreamClient s = target.of(client);
       try {
-        await(client.basin(basin).createStream(stream, StreamConfig.getDefaultInstance()));
+        await(
+            client
+                .basin(target.basin)
+                .createStream(target.stream, StreamConfig.getDefaultInstance()));
       } catch (RuntimeException e) {
         if (!"resource_already_exists".equals(S2Error.from(e).code())) {
           throw e;

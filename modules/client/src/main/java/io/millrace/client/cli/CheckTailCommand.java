@@ -3,7 +3,7 @@ package io.millrace.client.cli;
 import io.millrace.client.MillraceClient;
 import io.millrace.client.proto.CheckTailResponse;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /** {@code millrace check-tail BASIN STREAM}. */
 @Command(
@@ -13,16 +13,12 @@ import picocli.CommandLine.Parameters;
         "Print the stream's tail: the next seq num, a tab, and the timestamp (ms) of the last"
             + " record.")
 public final class CheckTailCommand extends ClientCommand {
-  @Parameters(index = "0", paramLabel = "BASIN")
-  String basin;
-
-  @Parameters(index = "1", paramLabel = "STREAM")
-  String stream;
+  @Mixin StreamArguments target;
 
   @Override
   int run() {
-    try (MillraceClient client = options.connect(basin)) {
-      CheckTailResponse tail = await(client.basin(basin).stream(stream).checkTail());
+    try (MillraceClient client = options.connect(target.basin)) {
+      CheckTailResponse tail = await(target.of(client).checkTail());
       out()
           .println(
               Long.toUnsignedString(tail.getNextSeqNum())

@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code millrace read} and {@code millrace tail}: a read session that prints records, one line
@@ -30,11 +30,7 @@ import picocli.CommandLine.Parameters;
             + " following it. Text format: the body as UTF-8, one line per record (command"
             + " records are left out); json: one object per line.")
 public class ReadCommand extends ClientCommand {
-  @Parameters(index = "0", paramLabel = "BASIN")
-  String basin;
-
-  @Parameters(index = "1", paramLabel = "STREAM")
-  String stream;
+  @Mixin StreamArguments target;
 
   static final class Start {
     @Option(names = "--seq-num", paramLabel = "SEQ", description = "Start at this seq num.")
@@ -119,8 +115,8 @@ public class ReadCommand extends ClientCommand {
     boolean follow = following();
     PrintWriter out = out();
     PrintWriter err = err();
-    try (MillraceClient client = options.connect(basin)) {
-      var s = client.basin(basin).stream(stream);
+    try (MillraceClient client = options.connect(target.basin)) {
+      var s = target.of(client);
       long tailAtStart = follow ? Long.MAX_VALUE : await(s.checkTail()).getNextSeqNum();
       AtomicReference<ReadSession> session = new AtomicReference<>();
       ReadSession.Listener listener =

@@ -10,7 +10,6 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code millrace streams list|create|delete|config}. */
 @Command(
@@ -36,16 +35,15 @@ public final class StreamsCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = "List streams: name, creation time, and 'deleting' for streams being deleted.")
   static final class ListStreams extends ClientCommand {
-    @Parameters(index = "0", paramLabel = "BASIN")
-    String basin;
+    @Mixin BasinArgument target;
 
     @Option(names = "--prefix", description = "Only streams whose names start with this.")
     String prefix = "";
 
     @Override
     int run() {
-      try (MillraceClient client = options.connect(basin)) {
-        for (StreamInfo s : await(client.basin(basin).listAllStreams(prefix))) {
+      try (MillraceClient client = options.connect(target.basin)) {
+        for (StreamInfo s : await(client.basin(target.basin).listAllStreams(prefix))) {
           out()
               .println(
                   s.getName()
@@ -60,19 +58,15 @@ public final class StreamsCommand implements Runnable {
 
   @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a stream.")
   static final class Create extends ClientCommand {
-    @Parameters(index = "0", paramLabel = "BASIN")
-    String basin;
-
-    @Parameters(index = "1", paramLabel = "STREAM")
-    String stream;
+    @Mixin StreamArguments target;
 
     @Mixin StreamConfigOptions config;
 
     @Override
     int run() {
       StreamConfig c = config.build("", new ArrayList<>());
-      try (MillraceClient client = options.connect(basin)) {
-        StreamInfo info = await(client.basin(basin).createStream(stream, c));
+      try (MillraceClient client = options.connect(target.basin)) {
+        StreamInfo info = await(client.basin(target.basin).createStream(target.stream, c));
         out().println(info.getName());
       }
       return 0;
@@ -81,17 +75,13 @@ public final class StreamsCommand implements Runnable {
 
   @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a stream.")
   static final class Delete extends ClientCommand {
-    @Parameters(index = "0", paramLabel = "BASIN")
-    String basin;
-
-    @Parameters(index = "1", paramLabel = "STREAM")
-    String stream;
+    @Mixin StreamArguments target;
 
     @Override
     int run() {
-      try (MillraceClient client = options.connect(basin)) {
-        await(client.basin(basin).deleteStream(stream));
-        out().println("deleting " + stream);
+      try (MillraceClient client = options.connect(target.basin)) {
+        await(client.basin(target.basin).deleteStream(target.stream));
+        out().println("deleting " + target.stream);
       }
       return 0;
     }
@@ -104,11 +94,7 @@ public final class StreamsCommand implements Runnable {
           "Print a stream's configuration; with flags, change those fields first and print the"
               + " result.")
   static final class Config extends ClientCommand {
-    @Parameters(index = "0", paramLabel = "BASIN")
-    String basin;
-
-    @Parameters(index = "1", paramLabel = "STREAM")
-    String stream;
+    @Mixin StreamArguments target;
 
     @Mixin StreamConfigOptions config;
 
@@ -116,15 +102,15 @@ public final class StreamsCommand implements Runnable {
     int run() {
       List<String> mask = new ArrayList<>();
       StreamConfig c = config.build("", mask);
-      try (MillraceClient client = options.connect(basin)) {
+      try (MillraceClient client = options.connect(target.basin)) {
         StreamConfig now =
             mask.isEmpty()
-                ? await(client.basin(basin).getStreamConfig(stream))
+                ? await(client.basin(target.basin).getStreamConfig(target.stream))
                 : await(
                     client
-                        .basin(basin)
+                        .basin(target.basin)
                         .reconfigureStream(
-                            stream, c, FieldMask.newBuilder().addAllPaths(mask).build()));
+                            target.stream, c, FieldMask.newBuilder().addAllPaths(mask).build()));
         out().println(BasinsCommand.text(now));
       }
       return 0;

@@ -1,6 +1,15 @@
 package io.millrace.it.bench;
 
 import com.google.protobuf.ByteString;
+import io.millrace.client.ClientConfig;
+import io.millrace.client.Endpoint;
+import io.millrace.client.MillraceClient;
+import io.millrace.client.ReadSession;
+import io.millrace.client.StreamClient;
+import io.millrace.client.proto.BasinConfig;
+import io.millrace.client.proto.ReadLimit;
+import io.millrace.client.proto.ReadRequest;
+import io.millrace.client.proto.StreamConfig;
 import io.millrace.it.S2Client;
 import io.millrace.it.ServerProcess;
 import java.io.IOException;
@@ -12,17 +21,19 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.CompletionStage;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import s2.v1.AppendAck;
 import s2.v1.AppendInput;
 import s2.v1.AppendRecord;
 import s2.v1.ReadBatch;
-import s2.v1.SequencedRecord;
 
 /**
- * Unary benchmark of a Millrace (or any S2 v1) server over HTTP/1.1 with protobuf bodies, the path
- * the Go, Rust and Python SDKs take:
+ * Unary benchmark of a Millrace (or any S2) server, over one of two APIs ({@code --api}): {@code
+ * rest} (default), HTTP/1.1 with S2 v1 protobuf bodies, the path the Go, Rust and Python SDKs take;
+ * or {@code grpc}, Millrace's own Java SDK ({@code modules/client}) over the S2 v1alpha gRPC API on
+ * one HTTP/2 connection, what the {@code millrace} CLI uses:
  *
  * <ol>
  *   <li>serial append ack latency of 1 record of 128 B (one append in flight at a time);
@@ -31,10 +42,11 @@ import s2.v1.SequencedRecord;
  *       stream written in step 2.
  * </ol>
  *
- * <p>Without {@code --endpoint URL} it starts the built server jar ({@code --jar}, default {@code
- * modules/server/target/millrace.jar}) on a temporary data dir and removes it afterwards. Options:
- * {@code --small N} (default 5000), {@code --large N} (default 100), {@code --warmup N} (default
- * 500). See docs/benchmarks.md.
+ * <p>Without {@code --endpoint URL} (the REST base URL, or the gRPC endpoint with {@code --api
+ * grpc}) it starts the built server jar ({@code --jar}, default {@code
+ * modules/server/target/millrace.jar}, with {@code --grpc-port} for {@code --api grpc}) on a
+ * temporary data dir and removes it afterwards. Options: {@code --small N} (default 5000), {@code
+ * --large N} (default 100), {@code --warmup N} (default 500). See docs/benchmarks.md.
  */
 public final class UnaryBench {
 
@@ -47,6 +59,7 @@ public final class UnaryBench {
     int small = 5000;
     int large = 100;
     int warmup = 500;
+    String api = "rest";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--endpoint" -> endpoint = args[++i];
@@ -54,33 +67,46 @@ public final class UnaryBench {
         case "--small" -> small = Integer.parseInt(args[++i]);
         case "--large" -> large = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+        case "--api" -> api = args[++i];
         default -> {
           System.err.println(
-              "usage: UnaryBench [--endpoint URL | --jar PATH] [--small N] [--large N]"
-                  + " [--warmup N]");
+              "usage: UnaryBench [--api rest|grpc] [--endpoint URL | --jar PATH] [--small N]"
+                  + " [--large N] [--warmup N]");
           System.exit(2);
         }
       }
     }
+    if (!api.equals("rest") && !api.equals("grpc")) {
+      System.err.println("--api must be rest or grpc, not " + api);
+      System.exit(2);
+    }
+    boolean grpc = api.equals("grpc");
     ServerProcess server = null;
     Path dataDir = null;
-    URI base;
+    String base;
     String token = S2Client.tokenFromEnvironment();
     if (endpoint == null) {
       dataDir = Files.createTempDirectory("millrace-bench-");
       Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
+      int grpcPort = ServerProcess.freePort();
       server =
           ServerProcess.start(
-              jar, dataDir, ServerProcess.freePort(), log, List.of("-Xms1g", "-Xmx1g"));
+              jar,
+              dataDir,
+              ServerProcess.freePort(),
+              log,
+              List.of("-Xms1g", "-Xmx1g"),
+              grpc ? List.of("--grpc-port", Integer.toString(grpcPort)) : List.of());
       System.out.println("started " + jar + " (pid " + server.pid() + ") on " + dataDir);
       System.out.println("server log: " + log);
-      base = server.baseUri();
+      base = grpc ? "http://127.0.0.1:" + grpcPort : server.baseUri().toString();
       token = server.accessToken();
     } else {
-      base = URI.create(endpoint);
+      base = endpoint;
     }
-    try {
-      run(new S2Client(base, token), small, large, warmup);
+    System.out.println("api: " + (grpc ? "gRPC (s2.v1alpha) via the Java SDK" : "REST (S2 v1)"));
+    try (Target<?> target = grpc ? new SdkTarget(base, token) : new RestTarget(base, token)) {
+      run(target, small, large, warmup);
     } finally {
       if (server != null) {
         server.stop();
@@ -89,53 +115,169 @@ public final class UnaryBench {
     }
   }
 
-  private static void run(S2Client client, int small, int large, int warmup) throws IOException {
+  /** One API the benchmark drives: REST through {@link S2Client}, or gRPC through the SDK. */
+  private interface Target<I> extends AutoCloseable {
+    void createStreams(String basin, List<String> streams) throws IOException;
+
+    /** Appends {@code bodies}, one record each; returns the tail after the append. */
+    long append(String basin, String stream, I prepared) throws IOException;
+
+    /** The append input of {@code bodies}, built once before the timed calls. */
+    I prepare(List<byte[]> bodies);
+
+    /** Reads up to {@code max} records from {@code from}; returns {count, metered bytes}. */
+    long[] read(String basin, String stream, long from, int max) throws IOException;
+
+    @Override
+    void close();
+  }
+
+  private static final class RestTarget implements Target<AppendInput> {
+    private final S2Client client;
+
+    RestTarget(String base, String token) {
+      client = new S2Client(URI.create(base), token);
+    }
+
+    @Override
+    public void createStreams(String basin, List<String> streams) throws IOException {
+      client.createBasin(basin, null);
+      for (String s : streams) {
+        client.createStream(basin, s, null);
+      }
+    }
+
+    @Override
+    public AppendInput prepare(List<byte[]> bodies) {
+      AppendInput.Builder b = AppendInput.newBuilder();
+      bodies.forEach(
+          body -> b.addRecords(AppendRecord.newBuilder().setBody(ByteString.copyFrom(body))));
+      return b.build();
+    }
+
+    @Override
+    public long append(String basin, String stream, AppendInput prepared) throws IOException {
+      AppendAck ack = client.appendProto(basin, stream, prepared);
+      return ack.getEnd().getSeqNum();
+    }
+
+    @Override
+    public long[] read(String basin, String stream, long from, int max) throws IOException {
+      ReadBatch batch = client.readProto(basin, stream, from, max);
+      long metered = 0;
+      for (s2.v1.SequencedRecord r : batch.getRecordsList()) {
+        metered += 8 + r.getBody().size();
+        for (var h : r.getHeadersList()) {
+          metered += 2 + h.getName().size() + h.getValue().size();
+        }
+      }
+      return new long[] {batch.getRecordsCount(), metered};
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  private static final class SdkTarget
+      implements Target<List<io.millrace.client.proto.AppendRecord>> {
+    private final MillraceClient client;
+
+    SdkTarget(String endpoint, String token) {
+      client =
+          MillraceClient.create(
+              ClientConfig.builder(Endpoint.parse(endpoint)).accessToken(token).build());
+    }
+
+    private static <T> T join(CompletionStage<T> stage) {
+      return stage.toCompletableFuture().join();
+    }
+
+    private StreamClient stream(String basin, String stream) {
+      return client.basin(basin).stream(stream);
+    }
+
+    @Override
+    public void createStreams(String basin, List<String> streams) {
+      join(client.createBasin(basin, BasinConfig.getDefaultInstance()));
+      for (String s : streams) {
+        join(client.basin(basin).createStream(s, StreamConfig.getDefaultInstance()));
+      }
+    }
+
+    @Override
+    public List<io.millrace.client.proto.AppendRecord> prepare(List<byte[]> bodies) {
+      return bodies.stream().map(io.millrace.client.Records::of).toList();
+    }
+
+    @Override
+    public long append(
+        String basin, String stream, List<io.millrace.client.proto.AppendRecord> prepared) {
+      return join(stream(basin, stream).append(prepared)).getEndSeqNum();
+    }
+
+    @Override
+    public long[] read(String basin, String stream, long from, int max) {
+      var out =
+          join(
+              stream(basin, stream)
+                  .read(
+                      ReadRequest.newBuilder()
+                          .setSeqNum(from)
+                          .setLimit(ReadLimit.newBuilder().setCount(max))
+                          .build()));
+      long metered = 0;
+      for (var r : out.getBatch().getRecordsList()) {
+        metered += ReadSession.meteredBytes(r);
+      }
+      return new long[] {out.getBatch().getRecordsCount(), metered};
+    }
+
+    @Override
+    public void close() {
+      client.close();
+    }
+  }
+
+  private static <I> void run(Target<I> client, int small, int large, int warmup)
+      throws IOException {
     String basin = "bench-" + Long.toHexString(System.nanoTime());
-    client.createBasin(basin, null);
-    client.createStream(basin, "bench/small", null);
-    client.createStream(basin, "bench/large", null);
+    client.createStreams(basin, List.of("bench/small", "bench/large"));
     Random random = new Random(42);
 
-    AppendInput one = AppendInput.newBuilder().addRecords(record(random, 128)).build();
+    I one = client.prepare(List.of(body(random, 128)));
     for (int i = 0; i < warmup; i++) {
-      client.appendProto(basin, "bench/small", one);
+      client.append(basin, "bench/small", one);
     }
     Histogram smallLatency = new Histogram(60_000_000L, 3);
     for (int i = 0; i < small; i++) {
       long t0 = System.nanoTime();
-      client.appendProto(basin, "bench/small", one);
+      client.append(basin, "bench/small", one);
       smallLatency.recordValue((System.nanoTime() - t0) / 1000);
     }
 
-    List<AppendRecord> records = new ArrayList<>(1000);
+    List<byte[]> bodies = new ArrayList<>(1000);
     for (int i = 0; i < 1000; i++) {
-      records.add(record(random, 1024));
+      bodies.add(body(random, 1024));
     }
-    AppendInput thousand = AppendInput.newBuilder().addAllRecords(records).build();
+    I thousand = client.prepare(bodies);
     Histogram largeLatency = new Histogram(60_000_000L, 3);
     long expectedRecords = 0;
     for (int i = 0; i < large; i++) {
       long t0 = System.nanoTime();
-      AppendAck ack = client.appendProto(basin, "bench/large", thousand);
+      expectedRecords = client.append(basin, "bench/large", thousand);
       largeLatency.recordValue((System.nanoTime() - t0) / 1000);
-      expectedRecords = ack.getEnd().getSeqNum();
     }
 
     long metered = 0;
     long count = 0;
     long t0 = System.nanoTime();
     while (count < expectedRecords) {
-      ReadBatch batch = client.readProto(basin, "bench/large", count, 1000);
-      if (batch.getRecordsCount() == 0) {
+      long[] got = client.read(basin, "bench/large", count, 1000);
+      if (got[0] == 0) {
         throw new IllegalStateException("empty read at " + count + " of " + expectedRecords);
       }
-      for (SequencedRecord r : batch.getRecordsList()) {
-        metered += 8 + r.getBody().size();
-        for (var h : r.getHeadersList()) {
-          metered += 2 + h.getName().size() + h.getValue().size();
-        }
-      }
-      count += batch.getRecordsCount();
+      count += got[0];
+      metered += got[1];
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     double mib = metered / (1024.0 * 1024.0);
@@ -158,10 +300,10 @@ public final class UnaryBench {
         count / seconds);
   }
 
-  private static AppendRecord record(Random random, int bodyBytes) {
+  private static byte[] body(Random random, int bodyBytes) {
     byte[] body = new byte[bodyBytes];
     random.nextBytes(body);
-    return AppendRecord.newBuilder().setBody(ByteString.copyFrom(body)).build();
+    return body;
   }
 
   private static void printLatency(String what, Histogram h) {
