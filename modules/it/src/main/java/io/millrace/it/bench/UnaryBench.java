@@ -17,12 +17,10 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CompletionStage;
-import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import s2.v1.AppendAck;
 import s2.v1.AppendInput;
@@ -110,7 +108,7 @@ public final class UnaryBench {
     } finally {
       if (server != null) {
         server.stop();
-        deleteRecursively(dataDir);
+        ServerProcess.deleteTree(dataDir);
       }
     }
   }
@@ -315,20 +313,5 @@ public final class UnaryBench {
         h.getValueAtPercentile(50) / 1000.0,
         h.getValueAtPercentile(99) / 1000.0,
         h.getMaxValue() / 1000.0);
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths
-          .sorted(Comparator.reverseOrder())
-          .forEach(
-              p -> {
-                try {
-                  Files.delete(p);
-                } catch (IOException e) {
-                  // best effort
-                }
-              });
-    }
   }
 }
