@@ -86,7 +86,7 @@ import s2.v1.SequencedRecord;
 class ClusterIT {
   private static final String BASIN = "cluster-it";
   private static final int NODES = 3;
-  private static final Duration NODE_READY_TIMEOUT = Duration.ofSeconds(240);
+  private static final Duration NODE_READY_TIMEOUT = Duration.ofSeconds(360);
 
   /**
    * Longest wait for a killed node's stream to accept appends again on a survivor (a few seconds
