@@ -103,9 +103,8 @@ millrace.objectstore.s3 {
 millrace.metadata.cassandra {
   contact-points = ["127.0.0.1:$CASSANDRA_PORT"]
 }
-# A crashed node is downed (and its streams recovered elsewhere) this long after it became
-# unreachable; 20 s in production, shorter on loopback.
-pekko.cluster.split-brain-resolver.stable-after = 5s
+# Failure detection, downing and the removal margin keep the server's defaults (docs/adr/0011):
+# a crashed node's streams accept appends on the survivors within a few seconds.
 CONF
 }
 

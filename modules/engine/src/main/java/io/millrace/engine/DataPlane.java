@@ -94,6 +94,10 @@ public final class DataPlane
   private final String node;
   private final UsageAggregator usage;
 
+  /** Asks to entities on other nodes, failed early when a member is lost (docs/adr/0011). */
+  private final MemberLossAsks remoteAsks =
+      new MemberLossAsks(Duration.ofSeconds(1), System::nanoTime);
+
   private DataPlane(
       ActorSystem<?> system,
       ObjectStore objects,
@@ -140,6 +144,8 @@ public final class DataPlane
                 StreamEntity.TYPE_KEY,
                 ctx -> StreamEntity.create(ctx.getEntityId(), ctx.getShard(), deps))
             .withStopMessage(new StreamEntity.Passivate()));
+    system.systemActorOf(
+        remoteAsks.watcher(), "millrace-member-loss-" + UUID.randomUUID(), Props.empty());
     TailFeeds.Settings feedSettings = TailFeeds.Settings.fromConfig(system.settings().config());
     this.tailFeeds =
         feedSettings.enabled()
@@ -719,25 +725,31 @@ public final class DataPlane
     }
   }
 
+  /**
+   * Asks the stream's entity. An ask with no wait beyond the ask timeout to an entity not on this
+   * node is failed early, as timed out, when a cluster member is lost ({@link MemberLossAsks}).
+   */
   private <R> CompletionStage<R> ask(
       String streamId,
       Function<ActorRef<R>, StreamEntity.Command> message,
       Duration timeout,
       ErrorCode onTimeout,
       String timeoutMessage) {
-    return sharding
-        .entityRefFor(StreamEntity.TYPE_KEY, streamId)
-        .<R>ask(message::apply, timeout)
-        .handle(
-            (r, err) -> {
-              if (err == null) {
-                return r;
-              }
-              Throwable cause = Failures.unwrap(err);
-              if (cause instanceof TimeoutException) {
-                throw new S2Exception(onTimeout, timeoutMessage, cause);
-              }
-              throw S2Exception.from(cause);
-            });
+    CompletionStage<R> asked =
+        sharding.entityRefFor(StreamEntity.TYPE_KEY, streamId).<R>ask(message::apply, timeout);
+    if (timeout.compareTo(settings.askTimeout()) <= 0 && !localEntities.containsKey(streamId)) {
+      asked = remoteAsks.track(asked);
+    }
+    return asked.handle(
+        (r, err) -> {
+          if (err == null) {
+            return r;
+          }
+          Throwable cause = Failures.unwrap(err);
+          if (cause instanceof TimeoutException) {
+            throw new S2Exception(onTimeout, timeoutMessage, cause);
+          }
+          throw S2Exception.from(cause);
+        });
   }
 }

@@ -86,10 +86,13 @@ import s2.v1.SequencedRecord;
 class ClusterIT {
   private static final String BASIN = "cluster-it";
   private static final int NODES = 3;
-  private static final Duration NODE_READY_TIMEOUT = Duration.ofSeconds(240);
+  private static final Duration NODE_READY_TIMEOUT = Duration.ofSeconds(360);
 
-  /** Longest wait for a killed node's stream to accept appends again on a survivor. */
-  private static final Duration FAILOVER_LIMIT = Duration.ofSeconds(90);
+  /**
+   * Longest wait for a killed node's stream to accept appends again on a survivor (a few seconds
+   * with the defaults; generous for a loaded machine, it is a wait limit, not a measurement).
+   */
+  private static final Duration FAILOVER_LIMIT = Duration.ofSeconds(45);
 
   private static ClusterServices services;
 
@@ -118,12 +121,12 @@ class ClusterIT {
     config = logDir.resolve("cluster-node.conf");
     Files.writeString(
         config,
+        // The server's failover defaults (failure detector, stable-after, removal margin, ask
+        // timeout; docs/adr/0011) are what the failover and SIGSTOP cases measure.
         services.nodeConfig()
-            + "pekko.cluster.split-brain-resolver.stable-after = 5s\n"
             // Shards move to a joining node within seconds rather than every 10 s.
             + "pekko.cluster.sharding.rebalance-interval = 2s\n"
             + "millrace.server.health-check-interval = 2s\n"
-            + "millrace.engine.ask-timeout = 5s\n"
             // Lifecycle sweeps every second on every test (the last one kills the sweeper's node
             // mid-sweep); small, young segments so that test has a backlog to delete in seconds.
             + "millrace.engine.lifecycle.sweep-interval = 1s\n"

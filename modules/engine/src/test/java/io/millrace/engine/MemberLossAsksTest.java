@@ -1,0 +1,60 @@
+package io.millrace.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class MemberLossAsksTest {
+  private final AtomicLong now = new AtomicLong();
+  private final MemberLossAsks asks = new MemberLossAsks(Duration.ofSeconds(1), now::get);
+
+  @Test
+  void aLostMemberFailsOnlyAsksPendingAtLeastTheMinimumAgeAsTimedOut() {
+    CompletableFuture<String> old = new CompletableFuture<>();
+    CompletionStage<String> oldTracked = asks.track(old);
+    now.addAndGet(Duration.ofMillis(1500).toNanos());
+    CompletableFuture<String> young = new CompletableFuture<>();
+    CompletionStage<String> youngTracked = asks.track(young);
+    now.addAndGet(Duration.ofMillis(200).toNanos());
+
+    assertThat(asks.memberLost("member x became unreachable")).isEqualTo(1);
+
+    assertThat(oldTracked.toCompletableFuture())
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(MemberLossAsks.MemberLost.class)
+        .withMessageContaining("member x became unreachable");
+    assertThat(youngTracked.toCompletableFuture()).isNotDone();
+    // The late answer of the failed ask changes nothing; the young ask still gets its answer.
+    old.complete("late");
+    young.complete("answer");
+    assertThat(oldTracked.toCompletableFuture().isCompletedExceptionally()).isTrue();
+    assertThat(youngTracked.toCompletableFuture()).isCompletedWithValue("answer");
+    assertThat(asks.size()).isZero();
+  }
+
+  @Test
+  void answeredAndFailedAsksAreForgottenAndPassedThrough() {
+    CompletableFuture<String> ok = new CompletableFuture<>();
+    CompletableFuture<String> bad = new CompletableFuture<>();
+    CompletionStage<String> okTracked = asks.track(ok);
+    CompletionStage<String> badTracked = asks.track(bad);
+    ok.complete("done");
+    IllegalStateException boom = new IllegalStateException("boom");
+    bad.completeExceptionally(boom);
+    now.addAndGet(Duration.ofSeconds(5).toNanos());
+
+    assertThat(asks.memberLost("member y was removed")).isZero();
+    assertThat(okTracked.toCompletableFuture()).isCompletedWithValue("done");
+    assertThat(badTracked.toCompletableFuture())
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(ExecutionException.class)
+        .withCause(boom);
+    assertThat(asks.size()).isZero();
+  }
+}
