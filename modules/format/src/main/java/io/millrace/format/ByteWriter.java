@@ -107,7 +107,33 @@ final class ByteWriter {
     return (int) crc.getValue();
   }
 
+  /**
+   * The bytes written. When the writer was created with exactly the final size (the encoders
+   * compute it; see {@link #utf8Length}), this is the buffer itself, not a copy: the writer must
+   * not be used afterwards.
+   */
   byte[] toByteArray() {
-    return Arrays.copyOf(buf, size);
+    return size == buf.length ? buf : Arrays.copyOf(buf, size);
+  }
+
+  /** The number of bytes of {@code s} in UTF-8, without encoding it. */
+  static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n += 1;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3; // other chars, including an unpaired surrogate (encoded as '?': 1 byte, fewer)
+      }
+    }
+    return n;
   }
 }

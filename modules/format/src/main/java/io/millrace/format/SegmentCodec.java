@@ -198,11 +198,8 @@ public final class SegmentCodec {
     if (first.seqNum() < 0) {
       throw new IllegalArgumentException("seq nums must be >= 0");
     }
-    long estimate = HEADER_OVERHEAD + streamId.length() * 3L + INDEX_OVERHEAD + TRAILER_BYTES;
-    for (SequencedRecord r : records) {
-      estimate += RecordCodec.encodedSize(r) + 1;
-    }
-    ByteWriter w = new ByteWriter((int) Math.min(estimate + 1024, Integer.MAX_VALUE - 16));
+    ByteWriter w =
+        new ByteWriter(encodedSize(streamId, records, blockMaxRecords, blockTargetBytes));
     int headerLengthAt = ObjectFraming.startHeader(w, MAGIC, VERSION, MIN_COMPATIBLE_VERSION);
     w.u8(monotonic ? FLAG_TIMESTAMPS_MONOTONIC : 0);
     w.i64(first.seqNum());
@@ -250,6 +247,27 @@ public final class SegmentCodec {
         ObjectFraming.startTrailer(w, footerOffset, footerLength, VERSION, MIN_COMPATIBLE_VERSION);
     ObjectFraming.endTrailer(w, trailerStart, MAGIC);
     return w.toByteArray();
+  }
+
+  /**
+   * The exact size of the segment {@link #encode} writes (blocks are cut by the same rule), so that
+   * the writer's buffer is the segment itself, with no final copy.
+   */
+  static int encodedSize(
+      String streamId, List<SequencedRecord> records, int blockMaxRecords, int blockTargetBytes) {
+    long n = HEADER_OVERHEAD + ByteWriter.utf8Length(streamId) + INDEX_OVERHEAD + TRAILER_BYTES;
+    int i = 0;
+    while (i < records.size()) {
+      long blockRecordBytes = 0;
+      int count = 0;
+      while (i < records.size() && count < blockMaxRecords && blockRecordBytes < blockTargetBytes) {
+        blockRecordBytes += RecordCodec.encodedSize(records.get(i));
+        i++;
+        count++;
+      }
+      n += BLOCK_OVERHEAD + INDEX_ENTRY_BYTES + blockRecordBytes;
+    }
+    return (int) Math.min(n, Integer.MAX_VALUE - 16);
   }
 
   // ---------------------------------------------------------------- decoding

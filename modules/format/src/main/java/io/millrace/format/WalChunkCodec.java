@@ -198,7 +198,7 @@ public final class WalChunkCodec {
     if (chunkSeq < 0) {
       throw new IllegalArgumentException("chunkSeq must be >= 0: " + chunkSeq);
     }
-    ByteWriter w = new ByteWriter(estimate(channelId, sections));
+    ByteWriter w = new ByteWriter(encodedSize(channelId, sections));
     int headerLengthAt = ObjectFraming.startHeader(w, MAGIC, VERSION, MIN_COMPATIBLE_VERSION);
     w.u8(kind.code);
     w.i64(chunkSeq);
@@ -237,10 +237,15 @@ public final class WalChunkCodec {
     return w.toByteArray();
   }
 
-  private static int estimate(String channelId, List<StreamSection> sections) {
-    long n = HEADER_OVERHEAD + channelId.length() * 3L + FOOTER_OVERHEAD + TRAILER_BYTES;
+  /**
+   * The exact size of the encoded object, so that the writer's buffer is the object itself (no
+   * final copy of a chunk of up to {@code chunk-max-bytes}).
+   */
+  static int encodedSize(String channelId, List<StreamSection> sections) {
+    long n = HEADER_OVERHEAD + ByteWriter.utf8Length(channelId) + FOOTER_OVERHEAD + TRAILER_BYTES;
     for (StreamSection s : sections) {
-      n += SECTION_OVERHEAD + FOOTER_ENTRY_OVERHEAD + s.streamId().length() * 6L;
+      // the stream id is written twice: in the section and in its footer entry
+      n += SECTION_OVERHEAD + FOOTER_ENTRY_OVERHEAD + 2L * ByteWriter.utf8Length(s.streamId());
       for (SequencedRecord r : s.records()) {
         n += RecordCodec.encodedSize(r);
       }

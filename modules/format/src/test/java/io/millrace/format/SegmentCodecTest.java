@@ -48,6 +48,24 @@ class SegmentCodecTest {
   }
 
   @Test
+  void theSizeComputedBeforeEncodingIsExactlyTheSegmentLengthForAnyBlockLimits() {
+    // The encoder sizes its buffer with encodedSize so that the segment is not copied once more.
+    RandomRecords gen = new RandomRecords(13);
+    for (int i = 0; i < 150; i++) {
+      List<SequencedRecord> records = gen.run(1 + gen.nextInt(60));
+      String id = i % 2 == 0 ? gen.id() : "流-" + gen.id();
+      int maxRecords = 1 + gen.nextInt(10);
+      int targetBytes = 1 + gen.nextInt(3000);
+
+      byte[] bytes = SegmentCodec.encode(id, records, maxRecords, targetBytes);
+
+      assertThat(SegmentCodec.encodedSize(id, records, maxRecords, targetBytes))
+          .isEqualTo(bytes.length);
+      assertThat(SegmentCodec.decode(bytes)).isEqualTo(records);
+    }
+  }
+
+  @Test
   void defaultBlockSizeRoundTripsALargeSegment() {
     List<SequencedRecord> records = new RandomRecords(5).run(3000);
 

@@ -53,6 +53,29 @@ class WalChunkCodecTest {
   }
 
   @Test
+  void theSizeComputedBeforeEncodingIsExactlyTheChunkLengthEvenWithNonAsciiIds() {
+    // The encoder sizes its buffer with encodedSize so that the chunk is not copied once more;
+    // a wrong size would still encode correctly but cost a copy of every chunk.
+    RandomRecords gen = new RandomRecords(3);
+    List<String> ids = List.of("stream-a", "é-stream", "流-stream", "emoji-\uD83D\uDE00", "");
+    for (int i = 0; i < 100; i++) {
+      List<StreamSection> sections = new ArrayList<>();
+      int streams = gen.nextInt(ids.size() + 1);
+      for (int s = 0; s < streams; s++) {
+        sections.add(new StreamSection(ids.get(s), gen.anyLong(), gen.run(gen.nextInt(8))));
+      }
+      String channel = ids.get(gen.nextInt(ids.size())) + "-chan";
+
+      byte[] bytes = WalChunkCodec.encodeChunk(channel, i, sections);
+
+      assertThat(WalChunkCodec.encodedSize(channel, sections)).isEqualTo(bytes.length);
+      assertThat(WalChunkCodec.decode(bytes)).isEqualTo(new WalObject.Chunk(channel, i, sections));
+    }
+    assertThat(WalChunkCodec.encodedSize("流", List.of()))
+        .isEqualTo(WalChunkCodec.encodeSeal("流", 0).length);
+  }
+
+  @Test
   void chunkWithoutSectionsRoundTrips() {
     byte[] bytes = WalChunkCodec.encodeChunk("chan", 0, List.of());
 

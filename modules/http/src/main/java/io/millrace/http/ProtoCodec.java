@@ -1,7 +1,8 @@
 package io.millrace.http;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.UnsafeByteOperations;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.S2Exception;
 import io.millrace.core.record.AppendAck;
@@ -11,6 +12,7 @@ import io.millrace.core.record.Header;
 import io.millrace.core.record.ReadBatch;
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.core.record.StreamPosition;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,11 +24,20 @@ import java.util.List;
 final class ProtoCodec {
   private ProtoCodec() {}
 
+  /**
+   * Decodes an {@code AppendInput} body (unary request or S2S frame payload). The record bodies and
+   * headers are copied once, into the core records: the protobuf is parsed with aliasing, so its
+   * {@code bytes} fields are views of {@code body} (which must not change during the call) instead
+   * of copies of their own.
+   */
   static AppendInput appendInput(byte[] body) {
     s2.v1.AppendInput in;
     try {
-      in = s2.v1.AppendInput.parseFrom(body);
-    } catch (InvalidProtocolBufferException e) {
+      CodedInputStream input = UnsafeByteOperations.unsafeWrap(body).newCodedInput();
+      input.enableAliasing(true);
+      in = s2.v1.AppendInput.parseFrom(input);
+      input.checkLastTagWas(0);
+    } catch (IOException e) { // InvalidProtocolBufferException: the input is an array, not I/O
       throw new S2Exception(
           ErrorCode.BAD_PROTO, "malformed protobuf AppendInput: " + e.getMessage());
     }

@@ -141,9 +141,12 @@ final class S2sFrames {
    */
   static final class Decoder {
     private final Compression offered;
-    private byte[] buf = new byte[0];
-    private int start;
-    private int end;
+
+    /**
+     * Received bytes not yet consumed: a rope of the received chunks (concatenating and dropping do
+     * not copy bytes), so each frame's payload is copied exactly once, into its own array.
+     */
+    private ByteString pending = ByteString.emptyByteString();
 
     /**
      * @param offered the one compression the client may use besides none (what the server
@@ -155,18 +158,20 @@ final class S2sFrames {
 
     /** Appends received bytes and returns the frames now complete, payloads decompressed. */
     List<Frame> push(ByteString chunk) {
-      append(chunk);
+      pending = pending.concat(chunk);
       List<Frame> frames = new ArrayList<>();
-      while (end - start >= 4) {
+      while (pending.size() >= 4) {
         int length =
-            ((buf[start] & 0xFF) << 16) | ((buf[start + 1] & 0xFF) << 8) | (buf[start + 2] & 0xFF);
+            ((pending.apply(0) & 0xFF) << 16)
+                | ((pending.apply(1) & 0xFF) << 8)
+                | (pending.apply(2) & 0xFF);
         if (length < 1) {
           throw badFrame("frame length is 0; the flags byte is mandatory");
         }
         if (length > MAX_FRAME_BYTES) {
           throw badFrame("frame of " + length + " bytes exceeds " + MAX_FRAME_BYTES);
         }
-        int flags = buf[start + 3] & 0xFF;
+        int flags = pending.apply(3) & 0xFF;
         if ((flags & TERMINAL) != 0) {
           throw badFrame("clients must not send terminal frames");
         }
@@ -186,42 +191,23 @@ final class S2sFrames {
                   + c.name().toLowerCase(java.util.Locale.ROOT)
                   + ", which the server did not offer");
         }
-        if (end - start < 3 + length) {
+        if (pending.size() < 3 + length) {
           break;
         }
         byte[] payload = new byte[length - 1];
-        System.arraycopy(buf, start + 4, payload, 0, length - 1);
-        start += 3 + length;
+        pending.drop(4).copyToArray(payload, 0, length - 1);
+        pending = pending.drop(3 + length);
         frames.add(new Frame(false, c, 0, decompress(payload, c)));
+      }
+      if (pending.isEmpty()) {
+        pending = ByteString.emptyByteString(); // let go of the consumed chunks
       }
       return frames;
     }
 
     /** True while part of a frame is buffered (an end of input now would truncate it). */
     boolean hasPartialFrame() {
-      return end > start;
-    }
-
-    private void append(ByteString chunk) {
-      int n = chunk.size();
-      if (n == 0) {
-        return;
-      }
-      if (buf.length - end < n) {
-        int live = end - start;
-        if (live + n > buf.length || start > buf.length / 2) {
-          byte[] bigger =
-              new byte[Math.max(live + n, Math.min(buf.length * 2, MAX_FRAME_BYTES + 4))];
-          System.arraycopy(buf, start, bigger, 0, live);
-          buf = bigger;
-        } else {
-          System.arraycopy(buf, start, buf, 0, live);
-        }
-        start = 0;
-        end = live;
-      }
-      chunk.copyToArray(buf, end, n);
-      end += n;
+      return !pending.isEmpty();
     }
 
     private static S2Exception badFrame(String message) {

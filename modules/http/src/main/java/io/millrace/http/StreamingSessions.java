@@ -1,6 +1,5 @@
 package io.millrace.http;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.millrace.core.ErrorCode;
 import io.millrace.core.Failures;
 import io.millrace.core.S2Exception;
@@ -193,18 +192,9 @@ class StreamingSessions {
     List<Item> out = new ArrayList<>();
     try {
       for (S2sFrames.Frame f : decoder.push(chunk)) {
-        s2.v1.AppendInput proto;
-        try {
-          proto = s2.v1.AppendInput.parseFrom(f.payload());
-        } catch (InvalidProtocolBufferException e) {
-          out.add(
-              new Item.Bad(
-                  new S2Exception(
-                      ErrorCode.BAD_PROTO, "malformed protobuf AppendInput: " + e.getMessage())));
-          return out;
-        }
+        // A malformed payload is bad_proto (an S2Exception, caught below: it ends the input).
         // The append session validates each batch (AppendValidation) before it is appended.
-        AppendInput input = ProtoCodec.appendInput(proto);
+        AppendInput input = ProtoCodec.appendInput(f.payload());
         principal.checkCommands(input);
         out.add(new Item.Input(input));
       }

@@ -19,6 +19,10 @@ public interface ObjectStore extends AutoCloseable {
    * Creates {@code key} with {@code data} if no object has that key. Completes normally once the
    * object is durable; completes with {@link ObjectAlreadyExistsException} if the key exists (even
    * when the existing content is identical).
+   *
+   * <p>{@code data} is handed over: the caller must not modify the array after the call (an
+   * implementation may write from it until the stage completes instead of copying it first; a retry
+   * may pass the same array again). Every caller passes an array its encoder has just produced.
    */
   CompletionStage<Void> putIfAbsent(String key, byte[] data);
 

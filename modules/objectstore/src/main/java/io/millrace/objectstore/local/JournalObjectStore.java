@@ -264,7 +264,7 @@ public final class JournalObjectStore implements ObjectStore {
     if (keyBytes.length > JournalFormat.MAX_KEY_BYTES) {
       throw new IllegalArgumentException("key longer than 65535 UTF-8 bytes");
     }
-    return reserveAndPut(key, keyBytes, data.clone());
+    return reserveAndPut(key, keyBytes, data); // handed over: no copy (see the port)
   }
 
   private CompletionStage<Void> reserveAndPut(String key, byte[] keyBytes, byte[] data) {
