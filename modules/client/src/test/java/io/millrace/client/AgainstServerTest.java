@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -198,22 +197,12 @@ class AgainstServerTest {
     for (int i = 0; i < 5; i++) {
       await(s.append(List.of(Records.of("m" + i))));
     }
-    List<String> got = new CopyOnWriteArrayList<>();
-    List<Long> reconnects = new CopyOnWriteArrayList<>();
+    RecordingListener listener = new RecordingListener();
+    List<String> got = listener.bodies;
+    List<Long> reconnects = listener.reconnects;
     ReadSession session =
         s.readSession(
-            ReadSessionRequest.newBuilder().setSeqNum(0).setHeartbeats(true).build(),
-            new ReadSession.Listener() {
-              @Override
-              public void onBatch(List<SequencedRecord> records) {
-                records.forEach(r -> got.add(Records.bodyText(r)));
-              }
-
-              @Override
-              public void onReconnect(S2Error cause, long nextSeqNum, int attempt) {
-                reconnects.add(nextSeqNum);
-              }
-            });
+            ReadSessionRequest.newBuilder().setSeqNum(0).setHeartbeats(true).build(), listener);
     Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> got.size() == 5);
     node.stopGrpc();
     node.startGrpc();

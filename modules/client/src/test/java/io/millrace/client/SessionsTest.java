@@ -7,7 +7,6 @@ import io.millrace.client.proto.AppendOutput;
 import io.millrace.client.proto.BasinConfig;
 import io.millrace.client.proto.ReadLimit;
 import io.millrace.client.proto.ReadSessionRequest;
-import io.millrace.client.proto.SequencedRecord;
 import io.millrace.client.proto.StreamConfig;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -114,29 +113,19 @@ class SessionsTest {
       stream.append(List.of(Records.of("m" + i))).toCompletableFuture().join();
     }
     server.dropReadSessionAfter = 4;
-    List<String> got = new CopyOnWriteArrayList<>();
-    List<Long> reconnects = new CopyOnWriteArrayList<>();
+    RecordingListener listener = new RecordingListener();
     ReadSession session =
         stream.readSession(
             ReadSessionRequest.newBuilder()
                 .setSeqNum(0)
                 .setLimit(ReadLimit.newBuilder().setCount(10))
                 .build(),
-            new ReadSession.Listener() {
-              @Override
-              public void onBatch(List<SequencedRecord> records) {
-                records.forEach(r -> got.add(Records.bodyText(r)));
-              }
-
-              @Override
-              public void onReconnect(S2Error cause, long nextSeqNum, int attempt) {
-                assertThat(cause.retryable()).isTrue();
-                reconnects.add(nextSeqNum);
-              }
-            });
+            listener);
     assertThat(session.done().toCompletableFuture().join()).isEqualTo(10);
-    assertThat(got).containsExactly("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
-    assertThat(reconnects).containsExactly(4L);
+    assertThat(listener.bodies)
+        .containsExactly("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
+    assertThat(listener.causes).allMatch(S2Error::retryable);
+    assertThat(listener.reconnects).containsExactly(4L);
     assertThat(server.readSessions).hasSize(2);
     ReadSessionRequest resumed = server.readSessions.get(1);
     assertThat(resumed.getSeqNum()).isEqualTo(4);
