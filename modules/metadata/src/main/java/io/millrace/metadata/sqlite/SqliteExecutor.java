@@ -108,9 +108,14 @@ final class SqliteExecutor {
       } finally {
         conn.setAutoCommit(true);
       }
-    } catch (SQLException | RuntimeException e) {
+    } catch (Throwable e) {
+      // Every stage of the group fails, whatever was thrown: none of it was committed, and a
+      // caller must not wait for an answer that will never come (an Error is rethrown after).
       for (PendingWrite<?> w : group) {
         w.result.completeExceptionally(w.failure(e, description));
+      }
+      if (e instanceof Error error) {
+        throw error;
       }
       return;
     }
@@ -140,7 +145,7 @@ final class SqliteExecutor {
       return () -> result.complete(value);
     }
 
-    Throwable failure(Exception e, String description) {
+    Throwable failure(Throwable e, String description) {
       return e instanceof SQLException || e instanceof IllegalArgumentException
           ? new MetadataStoreException(
               what + " failed in SQLite metadata store " + description + ": " + e, e)

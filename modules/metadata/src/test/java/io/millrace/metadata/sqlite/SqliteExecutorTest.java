@@ -9,12 +9,14 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,6 +94,32 @@ class SqliteExecutorTest {
     assertThat(failure(duplicate)).isInstanceOf(MetadataStoreException.class);
     assertThat(join(third)).isTrue();
     assertThat(keys()).containsExactly(1, 3);
+  }
+
+  @Test
+  void anErrorInAWriteFailsItsWholeGroupInsteadOfLeavingCallersWaiting() throws Exception {
+    holdTheThread();
+    CompletionStage<Boolean> first = insert(1);
+    CompletionStage<Boolean> erring =
+        db.write(
+            "insert 2 then an Error",
+            c -> {
+              Sql.update(c, "INSERT INTO t(k) VALUES (?)", 2);
+              throw new StackOverflowError("deep");
+            });
+    CompletionStage<Boolean> third = insert(3);
+    release.countDown();
+
+    // bounded waits: before the fix these stages never completed
+    for (CompletionStage<Boolean> w : List.of(first, erring, third)) {
+      assertThat(w.toCompletableFuture().orTimeout(30, TimeUnit.SECONDS))
+          .failsWithin(Duration.ofSeconds(30));
+    }
+    assertThat(failure(erring)).isInstanceOf(StackOverflowError.class);
+    // nothing of the group was committed; the store still works
+    assertThat(keys()).isEmpty();
+    assertThat(join(insert(4))).isTrue();
+    assertThat(keys()).containsExactly(4);
   }
 
   @Test
