@@ -31,7 +31,10 @@ import s2.v1.ReadBatch;
  * Unary benchmark of a Millrace (or any S2) server, over one of two APIs ({@code --api}): {@code
  * rest} (default), HTTP/1.1 with S2 v1 protobuf bodies, the path the Go, Rust and Python SDKs take;
  * or {@code grpc}, Millrace's own Java SDK ({@code modules/client}) over the S2 v1alpha gRPC API on
- * one HTTP/2 connection, what the {@code millrace} CLI uses:
+ * one HTTP/2 connection, what the {@code millrace} CLI uses; or {@code raw}, the REST protobuf
+ * append written by hand on one kept-alive HTTP/1.1 socket (request head and body in one write, the
+ * answer parsed from the socket), which leaves out the JDK HTTP client's own per-request cost so
+ * the figure is the server's (reads and set-up go through the REST client as with {@code rest}):
  *
  * <ol>
  *   <li>serial append ack latency of 1 record of 128 B (one append in flight at a time);
@@ -68,14 +71,14 @@ public final class UnaryBench {
         case "--api" -> api = args[++i];
         default -> {
           System.err.println(
-              "usage: UnaryBench [--api rest|grpc] [--endpoint URL | --jar PATH] [--small N]"
+              "usage: UnaryBench [--api rest|raw|grpc] [--endpoint URL | --jar PATH] [--small N]"
                   + " [--large N] [--warmup N]");
           System.exit(2);
         }
       }
     }
-    if (!api.equals("rest") && !api.equals("grpc")) {
-      System.err.println("--api must be rest or grpc, not " + api);
+    if (!api.equals("rest") && !api.equals("raw") && !api.equals("grpc")) {
+      System.err.println("--api must be rest, raw or grpc, not " + api);
       System.exit(2);
     }
     boolean grpc = api.equals("grpc");
@@ -102,8 +105,19 @@ public final class UnaryBench {
     } else {
       base = endpoint;
     }
-    System.out.println("api: " + (grpc ? "gRPC (s2.v1alpha) via the Java SDK" : "REST (S2 v1)"));
-    try (Target<?> target = grpc ? new SdkTarget(base, token) : new RestTarget(base, token)) {
+    System.out.println(
+        "api: "
+            + switch (api) {
+              case "grpc" -> "gRPC (s2.v1alpha) via the Java SDK";
+              case "raw" -> "REST (S2 v1) appends on one hand-written HTTP/1.1 socket";
+              default -> "REST (S2 v1)";
+            });
+    try (Target<?> target =
+        switch (api) {
+          case "grpc" -> new SdkTarget(base, token);
+          case "raw" -> new RawTarget(base, token);
+          default -> new RestTarget(base, token);
+        }) {
       run(target, small, large, warmup);
     } finally {
       if (server != null) {
@@ -130,8 +144,8 @@ public final class UnaryBench {
     void close();
   }
 
-  private static final class RestTarget implements Target<AppendInput> {
-    private final S2Client client;
+  private static class RestTarget implements Target<AppendInput> {
+    final S2Client client;
 
     RestTarget(String base, String token) {
       client = new S2Client(URI.create(base), token);
@@ -174,6 +188,125 @@ public final class UnaryBench {
 
     @Override
     public void close() {}
+  }
+
+  /**
+   * REST appends written by hand: one kept-alive HTTP/1.1 connection with TCP_NODELAY, the request
+   * head and protobuf body sent in one write, the answer's head and Content-Length body read back.
+   * Everything else (creating streams, reads) goes through {@link RestTarget}.
+   */
+  private static final class RawTarget extends RestTarget {
+    private final URI base;
+    private final String token;
+    private java.net.Socket socket;
+    private java.io.BufferedInputStream in;
+    private java.io.OutputStream out;
+
+    RawTarget(String base, String token) {
+      super(base, token);
+      this.base = URI.create(base);
+      this.token = token;
+    }
+
+    private void connect() throws IOException {
+      socket = new java.net.Socket(base.getHost(), base.getPort());
+      socket.setTcpNoDelay(true);
+      in = new java.io.BufferedInputStream(socket.getInputStream(), 65536);
+      out = socket.getOutputStream();
+    }
+
+    @Override
+    public long append(String basin, String stream, AppendInput prepared) throws IOException {
+      if (socket == null) {
+        connect();
+      }
+      byte[] body = prepared.toByteArray();
+      String head =
+          "POST "
+              + S2Client.streamPath(stream)
+              + "/records HTTP/1.1\r\n"
+              + "host: "
+              + base.getHost()
+              + ":"
+              + base.getPort()
+              + "\r\n"
+              + "authorization: Bearer "
+              + token
+              + "\r\n"
+              + "s2-basin: "
+              + basin
+              + "\r\n"
+              + "content-type: application/protobuf\r\n"
+              + "accept: application/protobuf\r\n"
+              + "content-length: "
+              + body.length
+              + "\r\n\r\n";
+      byte[] headBytes = head.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      byte[] request = new byte[headBytes.length + body.length];
+      System.arraycopy(headBytes, 0, request, 0, headBytes.length);
+      System.arraycopy(body, 0, request, headBytes.length, body.length);
+      out.write(request);
+      out.flush();
+
+      String status = line();
+      int contentLength = -1;
+      boolean close = false;
+      for (String h = line(); !h.isEmpty(); h = line()) {
+        int colon = h.indexOf(':');
+        String name = h.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+        String value = h.substring(colon + 1).trim();
+        if (name.equals("content-length")) {
+          contentLength = Integer.parseInt(value);
+        } else if (name.equals("transfer-encoding")) {
+          throw new IOException("unexpected transfer-encoding " + value + " in an append answer");
+        } else if (name.equals("connection") && value.equalsIgnoreCase("close")) {
+          close = true;
+        }
+      }
+      if (contentLength < 0) {
+        throw new IOException("append answer without content-length: " + status);
+      }
+      byte[] answer = in.readNBytes(contentLength);
+      if (close) {
+        socket.close();
+        socket = null;
+      }
+      if (!status.startsWith("HTTP/1.1 200")) {
+        throw new IOException(
+            "append to "
+                + stream
+                + ": "
+                + status
+                + " "
+                + new String(answer, java.nio.charset.StandardCharsets.UTF_8));
+      }
+      return AppendAck.parseFrom(answer).getEnd().getSeqNum();
+    }
+
+    /** One header line without its CRLF. */
+    private String line() throws IOException {
+      StringBuilder b = new StringBuilder();
+      for (int c = in.read(); c != '\n'; c = in.read()) {
+        if (c < 0) {
+          throw new IOException("connection closed in the middle of an answer");
+        }
+        if (c != '\r') {
+          b.append((char) c);
+        }
+      }
+      return b.toString();
+    }
+
+    @Override
+    public void close() {
+      if (socket != null) {
+        try {
+          socket.close();
+        } catch (IOException ignored) {
+          // closing a benchmark socket
+        }
+      }
+    }
   }
 
   private static final class SdkTarget
