@@ -27,12 +27,15 @@ import io.millrace.engine.lifecycle.LifecycleSweeper;
 import io.millrace.format.WalChunkCodec;
 import io.millrace.metadata.ChannelRecord;
 import io.millrace.metadata.SegmentRecord;
+import io.millrace.objectstore.ObjectInfo;
+import io.millrace.objectstore.ObjectStore;
 import io.millrace.objectstore.ObjectStoreException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -622,6 +625,131 @@ class LifecycleSweepTest {
     assertThat(await(fx.metadata.listSegments(idOf(s)))).hasSize(2);
     sweepOnce(dp);
     assertThat(await(fx.metadata.listSegments(idOf(s)))).isEmpty();
+  }
+
+  /** An object store whose deletes wait until the test releases them, counting those in flight. */
+  private static final class HeldDeletes implements ObjectStore {
+    private final ObjectStore inner;
+    private final List<Runnable> held = new ArrayList<>();
+    private int inFlight;
+    private int maxInFlight;
+
+    HeldDeletes(ObjectStore inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public CompletionStage<Void> putIfAbsent(String key, byte[] data) {
+      return inner.putIfAbsent(key, data);
+    }
+
+    @Override
+    public CompletionStage<Optional<byte[]>> get(String key) {
+      return inner.get(key);
+    }
+
+    @Override
+    public CompletionStage<Optional<byte[]>> getRange(String key, long offset, int length) {
+      return inner.getRange(key, offset, length);
+    }
+
+    @Override
+    public CompletionStage<List<ObjectInfo>> list(String prefix, String startAfter, int limit) {
+      return inner.list(prefix, startAfter, limit);
+    }
+
+    @Override
+    public synchronized CompletionStage<Void> delete(String key) {
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      held.add(
+          () ->
+              inner
+                  .delete(key)
+                  .whenComplete(
+                      (x, e) -> {
+                        synchronized (this) {
+                          inFlight--;
+                        }
+                        if (e == null) {
+                          done.complete(null);
+                        } else {
+                          done.completeExceptionally(e);
+                        }
+                      }));
+      return done;
+    }
+
+    synchronized int inFlight() {
+      return inFlight;
+    }
+
+    synchronized int maxInFlight() {
+      return maxInFlight;
+    }
+
+    /** Lets every delete issued so far go to the store. */
+    void release() {
+      List<Runnable> now;
+      synchronized (this) {
+        now = new ArrayList<>(held);
+        held.clear();
+      }
+      now.forEach(Runnable::run);
+    }
+  }
+
+  @Test
+  void walChunksOfACollectedPrefixAreDeletedSeveralAtATimeUpToTheConfiguredConcurrency() {
+    DataPlane dp = start(FLUSH_EVERY_APPEND);
+    String s = stream("many-chunks", StreamConfig.EMPTY);
+    for (int i = 0; i < 10; i++) {
+      appendFlushed(dp, s, "r" + i);
+    }
+    List<String> chunks = walObjects();
+    assertThat(chunks).hasSizeGreaterThanOrEqualTo(10);
+    HeldDeletes store = new HeldDeletes(fx.objects);
+    LifecycleSweep concurrent =
+        LifecycleSweeper.sweep(
+            store,
+            fx.metadata,
+            clock,
+            dp::tailOf,
+            control::deleteIfUnchanged,
+            ch -> false,
+            dp.metrics(),
+            new LifecycleSettings(true, Duration.ofSeconds(1), 10_000, 3));
+
+    CompletableFuture<LifecycleSweep.Summary> run = concurrent.run().toCompletableFuture();
+    // Each round: the sweep issues a window of deletes and waits for all of them.
+    while (!run.isDone()) {
+      Awaitility.await().until(() -> run.isDone() || store.inFlight() > 0);
+      if (!run.isDone()) {
+        Awaitility.await().until(() -> run.isDone() || store.inFlight() == 3 || !more(store));
+        store.release();
+      }
+    }
+
+    LifecycleSweep.Summary summary = await(run);
+    assertThat(summary.failures()).isZero();
+    assertThat(store.maxInFlight()).isEqualTo(3);
+    // Every chunk whose records are all in segments is gone (the open one holds only flushed
+    // records too), and every record still reads back.
+    assertThat(walObjects()).doesNotContainAnyElementsOf(chunks.subList(0, chunks.size() - 1));
+    assertThat(bodiesFrom(dp, s, 0))
+        .containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9");
+  }
+
+  /** Whether the held store may still be given more deletes in this window (a short last one). */
+  private static boolean more(HeldDeletes store) {
+    int before = store.inFlight();
+    try {
+      Thread.sleep(200);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return store.inFlight() != before;
   }
 
   @Test

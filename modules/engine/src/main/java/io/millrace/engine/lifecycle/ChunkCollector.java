@@ -83,13 +83,19 @@ public final class ChunkCollector {
   private final MetadataStore metadata;
   private final Liveness liveness;
   private final EngineMetrics metrics;
+  private final int deleteConcurrency;
 
   public ChunkCollector(
-      ObjectStore objects, MetadataStore metadata, Liveness liveness, EngineMetrics metrics) {
+      ObjectStore objects,
+      MetadataStore metadata,
+      Liveness liveness,
+      EngineMetrics metrics,
+      int deleteConcurrency) {
     this.objects = objects;
     this.metadata = metadata;
     this.liveness = liveness;
     this.metrics = metrics;
+    this.deleteConcurrency = deleteConcurrency;
   }
 
   /** The streams of one pass: their state and streamlets, read once (refreshed when missing). */
@@ -408,28 +414,41 @@ public final class ChunkCollector {
             });
   }
 
-  /** Deletes {@code keys} one at a time while the budget lasts. */
+  /**
+   * Deletes {@code keys} while the budget lasts, {@code deleteConcurrency} at a time (their order
+   * does not matter: see the class comment); a failed delete fails the pass after its window.
+   */
   private CompletionStage<Void> deleteAll(
       List<ObjectInfo> keys, SweepBudget budget, long[] deleted) {
     CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
-    for (ObjectInfo o : keys) {
-      chain =
-          chain.thenCompose(
-              x -> {
-                if (!budget.take()) {
-                  return CompletableFuture.completedFuture(null);
-                }
-                return objects
-                    .delete(o.key())
-                    .thenRun(
-                        () -> {
-                          deleted[0]++;
-                          deleted[1] += o.size();
-                          metrics.lifecycleDeletedObjects.increment();
-                          metrics.lifecycleDeletedBytes.add(o.size());
-                        });
-              });
+    for (int from = 0; from < keys.size(); from += deleteConcurrency) {
+      List<ObjectInfo> window = keys.subList(from, Math.min(keys.size(), from + deleteConcurrency));
+      chain = chain.thenCompose(x -> deleteWindow(window, budget, deleted));
     }
     return chain;
+  }
+
+  private CompletionStage<Void> deleteWindow(
+      List<ObjectInfo> window, SweepBudget budget, long[] deleted) {
+    List<CompletableFuture<Void>> deletes = new ArrayList<>(window.size());
+    for (ObjectInfo o : window) {
+      if (!budget.take()) {
+        break;
+      }
+      deletes.add(
+          objects
+              .delete(o.key())
+              .thenRun(
+                  () -> {
+                    synchronized (deleted) {
+                      deleted[0]++;
+                      deleted[1] += o.size();
+                    }
+                    metrics.lifecycleDeletedObjects.increment();
+                    metrics.lifecycleDeletedBytes.add(o.size());
+                  })
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new));
   }
 }

@@ -8,7 +8,8 @@ import java.time.Duration;
  * Settings of the lifecycle sweeps, read once from {@code millrace.engine.lifecycle} (documented in
  * the engine's {@code reference.conf} and docs/configuration.md).
  */
-public record LifecycleSettings(boolean enabled, Duration sweepInterval, int maxDeletionsPerSweep) {
+public record LifecycleSettings(
+    boolean enabled, Duration sweepInterval, int maxDeletionsPerSweep, int walDeleteConcurrency) {
 
   public LifecycleSettings {
     if (sweepInterval.isNegative() || sweepInterval.isZero()) {
@@ -18,6 +19,15 @@ public record LifecycleSettings(boolean enabled, Duration sweepInterval, int max
       throw new IllegalArgumentException(
           "millrace.engine.lifecycle.max-deletions-per-sweep must be > 0");
     }
+    if (walDeleteConcurrency <= 0) {
+      throw new IllegalArgumentException(
+          "millrace.engine.lifecycle.wal-delete-concurrency must be > 0");
+    }
+  }
+
+  /** Settings with the default WAL delete concurrency. */
+  public LifecycleSettings(boolean enabled, Duration sweepInterval, int maxDeletionsPerSweep) {
+    this(enabled, sweepInterval, maxDeletionsPerSweep, 8);
   }
 
   /** Reads {@code millrace.engine.lifecycle} from a root config (with reference.conf defaults). */
@@ -26,7 +36,8 @@ public record LifecycleSettings(boolean enabled, Duration sweepInterval, int max
     return new LifecycleSettings(
         c.getBoolean("enabled"),
         c.getDuration("sweep-interval"),
-        c.getInt("max-deletions-per-sweep"));
+        c.getInt("max-deletions-per-sweep"),
+        c.getInt("wal-delete-concurrency"));
   }
 
   /** The defaults of reference.conf. */

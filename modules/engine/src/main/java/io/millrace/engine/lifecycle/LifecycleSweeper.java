@@ -168,7 +168,7 @@ public final class LifecycleSweeper {
     return new LifecycleSweep(
         metadata,
         new StreamSweep(objects, metadata, clock, tails, deleter, metrics),
-        new ChunkCollector(objects, metadata, liveness, metrics),
+        new ChunkCollector(objects, metadata, liveness, metrics, settings.walDeleteConcurrency()),
         tails,
         clock,
         metrics,
