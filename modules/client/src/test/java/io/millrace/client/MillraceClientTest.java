@@ -37,8 +37,7 @@ class MillraceClientTest {
             .accessToken(token)
             .retry(FAST)
             .appendRetry(appendRetry)
-            .build(),
-        server.system);
+            .build());
   }
 
   @AfterEach

@@ -33,8 +33,7 @@ class SessionsTest {
                 .accessToken(FakeS2Server.TOKEN)
                 .retry(new RetryPolicy(4, Duration.ofMillis(1), Duration.ofMillis(5)))
                 .maxInflightBatches(2)
-                .build(),
-            server.system);
+                .build());
     client.createBasin("b", BasinConfig.getDefaultInstance()).toCompletableFuture().join();
     client
         .basin("b")
