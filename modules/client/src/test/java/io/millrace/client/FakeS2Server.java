@@ -120,6 +120,9 @@ public final class FakeS2Server implements AutoCloseable {
   /** Append session messages received. */
   final AtomicInteger appendSessionMessages = new AtomicInteger();
 
+  /** While not null, CheckTail answers wait for it. */
+  volatile CompletableFuture<Void> holdCheckTail;
+
   /** While not null, append session acknowledgements wait for it. */
   volatile CompletableFuture<Void> holdAcks;
 
@@ -480,14 +483,19 @@ public final class FakeS2Server implements AutoCloseable {
           () -> {
             Fault f = enter("CheckTail", md);
             List<SequencedRecord> r = stream(basin(md), in.getStream());
-            synchronized (FakeS2Server.this) {
-              return answer(
-                  f,
-                  CheckTailResponse.newBuilder()
-                      .setNextSeqNum(r.size())
-                      .setLastTimestamp(r.isEmpty() ? 0 : r.get(r.size() - 1).getTimestamp())
-                      .build());
-            }
+            CompletableFuture<Void> hold = holdCheckTail;
+            java.util.function.Supplier<CompletionStage<CheckTailResponse>> reply =
+                () -> {
+                  synchronized (FakeS2Server.this) {
+                    return answer(
+                        f,
+                        CheckTailResponse.newBuilder()
+                            .setNextSeqNum(r.size())
+                            .setLastTimestamp(r.isEmpty() ? 0 : r.get(r.size() - 1).getTimestamp())
+                            .build());
+                  }
+                };
+            return hold == null ? reply.get() : hold.thenCompose(x -> reply.get());
           });
     }
 
