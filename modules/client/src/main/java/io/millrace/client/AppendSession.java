@@ -1,5 +1,7 @@
 package io.millrace.client;
 
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.millrace.client.proto.AppendInput;
 import io.millrace.client.proto.AppendOutput;
@@ -11,12 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.NotUsed;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.BoundedSourceQueue;
-import org.apache.pekko.stream.QueueOfferResult;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * A pipelined append session (gRPC {@code AppendSession}): many batches in flight on one stream,
@@ -33,6 +29,10 @@ import org.apache.pekko.stream.javadsl.Source;
  * at-least-once) always; with {@code NEVER} not at all. Acknowledgements still come in submit
  * order; the retry count resets with every acknowledgement.
  *
+ * <p><b>Flow control.</b> The batches in flight are bounded by {@code maxInflightBatches} on the
+ * client; the server's acknowledgements are taken one at a time as they are handled (gRPC flow
+ * control, so a slow client holds the server's writes back instead of buffering them).
+ *
  * <p>Any other failure ends the session: that batch and every batch after it fail with the same
  * {@link S2Error} (batches acknowledged before it stay appended), and later submits fail at once.
  */
@@ -43,7 +43,7 @@ public final class AppendSession implements AutoCloseable {
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private final CompletableFuture<Void> done = new CompletableFuture<>();
   private final String stream;
-  private BoundedSourceQueue<AppendSessionRequest> queue;
+  private ClientCall<AppendSessionRequest, AppendSessionResponse> call;
   private int connection;
   private int failures;
   private S2Error failure;
@@ -73,21 +73,31 @@ public final class AppendSession implements AutoCloseable {
   private void connect() {
     MillraceClient c = client.client();
     int id = ++connection;
-    Pair<BoundedSourceQueue<AppendSessionRequest>, Source<AppendSessionRequest, NotUsed>> q =
-        Source.<AppendSessionRequest>queue(maxInflight).preMaterialize(c.system());
-    queue = q.first();
+    ClientCall<AppendSessionRequest, AppendSessionResponse> next =
+        c.calls.newCall(S2Methods.APPEND_SESSION);
+    call = next;
+    next.start(
+        new ClientCall.Listener<>() {
+          @Override
+          public void onMessage(AppendSessionResponse message) {
+            onResponse(id, message);
+            // the next acknowledgement, once this one is handled
+            next.request(1);
+          }
+
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            ended(id, status.isOk() ? null : status.asRuntimeException(trailers));
+          }
+        },
+        c.calls.headers(client.basin().name(), null));
+    next.request(1);
     for (Pending p : pending) {
-      queue.offer(request(p.input()));
+      next.sendMessage(request(p.input()));
     }
     if (closed) {
-      queue.complete();
+      next.halfClose();
     }
-    c.calls
-        .auth(c.streams.appendSession())
-        .addHeader(Calls.BASIN_HEADER, client.basin().name())
-        .invoke(q.second())
-        .runWith(Sink.foreach(r -> onResponse(id, r)), c.system())
-        .whenComplete((ok, e) -> ended(id, e));
   }
 
   private AppendSessionRequest request(AppendInput input) {
@@ -123,9 +133,7 @@ public final class AppendSession implements AutoCloseable {
                   null);
       RetryPolicy retry = client.client().config().retry();
       if (err.retryable() && ++failures < retry.maxAttempts() && resendable()) {
-        Duration d = retry.delay(failures);
-        CompletableFuture.delayedExecutor(d.toNanos(), TimeUnit.NANOSECONDS)
-            .execute(this::reconnect);
+        retryLater(err, retry.delay(failures));
         return;
       }
     }
@@ -137,6 +145,15 @@ public final class AppendSession implements AutoCloseable {
     if (failure == null) {
       connect();
     }
+  }
+
+  private void retryLater(S2Error cause, Duration delay) {
+    CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS)
+        .execute(
+            () -> {
+              client.client().calls.beforeRetry(cause);
+              reconnect();
+            });
   }
 
   /** Whether every unacknowledged batch may be sent again under the append retry rule. */
@@ -167,11 +184,9 @@ public final class AppendSession implements AutoCloseable {
         return ack;
       }
       pending.add(new Pending(input, ack));
-      // a call that is failing is replaced (with this batch resent) or fails the batch
-      QueueOfferResult r = queue.offer(request(input));
-      if (r == QueueOfferResult.dropped()) {
-        throw new IllegalStateException("append session queue over maxInflightBatches");
-      }
+      // a call that is failing is replaced (with this batch resent) or fails the batch; what is
+      // sent on a call that has ended goes nowhere
+      call.sendMessage(request(input));
     }
     return ack;
   }
@@ -228,11 +243,7 @@ public final class AppendSession implements AutoCloseable {
   }
 
   private synchronized void failQueue(S2Error e) {
-    try {
-      queue.fail(e);
-    } catch (IllegalStateException alreadyEnded) {
-      // the call already ended
-    }
+    call.cancel(e.getMessage(), e);
   }
 
   private void fail(S2Error e) {
@@ -265,9 +276,9 @@ public final class AppendSession implements AutoCloseable {
       if (!closed) {
         closed = true;
         try {
-          queue.complete();
+          call.halfClose();
         } catch (IllegalStateException alreadyEnded) {
-          // the call already ended (failed); done completes with it
+          // the call was cancelled (failed); done completes with it
         }
       }
     }

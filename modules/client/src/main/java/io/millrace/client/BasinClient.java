@@ -39,13 +39,7 @@ public final class BasinClient {
   /** One page of streams. */
   public CompletionStage<ListStreamsResponse> listStreams(ListStreamsRequest request) {
     Calls calls = client.calls;
-    return calls.unary(
-        true,
-        () ->
-            calls
-                .auth(client.basins.listStreams())
-                .addHeader(Calls.BASIN_HEADER, basin)
-                .invoke(request));
+    return calls.unary(true, S2Methods.LIST_STREAMS, request, basin, null);
   }
 
   /** Every stream whose name starts with {@code prefix}, following pages. */
@@ -66,42 +60,21 @@ public final class BasinClient {
     CreateStreamRequest req =
         CreateStreamRequest.newBuilder().setStream(stream).setConfig(config).build();
     return calls
-        .unary(
-            true,
-            () ->
-                calls
-                    .auth(client.basins.createStream())
-                    .addHeader(Calls.BASIN_HEADER, basin)
-                    .addHeader(Calls.REQUEST_TOKEN_HEADER, token)
-                    .invoke(req))
+        .unary(true, S2Methods.CREATE_STREAM, req, basin, token)
         .thenApply(r -> r.getInfo());
   }
 
   public CompletionStage<Void> deleteStream(String stream) {
     Calls calls = client.calls;
     DeleteStreamRequest req = DeleteStreamRequest.newBuilder().setStream(stream).build();
-    return calls
-        .unary(
-            true,
-            () ->
-                calls
-                    .auth(client.basins.deleteStream())
-                    .addHeader(Calls.BASIN_HEADER, basin)
-                    .invoke(req))
-        .thenApply(r -> null);
+    return calls.unary(true, S2Methods.DELETE_STREAM, req, basin, null).thenApply(r -> null);
   }
 
   public CompletionStage<StreamConfig> getStreamConfig(String stream) {
     Calls calls = client.calls;
     GetStreamConfigRequest req = GetStreamConfigRequest.newBuilder().setStream(stream).build();
     return calls
-        .unary(
-            true,
-            () ->
-                calls
-                    .auth(client.basins.getStreamConfig())
-                    .addHeader(Calls.BASIN_HEADER, basin)
-                    .invoke(req))
+        .unary(true, S2Methods.GET_STREAM_CONFIG, req, basin, null)
         .thenApply(r -> r.getConfig());
   }
 
@@ -118,13 +91,7 @@ public final class BasinClient {
     }
     ReconfigureStreamRequest req = b.build();
     return calls
-        .unary(
-            true,
-            () ->
-                calls
-                    .auth(client.basins.reconfigureStream())
-                    .addHeader(Calls.BASIN_HEADER, basin)
-                    .invoke(req))
+        .unary(true, S2Methods.RECONFIGURE_STREAM, req, basin, null)
         .thenApply(r -> r.getConfig());
   }
 }

@@ -1,12 +1,11 @@
 package io.millrace.client;
 
 import com.google.protobuf.FieldMask;
-import com.typesafe.config.ConfigFactory;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.millrace.client.proto.AccessTokenInfo;
-import io.millrace.client.proto.AccountServiceClient;
 import io.millrace.client.proto.BasinConfig;
 import io.millrace.client.proto.BasinInfo;
-import io.millrace.client.proto.BasinServiceClient;
 import io.millrace.client.proto.CreateBasinRequest;
 import io.millrace.client.proto.DeleteBasinRequest;
 import io.millrace.client.proto.GetBasinConfigRequest;
@@ -17,19 +16,16 @@ import io.millrace.client.proto.ListBasinsRequest;
 import io.millrace.client.proto.ListBasinsResponse;
 import io.millrace.client.proto.ReconfigureBasinRequest;
 import io.millrace.client.proto.RevokeAccessTokenRequest;
-import io.millrace.client.proto.StreamServiceClient;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.actor.ActorSystem;
-import org.apache.pekko.grpc.GrpcClientSettings;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The Millrace Java SDK's entry point: one HTTP/2 connection to a Millrace (or S2 v1alpha) gRPC
- * endpoint, the account operations, and {@link #basin(String)} for the rest. Every call is
- * asynchronous and completes with the answer or fails with an {@link S2Error}. Thread-safe; close
- * it when done.
+ * The Millrace Java SDK's entry point: one HTTP/2 connection (a grpc-java channel over Netty; no
+ * actor system) to a Millrace (or S2 v1alpha) gRPC endpoint, the account operations, and {@link
+ * #basin(String)} for the rest. Every call is asynchronous and completes with the answer or fails
+ * with an {@link S2Error}. Thread-safe; close it when done.
  *
  * <pre>{@code
  * try (MillraceClient client = MillraceClient.create(
@@ -39,58 +35,42 @@ import org.apache.pekko.grpc.GrpcClientSettings;
  * }</pre>
  */
 public final class MillraceClient implements AutoCloseable {
+  /**
+   * The largest message the client takes from the server. Above grpc-java's 4 MiB default: a read
+   * batch holds up to 1 MiB of metered record bytes, plus framing.
+   */
+  static final int MAX_INBOUND_MESSAGE_BYTES = 16 * 1024 * 1024;
+
   private final ClientConfig config;
-  private final ActorSystem system;
-  private final boolean ownsSystem;
+  private final ManagedChannel channel;
   final Calls calls;
-  final AccountServiceClient account;
-  final BasinServiceClient basins;
-  final StreamServiceClient streams;
 
-  private MillraceClient(ClientConfig config, ActorSystem system, boolean ownsSystem) {
+  private MillraceClient(ClientConfig config) {
     this.config = config;
-    this.system = system;
-    this.ownsSystem = ownsSystem;
-    this.calls = new Calls(config);
-    GrpcClientSettings settings =
-        GrpcClientSettings.connectToServiceAt(
-                config.endpoint().host(), config.endpoint().port(), system)
-            .withTls(config.endpoint().tls())
-            // The SDK's retry policy bounds the tries; the channel itself keeps reconnecting.
-            .withConnectionAttempts(-1);
-    this.account = AccountServiceClient.create(settings, system);
-    this.basins = BasinServiceClient.create(settings, system);
-    this.streams = StreamServiceClient.create(settings, system);
+    NettyChannelBuilder builder =
+        NettyChannelBuilder.forAddress(config.endpoint().host(), config.endpoint().port())
+            .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+            .userAgent("millrace-java-sdk");
+    if (config.endpoint().tls()) {
+      // the JVM's default trust store (javax.net.ssl.trustStore if set)
+      builder.useTransportSecurity();
+    } else {
+      builder.usePlaintext();
+    }
+    this.channel = builder.build();
+    this.calls = new Calls(config, channel);
   }
 
-  /** A client with an actor system of its own, terminated by {@link #close()}. */
+  /**
+   * A client on a channel of its own (closed by {@link #close()}). The channel connects on the
+   * first call and reconnects after a lost connection; the retry policy bounds the tries.
+   */
   public static MillraceClient create(ClientConfig config) {
-    ActorSystem system =
-        ActorSystem.create(
-            "millrace-client",
-            ConfigFactory.parseString(
-                    "pekko.loglevel = WARNING\n"
-                        + "pekko.stdout-loglevel = WARNING\n"
-                        + "pekko.actor.provider = local\n"
-                        + "pekko.log-dead-letters = off\n"
-                        // a loaded machine can take longer than the default 5 s to start it
-                        + "pekko.logger-startup-timeout = 60s\n"
-                        + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n")
-                .withFallback(ConfigFactory.load()));
-    return new MillraceClient(config, system, true);
-  }
-
-  /** A client on the caller's actor system, which {@link #close()} leaves running. */
-  public static MillraceClient create(ClientConfig config, ActorSystem system) {
-    return new MillraceClient(config, system, false);
+    return new MillraceClient(config);
   }
 
   public ClientConfig config() {
     return config;
-  }
-
-  ActorSystem system() {
-    return system;
   }
 
   /** The basin operations and streams of {@code basin}. */
@@ -100,7 +80,7 @@ public final class MillraceClient implements AutoCloseable {
 
   /** One page of basins whose names start with {@code prefix}, after {@code startAfter}. */
   public CompletionStage<ListBasinsResponse> listBasins(ListBasinsRequest request) {
-    return calls.unary(true, () -> calls.auth(account.listBasins()).invoke(request));
+    return calls.unary(true, S2Methods.LIST_BASINS, request, null, null);
   }
 
   /** Every basin whose name starts with {@code prefix}, following pages. */
@@ -122,29 +102,19 @@ public final class MillraceClient implements AutoCloseable {
     String token = UUID.randomUUID().toString();
     CreateBasinRequest req =
         CreateBasinRequest.newBuilder().setBasin(basin).setConfig(config).build();
-    return calls
-        .unary(
-            true,
-            () ->
-                calls
-                    .auth(account.createBasin())
-                    .addHeader(Calls.REQUEST_TOKEN_HEADER, token)
-                    .invoke(req))
-        .thenApply(r -> r.getInfo());
+    return calls.unary(true, S2Methods.CREATE_BASIN, req, null, token).thenApply(r -> r.getInfo());
   }
 
   /** Deletes a basin (its streams go in the background). */
   public CompletionStage<Void> deleteBasin(String basin) {
     DeleteBasinRequest req = DeleteBasinRequest.newBuilder().setBasin(basin).build();
-    return calls
-        .unary(true, () -> calls.auth(account.deleteBasin()).invoke(req))
-        .thenApply(r -> null);
+    return calls.unary(true, S2Methods.DELETE_BASIN, req, null, null).thenApply(r -> null);
   }
 
   public CompletionStage<BasinConfig> getBasinConfig(String basin) {
     GetBasinConfigRequest req = GetBasinConfigRequest.newBuilder().setBasin(basin).build();
     return calls
-        .unary(true, () -> calls.auth(account.getBasinConfig()).invoke(req))
+        .unary(true, S2Methods.GET_BASIN_CONFIG, req, null, null)
         .thenApply(r -> r.getConfig());
   }
 
@@ -161,7 +131,7 @@ public final class MillraceClient implements AutoCloseable {
     }
     ReconfigureBasinRequest req = b.build();
     return calls
-        .unary(true, () -> calls.auth(account.reconfigureBasin()).invoke(req))
+        .unary(true, S2Methods.RECONFIGURE_BASIN, req, null, null)
         .thenApply(r -> r.getConfig());
   }
 
@@ -174,7 +144,7 @@ public final class MillraceClient implements AutoCloseable {
   public CompletionStage<String> issueAccessToken(AccessTokenInfo info) {
     IssueAccessTokenRequest req = IssueAccessTokenRequest.newBuilder().setInfo(info).build();
     return calls
-        .unary(false, () -> calls.auth(account.issueAccessToken()).invoke(req))
+        .unary(false, S2Methods.ISSUE_ACCESS_TOKEN, req, null, null)
         .thenApply(r -> r.getAccessToken());
   }
 
@@ -186,14 +156,14 @@ public final class MillraceClient implements AutoCloseable {
   public CompletionStage<AccessTokenInfo> revokeAccessToken(String id) {
     RevokeAccessTokenRequest req = RevokeAccessTokenRequest.newBuilder().setId(id).build();
     return calls
-        .unary(true, () -> calls.auth(account.revokeAccessToken()).invoke(req))
+        .unary(true, S2Methods.REVOKE_ACCESS_TOKEN, req, null, null)
         .thenApply(r -> r.getInfo());
   }
 
   /** One page of access tokens whose ids start with {@code prefix}, after {@code startAfter}. */
   public CompletionStage<ListAccessTokensResponse> listAccessTokens(
       ListAccessTokensRequest request) {
-    return calls.unary(true, () -> calls.auth(account.listAccessTokens()).invoke(request));
+    return calls.unary(true, S2Methods.LIST_ACCESS_TOKENS, request, null, null);
   }
 
   /** Every access token whose id starts with {@code prefix}, following pages. */
@@ -210,18 +180,21 @@ public final class MillraceClient implements AutoCloseable {
         AccessTokenInfo::getId);
   }
 
-  /** Closes the connections and, if the client made it, its actor system. */
+  /**
+   * Closes the channel: calls still running get up to 5 s to finish, then are cancelled. Close
+   * sessions first.
+   */
   @Override
   public void close() {
-    CompletableFuture.allOf(
-            account.close().toCompletableFuture(),
-            basins.close().toCompletableFuture(),
-            streams.close().toCompletableFuture())
-        .exceptionally(e -> null)
-        .join();
-    if (ownsSystem) {
-      system.terminate();
-      system.getWhenTerminated().toCompletableFuture().join();
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+        channel.shutdownNow();
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
     }
   }
 }

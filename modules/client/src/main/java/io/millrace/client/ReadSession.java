@@ -1,5 +1,7 @@
 package io.millrace.client;
 
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.millrace.client.proto.Header;
 import io.millrace.client.proto.ReadLimit;
@@ -11,13 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.NotUsed;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.KillSwitches;
-import org.apache.pekko.stream.UniqueKillSwitch;
-import org.apache.pekko.stream.javadsl.Keep;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A read session (gRPC {@code ReadSession}) that survives dropped connections: batches go to the
@@ -33,7 +29,7 @@ import org.apache.pekko.stream.javadsl.Source;
  * ended it.
  */
 public final class ReadSession {
-  /** Receives a read session's output, on a Pekko dispatcher thread; never concurrently. */
+  /** Receives a read session's output, on a gRPC executor thread; never concurrently. */
   public interface Listener {
     /** The next records of the stream, in seq num order. */
     void onBatch(List<SequencedRecord> records);
@@ -56,7 +52,9 @@ public final class ReadSession {
   private volatile long deliveredBytes;
   private volatile int failures;
   private volatile boolean cancelled;
-  private volatile UniqueKillSwitch killSwitch;
+  private ClientCall<ReadSessionRequest, ReadSessionResponse> call;
+  private int connection;
+  private volatile long lastHeardNanos;
   private volatile Long serverTail;
 
   private ReadSession(StreamClient stream, ReadSessionRequest request, Listener listener) {
@@ -93,9 +91,10 @@ public final class ReadSession {
   /** Ends the session; {@link #done()} then completes normally. */
   public void cancel() {
     cancelled = true;
-    UniqueKillSwitch k = killSwitch;
-    if (k != null) {
-      k.shutdown();
+    synchronized (this) {
+      if (call != null) {
+        call.cancel("cancelled by the client", null);
+      }
     }
   }
 
@@ -134,24 +133,79 @@ public final class ReadSession {
       return;
     }
     MillraceClient c = stream.client();
-    Source<ReadSessionResponse, NotUsed> source =
-        c.calls
-            .auth(c.streams.readSession())
-            .addHeader(Calls.BASIN_HEADER, stream.basin().name())
-            .invoke(resumeRequest());
+    ClientCall<ReadSessionRequest, ReadSessionResponse> next;
+    int id;
+    synchronized (this) {
+      id = ++connection;
+      next = c.calls.newCall(S2Methods.READ_SESSION);
+      call = next;
+      lastHeardNanos = System.nanoTime();
+      next.start(
+          new ClientCall.Listener<>() {
+            private Throwable listenerFailure;
+
+            @Override
+            public void onMessage(ReadSessionResponse message) {
+              lastHeardNanos = System.nanoTime();
+              try {
+                onResponse(message);
+              } catch (RuntimeException | Error e) {
+                listenerFailure = e;
+                synchronized (ReadSession.this) {
+                  next.cancel("the listener failed", e);
+                }
+                return;
+              }
+              // the next message only once the listener has this one: backpressure
+              next.request(1);
+            }
+
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+              if (status.isOk()) {
+                ended(null);
+              } else if (listenerFailure != null) {
+                ended(listenerFailure);
+              } else if (status.getCause() instanceof TimeoutException t) {
+                ended(t);
+              } else {
+                ended(status.asRuntimeException(trailers));
+              }
+            }
+          },
+          c.calls.headers(stream.basin().name(), null));
+      next.request(1);
+      next.sendMessage(resumeRequest());
+      next.halfClose();
+      if (cancelled) {
+        next.cancel("cancelled by the client", null);
+      }
+    }
     if (request.getHeartbeats()) {
-      source = source.idleTimeout(c.config().heartbeatTimeout());
+      watchHeartbeats(id, c.config().heartbeatTimeout());
     }
-    Pair<UniqueKillSwitch, CompletionStage<org.apache.pekko.Done>> run =
-        source
-            .viaMat(KillSwitches.single(), Keep.right())
-            .toMat(Sink.foreach(this::onResponse), Keep.both())
-            .run(c.system());
-    killSwitch = run.first();
-    if (cancelled) {
-      run.first().shutdown();
+  }
+
+  /**
+   * While connection {@code id} is the current one, cancels it with a {@link TimeoutException}
+   * (retryable, {@code request_timeout}) once nothing was heard on it for {@code timeout}.
+   */
+  private void watchHeartbeats(int id, Duration timeout) {
+    long silentFor = System.nanoTime() - lastHeardNanos;
+    long wait = timeout.toNanos() - silentFor;
+    synchronized (this) {
+      if (id != connection || done.isDone()) {
+        return;
+      }
+      if (wait <= 0) {
+        call.cancel(
+            "no message within the heartbeat timeout",
+            new TimeoutException("no heartbeat or data for " + timeout));
+        return;
+      }
     }
-    run.second().whenComplete((ok, e) -> ended(e));
+    CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS)
+        .execute(() -> watchHeartbeats(id, timeout));
   }
 
   private void onResponse(ReadSessionResponse response) {
@@ -214,7 +268,12 @@ public final class ReadSession {
     }
     listener.onReconnect(err, nextSeqNum(), attempt);
     Duration d = retry.delay(attempt);
-    CompletableFuture.delayedExecutor(d.toNanos(), TimeUnit.NANOSECONDS).execute(this::connect);
+    CompletableFuture.delayedExecutor(d.toNanos(), TimeUnit.NANOSECONDS)
+        .execute(
+            () -> {
+              stream.client().calls.beforeRetry(err);
+              connect();
+            });
   }
 
   private long nextOrTail() {

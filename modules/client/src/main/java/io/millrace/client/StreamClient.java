@@ -38,13 +38,7 @@ public final class StreamClient {
   public CompletionStage<CheckTailResponse> checkTail() {
     MillraceClient c = client();
     CheckTailRequest req = CheckTailRequest.newBuilder().setStream(stream).build();
-    return c.calls.unary(
-        true,
-        () ->
-            c.calls
-                .auth(c.streams.checkTail())
-                .addHeader(Calls.BASIN_HEADER, basin.name())
-                .invoke(req));
+    return c.calls.unary(true, S2Methods.CHECK_TAIL, req, basin.name(), null);
   }
 
   /**
@@ -59,11 +53,10 @@ public final class StreamClient {
     return c.calls
         .unary(
             c.calls.mayRetryAppend(input.hasMatchSeqNum()),
-            () ->
-                c.calls
-                    .auth(c.streams.append())
-                    .addHeader(Calls.BASIN_HEADER, basin.name())
-                    .invoke(req))
+            S2Methods.APPEND,
+            req,
+            basin.name(),
+            null)
         .thenApply(r -> r.getOutput());
   }
 
@@ -80,13 +73,7 @@ public final class StreamClient {
     MillraceClient c = client();
     ReadRequest req = request.toBuilder().setStream(stream).build();
     return c.calls
-        .unary(
-            true,
-            () ->
-                c.calls
-                    .auth(c.streams.read())
-                    .addHeader(Calls.BASIN_HEADER, basin.name())
-                    .invoke(req))
+        .unary(true, S2Methods.READ, req, basin.name(), null)
         .thenApply(r -> r.getOutput());
   }
 

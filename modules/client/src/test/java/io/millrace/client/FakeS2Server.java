@@ -2,6 +2,7 @@ package io.millrace.client;
 
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
+import io.millrace.client.proto.AccessTokenInfo;
 import io.millrace.client.proto.AccountServicePowerApi;
 import io.millrace.client.proto.AccountServicePowerApiHandlerFactory;
 import io.millrace.client.proto.AppendInput;
@@ -102,6 +103,7 @@ public final class FakeS2Server implements AutoCloseable {
   final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
   private final Map<String, ConcurrentLinkedQueue<Fault>> faults = new ConcurrentHashMap<>();
   private final Map<String, BasinConfig> basins = new TreeMap<>();
+  private final Map<String, AccessTokenInfo> tokens = new TreeMap<>();
   private final Map<String, StreamConfig> streamConfigs = new TreeMap<>();
   private final Map<String, List<SequencedRecord>> streams = new ConcurrentHashMap<>();
 
@@ -119,6 +121,9 @@ public final class FakeS2Server implements AutoCloseable {
 
   /** Append session messages received. */
   final AtomicInteger appendSessionMessages = new AtomicInteger();
+
+  /** While not null, CheckTail answers wait for it. */
+  volatile CompletableFuture<Void> holdCheckTail;
 
   /** While not null, append session acknowledgements wait for it. */
   volatile CompletableFuture<Void> holdAcks;
@@ -151,7 +156,7 @@ public final class FakeS2Server implements AutoCloseable {
     return new Endpoint("127.0.0.1", port(), false);
   }
 
-  int calls(String method) {
+  public int calls(String method) {
     return calls.computeIfAbsent(method, m -> new AtomicInteger()).get();
   }
 
@@ -353,22 +358,58 @@ public final class FakeS2Server implements AutoCloseable {
     @Override
     public CompletionStage<IssueAccessTokenResponse> issueAccessToken(
         IssueAccessTokenRequest in, Metadata md) {
-      return CompletableFuture.failedFuture(
-          error(Status.Code.UNIMPLEMENTED, "not_implemented", "no", false));
+      return run(
+          () -> {
+            Fault f = enter("IssueAccessToken", md);
+            synchronized (FakeS2Server.this) {
+              if (tokens.putIfAbsent(in.getInfo().getId(), in.getInfo()) != null) {
+                throw error(
+                    Status.Code.ALREADY_EXISTS, "resource_already_exists", "token exists", false);
+              }
+            }
+            return answer(
+                f,
+                IssueAccessTokenResponse.newBuilder()
+                    .setAccessToken("secret-" + in.getInfo().getId())
+                    .build());
+          });
     }
 
     @Override
     public CompletionStage<RevokeAccessTokenResponse> revokeAccessToken(
         RevokeAccessTokenRequest in, Metadata md) {
-      return CompletableFuture.failedFuture(
-          error(Status.Code.UNIMPLEMENTED, "not_implemented", "no", false));
+      return run(
+          () -> {
+            Fault f = enter("RevokeAccessToken", md);
+            AccessTokenInfo info;
+            synchronized (FakeS2Server.this) {
+              info = tokens.remove(in.getId());
+            }
+            if (info == null) {
+              throw error(
+                  Status.Code.NOT_FOUND, "access_token_not_found", "no token " + in.getId(), false);
+            }
+            return answer(f, RevokeAccessTokenResponse.newBuilder().setInfo(info).build());
+          });
     }
 
     @Override
     public CompletionStage<ListAccessTokensResponse> listAccessTokens(
         ListAccessTokensRequest in, Metadata md) {
-      return CompletableFuture.failedFuture(
-          error(Status.Code.UNIMPLEMENTED, "not_implemented", "no", false));
+      return run(
+          () -> {
+            Fault f = enter("ListAccessTokens", md);
+            ListAccessTokensResponse.Builder b = ListAccessTokensResponse.newBuilder();
+            synchronized (FakeS2Server.this) {
+              for (AccessTokenInfo t : tokens.values()) {
+                if (t.getId().startsWith(in.getPrefix())
+                    && t.getId().compareTo(in.getStartAfter()) > 0) {
+                  b.addAccessTokens(t);
+                }
+              }
+            }
+            return answer(f, b.build());
+          });
     }
   }
 
@@ -480,14 +521,19 @@ public final class FakeS2Server implements AutoCloseable {
           () -> {
             Fault f = enter("CheckTail", md);
             List<SequencedRecord> r = stream(basin(md), in.getStream());
-            synchronized (FakeS2Server.this) {
-              return answer(
-                  f,
-                  CheckTailResponse.newBuilder()
-                      .setNextSeqNum(r.size())
-                      .setLastTimestamp(r.isEmpty() ? 0 : r.get(r.size() - 1).getTimestamp())
-                      .build());
-            }
+            CompletableFuture<Void> hold = holdCheckTail;
+            java.util.function.Supplier<CompletionStage<CheckTailResponse>> reply =
+                () -> {
+                  synchronized (FakeS2Server.this) {
+                    return answer(
+                        f,
+                        CheckTailResponse.newBuilder()
+                            .setNextSeqNum(r.size())
+                            .setLastTimestamp(r.isEmpty() ? 0 : r.get(r.size() - 1).getTimestamp())
+                            .build());
+                  }
+                };
+            return hold == null ? reply.get() : hold.thenCompose(x -> reply.get());
           });
     }
 

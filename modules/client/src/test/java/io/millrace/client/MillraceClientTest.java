@@ -12,6 +12,7 @@ import io.millrace.client.proto.StreamConfig;
 import io.millrace.client.proto.StreamInfo;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
@@ -37,8 +38,7 @@ class MillraceClientTest {
             .accessToken(token)
             .retry(FAST)
             .appendRetry(appendRetry)
-            .build(),
-        server.system);
+            .build());
   }
 
   @AfterEach
@@ -125,6 +125,32 @@ class MillraceClientTest {
     assertThat(exhausted.code()).isEqualTo("unavailable");
     assertThat(exhausted.retryable()).isTrue();
     assertThat(server.calls("CheckTail")).isEqualTo(8);
+  }
+
+  @Test
+  void aCallTheServerDoesNotAnswerFailsWithRequestTimeoutOnEveryTry() {
+    await(client.createBasin("b", BasinConfig.getDefaultInstance()));
+    await(client.basin("b").createStream("s", StreamConfig.getDefaultInstance()));
+    try (MillraceClient impatient =
+        MillraceClient.create(
+            ClientConfig.builder(server.endpoint())
+                .accessToken(FakeS2Server.TOKEN)
+                .retry(new RetryPolicy(2, Duration.ofMillis(1), Duration.ofMillis(5)))
+                .requestTimeout(Duration.ofMillis(500))
+                .build())) {
+      StreamClient s = impatient.basin("b").stream("s");
+      server.holdCheckTail = new CompletableFuture<>();
+      S2Error timedOut = failure(s.checkTail());
+      assertThat(timedOut.code()).isEqualTo("request_timeout");
+      assertThat(timedOut.status()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      assertThat(timedOut.retryable()).isTrue();
+      assertThat(server.calls("CheckTail")).isEqualTo(2);
+
+      CompletableFuture<Void> held = server.holdCheckTail;
+      server.holdCheckTail = null;
+      held.complete(null);
+      assertThat(await(s.checkTail()).getNextSeqNum()).isZero();
+    }
   }
 
   @Test

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,8 +34,7 @@ class SessionsTest {
                 .accessToken(FakeS2Server.TOKEN)
                 .retry(new RetryPolicy(4, Duration.ofMillis(1), Duration.ofMillis(5)))
                 .maxInflightBatches(2)
-                .build(),
-            server.system);
+                .build());
     client.createBasin("b", BasinConfig.getDefaultInstance()).toCompletableFuture().join();
     client
         .basin("b")
@@ -130,6 +130,37 @@ class SessionsTest {
     ReadSessionRequest resumed = server.readSessions.get(1);
     assertThat(resumed.getSeqNum()).isEqualTo(4);
     assertThat(resumed.getLimit().getCount()).isEqualTo(6);
+  }
+
+  @Test
+  void aReadSessionWithHeartbeatsReconnectsWhenTheServerFallsSilentAndStillDelivers() {
+    try (MillraceClient watchful =
+        MillraceClient.create(
+            ClientConfig.builder(server.endpoint())
+                .accessToken(FakeS2Server.TOKEN)
+                .retry(new RetryPolicy(4, Duration.ofMillis(1), Duration.ofMillis(5)))
+                .heartbeatTimeout(Duration.ofMillis(300))
+                .build())) {
+      RecordingListener listener = new RecordingListener();
+      // the fake sends one heartbeat at the tail and then nothing until there is a record
+      ReadSession session =
+          watchful.basin("b").stream("s")
+              .readSession(
+                  ReadSessionRequest.newBuilder().setSeqNum(0).setHeartbeats(true).build(),
+                  listener);
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !listener.causes.isEmpty());
+      assertThat(listener.causes.get(0).code()).isEqualTo("request_timeout");
+      assertThat(listener.causes).allMatch(S2Error::retryable);
+      assertThat(listener.reconnects).allMatch(next -> next == -1L);
+
+      stream.append(List.of(Records.of("after"))).toCompletableFuture().join();
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> listener.bodies.contains("after"));
+      session.cancel();
+      assertThat(session.done().toCompletableFuture().join()).isEqualTo(1);
+      assertThat(listener.bodies).containsExactly("after");
+    }
   }
 
   @Test

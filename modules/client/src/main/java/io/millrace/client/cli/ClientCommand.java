@@ -1,5 +1,7 @@
 package io.millrace.client.cli;
 
+import io.grpc.netty.shaded.io.netty.util.internal.logging.InternalLoggerFactory;
+import io.grpc.netty.shaded.io.netty.util.internal.logging.JdkLoggerFactory;
 import io.millrace.client.S2Error;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -31,6 +33,10 @@ abstract class ClientCommand implements Callable<Integer> {
       System.setProperty(
           "logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener");
     }
+    // grpc-java's shaded Netty logs through SLF4J when it finds it, which starts Logback (about
+    // 500 classes and an XML parse, a third of a second of a launch) for a command that logs
+    // nothing; grpc-java itself logs through java.util.logging, so send Netty there too.
+    InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
     try {
       return run();
     } catch (IllegalArgumentException e) {

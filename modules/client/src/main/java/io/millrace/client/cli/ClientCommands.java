@@ -19,6 +19,7 @@ public final class ClientCommands {
         ReadCommand.class,
         TailCommand.class,
         CheckTailCommand.class,
+        TokensCommand.class,
         BenchCommand.class);
   }
 

@@ -89,4 +89,51 @@ class CliCommandsTest {
       assertThat(missing.err()).contains("error: stream_not_found");
     }
   }
+
+  @Test
+  void tokensAreIssuedWithTheScopeTheFlagsSayListedAndRevoked() {
+    try (FakeS2Server server = new FakeS2Server()) {
+      ClientOptions.env = env::get;
+      env.put("S2_ACCOUNT_ENDPOINT", "http://127.0.0.1:" + server.port());
+      env.put("S2_ACCESS_TOKEN", FakeS2Server.TOKEN);
+      Run issued =
+          run(
+              "",
+              "tokens",
+              "issue",
+              "ci-writer",
+              "--basins",
+              "prefix:ci-",
+              "--streams",
+              "exact:events",
+              "--op-groups",
+              "stream=rw,basin=r",
+              "--ops",
+              "append,check-tail",
+              "--expires-at",
+              "4000000000",
+              "--auto-prefix-streams");
+      assertThat(issued.exit()).as(issued.err()).isZero();
+      assertThat(issued.out()).isEqualTo("secret-ci-writer\n");
+      assertThat(run("", "tokens", "list", "--prefix", "ci-").out())
+          .isEqualTo(
+              "ci-writer\t4000000000\tbasins=prefix:ci- streams=exact:events access-tokens=none"
+                  + " op-groups=account=,basin=r,stream=rw ops=append,check-tail"
+                  + " auto-prefix-streams\n");
+      assertThat(run("", "tokens", "list", "--prefix", "other").out()).isEmpty();
+
+      Run badSet = run("", "tokens", "issue", "x", "--basins", "all");
+      assertThat(badSet.exit()).isEqualTo(2);
+      assertThat(badSet.err()).contains("exact:NAME or prefix:PREFIX");
+      Run badGroup = run("", "tokens", "issue", "x", "--op-groups", "stream=x");
+      assertThat(badGroup.exit()).isEqualTo(2);
+      assertThat(server.calls("IssueAccessToken")).isEqualTo(1);
+
+      assertThat(run("", "tokens", "revoke", "ci-writer").out()).isEqualTo("revoked ci-writer\n");
+      assertThat(run("", "tokens", "list").out()).isEmpty();
+      Run again = run("", "tokens", "revoke", "ci-writer");
+      assertThat(again.exit()).isEqualTo(1);
+      assertThat(again.err()).startsWith("error: access_token_not_found: ");
+    }
+  }
 }
