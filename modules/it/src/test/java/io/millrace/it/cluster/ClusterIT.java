@@ -1285,9 +1285,13 @@ class ClusterIT {
       int doomedTotal = all.stream().mapToInt(s -> s.doomed().size()).sum();
       int expiringDoomed = expiring.stream().mapToInt(s -> s.doomed().size()).sum();
       for (SweepStream s : all) {
+        // A trimmed stream's segments below the trim point may already be gone: the trim applies
+        // as soon as it is flushed, and any sweep since may have deleted them. The rest wait for
+        // the reconfiguration below.
+        List<SegmentRecord> present = trimmed.contains(s) ? s.kept() : s.segments;
         assertThat(bucketKeys(s3, "segments/" + s.streamId + "/"))
             .as("segment objects of %s before the kill", s.name)
-            .containsAll(s.segments.stream().map(SegmentRecord::objectKey).toList());
+            .containsAll(present.stream().map(SegmentRecord::objectKey).toList());
       }
 
       // Retention 300 s: the ten-minute-old records expire at once (a reconfiguration applies to
