@@ -338,6 +338,7 @@ class DurabilityFindingsTest {
     assertThat(lets).hasSize(2);
     assertThat(lets.get(0).sealedNextSeqNum()).isEqualTo(30);
     assertThat(lets.get(1).sealedNextSeqNum()).isNull();
+    assertThat(dp.metrics().snapshot()).containsEntry("millrace_streamlet_rotations_total", 1L);
     fx.nodes().get(0).crash();
 
     java.util.Set<String> walGets = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -376,6 +377,7 @@ class DurabilityFindingsTest {
       expected.add(body);
     }
     assertThat(await(fx.metadata.listStreamlets(id))).singleElement();
+    assertThat(dp.metrics().snapshot()).containsEntry("millrace_streamlet_rotations_total", 0L);
     fx.nodes().get(0).crash();
 
     java.util.Set<String> walGets = java.util.concurrent.ConcurrentHashMap.newKeySet();

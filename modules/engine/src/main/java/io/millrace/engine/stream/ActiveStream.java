@@ -278,6 +278,7 @@ final class ActiveStream implements StreamletLifecycle.Owner {
     if (streamlets.current() == null) {
       return Behaviors.same();
     }
+    metrics.streamletRotations.increment();
     return reseal("it reached the rotation bytes and a segment flush moved its replay start");
   }
 
