@@ -34,6 +34,7 @@ public final class EngineMetrics {
   final LongAccumulator chunkWriteMaxNanos = new LongAccumulator(Math::max, 0);
   public final LongAdder channelIncarnations = new LongAdder();
   public final LongAdder segmentFlushes = new LongAdder();
+  public final LongAdder streamletRotations = new LongAdder();
   public final LongAdder reads = new LongAdder();
   final LongAdder readRecords = new LongAdder();
   public final LongAdder activations = new LongAdder();
@@ -102,6 +103,11 @@ public final class EngineMetrics {
         "millrace.segment.flushes",
         "Segments flushed to the object store.",
         segmentFlushes);
+    counter(
+        registry,
+        "millrace.streamlet.rotations",
+        "Streamlets sealed and replaced after a segment flush, once they held the rotation bytes.",
+        streamletRotations);
     counter(registry, "millrace.reads", "Read requests served.", reads);
     counter(registry, "millrace.read.records", "Records returned by reads.", readRecords);
     counter(
@@ -218,6 +224,7 @@ public final class EngineMetrics {
     m.put("millrace_chunk_write_nanos_max", chunkWriteMaxNanos.get());
     m.put("millrace_channel_incarnations_total", channelIncarnations.sum());
     m.put("millrace_segment_flushes_total", segmentFlushes.sum());
+    m.put("millrace_streamlet_rotations_total", streamletRotations.sum());
     m.put("millrace_reads_total", reads.sum());
     m.put("millrace_read_records_total", readRecords.sum());
     m.put("millrace_stream_activations_total", activations.sum());

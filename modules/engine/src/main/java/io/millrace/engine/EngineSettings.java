@@ -20,6 +20,7 @@ public record EngineSettings(
     Duration writeRetryBackoff,
     long segmentFlushBytes,
     Duration segmentFlushAge,
+    long streamletRotationBytes,
     int segmentCacheMaxSegments,
     Duration passivationIdleTime,
     Duration askTimeout) {
@@ -45,6 +46,7 @@ public record EngineSettings(
         c.getDuration("channels.write-retry-backoff"),
         c.getBytes("segments.flush-bytes"),
         c.getDuration("segments.flush-age"),
+        c.getBytes("segments.streamlet-rotation-bytes"),
         c.getInt("segments.cache-max-segments"),
         c.getDuration("passivation-idle-time"),
         c.getDuration("ask-timeout"));

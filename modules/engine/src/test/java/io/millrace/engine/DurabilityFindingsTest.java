@@ -47,6 +47,8 @@ class DurabilityFindingsTest {
   }
 
   private static final String FLUSH_AGE_1_S = "millrace.engine.segments.flush-age = 1 s\n";
+  private static final String ROTATE_AT_EVERY_FLUSH =
+      "millrace.engine.segments.streamlet-rotation-bytes = 0\n";
 
   private DataPlane node(String overrides) {
     return fx.start(overrides, metadata.store, clock).dataPlane;
@@ -260,7 +262,8 @@ class DurabilityFindingsTest {
 
   @Test
   void anActivationAfterACrashReadsOnlyTheWalChunksWrittenSinceTheLastSegmentFlush() {
-    DataPlane dp = node(FLUSH_AGE_1_S);
+    // Rotation at every flush (ADR 0013's 0): the streamlet ends at each flushed position.
+    DataPlane dp = node(FLUSH_AGE_1_S + ROTATE_AT_EVERY_FLUSH);
     String s = stream("long-lived");
     String id = idOf(s);
     List<String> expected = new ArrayList<>();
@@ -295,11 +298,101 @@ class DurabilityFindingsTest {
           }
           return false;
         });
-    DataPlane after = node(FLUSH_AGE_1_S);
+    DataPlane after = node(FLUSH_AGE_1_S + ROTATE_AT_EVERY_FLUSH);
     assertThat(readAll(after, s)).containsExactlyElementsOf(expected);
     // Each acked append above was its own chunk: only the 3 written after the last flush are read.
     assertThat(walGets).hasSize(3);
     assertThat(walGets).allSatisfy(k -> assertThat(chunkSeq(k)).isGreaterThanOrEqualTo(30));
+  }
+
+  @Test
+  void flushesKeepAppendingInOneStreamletUntilItHoldsTheRotationBytes() {
+    // Each record below is 12 metered bytes (8 + a 4-byte body): a round of 10 appends is 120 B,
+    // so the streamlet reaches the 300 B rotation bytes in the third round.
+    DataPlane dp =
+        node(FLUSH_AGE_1_S + "millrace.engine.segments.streamlet-rotation-bytes = 300\n");
+    String s = stream("rare-rotation");
+    String id = idOf(s);
+    List<String> expected = new ArrayList<>();
+    for (int round = 0; round < 3; round++) {
+      for (int i = 0; i < 10; i++) {
+        String body = "r" + round + "-" + i;
+        acked(dp.append(BASIN, s, input(body)));
+        expected.add(body);
+      }
+      // The appends of this round came after the previous round's flush: a rotation it asked for
+      // would have sealed the streamlet before they were sent.
+      assertThat(await(fx.metadata.listStreamlets(id)))
+          .as("round %d", round)
+          .singleElement()
+          .satisfies(l -> assertThat(l.sealedNextSeqNum()).isNull());
+      advanceAndAwaitFlushedTo(id, expected.size());
+    }
+    // The third flush found 360 B in the streamlet: the next appends go to a new one.
+    for (int i = 0; i < 3; i++) {
+      String body = "unflushed-" + i;
+      acked(dp.append(BASIN, s, input(body)));
+      expected.add(body);
+    }
+    List<StreamletRecord> lets = await(fx.metadata.listStreamlets(id));
+    assertThat(lets).hasSize(2);
+    assertThat(lets.get(0).sealedNextSeqNum()).isEqualTo(30);
+    assertThat(lets.get(1).sealedNextSeqNum()).isNull();
+    assertThat(dp.metrics().snapshot()).containsEntry("millrace_streamlet_rotations_total", 1L);
+    fx.nodes().get(0).crash();
+
+    java.util.Set<String> walGets = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    fx.objects.blockGets(
+        k -> {
+          if (k.startsWith("wal/")) {
+            walGets.add(k);
+          }
+          return false;
+        });
+    DataPlane after = node(FLUSH_AGE_1_S);
+    assertThat(readAll(after, s)).containsExactlyElementsOf(expected);
+    // The sealed streamlet lies wholly below the flushed position: only the new one is read.
+    assertThat(walGets).hasSize(3);
+    assertThat(walGets).allSatisfy(k -> assertThat(chunkSeq(k)).isGreaterThanOrEqualTo(30));
+  }
+
+  @Test
+  void anActivationAfterACrashBeforeTheRotationReplaysTheWholeStreamletAndLosesNothing() {
+    DataPlane dp =
+        node(FLUSH_AGE_1_S + "millrace.engine.segments.streamlet-rotation-bytes = 1 KiB\n");
+    String s = stream("unrotated");
+    String id = idOf(s);
+    List<String> expected = new ArrayList<>();
+    for (int round = 0; round < 2; round++) {
+      for (int i = 0; i < 10; i++) {
+        String body = "r" + round + "-" + i;
+        acked(dp.append(BASIN, s, input(body)));
+        expected.add(body);
+      }
+      advanceAndAwaitFlushedTo(id, expected.size());
+    }
+    for (int i = 0; i < 3; i++) {
+      String body = "unflushed-" + i;
+      acked(dp.append(BASIN, s, input(body)));
+      expected.add(body);
+    }
+    assertThat(await(fx.metadata.listStreamlets(id))).singleElement();
+    assertThat(dp.metrics().snapshot()).containsEntry("millrace_streamlet_rotations_total", 0L);
+    fx.nodes().get(0).crash();
+
+    java.util.Set<String> walGets = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    fx.objects.blockGets(
+        k -> {
+          if (k.startsWith("wal/")) {
+            walGets.add(k);
+          }
+          return false;
+        });
+    DataPlane after = node(FLUSH_AGE_1_S);
+    assertThat(readAll(after, s)).containsExactlyElementsOf(expected);
+    // The recovery bound of ADR 0013: the open streamlet is replayed from its first chunk (the
+    // flushed records are read and skipped), here all 23 chunks.
+    assertThat(walGets).hasSize(23);
   }
 
   // ---------------------------------------------------------------- finding 3

@@ -32,7 +32,11 @@ import org.junit.jupiter.api.Test;
  * stop, so that a third activation recovers exactly the acknowledged records of both.
  */
 class SupersededOwnerTest {
-  private static final String OVERRIDES = "millrace.engine.segments.flush-age = 1 s\n";
+  // Every flush rotates the streamlet (ADR 0013's 0), so that the owners' epochs move as the cases
+  // below expect.
+  private static final String OVERRIDES =
+      "millrace.engine.segments.flush-age = 1 s\n"
+          + "millrace.engine.segments.streamlet-rotation-bytes = 0\n";
 
   private final DataPlaneFixture fx = new DataPlaneFixture();
 

@@ -146,7 +146,10 @@ class WalDamageRecoveryTest {
   void chunksBelowTheWalHorizonWereCollectedOnPurposeAndAreNotAHole() {
     // Three appends, a segment flush of them, then three more in a new streamlet on the same
     // channel (chunks 3 to 5); the first three chunks are then collected (deleted on purpose).
-    String flushAge = DEPTH_1 + "millrace.engine.segments.flush-age = 1 s\n";
+    String flushAge =
+        DEPTH_1
+            + "millrace.engine.segments.flush-age = 1 s\n"
+            + "millrace.engine.segments.streamlet-rotation-bytes = 0\n";
     DataPlane dp = fx.start(flushAge, clock).dataPlane;
     String s = fx.stream("collected");
     String id = fx.idOf(s);

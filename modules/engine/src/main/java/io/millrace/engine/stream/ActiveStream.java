@@ -79,7 +79,8 @@ final class ActiveStream implements StreamletLifecycle.Owner {
     this.memory = new UnflushedRecords(streamId);
     this.memory.add(r.unflushed(), entity.now());
     this.flusher = new SegmentFlusher(streamId, entity.deps.objects(), entity.deps.metadata());
-    this.streamlets = new StreamletLifecycle(entity, this, r.maxEpoch());
+    this.streamlets =
+        new StreamletLifecycle(entity, this, r.maxEpoch(), settings.streamletRotationBytes());
     this.reads =
         new StreamReads(
             (id, after) -> entity.timers.startSingleTimer("wait-" + id, new WaitExpired(id), after),
@@ -149,7 +150,8 @@ final class ActiveStream implements StreamletLifecycle.Owner {
       return streamlets.open(params == null ? StorageClass.EXPRESS : params.storageClass());
     }
     if (streamlets.rotateWanted()) {
-      // A segment flush moved the replay start: wait for in-flight appends, then rotate.
+      // The streamlet reached the rotation bytes and a flush moved the flushed position: wait for
+      // in-flight appends, then rotate.
       entity.waiting.stashOrReject(original);
       return pending.firstInFlight() == null ? rotate() : Behaviors.same();
     }
@@ -220,7 +222,7 @@ final class ActiveStream implements StreamletLifecycle.Owner {
 
   private void onDurable(PendingAppends.Entry e, long chunkSeq) {
     sequencer.markDurable(e.stateAfter);
-    streamlets.durableChunk(chunkSeq);
+    streamlets.durable(chunkSeq, e.bytes);
     memory.add(e.records, entity.now());
     metrics.appends.increment();
     metrics.appendedRecords.add(e.records.size());
@@ -267,14 +269,17 @@ final class ActiveStream implements StreamletLifecycle.Owner {
    * Seals the current streamlet at the durable tail so that the next append opens a new one (epoch
    * + 1) starting at its channel's next chunk: once a later flush records the new epoch in
    * stream_state, recovery replays only chunks written since, instead of the streamlet's whole
-   * history (architecture section 5).
+   * history (architecture section 5). Done only once the streamlet holds {@code
+   * segments.streamlet-rotation-bytes}, so the pipeline drains once per that many bytes, not at
+   * every flush (docs/adr/0013).
    */
   private Behavior<Command> rotate() {
     streamlets.rotationStarted();
     if (streamlets.current() == null) {
       return Behaviors.same();
     }
-    return reseal("a segment flush moved its replay start");
+    metrics.streamletRotations.increment();
+    return reseal("it reached the rotation bytes and a segment flush moved its replay start");
   }
 
   private Behavior<Command> rotateIfWanted() {

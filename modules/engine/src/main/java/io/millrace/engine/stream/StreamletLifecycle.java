@@ -81,13 +81,23 @@ final class StreamletLifecycle {
   /** The channel load counted for an assignment that has no streamlet yet. */
   private ChannelLoad assignedLoad;
 
+  /**
+   * Rotate the open streamlet at the first segment flush after this many bytes (metered) became
+   * durable in it; 0: at every flush (docs/adr/0013).
+   */
+  private final long rotationBytes;
+
+  /** Metered bytes of the appends that became durable in the open streamlet. */
+  private long durableBytes;
+
   /** A segment flush succeeded: rotate the streamlet as soon as no append is in flight. */
   private boolean rotateWanted;
 
-  StreamletLifecycle(StreamEntity.Instance entity, Owner owner, long maxEpoch) {
+  StreamletLifecycle(StreamEntity.Instance entity, Owner owner, long maxEpoch, long rotationBytes) {
     this.entity = entity;
     this.owner = owner;
     this.maxEpoch = maxEpoch;
+    this.rotationBytes = rotationBytes;
   }
 
   /** The open streamlet, or null. */
@@ -110,14 +120,19 @@ final class StreamletLifecycle {
     return current != null && current.channelId().equals(channelId);
   }
 
-  /** Chunk {@code chunkSeq} of the open streamlet is durable. */
-  void durableChunk(long chunkSeq) {
+  /** An append of {@code bytes} (metered) is durable in chunk {@code chunkSeq} of the streamlet. */
+  void durable(long chunkSeq, long bytes) {
     lastDurableChunk = Math.max(lastDurableChunk, chunkSeq);
+    durableBytes += bytes;
   }
 
-  /** A segment flush moved the replay start: rotate the open streamlet, if any. */
+  /**
+   * A segment flush moved the flushed position: rotate the open streamlet, if any, once it holds at
+   * least the rotation bytes, so that recovery never replays much more than that of its WAL. Below
+   * that the streamlet stays open and the append pipeline keeps flowing (docs/adr/0013).
+   */
   void flushed() {
-    rotateWanted = current != null;
+    rotateWanted = current != null && durableBytes >= rotationBytes;
   }
 
   /** Whether a segment flush asked for a rotation that has not started yet. */
@@ -145,6 +160,7 @@ final class StreamletLifecycle {
       current.load().streamReleased();
       current = null;
       lastDurableChunk = -1;
+      durableBytes = 0;
       rotateWanted = false;
     }
   }
@@ -185,6 +201,7 @@ final class StreamletLifecycle {
     assignedLoad = null; // now held by the streamlet
     current = new Streamlet(epoch, reg.channelId(), reg.channel(), reg.load(), reg.firstChunkSeq());
     lastDurableChunk = -1;
+    durableBytes = 0;
     return new Opened(current);
   }
 

@@ -153,7 +153,8 @@ final class SimStream {
     memory = new UnflushedRecords(streamId);
     memory.add(r.unflushed(), sim.now());
     flusher = new SegmentFlusher(streamId, node.objects, node.metadata);
-    streamlets = new StreamletLifecycle(null, null, r.maxEpoch());
+    streamlets =
+        new StreamletLifecycle(null, null, r.maxEpoch(), settings.streamletRotationBytes());
     pending = new PendingAppends(new FailedSessions());
     lastActivity = sim.now();
     state = State.ACTIVE;
@@ -356,7 +357,7 @@ final class SimStream {
 
   private void onDurable(PendingAppends.Entry e, long chunkSeq) {
     sequencer.markDurable(e.stateAfter);
-    streamlets.durableChunk(chunkSeq);
+    streamlets.durable(chunkSeq, e.bytes);
     memory.add(e.records, sim.now());
     StreamPosition tail = sequencer.durable().tail();
     sim.trace(
@@ -398,7 +399,7 @@ final class SimStream {
     if (streamlets.current() == null) {
       return;
     }
-    reseal("a segment flush moved its replay start");
+    reseal("it reached the rotation bytes and a segment flush moved its replay start");
   }
 
   private void rotateIfWanted() {

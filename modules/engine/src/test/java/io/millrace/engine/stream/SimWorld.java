@@ -160,6 +160,7 @@ final class SimWorld {
             Duration.ofMillis(2 + rnd.nextInt(10)),
             200L << rnd.nextInt(5),
             Duration.ofMillis(50 + rnd.nextInt(500)),
+            rotationBytes(seed),
             16,
             Duration.ofMillis(rnd.nextBoolean() ? 100_000 : 200 + rnd.nextInt(1500)),
             Duration.ofSeconds(5));
@@ -177,7 +178,8 @@ final class SimWorld {
     this.profile =
         String.format(
             "%d streams, %d clients, %d channels, objects [%s], metadata [%s], chunk %d B,"
-                + " %d writes in flight, %d retries, flush %d B/%d ms, crash every ~%d ms,"
+                + " %d writes in flight, %d retries, flush %d B/%d ms, rotate at %d B,"
+                + " crash every ~%d ms,"
                 + " handoff every ~%d ms, takeover every ~%d ms",
             streamCount,
             clients,
@@ -189,9 +191,20 @@ final class SimWorld {
             settings.writeRetries(),
             settings.segmentFlushBytes(),
             settings.segmentFlushAge().toMillis(),
+            settings.streamletRotationBytes(),
             meanCrashInterval,
             meanHandoffInterval,
             meanTakeoverInterval);
+  }
+
+  /**
+   * The streamlet rotation bytes of a run: a third of the seeds rotate at every flush (0), the rest
+   * only after 400 B to 12.8 KiB (a few flushes). Drawn from its own random source so that adding
+   * it left every other choice of a seed as it was.
+   */
+  private static long rotationBytes(long seed) {
+    Random own = new Random(seed * 0x9E3779B97F4A7C15L + 13);
+    return own.nextInt(3) == 0 ? 0 : 400L << own.nextInt(6);
   }
 
   /** The hash of a record as the verification model sees it (headers and body). */

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class StreamletLifecycleTest {
   private final ChannelLoad load = new ChannelLoad();
   private final Channel.Registered reg = new Channel.Registered("ch-1", null, 10, load);
-  private final StreamletLifecycle streamlets = new StreamletLifecycle(null, null, 4);
+  private final StreamletLifecycle streamlets = new StreamletLifecycle(null, null, 4, 100);
 
   private static StreamletRecord row(long epoch, String channelId, long firstChunk) {
     return new StreamletRecord("s", epoch, channelId, firstChunk, null, null);
@@ -79,9 +79,46 @@ class StreamletLifecycleTest {
     streamlets.created(reg, 5, true);
     assertThat(streamlets.sealPoint(0)).isEqualTo(new StreamletLifecycle.SealPoint(5, 0, 9));
 
-    streamlets.durableChunk(12);
-    streamlets.durableChunk(11);
+    streamlets.durable(12, 10);
+    streamlets.durable(11, 10);
 
     assertThat(streamlets.sealPoint(40)).isEqualTo(new StreamletLifecycle.SealPoint(5, 40, 12));
+  }
+
+  @Test
+  void aFlushRotatesTheStreamletOnlyOnceItHoldsTheRotationBytes() {
+    streamlets.created(reg, 5, true);
+    streamlets.durable(10, 60);
+    streamlets.flushed();
+    assertThat(streamlets.rotateWanted()).isFalse();
+
+    streamlets.durable(11, 40);
+    streamlets.flushed();
+    assertThat(streamlets.rotateWanted()).isTrue();
+  }
+
+  @Test
+  void theNextStreamletCountsItsBytesFromZero() {
+    streamlets.created(reg, 5, true);
+    streamlets.durable(10, 150);
+    streamlets.rotationStarted();
+    streamlets.release(false);
+    streamlets.created(new Channel.Registered("ch-1", null, 11, load), 6, true);
+
+    streamlets.durable(11, 99);
+    streamlets.flushed();
+
+    assertThat(streamlets.rotateWanted()).isFalse();
+  }
+
+  @Test
+  void rotationBytesZeroRotatesAtEveryFlushAndNoneWithoutAStreamlet() {
+    StreamletLifecycle everyFlush = new StreamletLifecycle(null, null, 4, 0);
+    everyFlush.flushed();
+    assertThat(everyFlush.rotateWanted()).isFalse();
+
+    everyFlush.created(reg, 5, true);
+    everyFlush.flushed();
+    assertThat(everyFlush.rotateWanted()).isTrue();
   }
 }
