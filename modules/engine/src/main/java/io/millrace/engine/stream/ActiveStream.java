@@ -258,8 +258,8 @@ final class ActiveStream implements StreamletLifecycle.Owner {
   private void logFirstAppend(StreamPosition tail) {
     long now = entity.now();
     String msg =
-        "Stream {} acknowledged the first append of its activation up to seq num {}: {} ms after"
-            + " the activation began (recovery {} ms), at {} ms since the epoch.";
+        "Stream {} acknowledged the first append of its activation (tail {}): {} ms after the"
+            + " activation began (recovery {} ms), at {} ms since the epoch.";
     Object[] args = {
       streamId,
       tail.seqNum(),
