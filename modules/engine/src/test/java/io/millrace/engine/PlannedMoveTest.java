@@ -88,6 +88,29 @@ class PlannedMoveTest {
   }
 
   @Test
+  void aRequestAShardRegionDropsAtTheStartOfAHandOffIsAnsweredUnavailableAtOnce() {
+    EngineNode node = fx.start("", clock);
+    ActorTestKit kit = node.testKit;
+    TestProbe<StreamEntity.AppendReply> replies = kit.createTestProbe();
+    org.apache.pekko.actor.ActorRef deadLetters =
+        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(kit.system()).deadLetters();
+
+    // What ShardRegion does with its buffered messages to a shard when the hand-off begins.
+    deadLetters.tell(
+        new org.apache.pekko.actor.Dropped(
+            new ShardingEnvelope<>(
+                "moving-stream",
+                new StreamEntity.Append(PARAMS, input("buffered"), replies.getRef())),
+            "Avoiding reordering of buffered messages at shard handoff",
+            org.apache.pekko.actor.ActorRef.noSender(),
+            org.apache.pekko.actor.ActorRef.noSender()),
+        org.apache.pekko.actor.ActorRef.noSender());
+
+    StreamEntity.AppendReply reply = replies.expectMessageClass(StreamEntity.Failed.class);
+    assertThat(((StreamEntity.Failed) reply).code()).isEqualTo(ErrorCode.UNAVAILABLE);
+  }
+
+  @Test
   void undeliveredMessagesThatAreNotRequestsAreLeftAlone() {
     EngineNode node = fx.start("", clock);
     ActorTestKit kit = node.testKit;

@@ -43,21 +43,40 @@ public final class UndeliveredRequests {
           ctx.getSystem().eventStream().tell(sub1);
           ctx.getSystem().eventStream().tell(sub2);
           ctx.getSystem().eventStream().tell(sub3);
-          return Behaviors.receive(Object.class)
-              .onMessage(DeadLetter.class, d -> answer(d.message(), answered))
-              .onMessage(UnhandledMessage.class, u -> answer(u.message(), answered))
-              .onMessage(Dropped.class, d -> answer(d.message(), answered))
-              .onAnyMessage(m -> Behaviors.same())
-              .build();
+          return Behaviors.receive(Object.class).onAnyMessage(m -> answer(m, answered)).build();
         });
   }
 
   private static Behavior<Object> answer(Object message, LongAdder answered) {
-    Object m = message instanceof ShardingEnvelope<?> e ? e.message() : message;
+    Object m = undelivered(message);
     if (m instanceof StreamEntity.Request r) {
       r.replyTo().tell(new StreamEntity.Failed(ErrorCode.UNAVAILABLE, MESSAGE));
       answered.increment();
     }
     return Behaviors.same();
+  }
+
+  /**
+   * The message inside its wrappers: a shard region drops its buffered messages to a shard at the
+   * start of a hand-off by sending each as a {@code Dropped} to the dead-letters actor, which
+   * publishes it inside a {@code DeadLetter}; typed sharding wraps requests in a {@code
+   * ShardingEnvelope}.
+   */
+  static Object undelivered(Object message) {
+    Object m = message;
+    for (int depth = 0; depth < 4; depth++) {
+      if (m instanceof DeadLetter d) {
+        m = d.message();
+      } else if (m instanceof Dropped d) {
+        m = d.message();
+      } else if (m instanceof UnhandledMessage u) {
+        m = u.message();
+      } else if (m instanceof ShardingEnvelope<?> e) {
+        m = e.message();
+      } else {
+        break;
+      }
+    }
+    return m;
   }
 }
