@@ -57,15 +57,21 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.StreamSupport;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.pattern.Patterns;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The engine's data plane on one node: unary append, read and check tail (spec sections 6.1 to 6.3)
@@ -74,6 +80,7 @@ import org.apache.pekko.cluster.typed.Cluster;
  */
 public final class DataPlane
     implements RecordService, AppendSessionService, ReadSessionService, StreamDataEraser {
+  private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
   private final ActorSystem<?> system;
   private final ObjectStore objects;
   private final MetadataStore metadata;
@@ -332,11 +339,60 @@ public final class DataPlane
   }
 
   /**
-   * Graceful stop: every stream entity on this node stops accepting appends, waits for its
-   * in-flight appends, flushes a segment, seals its streamlet and stops; then the channels stop.
+   * Graceful stop: when other members are up, this node first hands its shards over to them (the
+   * shard region's graceful shutdown, docs/adr/0012), so that requests meanwhile reach the streams'
+   * new owners rather than entities restarted here; then every stream entity still on this node
+   * stops accepting appends, waits for its in-flight appends, flushes a segment, seals its
+   * streamlet and stops; then the channels stop.
    */
   public CompletionStage<Void> stop() {
     stopping.set(true);
+    return handOffShards(settings.askTimeout()).thenCompose(x -> stopLocalEntities());
+  }
+
+  /**
+   * Hands this node's shards to the other members (the region stops once the coordinator moved
+   * them; each entity drains and seals on the way), at most for {@code timeout}; done at once on a
+   * node that hosts no shards or is the only member up.
+   */
+  private CompletionStage<Void> handOffShards(Duration timeout) {
+    Cluster cluster = Cluster.get(system);
+    boolean othersUp =
+        StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
+            .anyMatch(
+                m ->
+                    m.status() == MemberStatus.up()
+                        && !m.address().equals(cluster.selfMember().address()));
+    if (!shardingJoined || !othersUp) {
+      return CompletableFuture.completedFuture(null);
+    }
+    long started = System.nanoTime();
+    int entities = localEntities.size();
+    org.apache.pekko.actor.ActorRef region =
+        org.apache.pekko.cluster.sharding.ClusterSharding.get(system)
+            .shardRegion(StreamEntity.TYPE_KEY.name());
+    return Patterns.gracefulStop(region, timeout, ShardRegion.gracefulShutdownInstance())
+        .handle(
+            (ok, err) -> {
+              long ms = (System.nanoTime() - started) / 1_000_000;
+              if (err == null) {
+                log.info(
+                    "Handed this node's shards ({} stream entities) to the other members in {} ms.",
+                    entities,
+                    ms);
+              } else {
+                log.warn(
+                    "The shard hand-off did not finish within {} ms ({}); stopping the remaining"
+                        + " {} stream entities here.",
+                    ms,
+                    err.toString(),
+                    localEntities.size());
+              }
+              return null;
+            });
+  }
+
+  private CompletionStage<Void> stopLocalEntities() {
     List<CompletableFuture<Done>> all = new ArrayList<>();
     Duration timeout = settings.askTimeout().multipliedBy(2);
     for (ActorRef<StreamEntity.Command> ref : List.copyOf(localEntities.values())) {
