@@ -29,6 +29,7 @@ import io.millrace.engine.read.TailFeeds;
 import io.millrace.engine.read.TailPolls;
 import io.millrace.engine.stream.EngineAppendSession;
 import io.millrace.engine.stream.StreamEntity;
+import io.millrace.engine.stream.UndeliveredRequests;
 import io.millrace.engine.wal.ChannelSupervisor;
 import io.millrace.engine.wal.WalChunkCache;
 import io.millrace.engine.wal.WalHorizon;
@@ -56,14 +57,21 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.StreamSupport;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.pattern.Patterns;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The engine's data plane on one node: unary append, read and check tail (spec sections 6.1 to 6.3)
@@ -72,6 +80,7 @@ import org.apache.pekko.cluster.typed.Cluster;
  */
 public final class DataPlane
     implements RecordService, AppendSessionService, ReadSessionService, StreamDataEraser {
+  private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
   private final ActorSystem<?> system;
   private final ObjectStore objects;
   private final MetadataStore metadata;
@@ -94,9 +103,22 @@ public final class DataPlane
   private final String node;
   private final UsageAggregator usage;
 
-  /** Asks to entities on other nodes, failed early when a member is lost (docs/adr/0011). */
-  private final MemberLossAsks remoteAsks =
-      new MemberLossAsks(Duration.ofSeconds(1), System::nanoTime);
+  /**
+   * Asks to entities on other nodes, failed early when a member is lost (docs/adr/0011): those
+   * pending for {@link #LOST_ASK_MIN_AGE} at the loss or within {@link #LOSS_WINDOW} after it.
+   */
+  private final MemberLossAsks remoteAsks;
+
+  static final Duration LOST_ASK_MIN_AGE = Duration.ofSeconds(1);
+  static final Duration LOSS_WINDOW = Duration.ofSeconds(5);
+
+  private final Entity<StreamEntity.Command, ShardingEnvelope<StreamEntity.Command>> entity;
+
+  /**
+   * Set once this node hosts shards ({@link #joinSharding}); until then requests are refused
+   * retryably, so that no shard is allocated to a node that cannot serve yet (docs/adr/0012).
+   */
+  private volatile boolean shardingJoined;
 
   private DataPlane(
       ActorSystem<?> system,
@@ -112,6 +134,9 @@ public final class DataPlane
     this.usage = usage;
     this.metrics = new EngineMetrics(registry);
     metrics.trackLiveEntities(localEntities);
+    this.remoteAsks =
+        new MemberLossAsks(
+            LOST_ASK_MIN_AGE, LOSS_WINDOW, System::nanoTime, metrics.asksFailedOnMemberLoss);
     this.objects = objects;
     this.metadata = metadata;
     this.resolver = resolver;
@@ -139,20 +164,28 @@ public final class DataPlane
             walHorizon,
             damage);
     this.sharding = ClusterSharding.get(system);
-    sharding.init(
+    this.entity =
         Entity.of(
                 StreamEntity.TYPE_KEY,
                 ctx -> StreamEntity.create(ctx.getEntityId(), ctx.getShard(), deps))
-            .withStopMessage(new StreamEntity.Passivate()));
+            .withStopMessage(new StreamEntity.Passivate());
     system.systemActorOf(
         remoteAsks.watcher(), "millrace-member-loss-" + UUID.randomUUID(), Props.empty());
+    system.systemActorOf(
+        UndeliveredRequests.create(metrics.undeliveredRequests),
+        "millrace-undelivered-" + UUID.randomUUID(),
+        Props.empty());
     TailFeeds.Settings feedSettings = TailFeeds.Settings.fromConfig(system.settings().config());
     this.tailFeeds =
         feedSettings.enabled()
             ? system.systemActorOf(
                 TailFeeds.create(
                     feedSettings,
-                    (id, cmd) -> sharding.entityRefFor(StreamEntity.TYPE_KEY, id).tell(cmd),
+                    (id, cmd) -> {
+                      if (shardingJoined) {
+                        sharding.entityRefFor(StreamEntity.TYPE_KEY, id).tell(cmd);
+                      }
+                    },
                     System::currentTimeMillis),
                 "millrace-tail-feeds-" + UUID.randomUUID(),
                 Props.empty())
@@ -194,15 +227,16 @@ public final class DataPlane
       Clock clock,
       WalHorizon walHorizon) {
     return new DataPlane(
-        system,
-        objects,
-        metadata,
-        resolver,
-        settings,
-        clock,
-        walHorizon,
-        new UsageAggregator(clock, UUID.randomUUID().toString()),
-        new SimpleMeterRegistry());
+            system,
+            objects,
+            metadata,
+            resolver,
+            settings,
+            clock,
+            walHorizon,
+            new UsageAggregator(clock, UUID.randomUUID().toString()),
+            new SimpleMeterRegistry())
+        .joinSharding();
   }
 
   /**
@@ -219,7 +253,25 @@ public final class DataPlane
       Clock clock,
       UsageAggregator usage,
       MeterRegistry registry) {
-    return new DataPlane(
+    return startWithoutShards(system, objects, metadata, resolver, settings, clock, usage, registry)
+        .joinSharding();
+  }
+
+  /**
+   * {@link #start} without hosting shards yet: the channels start, requests are refused with a
+   * retryable {@code unavailable} until {@link #joinSharding()} (a server calls it once its ports
+   * are bound, docs/adr/0012).
+   */
+  public static DataPlane startWithoutShards(
+      ActorSystem<?> system,
+      ObjectStore objects,
+      MetadataStore metadata,
+      StreamResolver resolver,
+      EngineSettings settings,
+      Clock clock,
+      UsageAggregator usage,
+      MeterRegistry registry) {
+    return startWithoutShards(
         system,
         objects,
         metadata,
@@ -231,17 +283,49 @@ public final class DataPlane
         registry);
   }
 
+  /** {@link #startWithoutShards} with the given {@link WalHorizon}. */
+  public static DataPlane startWithoutShards(
+      ActorSystem<?> system,
+      ObjectStore objects,
+      MetadataStore metadata,
+      StreamResolver resolver,
+      EngineSettings settings,
+      Clock clock,
+      WalHorizon walHorizon,
+      UsageAggregator usage,
+      MeterRegistry registry) {
+    return new DataPlane(
+        system, objects, metadata, resolver, settings, clock, walHorizon, usage, registry);
+  }
+
+  /**
+   * Starts hosting stream entities: registers this node's shard region with the shard coordinator,
+   * which may then allocate shards to it (and move shards to it when rebalancing). Idempotent.
+   */
+  public synchronized DataPlane joinSharding() {
+    if (!shardingJoined) {
+      sharding.init(entity);
+      shardingJoined = true;
+    }
+    return this;
+  }
+
+  /** True once the channels of every storage class have registered (see {@link #isReady}). */
+  public boolean channelsReady() {
+    return startedClasses.size() == StorageClass.values().length;
+  }
+
   /** The node's metering counters. */
   public UsageAggregator usage() {
     return usage;
   }
 
   /**
-   * True once a channel of every storage class has registered (appends can be made durable), until
-   * {@link #stop()}.
+   * True once a channel of every storage class has registered (appends can be made durable) and the
+   * node hosts shards ({@link #joinSharding}), until {@link #stop()}.
    */
   public boolean isReady() {
-    return startedClasses.size() == StorageClass.values().length && !stopping.get();
+    return channelsReady() && shardingJoined && !stopping.get();
   }
 
   /** The data plane's counters and timers. */
@@ -255,11 +339,60 @@ public final class DataPlane
   }
 
   /**
-   * Graceful stop: every stream entity on this node stops accepting appends, waits for its
-   * in-flight appends, flushes a segment, seals its streamlet and stops; then the channels stop.
+   * Graceful stop: when other members are up, this node first hands its shards over to them (the
+   * shard region's graceful shutdown, docs/adr/0012), so that requests meanwhile reach the streams'
+   * new owners rather than entities restarted here; then every stream entity still on this node
+   * stops accepting appends, waits for its in-flight appends, flushes a segment, seals its
+   * streamlet and stops; then the channels stop.
    */
   public CompletionStage<Void> stop() {
     stopping.set(true);
+    return handOffShards(settings.askTimeout()).thenCompose(x -> stopLocalEntities());
+  }
+
+  /**
+   * Hands this node's shards to the other members (the region stops once the coordinator moved
+   * them; each entity drains and seals on the way), at most for {@code timeout}; done at once on a
+   * node that hosts no shards or is the only member up.
+   */
+  private CompletionStage<Void> handOffShards(Duration timeout) {
+    Cluster cluster = Cluster.get(system);
+    boolean othersUp =
+        StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
+            .anyMatch(
+                m ->
+                    m.status() == MemberStatus.up()
+                        && !m.address().equals(cluster.selfMember().address()));
+    if (!shardingJoined || !othersUp) {
+      return CompletableFuture.completedFuture(null);
+    }
+    long started = System.nanoTime();
+    int entities = localEntities.size();
+    org.apache.pekko.actor.ActorRef region =
+        org.apache.pekko.cluster.sharding.ClusterSharding.get(system)
+            .shardRegion(StreamEntity.TYPE_KEY.name());
+    return Patterns.gracefulStop(region, timeout, ShardRegion.gracefulShutdownInstance())
+        .handle(
+            (ok, err) -> {
+              long ms = (System.nanoTime() - started) / 1_000_000;
+              if (err == null) {
+                log.info(
+                    "Handed this node's shards ({} stream entities) to the other members in {} ms.",
+                    entities,
+                    ms);
+              } else {
+                log.warn(
+                    "The shard hand-off did not finish within {} ms ({}); stopping the remaining"
+                        + " {} stream entities here.",
+                    ms,
+                    err.toString(),
+                    localEntities.size());
+              }
+              return null;
+            });
+  }
+
+  private CompletionStage<Void> stopLocalEntities() {
     List<CompletableFuture<Done>> all = new ArrayList<>();
     Duration timeout = settings.askTimeout().multipliedBy(2);
     for (ActorRef<StreamEntity.Command> ref : List.copyOf(localEntities.values())) {
@@ -303,6 +436,9 @@ public final class DataPlane
   private void checkRunning() {
     if (stopping.get()) {
       throw new S2Exception(ErrorCode.UNAVAILABLE, "server is stopping; retry");
+    }
+    if (!shardingJoined) {
+      throw new S2Exception(ErrorCode.UNAVAILABLE, "server is starting; retry");
     }
   }
 
@@ -735,6 +871,10 @@ public final class DataPlane
       Duration timeout,
       ErrorCode onTimeout,
       String timeoutMessage) {
+    if (!shardingJoined) {
+      return CompletableFuture.failedFuture(
+          new S2Exception(ErrorCode.UNAVAILABLE, "server is starting; retry"));
+    }
     CompletionStage<R> asked =
         sharding.entityRefFor(StreamEntity.TYPE_KEY, streamId).<R>ask(message::apply, timeout);
     if (timeout.compareTo(settings.askTimeout()) <= 0 && !localEntities.containsKey(streamId)) {

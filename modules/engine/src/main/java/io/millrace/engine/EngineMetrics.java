@@ -38,6 +38,9 @@ public final class EngineMetrics {
   public final LongAdder reads = new LongAdder();
   final LongAdder readRecords = new LongAdder();
   public final LongAdder activations = new LongAdder();
+  // Planned moves and failover (docs/adr/0011, 0012).
+  public final LongAdder undeliveredRequests = new LongAdder();
+  public final LongAdder asksFailedOnMemberLoss = new LongAdder();
   // Lifecycle sweeps (issue 9): on the node that runs the sweeper (the singleton's node).
   public final LongAdder lifecycleDeletedObjects = new LongAdder();
   public final LongAdder lifecycleDeletedBytes = new LongAdder();
@@ -109,6 +112,18 @@ public final class EngineMetrics {
         "Streamlets sealed and replaced after a segment flush, once they held the rotation bytes.",
         streamletRotations);
     counter(registry, "millrace.reads", "Read requests served.", reads);
+    counter(
+        registry,
+        "millrace.undelivered.requests",
+        "Stream requests this node could not deliver to an entity (a stream moving between"
+            + " nodes), answered with a retryable 503 at once.",
+        undeliveredRequests);
+    counter(
+        registry,
+        "millrace.asks.failed.on.member.loss",
+        "Asks to stream entities on other nodes failed early (retryably) after a cluster member"
+            + " was lost.",
+        asksFailedOnMemberLoss);
     counter(registry, "millrace.read.records", "Records returned by reads.", readRecords);
     counter(
         registry,

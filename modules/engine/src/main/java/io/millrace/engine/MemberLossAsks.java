@@ -7,9 +7,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
@@ -27,6 +30,12 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * retries). Appends to healthy nodes answer in milliseconds, so an ask that old when a member is
  * lost is almost always one addressed to that member; one that was not fails with the same
  * retryable error a timeout would give it. Nothing acknowledged is affected.
+ *
+ * <p>The loss opens a window of {@code window} after the latest loss event: until it closes, {@link
+ * #sweep} (every {@link #SWEEP_INTERVAL} in the {@link #watcher}) also fails the asks that reach
+ * the minimum age meanwhile. Those are asks that were younger at the event, or were sent to the
+ * lost member after it (its shards are routed to it until it is removed and they are started
+ * elsewhere): without the window they waited for their whole timeout (docs/adr/0012).
  */
 final class MemberLossAsks {
   /** Failure of an ask cut short because a member was lost; handled as a timeout. */
@@ -40,12 +49,23 @@ final class MemberLossAsks {
 
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
-  private final long minAgeNanos;
-  private final LongSupplier nanoTime;
 
-  MemberLossAsks(Duration minAge, LongSupplier nanoTime) {
+  /** How often the {@link #watcher} sweeps while a loss window is open. */
+  static final Duration SWEEP_INTERVAL = Duration.ofMillis(200);
+
+  private final long minAgeNanos;
+  private final long windowNanos;
+  private final LongSupplier nanoTime;
+  private final LongAdder failedCount;
+
+  /** When the latest loss window closes (nanoTime), or null when none was opened. */
+  private volatile Long windowEndsNanos;
+
+  MemberLossAsks(Duration minAge, Duration window, LongSupplier nanoTime, LongAdder failedCount) {
     this.minAgeNanos = minAge.toNanos();
+    this.windowNanos = window.toNanos();
     this.nanoTime = nanoTime;
+    this.failedCount = failedCount;
   }
 
   /** The ask's outcome, which {@link #memberLost} may fail first. */
@@ -65,8 +85,34 @@ final class MemberLossAsks {
     return result;
   }
 
-  /** Fails every tracked ask pending for at least the minimum age; returns how many. */
+  /**
+   * Fails every tracked ask pending for at least the minimum age and opens (or extends) the loss
+   * window; returns how many asks it failed.
+   */
   int memberLost(String why) {
+    windowEndsNanos = nanoTime.getAsLong() + windowNanos;
+    return failOld(why);
+  }
+
+  /**
+   * While a loss window is open, fails the tracked asks that have reached the minimum age; returns
+   * how many (0 once the window closed).
+   */
+  int sweep() {
+    Long ends = windowEndsNanos;
+    if (ends == null || nanoTime.getAsLong() - ends > 0) {
+      return 0;
+    }
+    return failOld("a cluster member was lost less than " + windowNanos / 1_000_000 + " ms ago");
+  }
+
+  /** True while the latest loss window is open. */
+  boolean windowOpen() {
+    Long ends = windowEndsNanos;
+    return ends != null && nanoTime.getAsLong() - ends <= 0;
+  }
+
+  private int failOld(String why) {
     long now = nanoTime.getAsLong();
     int failed = 0;
     for (Map.Entry<Long, Pending> e : pending.entrySet()) {
@@ -76,6 +122,7 @@ final class MemberLossAsks {
         }
       }
     }
+    failedCount.add(failed);
     return failed;
   }
 
@@ -84,11 +131,20 @@ final class MemberLossAsks {
     return pending.size();
   }
 
+  /** The watcher's timer message: sweep while the loss window is open. */
+  private static final class Sweep implements ClusterEvent.ClusterDomainEvent {}
+
   /**
    * An actor that calls {@link #memberLost} on every {@code UnreachableMember} and {@code
-   * MemberRemoved} event of this node's cluster.
+   * MemberRemoved} event of this node's cluster, and {@link #sweep} every {@link #SWEEP_INTERVAL}
+   * while the loss window is open.
    */
   Behavior<ClusterEvent.ClusterDomainEvent> watcher() {
+    return Behaviors.withTimers(timers -> watcher(timers));
+  }
+
+  private Behavior<ClusterEvent.ClusterDomainEvent> watcher(
+      TimerScheduler<ClusterEvent.ClusterDomainEvent> timers) {
     return Behaviors.setup(
         ctx -> {
           Cluster cluster = Cluster.get(ctx.getSystem());
@@ -101,20 +157,41 @@ final class MemberLossAsks {
           return Behaviors.receive(ClusterEvent.ClusterDomainEvent.class)
               .onMessage(
                   ClusterEvent.UnreachableMember.class,
-                  m -> lost(ctx, "member " + m.member().address() + " became unreachable"))
+                  m -> lost(ctx, timers, "member " + m.member().address() + " became unreachable"))
               .onMessage(
                   ClusterEvent.MemberRemoved.class,
-                  m -> lost(ctx, "member " + m.member().address() + " was removed"))
+                  m -> lost(ctx, timers, "member " + m.member().address() + " was removed"))
+              .onMessage(
+                  Sweep.class,
+                  m -> {
+                    int failed = sweep();
+                    if (failed > 0) {
+                      ctx.getLog()
+                          .info(
+                              "Failed {} remote asks pending over {} ms early (retryable): a"
+                                  + " member was lost recently.",
+                              failed,
+                              minAgeNanos / 1_000_000);
+                    }
+                    if (!windowOpen()) {
+                      timers.cancel("sweep");
+                    }
+                    return Behaviors.same();
+                  })
               .build();
         });
   }
 
   private Behavior<ClusterEvent.ClusterDomainEvent> lost(
-      org.apache.pekko.actor.typed.javadsl.ActorContext<ClusterEvent.ClusterDomainEvent> ctx,
+      ActorContext<ClusterEvent.ClusterDomainEvent> ctx,
+      TimerScheduler<ClusterEvent.ClusterDomainEvent> timers,
       String why) {
     int failed = memberLost(why);
     if (failed > 0) {
       ctx.getLog().info("{}: failed {} pending remote asks early (retryable).", why, failed);
+    }
+    if (!timers.isTimerActive("sweep")) {
+      timers.startTimerWithFixedDelay("sweep", new Sweep(), SWEEP_INTERVAL);
     }
     return Behaviors.same();
   }

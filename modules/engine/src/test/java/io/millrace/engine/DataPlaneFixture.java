@@ -58,6 +58,21 @@ final class DataPlaneFixture implements AutoCloseable {
     return n;
   }
 
+  /** Starts a node over the fixture's stores that hosts no shard until it joins sharding. */
+  EngineNode startWithoutShards(String overrides, TestClock clock) {
+    EngineNode n =
+        new EngineNode(
+            overrides,
+            objects,
+            metadata,
+            resolver,
+            clock,
+            io.millrace.engine.wal.WalHorizon.of(metadata),
+            false);
+    nodes.add(n);
+    return n;
+  }
+
   /** Starts a node over the fixture's stores. */
   EngineNode start(String overrides, TestClock clock) {
     return start(overrides, metadata, clock);

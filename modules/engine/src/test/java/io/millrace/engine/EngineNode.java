@@ -37,6 +37,21 @@ final class EngineNode implements AutoCloseable {
       StreamResolver resolver,
       Clock clock,
       WalHorizon horizon) {
+    this(overrides, objects, metadata, resolver, clock, horizon, true);
+  }
+
+  /**
+   * A node whose data plane hosts shards at once, or (with {@code hostShards} false) only after
+   * {@code dataPlane.joinSharding()}, as a server does once its ports are bound.
+   */
+  EngineNode(
+      String overrides,
+      ObjectStore objects,
+      MetadataStore metadata,
+      StreamResolver resolver,
+      Clock clock,
+      WalHorizon horizon,
+      boolean hostShards) {
     Config config =
         ConfigFactory.parseString(
                 "pekko.actor.provider = cluster\n"
@@ -58,16 +73,19 @@ final class EngineNode implements AutoCloseable {
     Awaitility.await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> cluster.selfMember().status() == MemberStatus.up());
-    dataPlane =
-        DataPlane.start(
+    DataPlane started =
+        DataPlane.startWithoutShards(
             testKit.system(),
             objects,
             metadata,
             resolver,
             EngineSettings.fromConfig(testKit.system().settings().config()),
             clock,
-            horizon);
-    Awaitility.await().atMost(Duration.ofSeconds(20)).until(dataPlane::isReady);
+            horizon,
+            new io.millrace.engine.metering.UsageAggregator(clock, "test-node"),
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    dataPlane = hostShards ? started.joinSharding() : started;
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(dataPlane::channelsReady);
   }
 
   /** Stops the node without a graceful data-plane stop (a crash, as far as the stores can tell). */

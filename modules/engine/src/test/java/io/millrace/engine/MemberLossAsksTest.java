@@ -7,11 +7,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 
 class MemberLossAsksTest {
   private final AtomicLong now = new AtomicLong();
-  private final MemberLossAsks asks = new MemberLossAsks(Duration.ofSeconds(1), now::get);
+  private final LongAdder failedCount = new LongAdder();
+  private final MemberLossAsks asks =
+      new MemberLossAsks(Duration.ofSeconds(1), Duration.ofSeconds(5), now::get, failedCount);
+
+  private void advance(long millis) {
+    now.addAndGet(Duration.ofMillis(millis).toNanos());
+  }
 
   @Test
   void aLostMemberFailsOnlyAsksPendingAtLeastTheMinimumAgeAsTimedOut() {
@@ -56,5 +63,55 @@ class MemberLossAsksTest {
         .withThrowableOfType(ExecutionException.class)
         .withCause(boom);
     assertThat(asks.size()).isZero();
+  }
+
+  @Test
+  void withinTheWindowAfterALossAsksThatReachTheMinimumAgeAreFailedToo() {
+    CompletableFuture<String> young = new CompletableFuture<>();
+    CompletionStage<String> youngTracked = asks.track(young);
+    advance(300);
+    assertThat(asks.memberLost("member x was removed")).isZero();
+    // Sent to the lost member after the event (its shards still route there).
+    CompletableFuture<String> later = new CompletableFuture<>();
+    CompletionStage<String> laterTracked = asks.track(later);
+
+    advance(800);
+    assertThat(asks.sweep()).as("the first ask is 1.1 s old, the second 0.8 s").isEqualTo(1);
+    assertThat(youngTracked.toCompletableFuture())
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(MemberLossAsks.MemberLost.class);
+    assertThat(laterTracked.toCompletableFuture()).isNotDone();
+
+    advance(300);
+    assertThat(asks.sweep()).isEqualTo(1);
+    assertThat(laterTracked.toCompletableFuture().isCompletedExceptionally()).isTrue();
+    assertThat(failedCount.sum()).isEqualTo(2);
+    assertThat(asks.size()).isZero();
+  }
+
+  @Test
+  void afterTheWindowClosesSlowAsksWaitForTheirAnswer() {
+    asks.memberLost("member x became unreachable");
+    assertThat(asks.windowOpen()).isTrue();
+    advance(5_001);
+    assertThat(asks.windowOpen()).isFalse();
+    CompletableFuture<String> slow = new CompletableFuture<>();
+    CompletionStage<String> slowTracked = asks.track(slow);
+    advance(3_000);
+
+    assertThat(asks.sweep()).isZero();
+    slow.complete("answer");
+    assertThat(slowTracked.toCompletableFuture()).isCompletedWithValue("answer");
+  }
+
+  @Test
+  void aSweepWithoutAnyLossFailsNothing() {
+    CompletableFuture<String> slow = new CompletableFuture<>();
+    CompletionStage<String> slowTracked = asks.track(slow);
+    advance(9_000);
+
+    assertThat(asks.sweep()).isZero();
+    assertThat(slowTracked.toCompletableFuture()).isNotDone();
   }
 }

@@ -263,8 +263,10 @@ public final class MillraceServer {
             meteringFlusher.stop(Duration.ofSeconds(5));
             return CompletableFuture.completedFuture(Done.getInstance());
           });
+      // The node hosts no shard until its ports are bound and its channels ready (joinSharding
+      // below): the coordinator must not move streams to a node that cannot answer yet.
       DataPlane data =
-          DataPlane.start(
+          DataPlane.startWithoutShards(
               system,
               objects,
               metadata,
@@ -351,6 +353,8 @@ public final class MillraceServer {
               system, config, settings, meteredControl, meteredControl, data, tokens, timeout);
 
       waitUntilReady(data, timeout);
+      data.joinSharding();
+      log.info("This node hosts stream shards from now on (its ports are bound).");
       status.started();
       int port = binding.localAddress().getPort();
       String clientHost = clientHost(settings.host());
@@ -502,7 +506,7 @@ public final class MillraceServer {
 
   private static void waitUntilReady(DataPlane data, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!data.isReady()) {
+    while (!data.channelsReady()) {
       if (System.nanoTime() > deadline) {
         throw new StartupException("The data plane did not become ready within " + timeout + ".");
       }

@@ -66,6 +66,12 @@ final class ActiveStream implements StreamletLifecycle.Owner {
   private long lastActivity;
   private boolean draining;
   private boolean flushAttemptedWhileDraining;
+  private long drainStartedMillis;
+
+  /** Whether the stream had streamlets before this activation (it moved or was reactivated). */
+  private final boolean takenOver;
+
+  private boolean firstAppendLogged;
   private ActorRef<Done> eraseReply;
 
   ActiveStream(StreamEntity.Instance entity, StreamRecovery.Recovered r) {
@@ -86,6 +92,7 @@ final class ActiveStream implements StreamletLifecycle.Owner {
             (id, after) -> entity.timers.startSingleTimer("wait-" + id, new WaitExpired(id), after),
             id -> entity.timers.cancel("wait-" + id));
     this.lastActivity = entity.now();
+    this.takenOver = r.maxEpoch() > 0;
   }
 
   Behavior<Command> active() {
@@ -228,6 +235,10 @@ final class ActiveStream implements StreamletLifecycle.Owner {
     metrics.appendedRecords.add(e.records.size());
     metrics.appendedBytes.add(e.bytes);
     StreamPosition tail = sequencer.durable().tail();
+    if (!firstAppendLogged) {
+      firstAppendLogged = true;
+      logFirstAppend(tail);
+    }
     pending.durable(e, tail);
     for (ActorRef<StreamEntity.FeedEvent> behind : reads.publish(e.records, tail)) {
       entity
@@ -238,6 +249,30 @@ final class ActiveStream implements StreamletLifecycle.Owner {
     }
     if (memory.bytes() >= settings.segmentFlushBytes()) {
       maybeFlush();
+    }
+  }
+
+  /**
+   * The new owner's half of the hand-off timing (docs/adr/0012): when the first append of this
+   * activation became durable, relative to the activation; the old owner logs when it stopped. At
+   * INFO for a stream that had an owner before (a move, a failover, a reactivation).
+   */
+  private void logFirstAppend(StreamPosition tail) {
+    long now = entity.now();
+    String msg =
+        "Stream {} acknowledged the first append of its activation (tail {}): {} ms after the"
+            + " activation began (recovery {} ms), at {} ms since the epoch.";
+    Object[] args = {
+      streamId,
+      tail.seqNum(),
+      now - entity.activationStartedMillis,
+      entity.loadedMillis - entity.activationStartedMillis,
+      now
+    };
+    if (takenOver) {
+      entity.log().info(msg, args);
+    } else {
+      entity.log().debug(msg, args);
     }
   }
 
@@ -484,6 +519,7 @@ final class ActiveStream implements StreamletLifecycle.Owner {
     }
     if (!draining) {
       draining = true;
+      drainStartedMillis = entity.now();
       reads.releaseAll();
       entity.log().debug("Stream {} is draining before it stops.", streamId);
     }
@@ -505,7 +541,18 @@ final class ActiveStream implements StreamletLifecycle.Owner {
     }
     answerDrainReplies();
     entity.waiting.failAll(ErrorCode.UNAVAILABLE, "stream is moving or stopping; retry");
-    entity.log().debug("Stream {} stopped gracefully.", streamId);
+    long now = entity.now();
+    String msg =
+        "Stream {} stopped gracefully at seq num {} after draining {} ms, at {} ms since the"
+            + " epoch.";
+    Object[] args = {streamId, sequencer.durable().nextSeqNum(), now - drainStartedMillis, now};
+    if (entity.passivationRequested()) {
+      entity.log().debug(msg, args); // idle passivation
+    } else {
+      // a hand-off (rebalance, the node leaving) or a shutdown: the old owner's half of the
+      // hand-off timing (docs/adr/0012)
+      entity.log().info(msg, args);
+    }
     return entity.stopNow();
   }
 

@@ -296,6 +296,11 @@ public final class StreamEntity {
     private final ActorRef<ClusterSharding.ShardCommand> shard;
     private boolean passivationRequested;
 
+    /** When the current activation began loading and when it was loaded (clock ms). */
+    long activationStartedMillis;
+
+    long loadedMillis;
+
     /** Releases what the loaded stream holds when the entity stops. */
     private Runnable onStop = () -> {};
 
@@ -341,6 +346,7 @@ public final class StreamEntity {
 
     private Behavior<Command> loading() {
       deps.metrics().activations.increment();
+      activationStartedMillis = now();
       ctx.pipeToSelf(
           new StreamRecovery(
                   deps.objects(),
@@ -367,6 +373,7 @@ public final class StreamEntity {
     private Behavior<Command> onLoaded(Loaded m) {
       StreamRecovery.Recovered r = m.recovered();
       deps.damage().clear(DamageReport.Kind.STREAM, streamId);
+      loadedMillis = now();
       ActiveStream active = new ActiveStream(this, r);
       onStop = active::stopped;
       timers.startTimerWithFixedDelay("tick", new Tick(), tickInterval());

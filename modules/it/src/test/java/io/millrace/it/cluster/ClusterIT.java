@@ -577,12 +577,14 @@ class ClusterIT {
     }
     ClusterNode joined;
     long joinAt;
+    long joinAtWallMillis;
     Set<String> moved = new TreeSet<>();
     try {
       await("every writer's first ack")
           .atMost(Duration.ofSeconds(60))
           .until(() -> writers.stream().allMatch(w -> w.ackedSentAfter(0) > 0));
       sleep(2000);
+      joinAtWallMillis = System.currentTimeMillis();
       joinAt = System.nanoTime();
       joined = launchJoiningNode();
       members.add(joined);
@@ -629,6 +631,7 @@ class ClusterIT {
         otherPauses.isEmpty() ? 0 : percentile(otherPauses, 0.5),
         acked,
         failed);
+    printHandOffs("Rebalance", joinAtWallMillis);
     assertThat(moved).as("streams hosted by the joined node %d", joined.index).isNotEmpty();
     for (Writer w : writers) {
       assertThat(w.ackedSentAfter(joinAt))
@@ -636,6 +639,77 @@ class ClusterIT {
           .isPositive();
       assertEveryAckIsInTheStream(w.stream, w.attempts);
     }
+  }
+
+  private static final Pattern STOPPED =
+      Pattern.compile(
+          "Stream (\\S+) stopped gracefully at seq num \\d+ after draining (\\d+) ms, at (\\d+) ms");
+  private static final Pattern FIRST_APPEND =
+      Pattern.compile(
+          "Stream (\\S+) acknowledged the first append of its activation .*: (\\d+) ms after the"
+              + " activation began \\(recovery (\\d+) ms\\), at (\\d+) ms");
+
+  /**
+   * Prints the server-side hand-offs since {@code sinceMillis} (wall clock) from the nodes' INFO
+   * lines (docs/adr/0012): for each stream that stopped gracefully on one node, the time from that
+   * stop to the first append that became durable on its next owner, with the old owner's drain time
+   * and the new owner's recovery time.
+   */
+  private static void printHandOffs(String label, long sinceMillis) {
+    Map<String, List<long[]>> stops = new HashMap<>();
+    Map<String, List<long[]>> firsts = new HashMap<>();
+    for (ClusterNode n : nodes) {
+      for (String line : n.log().split("\n")) {
+        Matcher m = STOPPED.matcher(line);
+        if (m.find() && Long.parseLong(m.group(3)) >= sinceMillis) {
+          stops
+              .computeIfAbsent(m.group(1), k -> new ArrayList<>())
+              .add(new long[] {Long.parseLong(m.group(3)), Long.parseLong(m.group(2))});
+        }
+        m = FIRST_APPEND.matcher(line);
+        if (m.find() && Long.parseLong(m.group(4)) >= sinceMillis) {
+          firsts
+              .computeIfAbsent(m.group(1), k -> new ArrayList<>())
+              .add(
+                  new long[] {
+                    Long.parseLong(m.group(4)),
+                    Long.parseLong(m.group(2)),
+                    Long.parseLong(m.group(3))
+                  });
+        }
+      }
+    }
+    List<Long> pauses = new ArrayList<>();
+    List<Long> drains = new ArrayList<>();
+    List<Long> recoveries = new ArrayList<>();
+    for (Map.Entry<String, List<long[]>> e : stops.entrySet()) {
+      for (long[] stop : e.getValue()) {
+        firsts.getOrDefault(e.getKey(), List.of()).stream()
+            .filter(f -> f[0] >= stop[0])
+            .min((a, b) -> Long.compare(a[0], b[0]))
+            .ifPresent(
+                f -> {
+                  pauses.add(f[0] - stop[0]);
+                  drains.add(stop[1]);
+                  recoveries.add(f[2]);
+                });
+      }
+    }
+    if (pauses.isEmpty()) {
+      System.out.printf("%s: no hand-off found in the node logs.%n", label);
+      return;
+    }
+    System.out.printf(
+        "%s: %d hand-offs in the node logs; stream stopped on the old owner -> first durable"
+            + " append on the new owner: max %d ms, p50 %d ms; old owner's drain: max %d ms;"
+            + " new owner's recovery: max %d ms, p50 %d ms.%n",
+        label,
+        pauses.size(),
+        percentile(pauses, 1.0),
+        percentile(pauses, 0.5),
+        percentile(drains, 1.0),
+        percentile(recoveries, 1.0),
+        percentile(recoveries, 0.5));
   }
 
   /** Adds the writers' streams hosted by {@code node} now to {@code moved}; true if any is. */
@@ -1285,9 +1359,9 @@ class ClusterIT {
       int doomedTotal = all.stream().mapToInt(s -> s.doomed().size()).sum();
       int expiringDoomed = expiring.stream().mapToInt(s -> s.doomed().size()).sum();
       for (SweepStream s : all) {
-        // A trimmed stream's segments below the trim point may already be gone: the trim applies
-        // as soon as it is flushed, and any sweep since may have deleted them. The rest wait for
-        // the reconfiguration below.
+        // A trimmed stream's segments below its trim point may go in any sweep once the trim is
+        // flushed (the sweeps of the earlier cases run every second): only its kept ones must be
+        // there. Every other stream's segments are all retained until the reconfiguration below.
         List<SegmentRecord> present = trimmed.contains(s) ? s.kept() : s.segments;
         assertThat(bucketKeys(s3, "segments/" + s.streamId + "/"))
             .as("segment objects of %s before the kill", s.name)
@@ -1519,5 +1593,62 @@ class ClusterIT {
     } finally {
       s3.close();
     }
+  }
+
+  /**
+   * The stopping half of a rolling restart: a node that hosts a stream is stopped gracefully
+   * (SIGTERM) while a writer appends through another node. The stream moves (the stopping node
+   * hands its shards over before its entities stop, docs/adr/0012); the longest pause between acks
+   * is printed, and nothing acknowledged is lost.
+   */
+  @Test
+  @Order(8)
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void aStreamWhoseNodeStopsGracefullyMovesWhileItsWriterAppendsAndLosesNothing() throws Exception {
+    assertThat(members).as("members before the graceful stop").hasSizeGreaterThanOrEqualTo(2);
+    String stream = "leaving";
+    client(members.get(0)).createStream(BASIN, stream, null);
+    Attempt warmUp =
+        Attempt.of(
+            "warm-up",
+            System.nanoTime(),
+            () -> client(members.get(0)).appendProto(BASIN, stream, one("warm-up")));
+    assertThat(warmUp.error()).as("warm-up append").isNull();
+    ClusterNode host = hostOf(stream);
+    ClusterNode entry = members.stream().filter(n -> n != host).findFirst().orElseThrow();
+    Writer writer = new Writer(stream, List.of(client(entry))).start();
+    long stoppedAt;
+    long stoppedAtWallMillis;
+    try {
+      await("the writer's acks before the stop")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> writer.ackedSentAfter(0) >= 10);
+      stoppedAtWallMillis = System.currentTimeMillis();
+      stoppedAt = System.nanoTime();
+      Thread stopper = new Thread(host::close, "stop-node-" + host.index);
+      stopper.start();
+      members.remove(host);
+      await("acks after node " + host.index + " was told to stop")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> writer.ackedSentAfter(stoppedAt) >= 20);
+      stopper.join(60_000);
+    } finally {
+      writer.stop();
+    }
+    long failed =
+        writer.attempts.stream().filter(a -> !a.acked() && a.sentNanos() > stoppedAt).count();
+    System.out.printf(
+        "Graceful stop: node %d (hosting %s) stopped with SIGTERM while the writer appended"
+            + " through node %d; longest pause between acks %d ms; %d appends failed after the"
+            + " stop began; node %d %s.%n",
+        host.index,
+        stream,
+        entry.index,
+        writer.longestAckGapMillis(stoppedAt),
+        failed,
+        host.index,
+        host.isAlive() ? "is still running" : "has exited");
+    printHandOffs("Graceful stop", stoppedAtWallMillis);
+    assertEveryAckIsInTheStream(stream, writer.attempts);
   }
 }
