@@ -507,7 +507,7 @@ public final class DataPlane
                               StreamEncryption.requireKey(s, key);
                               return s;
                             })),
-        (s, sessionId, input) -> {
+        (s, sessionId, input, afterUnanswered) -> {
           long started = System.nanoTime();
           AppendInput stored;
           try {
@@ -518,7 +518,8 @@ public final class DataPlane
           return ask(
                   s.streamId(),
                   (ActorRef<StreamEntity.AppendReply> r) ->
-                      new StreamEntity.SessionAppend(params(s), stored, sessionId, r),
+                      new StreamEntity.SessionAppend(
+                          params(s), stored, sessionId, afterUnanswered, r),
                   settings.askTimeout(),
                   ErrorCode.OTHER,
                   "append timed out; it may have become durable")

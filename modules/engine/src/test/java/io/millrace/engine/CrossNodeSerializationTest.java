@@ -163,6 +163,7 @@ class CrossNodeSerializationTest {
                 params,
                 new AppendInput(List.of(AppendRecord.of(utf8("s"))), null, null),
                 "session-1",
+                true,
                 appendReplies.ref()),
             new StreamEntity.AppendResult(new AppendOutcome.Appended(new AppendAck(pos, pos, pos))),
             new StreamEntity.AppendResult(new AppendOutcome.FencingTokenMismatch("t")),

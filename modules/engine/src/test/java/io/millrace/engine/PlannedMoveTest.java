@@ -126,4 +126,38 @@ class PlannedMoveTest {
     tails.expectNoMessage(Duration.ofMillis(300));
     assertThat(node.dataPlane.metrics().undeliveredRequests.sum()).isEqualTo(1);
   }
+
+  @Test
+  void aSessionBatchSentAfterAnUnansweredOneThisIncarnationNeverSawIsRefusedAndEndsTheSession() {
+    // A stream moved while batch 1 of a session was in flight: batch 1 went to the old owner (or
+    // was dropped on the way), batch 2 reaches the new owner, which cannot know batch 1's outcome.
+    EngineNode node = fx.start("", clock);
+    ActorTestKit kit = node.testKit;
+    String s = fx.stream("moved-mid-session");
+    var entity =
+        org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(kit.system())
+            .entityRefFor(StreamEntity.TYPE_KEY, fx.idOf(s));
+    TestProbe<StreamEntity.AppendReply> replies = kit.createTestProbe();
+
+    entity.tell(
+        new StreamEntity.SessionAppend(PARAMS, input("b2"), "moved", true, replies.getRef()));
+    entity.tell(
+        new StreamEntity.SessionAppend(PARAMS, input("b3"), "moved", false, replies.getRef()));
+
+    StreamEntity.Failed refused = replies.expectMessageClass(StreamEntity.Failed.class);
+    assertThat(refused.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(refused.message()).contains("another owner");
+    // The session has failed here: its later batches are not appended either.
+    replies.expectMessageClass(StreamEntity.Failed.class);
+
+    // A session whose earlier batches this incarnation took pipelines as before.
+    entity.tell(
+        new StreamEntity.SessionAppend(PARAMS, input("a1"), "kept", false, replies.getRef()));
+    entity.tell(
+        new StreamEntity.SessionAppend(PARAMS, input("a2"), "kept", true, replies.getRef()));
+    replies.expectMessageClass(StreamEntity.AppendResult.class);
+    replies.expectMessageClass(StreamEntity.AppendResult.class);
+
+    assertThat(DataPlaneFixture.bodies(node.dataPlane, s)).containsExactly("a1", "a2");
+  }
 }

@@ -131,6 +131,18 @@ final class ActiveStream implements StreamletLifecycle.Owner {
               "an earlier batch of this append session failed; batch not appended"));
       return Behaviors.same();
     }
+    if (!failedSessions.admit(m.sessionId(), m.afterUnanswered())) {
+      failedSessions.markFailed(m.sessionId());
+      metrics.appendRejections.increment();
+      pending.reject(
+          m.replyTo()::tell,
+          new Failed(
+              ErrorCode.UNAVAILABLE,
+              "an earlier batch of this append session went to another owner of the stream (it"
+                  + " moved between nodes) with its outcome unknown here; batch not appended,"
+                  + " open a new session"));
+      return Behaviors.same();
+    }
     return append(new Append(m.params(), m.input(), m.replyTo()), m, m.sessionId());
   }
 

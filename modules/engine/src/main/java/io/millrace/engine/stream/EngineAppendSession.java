@@ -8,6 +8,7 @@ import io.millrace.core.record.AppendValidation;
 import io.millrace.metadata.StreamRecord;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -18,13 +19,21 @@ import java.util.function.Supplier;
  * StreamEntity.SessionAppend} only after the one before it was sent (one chain of sends), so the
  * entity receives them in submission order while many are in flight. The entity answers in log
  * order and, once a batch of the session has failed, fails every later batch of the session without
- * appending it. This side also stops sending once an outcome was a failure.
+ * appending it. This side also stops sending once an outcome was a failure. Each batch says whether
+ * an earlier one was still unanswered when it was sent, so that an entity incarnation that never
+ * saw those (the stream moved) refuses it instead of appending it after a batch that may have
+ * failed.
  */
 public final class EngineAppendSession implements AppendSession {
 
   /** Sends one batch of the session to its stream. */
   public interface Sender {
-    CompletionStage<AppendOutcome> send(StreamRecord stream, String sessionId, AppendInput input);
+    /**
+     * Sends one batch; {@code afterUnanswered}: an earlier batch of the session has no answer yet
+     * ({@link StreamEntity.SessionAppend}).
+     */
+    CompletionStage<AppendOutcome> send(
+        StreamRecord stream, String sessionId, AppendInput input, boolean afterUnanswered);
   }
 
   private final String sessionId;
@@ -34,6 +43,9 @@ public final class EngineAppendSession implements AppendSession {
   private CompletableFuture<Void> sent = CompletableFuture.completedFuture(null);
   private volatile Throwable failure;
   private volatile AppendOutcome rejection;
+
+  /** Batches sent to the stream and not answered yet. */
+  private final AtomicInteger unanswered = new AtomicInteger();
 
   public EngineAppendSession(
       String sessionId, Supplier<CompletionStage<StreamRecord>> resolve, Sender sender) {
@@ -66,7 +78,15 @@ public final class EngineAppendSession implements AppendSession {
                   if (rejection != null) {
                     return CompletableFuture.completedFuture(rejection);
                   }
-                  return sender.send(s, sessionId, input);
+                  boolean afterUnanswered = unanswered.getAndIncrement() > 0;
+                  CompletionStage<AppendOutcome> answer;
+                  try {
+                    answer = sender.send(s, sessionId, input, afterUnanswered);
+                  } catch (RuntimeException e) {
+                    unanswered.decrementAndGet();
+                    throw e;
+                  }
+                  return answer.whenComplete((o, e) -> unanswered.decrementAndGet());
                 });
     sent = sending.handle((x, err) -> (Void) null);
     return sending

@@ -87,10 +87,18 @@ public final class StreamEntity {
   /**
    * Appends a validated batch of an append session. Batches of one session arrive in submission
    * order; once one of them is rejected or fails, every later batch of the session is answered with
-   * a failure and not appended.
+   * a failure and not appended. {@code afterUnanswered}: an earlier batch of the session had no
+   * answer yet when this one was sent. An entity incarnation that never saw the session refuses
+   * such a batch (503, not appended): the earlier batch went to another incarnation or was dropped
+   * on the way (a stream moving between nodes), and its outcome is unknown here, so appending this
+   * one could put it after a failed batch of its session (docs/adr/0012).
    */
   public record SessionAppend(
-      StreamParams params, AppendInput input, String sessionId, ActorRef<AppendReply> replyTo)
+      StreamParams params,
+      AppendInput input,
+      String sessionId,
+      boolean afterUnanswered,
+      ActorRef<AppendReply> replyTo)
       implements Request, EngineSerializable {}
 
   /**

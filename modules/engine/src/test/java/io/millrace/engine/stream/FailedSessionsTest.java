@@ -24,4 +24,14 @@ class FailedSessionsTest {
 
     assertThat(sessions.hasFailed(null)).isFalse();
   }
+
+  @Test
+  void aBatchSentAfterAnUnansweredOneIsAdmittedOnlyForASessionThisIncarnationHasSeen() {
+    FailedSessions sessions = new FailedSessions();
+
+    assertThat(sessions.admit("new", true)).isFalse();
+    assertThat(sessions.admit("fresh", false)).isTrue();
+    assertThat(sessions.admit("fresh", true)).isTrue();
+    assertThat(sessions.admit(null, true)).isTrue();
+  }
 }
