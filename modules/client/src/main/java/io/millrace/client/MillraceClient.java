@@ -50,6 +50,13 @@ public final class MillraceClient implements AutoCloseable {
     NettyChannelBuilder builder =
         NettyChannelBuilder.forAddress(config.endpoint().host(), config.endpoint().port())
             .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+            // Advertise no message encodings (no grpc-accept-encoding: gzip), so the server
+            // answers uncompressed: record bodies are often compressed or random already, and
+            // gzip of a 1 MiB read answer cost more than half of a catch-up read's time
+            // (docs/benchmarks.md, idle figures of session 8).
+            .decompressorRegistry(
+                io.grpc.DecompressorRegistry.emptyInstance()
+                    .with(io.grpc.Codec.Identity.NONE, false))
             .userAgent("millrace-java-sdk");
     if (config.endpoint().tls()) {
       // the JVM's default trust store (javax.net.ssl.trustStore if set)
