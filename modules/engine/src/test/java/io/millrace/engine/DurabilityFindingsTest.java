@@ -290,14 +290,7 @@ class DurabilityFindingsTest {
     }
     fx.nodes().get(0).crash();
 
-    java.util.Set<String> walGets = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    fx.objects.blockGets(
-        k -> {
-          if (k.startsWith("wal/")) {
-            walGets.add(k);
-          }
-          return false;
-        });
+    java.util.Set<String> walGets = recordWalGets();
     DataPlane after = node(FLUSH_AGE_1_S + ROTATE_AT_EVERY_FLUSH);
     assertThat(readAll(after, s)).containsExactlyElementsOf(expected);
     // Each acked append above was its own chunk: only the 3 written after the last flush are read.
@@ -341,14 +334,7 @@ class DurabilityFindingsTest {
     assertThat(dp.metrics().snapshot()).containsEntry("millrace_streamlet_rotations_total", 1L);
     fx.nodes().get(0).crash();
 
-    java.util.Set<String> walGets = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    fx.objects.blockGets(
-        k -> {
-          if (k.startsWith("wal/")) {
-            walGets.add(k);
-          }
-          return false;
-        });
+    java.util.Set<String> walGets = recordWalGets();
     DataPlane after = node(FLUSH_AGE_1_S);
     assertThat(readAll(after, s)).containsExactlyElementsOf(expected);
     // The sealed streamlet lies wholly below the flushed position: only the new one is read.
@@ -380,6 +366,16 @@ class DurabilityFindingsTest {
     assertThat(dp.metrics().snapshot()).containsEntry("millrace_streamlet_rotations_total", 0L);
     fx.nodes().get(0).crash();
 
+    java.util.Set<String> walGets = recordWalGets();
+    DataPlane after = node(FLUSH_AGE_1_S);
+    assertThat(readAll(after, s)).containsExactlyElementsOf(expected);
+    // The recovery bound of ADR 0013: the open streamlet is replayed from its first chunk (the
+    // flushed records are read and skipped), here all 23 chunks.
+    assertThat(walGets).hasSize(23);
+  }
+
+  /** From now on, the keys of the WAL objects read from the store (nothing is blocked). */
+  private java.util.Set<String> recordWalGets() {
     java.util.Set<String> walGets = java.util.concurrent.ConcurrentHashMap.newKeySet();
     fx.objects.blockGets(
         k -> {
@@ -388,11 +384,7 @@ class DurabilityFindingsTest {
           }
           return false;
         });
-    DataPlane after = node(FLUSH_AGE_1_S);
-    assertThat(readAll(after, s)).containsExactlyElementsOf(expected);
-    // The recovery bound of ADR 0013: the open streamlet is replayed from its first chunk (the
-    // flushed records are read and skipped), here all 23 chunks.
-    assertThat(walGets).hasSize(23);
+    return walGets;
   }
 
   // ---------------------------------------------------------------- finding 3

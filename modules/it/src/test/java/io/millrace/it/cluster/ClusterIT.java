@@ -729,13 +729,7 @@ class ClusterIT {
       throws Exception {
     assertThat(members).as("members before the pause").hasSize(3);
     String stream = "paused";
-    client(members.get(0)).createStream(BASIN, stream, null);
-    Attempt warmUp =
-        Attempt.of(
-            "warm-up",
-            System.nanoTime(),
-            () -> client(members.get(0)).appendProto(BASIN, stream, one("warm-up")));
-    assertThat(warmUp.error()).as("warm-up append").isNull();
+    Attempt warmUp = createWithWarmUp(stream);
     ClusterNode paused = hostOf(stream);
     List<ClusterNode> others = members.stream().filter(n -> n != paused).toList();
     System.out.printf(
@@ -1006,6 +1000,21 @@ class ClusterIT {
       metadata = CassandraMetadataStore.open(CassandraSettings.local(services.cassandraPort));
     }
     return metadata;
+  }
+
+  /**
+   * Creates {@code stream} through the first member and appends one record to it (so the stream has
+   * a host); returns that acknowledged append.
+   */
+  private static Attempt createWithWarmUp(String stream) throws IOException {
+    client(members.get(0)).createStream(BASIN, stream, null);
+    Attempt warmUp =
+        Attempt.of(
+            "warm-up",
+            System.nanoTime(),
+            () -> client(members.get(0)).appendProto(BASIN, stream, one("warm-up")));
+    assertThat(warmUp.error()).as("warm-up append").isNull();
+    return warmUp;
   }
 
   /** The node whose channel the stream's latest streamlet uses (from the Cassandra metadata). */
@@ -1607,13 +1616,7 @@ class ClusterIT {
   void aStreamWhoseNodeStopsGracefullyMovesWhileItsWriterAppendsAndLosesNothing() throws Exception {
     assertThat(members).as("members before the graceful stop").hasSizeGreaterThanOrEqualTo(2);
     String stream = "leaving";
-    client(members.get(0)).createStream(BASIN, stream, null);
-    Attempt warmUp =
-        Attempt.of(
-            "warm-up",
-            System.nanoTime(),
-            () -> client(members.get(0)).appendProto(BASIN, stream, one("warm-up")));
-    assertThat(warmUp.error()).as("warm-up append").isNull();
+    createWithWarmUp(stream);
     ClusterNode host = hostOf(stream);
     ClusterNode entry = members.stream().filter(n -> n != host).findFirst().orElseThrow();
     Writer writer = new Writer(stream, List.of(client(entry))).start();
