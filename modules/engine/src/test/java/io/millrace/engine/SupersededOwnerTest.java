@@ -106,8 +106,10 @@ class SupersededOwnerTest {
     flush(next, id, "0-3");
     assertThat(seqNumOfAppend(next, "split", "b2")).isEqualTo(4);
     flush(next, id, "0-3", "4-4");
+    // Epochs: the old owner claimed 1 and opened 2; the new one claimed 3 and opened 4, and after
+    // its first flush (rotation at every flush here) 5.
     Awaitility.await()
-        .until(() -> await(fx.metadata.listStreamlets(id)).stream().allMatch(l -> l.epoch() >= 3));
+        .until(() -> await(fx.metadata.listStreamlets(id)).stream().allMatch(l -> l.epoch() >= 5));
 
     // The old owner stops gracefully: it flushes a0..a1 from seq num 0 and would seal epoch 1.
     old.metadata().fencedWrites.clear();
@@ -117,7 +119,7 @@ class SupersededOwnerTest {
         .as("its first fenced write is refused and it makes no other")
         .containsExactly("addSegment refused");
     assertThat(segmentRanges(id)).containsExactly("0-3", "4-4");
-    assertThat(await(fx.metadata.getStreamState(id)).orElseThrow().epoch()).isEqualTo(3);
+    assertThat(await(fx.metadata.getStreamState(id)).orElseThrow().epoch()).isEqualTo(5);
 
     next.engine().crash();
     Node third = node();
@@ -135,14 +137,16 @@ class SupersededOwnerTest {
     flush(next, id, "0-1");
     assertThat(seqNumOfAppend(next, "zombie", "b1")).isEqualTo(2);
     flush(next, id, "0-1", "2-2");
-    // The new owner's flushes deleted the streamlets of epochs 1 and 2: only the fence remains.
+    // Epochs: the old owner claimed 1 and opened 2; the new one claimed 3 (fencing the old one),
+    // opened 4 and, after its first flush (rotation at every flush here), 5. Its flushes deleted
+    // the streamlets below: only epoch 5 remains.
     Awaitility.await()
         .until(
             () ->
                 await(fx.metadata.listStreamlets(id)).stream()
                     .map(StreamletRecord::epoch)
                     .toList()
-                    .equals(List.of(3L)));
+                    .equals(List.of(5L)));
 
     // The old owner still believes it owns epoch 1; its channel was sealed by the new owner.
     old.metadata().fencedWrites.clear();
@@ -155,9 +159,9 @@ class SupersededOwnerTest {
     AppendAck ack = appendRetrying(old.dp(), "zombie", "late");
     assertThat(ack.start().seqNum()).isEqualTo(3);
     assertThat(await(fx.metadata.listStreamlets(id)).stream().map(StreamletRecord::epoch).toList())
-        .as("the fresh activation opened an epoch above the new owner's")
-        .allMatch(e -> e >= 3)
-        .contains(4L);
+        .as("the fresh activation claimed 6 and opened 7, above the new owner's")
+        .allMatch(e -> e >= 5)
+        .contains(7L);
 
     old.engine().crash();
     next.engine().crash();

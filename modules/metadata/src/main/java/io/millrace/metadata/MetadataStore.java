@@ -15,10 +15,11 @@ import java.util.concurrent.CompletionStage;
  * after {@code startAfter}, starting with {@code prefix}, at most {@code limit}.
  *
  * <p>Fenced writes of a stream's owner ({@link #putStreamState}, {@link #createStreamlet}, {@link
- * #sealStreamlet}, {@link #addSegment}) are conditional too: they complete with {@code true} when
- * applied (or when an identical earlier write is found: a retry is harmless) and {@code false} when
- * refused because a newer activation of the stream superseded the writer's view. A writer that sees
- * {@code false} must stop acting as the stream's owner; a later activation recovers from storage.
+ * #sealStreamlet}, {@link #claimStreamletEpoch}, {@link #addSegment}) are conditional too: they
+ * complete with {@code true} when applied (or when an identical earlier write is found: a retry is
+ * harmless) and {@code false} when refused because a newer activation of the stream superseded the
+ * writer's view. A writer that sees {@code false} must stop acting as the stream's owner; a later
+ * activation recovers from storage.
  */
 public interface MetadataStore extends AutoCloseable {
 
@@ -85,6 +86,25 @@ public interface MetadataStore extends AutoCloseable {
 
   /** All streamlets of a stream, by epoch ascending. */
   CompletionStage<List<StreamletRecord>> listStreamlets(String streamId);
+
+  /**
+   * The highest epoch ever created ({@link #createStreamlet}) or claimed ({@link
+   * #claimStreamletEpoch}) for the stream, 0 if none; it never goes down. An activation reads it
+   * before {@link #listStreamlets}, so any streamlet created after its list raises it past what the
+   * activation saw.
+   */
+  CompletionStage<Long> latestStreamletEpoch(String streamId);
+
+  /**
+   * Fences every earlier owner without creating a streamlet: raises the stream's highest epoch to
+   * {@code epoch} (above {@code expectedLatest}), applied only if it is still {@code
+   * expectedLatest} (the highest epoch the caller saw: {@link #latestStreamletEpoch}, read before
+   * it listed the streamlets, or a higher listed streamlet). Afterwards no earlier activation can
+   * create or seal a streamlet, so none can acknowledge an append the caller's recovery did not see
+   * (ADR 0004, "Claimed epochs"). False if refused: a streamlet was created or another epoch
+   * claimed since (or, in Cassandra, the outcome stayed uncertain); the caller recovers again.
+   */
+  CompletionStage<Boolean> claimStreamletEpoch(String streamId, long expectedLatest, long epoch);
 
   /** Deletes the streamlets of a stream with epoch strictly below {@code belowEpoch}. */
   CompletionStage<Void> deleteStreamlets(String streamId, long belowEpoch);

@@ -48,7 +48,10 @@ public final class MetadataTables {
     CompletionStage<Void> delete(String streamId);
   }
 
-  /** {@code streamlets}: createStreamlet and sealStreamlet (fenced), list, deleteStreamlets. */
+  /**
+   * {@code streamlets}: createStreamlet, sealStreamlet and claimStreamletEpoch (fenced), list,
+   * latestStreamletEpoch, deleteStreamlets.
+   */
   public interface Streamlets {
     CompletionStage<Boolean> create(StreamletRecord streamlet);
 
@@ -56,6 +59,10 @@ public final class MetadataTables {
         String streamId, long epoch, long sealedNextSeqNum, long lastChunkSeq);
 
     CompletionStage<List<StreamletRecord>> list(String streamId);
+
+    CompletionStage<Long> latestEpoch(String streamId);
+
+    CompletionStage<Boolean> claim(String streamId, long expectedLatest, long epoch);
 
     CompletionStage<Void> deleteBelow(String streamId, long belowEpoch);
   }

@@ -134,6 +134,17 @@ public abstract class TableMetadataStore implements MetadataStore {
   }
 
   @Override
+  public final CompletionStage<Long> latestStreamletEpoch(String streamId) {
+    return streamlets.latestEpoch(streamId);
+  }
+
+  @Override
+  public final CompletionStage<Boolean> claimStreamletEpoch(
+      String streamId, long expectedLatest, long epoch) {
+    return streamlets.claim(streamId, expectedLatest, epoch);
+  }
+
+  @Override
   public final CompletionStage<Void> deleteStreamlets(String streamId, long belowEpoch) {
     return streamlets.deleteBelow(streamId, belowEpoch);
   }

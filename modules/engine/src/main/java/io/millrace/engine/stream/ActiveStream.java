@@ -92,7 +92,8 @@ final class ActiveStream implements StreamletLifecycle.Owner {
             (id, after) -> entity.timers.startSingleTimer("wait-" + id, new WaitExpired(id), after),
             id -> entity.timers.cancel("wait-" + id));
     this.lastActivity = entity.now();
-    this.takenOver = r.maxEpoch() > 0;
+    // The recovery claimed epoch (highest seen + 1): above 1, an owner came before.
+    this.takenOver = r.maxEpoch() > 1;
   }
 
   Behavior<Command> active() {

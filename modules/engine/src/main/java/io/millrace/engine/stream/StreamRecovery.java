@@ -48,7 +48,8 @@ public final class StreamRecovery {
 
   /**
    * A recovered stream: its durable state, its segments, the durable records after them (in
-   * memory), and the highest epoch any activation has used.
+   * memory), and the highest epoch any activation has used (the epoch this recovery claimed, once
+   * {@link #recover} completes).
    */
   record Recovered(
       StreamSequencer.State state,
@@ -102,38 +103,105 @@ public final class StreamRecovery {
   }
 
   /**
-   * Reads the three tables in the reverse order of a segment flush's writes (segment row, then
-   * stream state, then deletion of the streamlets below the state's epoch), each after the one
-   * before has answered, so that whatever a flush still running elsewhere (an owner that has not
-   * noticed it was replaced) has done, what is read fits together: a deletion seen means the state
-   * and segment before it are seen, a state seen means its segment is seen. A streamlet list older
-   * than the state (no streamlet at the state's epoch, which a flush at that epoch needs) is read
-   * again. Read at once, the three could miss records that are neither in a listed segment nor
-   * replayed (found by the engine simulation, docs/verification.md).
+   * Reads the stream's highest epoch, then the three tables in the reverse order of a segment
+   * flush's writes (segment row, then stream state, then deletion of the streamlets below the
+   * state's epoch), each after the one before has answered, so that whatever a flush still running
+   * elsewhere (an owner that has not noticed it was replaced) has done, what is read fits together:
+   * a deletion seen means the state and segment before it are seen, a state seen means its segment
+   * is seen. A streamlet list older than the state (no streamlet at the state's epoch, which a
+   * flush at that epoch needs) is read again. Read at once, the three could miss records that are
+   * neither in a listed segment nor replayed (found by the engine simulation,
+   * docs/verification.md).
+   *
+   * <p>After the replay the recovery claims the next epoch ({@link #claim}); only then is the
+   * stream served.
    */
   private CompletionStage<Recovered> recover(String streamId, int attempt) {
     return metadata
-        .listStreamlets(streamId)
+        .latestStreamletEpoch(streamId)
         .thenCompose(
-            lets ->
+            latest ->
                 metadata
-                    .getStreamState(streamId)
+                    .listStreamlets(streamId)
                     .thenCompose(
-                        st ->
+                        lets ->
                             metadata
-                                .listSegments(streamId)
+                                .getStreamState(streamId)
                                 .thenCompose(
-                                    segs ->
-                                        attempt < 3 && olderThanState(lets, st)
-                                            ? recover(streamId, attempt + 1)
-                                            : rebuild(streamId, st, segs, lets)
-                                                .exceptionallyCompose(
-                                                    e ->
-                                                        attempt < 3
-                                                                && Failures.unwrap(e)
-                                                                    instanceof SegmentsBeyondWal
-                                                            ? recover(streamId, attempt + 1)
-                                                            : CompletableFuture.failedFuture(e)))));
+                                    st ->
+                                        metadata
+                                            .listSegments(streamId)
+                                            .thenCompose(
+                                                segs ->
+                                                    attempt < 3 && olderThanState(lets, st)
+                                                        ? recover(streamId, attempt + 1)
+                                                        : rebuildAndClaim(
+                                                            streamId, latest, st, segs, lets,
+                                                            attempt)))));
+  }
+
+  private CompletionStage<Recovered> rebuildAndClaim(
+      String streamId,
+      long latestRead,
+      Optional<StreamStateRecord> st,
+      List<SegmentRecord> segments,
+      List<StreamletRecord> streamlets,
+      int attempt) {
+    return rebuild(streamId, st, segments, streamlets)
+        .handle(
+            (r, e) -> {
+              if (e == null) {
+                return claim(streamId, latestRead, streamlets, r, attempt);
+              }
+              return attempt < 3 && Failures.unwrap(e) instanceof SegmentsBeyondWal
+                  ? recover(streamId, attempt + 1)
+                  : CompletableFuture.<Recovered>failedFuture(e);
+            })
+        .thenCompose(x -> x);
+  }
+
+  /**
+   * Claims the epoch above everything this recovery saw (ADR 0004, "Claimed epochs"), conditional
+   * on the stream's highest epoch still being the highest it saw: read before the streamlet list,
+   * or a higher streamlet the list found. Applied, it fences every earlier owner, which can then
+   * neither open nor seal a streamlet, while the channels of the streamlets it may still write were
+   * sealed by the replay: nothing can be acknowledged that this recovery did not see, so its tail
+   * may be served. Refused, another owner opened a streamlet (or claimed) after the list, perhaps
+   * acknowledging records this replay missed (engine simulation seed 210): the recovery starts
+   * over. The claimed epoch is also above the state's epoch, which an owner whose streamlet create
+   * failed may have written without a streamlet at it.
+   */
+  private CompletionStage<Recovered> claim(
+      String streamId,
+      long latestRead,
+      List<StreamletRecord> streamlets,
+      Recovered r,
+      int attempt) {
+    long seen =
+        Math.max(latestRead, streamlets.stream().mapToLong(StreamletRecord::epoch).max().orElse(0));
+    long epoch = Math.max(seen, r.maxEpoch()) + 1;
+    return metadata
+        .claimStreamletEpoch(streamId, seen, epoch)
+        .thenCompose(
+            claimed -> {
+              if (claimed) {
+                return CompletableFuture.completedFuture(
+                    new Recovered(
+                        r.state(), r.segments(), r.unflushed(), r.flushedNextSeqNum(), epoch));
+              }
+              log.debug(
+                  "Stream {}: another owner opened or claimed an epoch above {} during recovery;"
+                      + " recovering again.",
+                  streamId,
+                  seen);
+              if (attempt >= 3) {
+                return CompletableFuture.failedFuture(
+                    new S2Exception(
+                        ErrorCode.UNAVAILABLE,
+                        "stream " + streamId + " is being activated elsewhere; retry"));
+              }
+              return recover(streamId, attempt + 1);
+            });
   }
 
   /**

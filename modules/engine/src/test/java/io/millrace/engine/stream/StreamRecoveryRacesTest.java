@@ -33,8 +33,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Recovery racing with writers that are still running, as the engine simulation found them
- * (docs/verification.md): a channel that is alive while a stream recovers from it, and a flush of
- * an owner that has not noticed yet that a newer activation is recovering.
+ * (docs/verification.md): a channel that is alive while a stream recovers from it, a flush of an
+ * owner that has not noticed yet that a newer activation is recovering, and such an owner opening
+ * its next epoch.
  */
 class StreamRecoveryRacesTest {
   private final InMemoryObjectStore store = new InMemoryObjectStore();
@@ -180,6 +181,76 @@ class StreamRecoveryRacesTest {
     }
     r.unflushed().forEach(rec -> readable.add(rec.seqNum()));
     assertThat(readable).as("seq nums below the tail in a segment or in memory").hasSize(13);
+  }
+
+  @Test
+  void aStreamletAnOlderOwnerOpensDuringRecoveryIsReplayedAndThatOwnerIsFencedBeforeServing()
+      throws Exception {
+    // Engine simulation seed 210: a recovery listed the streamlets just before the older owner,
+    // still running, opened its next epoch and acknowledged a record in it; the recovery served
+    // the older tail until its own first write was refused.
+    String s = "s";
+    for (String ch : List.of("ch1", "ch2")) {
+      metadata
+          .putChannel(new ChannelRecord(ch, "n", "express", Instant.EPOCH, null))
+          .toCompletableFuture()
+          .get();
+    }
+    metadata
+        .createStreamlet(new StreamletRecord(s, 1, "ch1", 0, null, null))
+        .toCompletableFuture()
+        .get();
+    store.seed(Channel.walKey("ch1", 0), chunkOf("ch1", 0, s, 1, 0));
+    store.seed(Channel.walKey("ch1", 1), chunkOf("ch1", 1, s, 1, 1));
+    metadata.sealStreamlet(s, 1, 2, 1).toCompletableFuture().get();
+    boolean[] opened = new boolean[1];
+    MetadataStore racing =
+        (MetadataStore)
+            Proxy.newProxyInstance(
+                MetadataStore.class.getClassLoader(),
+                new Class<?>[] {MetadataStore.class},
+                (proxy, method, args) -> {
+                  Object result;
+                  try {
+                    result = method.invoke(metadata, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                  if (method.getName().equals("listStreamlets") && !opened[0]) {
+                    // Right after the first list: the older owner opens epoch 2 and acks seq 2.
+                    ((CompletionStage<?>) result).toCompletableFuture().join();
+                    opened[0] = true;
+                    metadata
+                        .createStreamlet(new StreamletRecord(s, 2, "ch2", 0, null, null))
+                        .toCompletableFuture()
+                        .join();
+                    store.seed(Channel.walKey("ch2", 0), chunkOf("ch2", 0, s, 2, 2));
+                  }
+                  return result;
+                });
+
+    StreamRecovery.Recovered r =
+        recovery(store, racing).recover(s).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    assertThat(r.state().nextSeqNum()).as("the record acked in epoch 2 is recovered").isEqualTo(3);
+    assertThat(r.maxEpoch()).as("the epoch the recovery claimed").isEqualTo(3);
+    assertThat(metadata.sealStreamlet(s, 2, 3, 0).toCompletableFuture().get())
+        .as("the older owner sealing epoch 2")
+        .isFalse();
+    assertThat(
+            metadata
+                .createStreamlet(new StreamletRecord(s, 3, "ch2", 1, null, null))
+                .toCompletableFuture()
+                .get())
+        .as("the older owner opening epoch 3")
+        .isFalse();
+  }
+
+  private static byte[] chunkOf(String channelId, long seq, String streamId, long epoch, long n) {
+    SequencedRecord r =
+        new SequencedRecord(n, 1000, List.of(), ("r" + n).getBytes(StandardCharsets.UTF_8));
+    return WalChunkCodec.encodeChunk(
+        channelId, seq, List.of(new StreamSection(streamId, epoch, List.of(r))));
   }
 
   private void olderOwnerFlushes(String s) {

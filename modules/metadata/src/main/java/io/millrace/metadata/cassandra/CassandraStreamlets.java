@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Table {@code streamlets}, one partition per stream, with the static {@code latest_epoch}: the
- * highest epoch ever created, which fences {@link #create} and {@link #seal} (docs/metadata.md,
- * "Fenced owner writes") and survives the range delete of {@link #deleteBelow}.
+ * highest epoch ever created or claimed, which fences {@link #create}, {@link #seal} and {@link
+ * #claim} (docs/metadata.md, "Fenced owner writes") and survives the range delete of {@link
+ * #deleteBelow}.
  */
 final class CassandraStreamlets extends CassandraTable implements MetadataTables.Streamlets {
 
@@ -36,13 +37,19 @@ final class CassandraStreamlets extends CassandraTable implements MetadataTables
       "UPDATE ${keyspace}.streamlets SET sealed_next_seq_num = ?, last_chunk_seq = ?"
           + " WHERE stream_id = ? AND epoch = ? IF latest_epoch = ? AND channel_id != null"
           + " AND sealed_next_seq_num = null AND last_chunk_seq = null";
+  private static final String CLAIM_FIRST =
+      "UPDATE ${keyspace}.streamlets SET latest_epoch = ? WHERE stream_id = ?"
+          + " IF latest_epoch = null";
+  private static final String CLAIM_NEXT =
+      "UPDATE ${keyspace}.streamlets SET latest_epoch = ? WHERE stream_id = ?"
+          + " IF latest_epoch = ?";
   private static final String LIST = "SELECT * FROM ${keyspace}.streamlets WHERE stream_id = ?";
   private static final String DELETE_BELOW =
       "DELETE FROM ${keyspace}.streamlets WHERE stream_id = ? AND epoch < ?";
 
   /** The templates to prepare. */
   static final List<String> CQL =
-      List.of(CREATE_FIRST, CREATE_NEXT, LATEST, SEAL, LIST, DELETE_BELOW);
+      List.of(CREATE_FIRST, CREATE_NEXT, LATEST, SEAL, CLAIM_FIRST, CLAIM_NEXT, LIST, DELETE_BELOW);
 
   CassandraStreamlets(Cql cql, CasRetry cas, Prepared prepared) {
     super(cql, cas, prepared, CQL);
@@ -152,6 +159,63 @@ final class CassandraStreamlets extends CassandraTable implements MetadataTables
         attempt < CasRetry.UNCERTAIN_ATTEMPTS
             ? t -> sealAttempt(streamId, epoch, sealedNextSeqNum, lastChunkSeq, attempt + 1)
             : null);
+  }
+
+  /**
+   * The highest epoch of the partition at serial consistency: the static {@code latest_epoch}, or
+   * the highest row for a partition written before schema version 2; 0 if neither.
+   */
+  @Override
+  public CompletionStage<Long> latestEpoch(String streamId) {
+    return cql.mapped(readLatest(streamId).thenApply(l -> l.highest()));
+  }
+
+  /**
+   * Raises the static {@code latest_epoch} to {@code epoch} in one lightweight transaction that
+   * holds only if the column is still what a serial read found, and only if that read found {@code
+   * expectedLatest} as the highest epoch. A refused or uncertain transaction answers false: the
+   * caller recovers again and claims above whatever is there then (an uncertain claim that was
+   * applied only costs one more epoch).
+   */
+  @Override
+  public CompletionStage<Boolean> claim(String streamId, long expectedLatest, long epoch) {
+    if (epoch <= expectedLatest) {
+      throw new IllegalArgumentException("claimed epoch " + epoch + " <= " + expectedLatest);
+    }
+    return cql.mapped(
+        readLatest(streamId)
+            .thenCompose(
+                l -> {
+                  if (l.highest() != expectedLatest) {
+                    return CompletableFuture.completedFuture(false);
+                  }
+                  Supplier<BoundStatement> lwt =
+                      l.column() == null
+                          ? () -> statement(CLAIM_FIRST).bind(epoch, streamId)
+                          : () -> statement(CLAIM_NEXT).bind(epoch, streamId, l.column());
+                  return cas.attempt(
+                      lwt,
+                      rs -> CompletableFuture.completedFuture(rs.wasApplied()),
+                      t -> {
+                        log.debug("Epoch claim outcome unknown for {}; refused.", streamId, t);
+                        return CompletableFuture.completedFuture(false);
+                      });
+                }));
+  }
+
+  /** The static column as read (null if unset) and the highest epoch it and the rows give. */
+  private record Latest(Long column, long highest) {}
+
+  private CompletionStage<Latest> readLatest(String streamId) {
+    return cql.exec(() -> cql.atSerial(statement(LATEST).bind(streamId)))
+        .thenApply(
+            rs -> {
+              Row top = rs.one();
+              Long column = top == null ? null : Cql.nullableLong(top, "latest_epoch");
+              Long row = top == null ? null : Cql.nullableLong(top, "epoch");
+              long highest = Math.max(column == null ? 0 : column, row == null ? 0 : row);
+              return new Latest(column, highest);
+            });
   }
 
   /**

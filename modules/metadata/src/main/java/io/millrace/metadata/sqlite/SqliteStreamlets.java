@@ -11,9 +11,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Tables {@code streamlets} and {@code streamlet_epochs} (the highest epoch ever created per
- * stream). The fenced {@link #create} and {@link #seal} read and write in one transaction
- * (docs/metadata.md, "Fenced owner writes").
+ * Tables {@code streamlets} and {@code streamlet_epochs} (the highest epoch ever created or claimed
+ * per stream). The fenced {@link #create}, {@link #seal} and {@link #claim} read and write in one
+ * transaction (docs/metadata.md, "Fenced owner writes").
  */
 record SqliteStreamlets(SqliteExecutor db) implements MetadataTables.Streamlets {
 
@@ -66,7 +66,37 @@ record SqliteStreamlets(SqliteExecutor db) implements MetadataTables.Streamlets 
         });
   }
 
-  /** The highest streamlet epoch ever created for the stream, null if none. */
+  @Override
+  public CompletionStage<Long> latestEpoch(String streamId) {
+    Objects.requireNonNull(streamId, "streamId");
+    return db.read(
+        "latest epoch of " + streamId,
+        c -> {
+          Long latest = latestEpoch(c, streamId);
+          return latest == null ? 0L : latest;
+        });
+  }
+
+  /** Raises the latest epoch to {@code epoch} if it is still {@code expectedLatest}. */
+  @Override
+  public CompletionStage<Boolean> claim(String streamId, long expectedLatest, long epoch) {
+    Objects.requireNonNull(streamId, "streamId");
+    if (epoch <= expectedLatest) {
+      throw new IllegalArgumentException("claimed epoch " + epoch + " <= " + expectedLatest);
+    }
+    return db.write(
+        "claim epoch " + epoch + " of " + streamId,
+        c -> {
+          Long latest = latestEpoch(c, streamId);
+          if ((latest == null ? 0L : latest) != expectedLatest) {
+            return false;
+          }
+          Sql.update(c, RAISE_LATEST_EPOCH, streamId, epoch);
+          return true;
+        });
+  }
+
+  /** The highest streamlet epoch ever created or claimed for the stream, null if none. */
   private static Long latestEpoch(Connection c, String streamId) throws SQLException {
     return Sql.one(c, LATEST_EPOCH, rs -> rs.getLong(1), streamId).orElse(null);
   }
