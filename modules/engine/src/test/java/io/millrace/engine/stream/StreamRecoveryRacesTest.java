@@ -218,13 +218,21 @@ class StreamRecoveryRacesTest {
                   }
                   if (method.getName().equals("listStreamlets") && !opened[0]) {
                     // Right after the first list: the older owner opens epoch 2 and acks seq 2.
-                    ((CompletionStage<?>) result).toCompletableFuture().join();
+                    // Chained, not joined: this may run on the store's own thread.
                     opened[0] = true;
-                    metadata
-                        .createStreamlet(new StreamletRecord(s, 2, "ch2", 0, null, null))
-                        .toCompletableFuture()
-                        .join();
-                    store.seed(Channel.walKey("ch2", 0), chunkOf("ch2", 0, s, 2, 2));
+                    @SuppressWarnings("unchecked")
+                    CompletionStage<List<StreamletRecord>> listed =
+                        (CompletionStage<List<StreamletRecord>>) result;
+                    return listed.thenCompose(
+                        lets ->
+                            metadata
+                                .createStreamlet(new StreamletRecord(s, 2, "ch2", 0, null, null))
+                                .thenApply(
+                                    created -> {
+                                      store.seed(
+                                          Channel.walKey("ch2", 0), chunkOf("ch2", 0, s, 2, 2));
+                                      return lets;
+                                    }));
                   }
                   return result;
                 });
