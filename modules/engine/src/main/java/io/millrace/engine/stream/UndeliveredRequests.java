@@ -50,8 +50,8 @@ public final class UndeliveredRequests {
   private static Behavior<Object> answer(Object message, LongAdder answered) {
     Object m = undelivered(message);
     if (m instanceof StreamEntity.Request r) {
+      answered.increment(); // before the answer: whoever sees the answer sees it counted
       r.replyTo().tell(new StreamEntity.Failed(ErrorCode.UNAVAILABLE, MESSAGE));
-      answered.increment();
     }
     return Behaviors.same();
   }
