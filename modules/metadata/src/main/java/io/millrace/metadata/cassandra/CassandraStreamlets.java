@@ -73,26 +73,19 @@ final class CassandraStreamlets extends CassandraTable implements MetadataTables
         attempt,
         "streamlets of " + s.streamId(),
         () ->
-            cql.exec(() -> cql.atSerial(statement(LATEST).bind(s.streamId())))
+            readLatest(s.streamId())
                 .thenCompose(
-                    rs -> {
-                      Row top = rs.one();
-                      Long latestEpoch = top == null ? null : Cql.nullableLong(top, "latest_epoch");
-                      Long highestRow = top == null ? null : Cql.nullableLong(top, "epoch");
-                      long highest =
-                          Math.max(
-                              latestEpoch == null ? Long.MIN_VALUE : latestEpoch,
-                              highestRow == null ? Long.MIN_VALUE : highestRow);
-                      if ((latestEpoch != null || highestRow != null) && highest >= s.epoch()) {
+                    l -> {
+                      if (l.any() && l.highest() >= s.epoch()) {
                         boolean ours =
                             unsure
-                                && highestRow != null
-                                && highestRow == s.epoch()
-                                && row(top).equals(s);
+                                && l.row() != null
+                                && l.row() == s.epoch()
+                                && row(l.top()).equals(s);
                         return CompletableFuture.completedFuture(ours);
                       }
                       return cas.attempt(
-                          createStatement(s, latestEpoch),
+                          createStatement(s, l.column()),
                           applied ->
                               applied.wasApplied()
                                   ? CompletableFuture.completedFuture(true)
@@ -203,18 +196,35 @@ final class CassandraStreamlets extends CassandraTable implements MetadataTables
                 }));
   }
 
-  /** The static column as read (null if unset) and the highest epoch it and the rows give. */
-  private record Latest(Long column, long highest) {}
+  /**
+   * The partition's top as a serial read found it: the static {@code latest_epoch} (null if unset),
+   * the highest row's epoch (null if no row) and that row.
+   */
+  private record Latest(Long column, Long row, Row top) {
+    /** Whether the partition names any epoch. */
+    boolean any() {
+      return column != null || row != null;
+    }
 
+    /** The highest epoch the column and the rows give; 0 if none. */
+    long highest() {
+      if (!any()) {
+        return 0;
+      }
+      return Math.max(column == null ? Long.MIN_VALUE : column, row == null ? Long.MIN_VALUE : row);
+    }
+  }
+
+  /** Reads the partition's top (highest row and static column) at serial consistency. */
   private CompletionStage<Latest> readLatest(String streamId) {
     return cql.exec(() -> cql.atSerial(statement(LATEST).bind(streamId)))
         .thenApply(
             rs -> {
               Row top = rs.one();
-              Long column = top == null ? null : Cql.nullableLong(top, "latest_epoch");
-              Long row = top == null ? null : Cql.nullableLong(top, "epoch");
-              long highest = Math.max(column == null ? 0 : column, row == null ? 0 : row);
-              return new Latest(column, highest);
+              return new Latest(
+                  top == null ? null : Cql.nullableLong(top, "latest_epoch"),
+                  top == null ? null : Cql.nullableLong(top, "epoch"),
+                  top);
             });
   }
 
