@@ -47,6 +47,12 @@ public final class StreamRecovery {
   private static final int CHUNK_READ_WINDOW = 16;
 
   /**
+   * How often one activation starts its reads over (a streamlet list older than the state, segments
+   * beyond the WAL, a refused epoch claim) before it fails.
+   */
+  private static final int MAX_RETRIES = 3;
+
+  /**
    * A recovered stream: its durable state, its segments, the durable records after them (in
    * memory), and the highest epoch any activation has used (the epoch this recovery claimed, once
    * {@link #recover} completes).
@@ -133,7 +139,8 @@ public final class StreamRecovery {
                                             .listSegments(streamId)
                                             .thenCompose(
                                                 segs ->
-                                                    attempt < 3 && olderThanState(lets, st)
+                                                    attempt < MAX_RETRIES
+                                                            && olderThanState(lets, st)
                                                         ? recover(streamId, attempt + 1)
                                                         : rebuildAndClaim(
                                                             streamId, latest, st, segs, lets,
@@ -153,7 +160,7 @@ public final class StreamRecovery {
               if (e == null) {
                 return claim(streamId, latestRead, streamlets, r, attempt);
               }
-              return attempt < 3 && Failures.unwrap(e) instanceof SegmentsBeyondWal
+              return attempt < MAX_RETRIES && Failures.unwrap(e) instanceof SegmentsBeyondWal
                   ? recover(streamId, attempt + 1)
                   : CompletableFuture.<Recovered>failedFuture(e);
             })
@@ -194,7 +201,7 @@ public final class StreamRecovery {
                       + " recovering again.",
                   streamId,
                   seen);
-              if (attempt >= 3) {
+              if (attempt >= MAX_RETRIES) {
                 return CompletableFuture.failedFuture(
                     new S2Exception(
                         ErrorCode.UNAVAILABLE,
