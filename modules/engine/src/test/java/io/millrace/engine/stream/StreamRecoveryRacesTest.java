@@ -136,38 +136,29 @@ class StreamRecoveryRacesTest {
         .get();
     Runnable[] pendingState = new Runnable[1];
     MetadataStore racing =
-        (MetadataStore)
-            Proxy.newProxyInstance(
-                MetadataStore.class.getClassLoader(),
-                new Class<?>[] {MetadataStore.class},
-                (proxy, method, args) -> {
-                  if (method.getName().equals("getStreamState")) {
-                    // The state is read a little later, after the older owner's flush landed.
-                    CompletableFuture<Object> state = new CompletableFuture<>();
-                    Runnable read =
-                        once(
-                            () -> {
-                              olderOwnerFlushes(s);
-                              state.complete(
-                                  metadata.getStreamState(s).toCompletableFuture().join());
-                            });
-                    pendingState[0] = read;
-                    CompletableFuture.runAsync(
-                        read, CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS));
-                    return state;
-                  }
-                  Object result;
-                  try {
-                    result = method.invoke(metadata, args);
-                  } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                  }
-                  if (method.getName().equals("listSegments") && pendingState[0] != null) {
-                    ((CompletionStage<?>) result).toCompletableFuture().join();
-                    pendingState[0].run();
-                  }
-                  return result;
-                });
+        racing(
+            (method, real) -> {
+              if (method.equals("getStreamState")) {
+                // The state is read a little later, after the older owner's flush landed.
+                CompletableFuture<Object> state = new CompletableFuture<>();
+                Runnable read =
+                    once(
+                        () -> {
+                          olderOwnerFlushes(s);
+                          state.complete(metadata.getStreamState(s).toCompletableFuture().join());
+                        });
+                pendingState[0] = read;
+                CompletableFuture.runAsync(
+                    read, CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS));
+                return state;
+              }
+              Object result = real.call();
+              if (method.equals("listSegments") && pendingState[0] != null) {
+                ((CompletionStage<?>) result).toCompletableFuture().join();
+                pendingState[0].run();
+              }
+              return result;
+            });
 
     StreamRecovery.Recovered r =
         recovery(store, racing).recover(s).toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -205,37 +196,28 @@ class StreamRecoveryRacesTest {
     metadata.sealStreamlet(s, 1, 2, 1).toCompletableFuture().get();
     boolean[] opened = new boolean[1];
     MetadataStore racing =
-        (MetadataStore)
-            Proxy.newProxyInstance(
-                MetadataStore.class.getClassLoader(),
-                new Class<?>[] {MetadataStore.class},
-                (proxy, method, args) -> {
-                  Object result;
-                  try {
-                    result = method.invoke(metadata, args);
-                  } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                  }
-                  if (method.getName().equals("listStreamlets") && !opened[0]) {
-                    // Right after the first list: the older owner opens epoch 2 and acks seq 2.
-                    // Chained, not joined: this may run on the store's own thread.
-                    opened[0] = true;
-                    @SuppressWarnings("unchecked")
-                    CompletionStage<List<StreamletRecord>> listed =
-                        (CompletionStage<List<StreamletRecord>>) result;
-                    return listed.thenCompose(
-                        lets ->
-                            metadata
-                                .createStreamlet(new StreamletRecord(s, 2, "ch2", 0, null, null))
-                                .thenApply(
-                                    created -> {
-                                      store.seed(
-                                          Channel.walKey("ch2", 0), chunkOf("ch2", 0, s, 2, 2));
-                                      return lets;
-                                    }));
-                  }
-                  return result;
-                });
+        racing(
+            (method, real) -> {
+              Object result = real.call();
+              if (method.equals("listStreamlets") && !opened[0]) {
+                // Right after the first list: the older owner opens epoch 2 and acks seq 2.
+                // Chained, not joined: this may run on the store's own thread.
+                opened[0] = true;
+                @SuppressWarnings("unchecked")
+                CompletionStage<List<StreamletRecord>> listed =
+                    (CompletionStage<List<StreamletRecord>>) result;
+                return listed.thenCompose(
+                    lets ->
+                        metadata
+                            .createStreamlet(new StreamletRecord(s, 2, "ch2", 0, null, null))
+                            .thenApply(
+                                created -> {
+                                  store.seed(Channel.walKey("ch2", 0), chunkOf("ch2", 0, s, 2, 2));
+                                  return lets;
+                                }));
+              }
+              return result;
+            });
 
     StreamRecovery.Recovered r =
         recovery(store, racing).recover(s).toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -252,6 +234,33 @@ class StreamRecoveryRacesTest {
                 .get())
         .as("the older owner opening epoch 3")
         .isFalse();
+  }
+
+  /** What a racing store does on each call: {@code real} makes the call to {@link #metadata}. */
+  private interface Race {
+    Object call(String method, Real real) throws Throwable;
+  }
+
+  private interface Real {
+    Object call() throws Throwable;
+  }
+
+  /** {@link #metadata} with every call going through {@code race}. */
+  private MetadataStore racing(Race race) {
+    return (MetadataStore)
+        Proxy.newProxyInstance(
+            MetadataStore.class.getClassLoader(),
+            new Class<?>[] {MetadataStore.class},
+            (proxy, method, args) ->
+                race.call(
+                    method.getName(),
+                    () -> {
+                      try {
+                        return method.invoke(metadata, args);
+                      } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                      }
+                    }));
   }
 
   private static byte[] chunkOf(String channelId, long seq, String streamId, long epoch, long n) {
