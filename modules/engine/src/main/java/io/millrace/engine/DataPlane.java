@@ -881,7 +881,11 @@ public final class DataPlane
     if (timeout.compareTo(settings.askTimeout()) <= 0 && !localEntities.containsKey(streamId)) {
       asked = remoteAsks.track(asked);
     }
-    return asked.handle(
+    // handleAsync on the calling thread, not handle: Pekko's ask answers with Scala's
+    // CompletionStage adapter, which runs every non-async callback on the JDK's common pool, one
+    // more thread wake-up per request. This one is short, and what follows it runs on the thread
+    // that delivered the entity's answer, as any actor callback would.
+    return asked.handleAsync(
         (r, err) -> {
           if (err == null) {
             return r;
@@ -891,6 +895,7 @@ public final class DataPlane
             throw new S2Exception(onTimeout, timeoutMessage, cause);
           }
           throw S2Exception.from(cause);
-        });
+        },
+        Runnable::run);
   }
 }

@@ -9,12 +9,16 @@ import io.millrace.core.api.StreamService;
 import io.millrace.core.auth.Principal;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.TimeoutAccess;
 import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.stream.Materializer;
+import scala.concurrent.duration.FiniteDuration;
 
 /**
  * The request handler bound by {@link S2HttpServer}: CORS preflight, routing, reading the body,
@@ -100,12 +104,7 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
       result = done(ErrorMapper.failure(t, description));
     }
     String counted = route;
-    // Our own deadline, for HTTP/1.1 and HTTP/2 alike (Pekko's request-timeout is a backstop set
-    // a little later). thenApply makes a new future: the endpoint's own is never completed here.
-    return result
-        .toCompletableFuture()
-        .thenApply(r -> r)
-        .orTimeout(requestTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS)
+    return withDeadline(result)
         .handle(
             (response, failure) -> {
               if (failure != null) {
@@ -270,5 +269,33 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
 
   private static CompletionStage<HttpResponse> done(HttpResponse response) {
     return CompletableFuture.completedFuture(response);
+  }
+
+  /**
+   * Our own deadline, for HTTP/1.1 and HTTP/2 alike (Pekko's request-timeout is a backstop set a
+   * little later): a new future that fails with a {@link TimeoutException} when {@code result} is
+   * not done in time (the endpoint's own future is never completed here). The timer is Pekko's
+   * scheduler, not {@code orTimeout}: arming and cancelling it wakes no thread, where the JDK's
+   * delay scheduler is woken to cancel every request's timer (one more context switch per request,
+   * docs/benchmarks.md "Where a serial append's CPU goes").
+   */
+  private CompletableFuture<HttpResponse> withDeadline(CompletionStage<HttpResponse> result) {
+    CompletableFuture<HttpResponse> timed = new CompletableFuture<>();
+    Cancellable timer =
+        materializer.scheduleOnce(
+            FiniteDuration.create(requestTimeoutMillis, TimeUnit.MILLISECONDS),
+            () ->
+                timed.completeExceptionally(
+                    new TimeoutException("no response within " + requestTimeoutMillis + " ms")));
+    result.whenComplete(
+        (response, failure) -> {
+          timer.cancel();
+          if (failure != null) {
+            timed.completeExceptionally(failure);
+          } else {
+            timed.complete(response);
+          }
+        });
+    return timed;
   }
 }
