@@ -129,7 +129,10 @@ const reading = (name) => basin.stream(name, { forceTransport: readTransport });
 // 1. Append session throughput with ~1 MiB batches, at most `inflight` batches unacknowledged.
 {
 	const stream = await open("throughput");
-	const session = await stream.appendSession();
+	// The SDK holds back submits beyond maxInflightBytes (default 3 MiB, i.e. about 3 of these
+	// batches); allow `inflight` batches as the option says.
+	const batchBytes = RECORDS_PER_BATCH * RECORD_METERED + 64 * 1024;
+	const session = await stream.appendSession({ maxInflightBytes: inflight * batchBytes });
 	const records = Array.from({ length: RECORDS_PER_BATCH }, () => AppendRecord.string({ body: pad }));
 	const lat = [];
 	const pending = new Set();

@@ -47,7 +47,10 @@ import s2.v1.ReadBatch;
  * grpc}) it starts the built server jar ({@code --jar}, default {@code
  * modules/server/target/millrace.jar}, with {@code --grpc-port} for {@code --api grpc}) on a
  * temporary data dir and removes it afterwards. Options: {@code --small N} (default 5000), {@code
- * --large N} (default 100), {@code --warmup N} (default 500). See docs/benchmarks.md.
+ * --large N} (default 100), {@code --warmup N} (default 60000: unmeasured serial appends first, so
+ * that the figures are the server's steady state and not its JIT compilation, which on two cores
+ * keeps changing the serial p99 for the first few tens of thousands of appends). See
+ * docs/benchmarks.md.
  */
 public final class UnaryBench {
 
@@ -59,7 +62,7 @@ public final class UnaryBench {
     Path jar = ServerProcess.defaultJar();
     int small = 5000;
     int large = 100;
-    int warmup = 500;
+    int warmup = 60_000;
     String api = "rest";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
