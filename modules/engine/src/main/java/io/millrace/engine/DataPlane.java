@@ -693,7 +693,9 @@ public final class DataPlane
             timeout,
             ErrorCode.UNAVAILABLE,
             "read timed out; retry")
-        .thenCompose(
+        // Async: what follows (executing a read plan, encoding up to a MiB of records for the
+        // client) must not run on the thread that delivered the entity's answer (see ask).
+        .thenComposeAsync(
             r -> {
               Object result = settle(r, Object.class);
               if (result instanceof ReadPlan plan) {
@@ -884,7 +886,8 @@ public final class DataPlane
     // handleAsync on the calling thread, not handle: Pekko's ask answers with Scala's
     // CompletionStage adapter, which runs every non-async callback on the JDK's common pool, one
     // more thread wake-up per request. This one is short, and what follows it runs on the thread
-    // that delivered the entity's answer, as any actor callback would.
+    // that delivered the entity's answer (often the entity's own, inside its message handler), so
+    // a caller with more than a small answer to build moves on with an async stage (readEntity).
     return asked.handleAsync(
         (r, err) -> {
           if (err == null) {
