@@ -281,12 +281,21 @@ final class S2RequestHandler implements Function<HttpRequest, CompletionStage<Ht
    */
   private CompletableFuture<HttpResponse> withDeadline(CompletionStage<HttpResponse> result) {
     CompletableFuture<HttpResponse> timed = new CompletableFuture<>();
-    Cancellable timer =
-        materializer.scheduleOnce(
-            FiniteDuration.create(requestTimeoutMillis, TimeUnit.MILLISECONDS),
-            () ->
-                timed.completeExceptionally(
-                    new TimeoutException("no response within " + requestTimeoutMillis + " ms")));
+    Cancellable timer;
+    try {
+      timer =
+          materializer.scheduleOnce(
+              FiniteDuration.create(requestTimeoutMillis, TimeUnit.MILLISECONDS),
+              () ->
+                  timed.completeExceptionally(
+                      new TimeoutException("no response within " + requestTimeoutMillis + " ms")));
+    } catch (RuntimeException e) {
+      // The scheduler is shut down (the server is stopping): the JDK's timer instead.
+      return result
+          .toCompletableFuture()
+          .thenApply(r -> r)
+          .orTimeout(requestTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
     result.whenComplete(
         (response, failure) -> {
           timer.cancel();
