@@ -273,4 +273,29 @@ class TailFeedsTest {
     assertThat(dp.metrics().activations.sum()).isGreaterThan(activations);
     assertThat(stats(dp).subscriptions()).isGreaterThanOrEqualTo(2);
   }
+
+  @Test
+  void aStreamWhoseOnlyReadersAreFedIsNotPassivatedByShardingsIdleTimer() throws Exception {
+    // Pekko's own idle passivation counts only messages through the shard, which a fed reader never
+    // sends; with it on (Pekko's default, 120 s) such an entity stopped and started again every
+    // idle-entity.timeout. The engine's passivation-idle-time, which counts waiting readers, is the
+    // only one (docs/configuration.md, `passivation-idle-time`).
+    DataPlane dp =
+        node(
+            "pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout = 1 s\n"
+                + "millrace.engine.passivation-idle-time = 1 h\n");
+    String s = fx.stream("fed");
+    appended(dp, s, "a");
+    Tailer reader = new Tailer(dp, s, 1000);
+    reader.awaitCount(1);
+    Awaitility.await().until(() -> stats(dp).waiters() == 1);
+    long activations = dp.metrics().activations.sum();
+
+    Thread.sleep(3000); // three of the shard's idle timeouts, nothing through the shard
+
+    appended(dp, s, "b");
+    reader.awaitCount(2);
+    assertThat(seqs(reader.received)).isEqualTo(range(2));
+    assertThat(dp.metrics().activations.sum()).isEqualTo(activations);
+  }
 }
