@@ -69,8 +69,11 @@ class S3ObjectStoreIT {
             new S3ObjectStore(
                 direct
                     .withEndpoint(URI.create("http://127.0.0.1:" + proxy.port()))
+                    // The first attempt's response is dropped and it times out; a retry must
+                    // then get an answer within the timeout, which S3Proxy on a busy two-core CI
+                    // machine (Cassandra starting next to it) once did not give in 2 s.
                     .withRetries(
-                        Duration.ofSeconds(2), 3, Duration.ofMillis(20), Duration.ofMillis(50)));
+                        Duration.ofSeconds(3), 5, Duration.ofMillis(20), Duration.ofMillis(50)));
         S3ObjectStore reader = new S3ObjectStore(direct)) {
 
       Throwable failure = failureOf(viaProxy.putIfAbsent(key, bytes("landed")));
