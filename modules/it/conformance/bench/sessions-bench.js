@@ -129,8 +129,8 @@ const reading = (name) => basin.stream(name, { forceTransport: readTransport });
 // 1. Append session throughput with ~1 MiB batches, at most `inflight` batches unacknowledged.
 {
 	const stream = await open("throughput");
-	// The SDK holds back submits beyond maxInflightBytes (default 3 MiB, i.e. about 3 of these
-	// batches); allow `inflight` batches as the option says.
+	// The SDK holds back submits beyond maxInflightBytes (default 3 MiB: with its own framing,
+	// about two of these batches); allow `inflight` batches as the option says.
 	const batchBytes = RECORDS_PER_BATCH * RECORD_METERED + 64 * 1024;
 	const session = await stream.appendSession({ maxInflightBytes: inflight * batchBytes });
 	const records = Array.from({ length: RECORDS_PER_BATCH }, () => AppendRecord.string({ body: pad }));
