@@ -11,14 +11,15 @@ import java.util.zip.CRC32C;
  * <pre>
  * file header (32 bytes):
  *   0  8  magic "MRJOURNL"
- *   8  4  journal format version (1)
- *  12  4  minimum journal format version a reader must support to read this file (1)
+ *   8  4  journal format version (2; files of version 1 are still read)
+ *  12  4  minimum journal format version a reader must support to read this file (2; 1 in v1)
  *  16  8  file sequence number
  *  24  4  reserved, 0
  *  28  4  CRC-32C of bytes 0..27
  *
  * record (12-byte header, then body), from offset 32, back to back:
- *   0  4  CRC-32C of bytes 4 .. 12+length of the record
+ *   0  4  version 2: CRC-32C of the file sequence number (8 bytes) followed by bytes 4 .. 12+length
+ *         of the record; version 1: CRC-32C of bytes 4 .. 12+length
  *   4  4  length of the body
  *   8  1  type: 1 = put, 2 = delete (tombstone)
  *   9  1  flags, 0
@@ -30,13 +31,27 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * The end of the records of a file is the end of the file or a record header of twelve zero bytes;
- * anything else that does not check out (CRC, length, type) is a torn write.
+ * anything else that does not check out (CRC, length, type) is a torn write. A version-2 file may
+ * be a reused one whose bytes after its records are those of its earlier use: the writer ends every
+ * write with zero bytes (twelve, or fewer up to the end of the file), and the file sequence number
+ * in each record's CRC makes a record of the earlier use invalid in the new one.
  */
 final class JournalFormat {
 
   static final byte[] MAGIC = "MRJOURNL".getBytes(StandardCharsets.US_ASCII);
-  static final int VERSION = 1;
-  static final int MIN_COMPATIBLE_VERSION = 1;
+
+  /** The version this code writes. */
+  static final int VERSION = 2;
+
+  /** The minimum reader version written into files of {@link #VERSION}. */
+  static final int MIN_COMPATIBLE_VERSION = 2;
+
+  /** The first version: preallocated with zeros, record CRCs without the file sequence number. */
+  static final int VERSION_1 = 1;
+
+  /** Bytes of the end marker each write ends with (a zero record header). */
+  static final int END_MARKER = 12;
+
   static final int FILE_HEADER = 32;
   static final int RECORD_HEADER = 12;
   static final byte PUT = 1;
@@ -46,9 +61,16 @@ final class JournalFormat {
 
   private JournalFormat() {}
 
+  /** The header of a file of the current {@link #VERSION}. */
   static ByteBuffer fileHeader(long seq) {
+    return fileHeader(seq, VERSION);
+  }
+
+  /** The header of a file of {@code version} (1 only to check the golden files of version 1). */
+  static ByteBuffer fileHeader(long seq, int version) {
+    int min = version == VERSION_1 ? VERSION_1 : MIN_COMPATIBLE_VERSION;
     ByteBuffer b = ByteBuffer.allocate(FILE_HEADER);
-    b.put(MAGIC).putInt(VERSION).putInt(MIN_COMPATIBLE_VERSION).putLong(seq).putInt(0);
+    b.put(MAGIC).putInt(version).putInt(min).putLong(seq).putInt(0);
     CRC32C crc = new CRC32C();
     crc.update(b.array(), 0, 28);
     b.putInt((int) crc.getValue());
@@ -82,6 +104,19 @@ final class JournalFormat {
     return b.getLong(16);
   }
 
+  /** The format version of a file whose header {@link #readFileHeader} accepted. */
+  static int fileVersion(ByteBuffer file) {
+    return file.getInt(8);
+  }
+
+  /**
+   * What a file's record CRCs start from: the file sequence number in version 2, nothing in version
+   * 1 (returned as -1).
+   */
+  static long crcSeed(int version, long fileSeq) {
+    return version == VERSION_1 ? -1 : fileSeq;
+  }
+
   static int putLength(byte[] key, int dataLength) {
     return RECORD_HEADER + key.length + dataLength;
   }
@@ -90,16 +125,20 @@ final class JournalFormat {
     return RECORD_HEADER + key.length + TOMBSTONE_BODY;
   }
 
-  /** Appends a put record to {@code out}. */
-  static void writePut(ByteBuffer out, byte[] key, byte[] data, int dataOff, int dataLen) {
+  /** Appends a put record to {@code out}, for a file whose {@link #crcSeed} is {@code seed}. */
+  static void writePut(
+      ByteBuffer out, long seed, byte[] key, byte[] data, int dataOff, int dataLen) {
     int start = out.position();
     out.putInt(0).putInt(key.length + dataLen).put(PUT).put((byte) 0).putShort((short) key.length);
     out.put(key).put(data, dataOff, dataLen);
-    finish(out, start);
+    finish(out, start, seed);
   }
 
-  /** Appends a tombstone record to {@code out}. */
-  static void writeDelete(ByteBuffer out, byte[] key, long targetFile, long targetOffset) {
+  /**
+   * Appends a tombstone record to {@code out}, for a file whose {@link #crcSeed} is {@code seed}.
+   */
+  static void writeDelete(
+      ByteBuffer out, long seed, byte[] key, long targetFile, long targetOffset) {
     int start = out.position();
     out.putInt(0)
         .putInt(key.length + TOMBSTONE_BODY)
@@ -107,15 +146,25 @@ final class JournalFormat {
         .put((byte) 0)
         .putShort((short) key.length);
     out.put(key).putLong(targetFile).putLong(targetOffset);
-    finish(out, start);
+    finish(out, start, seed);
   }
 
-  private static void finish(ByteBuffer out, int start) {
+  private static void finish(ByteBuffer out, int start, long seed) {
     int end = out.position();
-    CRC32C crc = new CRC32C();
+    CRC32C crc = seeded(seed);
     ByteBuffer view = out.duplicate().position(start + 4).limit(end);
     crc.update(view);
     out.putInt(start, (int) crc.getValue());
+  }
+
+  private static CRC32C seeded(long seed) {
+    CRC32C crc = new CRC32C();
+    if (seed >= 0) {
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        crc.update((int) (seed >>> shift) & 0xFF);
+      }
+    }
+    return crc;
   }
 
   /** One decoded record header; {@code length} counts the whole record. */
@@ -134,10 +183,11 @@ final class JournalFormat {
   }
 
   /**
-   * The record at {@code pos} of {@code file} (whose limit is the file's length) if it is valid and
-   * complete, else null; {@link #endAt} tells a clean end from a torn one.
+   * The record at {@code pos} of {@code file} (whose limit is the file's length, and whose {@link
+   * #crcSeed} is {@code seed}) if it is valid and complete, else null; {@link #endAt} tells a clean
+   * end from a torn one.
    */
-  static Header recordAt(ByteBuffer file, int pos) {
+  static Header recordAt(ByteBuffer file, long seed, int pos) {
     int limit = file.limit();
     if (limit - pos < RECORD_HEADER) {
       return null;
@@ -157,7 +207,7 @@ final class JournalFormat {
     } else if (type != PUT) {
       return null;
     }
-    CRC32C c = new CRC32C();
+    CRC32C c = seeded(seed);
     c.update(file.duplicate().position(pos + 4).limit(pos + RECORD_HEADER + body));
     if ((int) c.getValue() != crc) {
       return null;

@@ -30,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -71,6 +72,7 @@ public final class JournalObjectStore implements ObjectStore {
   static final String LAYOUT_FILE = "LAYOUT";
   static final String LAYOUT_TEXT = "millrace-local-object-store " + LAYOUT_VERSION + "\n";
   private static final Pattern JOURNAL_NAME = Pattern.compile("(\\d{20})\\.jnl");
+  private static final Pattern FREE_NAME = Pattern.compile("(\\d{20})\\.free");
   private static final Pattern LAYOUT_LINE = Pattern.compile("millrace-local-object-store (\\d+)");
 
   private static final Logger log = LoggerFactory.getLogger(JournalObjectStore.class);
@@ -85,16 +87,28 @@ public final class JournalObjectStore implements ObjectStore {
    * @param ioThreads threads for reads, completions and the layout-1 file tree
    * @param journalFileBytes size of each preallocated journal file
    * @param largeObjectBytes objects larger than this are files of the layout-1 tree
+   * @param recycledFiles how many reclaimed journal files are kept to become later journal files
+   *     (instead of deleting them and writing new ones full of zeros); 0 turns reuse off
    */
-  public record Options(int ioThreads, long journalFileBytes, int largeObjectBytes) {
-    /** The defaults of {@code reference.conf}: 4 threads, 64 MiB files, 4 MiB objects. */
+  public record Options(
+      int ioThreads, long journalFileBytes, int largeObjectBytes, int recycledFiles) {
+    /** The defaults of {@code reference.conf}: 4 threads, 64 MiB files, 4 MiB objects, reuse 2. */
     public static Options defaults() {
-      return new Options(4, 64L << 20, 4 << 20);
+      return new Options(4, 64L << 20, 4 << 20, 2);
+    }
+
+    /** Settings that keep up to 2 reclaimed files for reuse, as the default. */
+    public Options(int ioThreads, long journalFileBytes, int largeObjectBytes) {
+      this(ioThreads, journalFileBytes, largeObjectBytes, 2);
     }
 
     public Options {
       if (ioThreads < 1) {
         throw new IllegalArgumentException("ioThreads must be at least 1: " + ioThreads);
+      }
+      if (recycledFiles < 0 || recycledFiles > 64) {
+        throw new IllegalArgumentException(
+            "recycled-journal-files must be between 0 and 64: " + recycledFiles);
       }
       if (largeObjectBytes < 0 || largeObjectBytes > (256 << 20)) {
         throw new IllegalArgumentException(
@@ -116,7 +130,8 @@ public final class JournalObjectStore implements ObjectStore {
       return new Options(
           c.getInt("io-threads"),
           c.getBytes("journal-file-size"),
-          Math.toIntExact(c.getBytes("large-object-size")));
+          Math.toIntExact(c.getBytes("large-object-size")),
+          c.getInt("recycled-journal-files"));
     }
   }
 
@@ -139,14 +154,19 @@ public final class JournalObjectStore implements ObjectStore {
     final Path path;
     final FileChannel ch;
     final long capacity;
+
+    /** What its record CRCs start from ({@link JournalFormat#crcSeed}). */
+    final long seed;
+
     long end;
     long liveBytes;
     final Set<String> liveKeys = new LinkedHashSet<>();
     final List<Tomb> tombs = new ArrayList<>();
     boolean tombsForwarded;
 
-    JFile(long seq, Path path, FileChannel ch, long capacity, long end) {
+    JFile(long seq, int version, Path path, FileChannel ch, long capacity, long end) {
       this.seq = seq;
+      this.seed = JournalFormat.crcSeed(version, seq);
       this.path = path;
       this.ch = ch;
       this.capacity = capacity;
@@ -185,6 +205,10 @@ public final class JournalObjectStore implements ObjectStore {
   private final ConcurrentSkipListMap<Long, JFile> journals = new ConcurrentSkipListMap<>();
   private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight =
       new ConcurrentHashMap<>();
+
+  /** Reclaimed journal files ({@code <seq>.free}, full size) waiting to be reused. */
+  private final ConcurrentLinkedDeque<Path> freeFiles = new ConcurrentLinkedDeque<>();
+
   private volatile boolean closed;
   private volatile IOException failed;
 
@@ -551,7 +575,7 @@ public final class JournalObjectStore implements ObjectStore {
             continue;
           }
           Loc loc = new Loc(active.seq, active.end, p.keyBytes().length, p.data().length);
-          JournalFormat.writePut(buf, p.keyBytes(), p.data(), 0, p.data().length);
+          JournalFormat.writePut(buf, active.seed, p.keyBytes(), p.data(), 0, p.data().length);
           active.end += len;
           bytes += len;
           staged.add(new Staged(r, loc, null));
@@ -566,7 +590,7 @@ public final class JournalObjectStore implements ObjectStore {
             continue;
           }
           Loc loc = new Loc(active.seq, active.end, d.keyBytes().length, 0);
-          JournalFormat.writeDelete(buf, d.keyBytes(), cur.file(), cur.offset());
+          JournalFormat.writeDelete(buf, active.seed, d.keyBytes(), cur.file(), cur.offset());
           active.end += len;
           bytes += len;
           staged.add(new Staged(r, loc, cur));
@@ -581,7 +605,7 @@ public final class JournalObjectStore implements ObjectStore {
             continue;
           }
           Loc loc = new Loc(active.seq, active.end, keyBytes.length, data.length);
-          JournalFormat.writePut(buf, keyBytes, data, 0, data.length);
+          JournalFormat.writePut(buf, active.seed, keyBytes, data, 0, data.length);
           active.end += len;
           bytes += len;
           staged.add(new Staged(r, loc, m.from()));
@@ -592,7 +616,7 @@ public final class JournalObjectStore implements ObjectStore {
             continue;
           }
           Loc loc = new Loc(active.seq, active.end, keyBytes.length, 0);
-          JournalFormat.writeDelete(buf, keyBytes, t.file(), t.offset());
+          JournalFormat.writeDelete(buf, active.seed, keyBytes, t.file(), t.offset());
           active.end += len;
           bytes += len;
           staged.add(new Staged(r, loc, null));
@@ -624,11 +648,12 @@ public final class JournalObjectStore implements ObjectStore {
 
   /** Makes room for a record of {@code len} bytes, rolling to a new file if needed. */
   private boolean reserve(int len, Request r, List<Runnable> completions) throws IOException {
+    int need = len + JournalFormat.END_MARKER;
     if (active.end + len <= active.capacity) {
-      if (buf.remaining() < len) {
+      if (buf.remaining() < need) {
         writeOut(false);
-        if (buf.capacity() < len) {
-          buf = ByteBuffer.allocateDirect(len);
+        if (buf.capacity() < need) {
+          buf = ByteBuffer.allocateDirect(need);
         }
       }
       return true;
@@ -651,21 +676,31 @@ public final class JournalObjectStore implements ObjectStore {
     journals.put(next.seq, next);
     active = next;
     bufFilePos = active.end;
-    if (buf.capacity() < len) {
-      buf = ByteBuffer.allocateDirect(len);
+    if (buf.capacity() < need) {
+      buf = ByteBuffer.allocateDirect(need);
     }
     return true;
   }
 
-  /** Writes the buffered records to the active file and, if {@code sync}, fdatasyncs it. */
+  /**
+   * Writes the buffered records to the active file, followed in the same write by the end marker
+   * (zeros, which the next write overwrites), and, if {@code sync}, fdatasyncs it. The marker ends
+   * the records in a reused file, whose later bytes are those of its earlier use.
+   */
   private void writeOut(boolean sync) throws IOException {
-    buf.flip();
-    if (buf.hasRemaining()) {
+    int records = buf.position();
+    if (records > 0) {
+      long recordsEnd = bufFilePos + records;
+      int marker = (int) Math.min(JournalFormat.END_MARKER, active.capacity - recordsEnd);
+      for (int i = 0; i < marker; i++) {
+        buf.put((byte) 0);
+      }
+      buf.flip();
       long pos = bufFilePos;
       while (buf.hasRemaining()) {
         pos += active.ch.write(buf, pos);
       }
-      bufFilePos = pos;
+      bufFilePos = recordsEnd;
       dirty = true;
     }
     buf.clear();
@@ -826,12 +861,31 @@ public final class JournalObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Takes a file that holds nothing needed any more out of the journal: renamed to {@code
+   * <seq>.free} for reuse while fewer than {@link Options#recycledFiles} wait and it has the
+   * configured size, else deleted. Either way it is gone from the journal once the directory is
+   * fsynced.
+   */
   private void deleteFile(JFile f) throws IOException {
     journals.remove(f.seq);
-    Files.deleteIfExists(f.path);
+    Path free = null;
+    if (freeFiles.size() < options.recycledFiles()
+        && f.capacity == options.journalFileBytes()
+        && f.ch.size() == options.journalFileBytes()) {
+      free = journalDir.resolve(freeName(f.seq));
+      Files.move(f.path, free, StandardCopyOption.ATOMIC_MOVE);
+    } else {
+      Files.deleteIfExists(f.path);
+    }
     fsyncDirectory(journalDir);
-    closeChannel(f.ch);
-    log.debug("Deleted journal file {}", f.path);
+    closeChannel(f.ch); // readers still on it look the key up again
+    if (free != null) {
+      freeFiles.add(free);
+      log.debug("Journal file {} kept for reuse as {}", f.path, free.getFileName());
+    } else {
+      log.debug("Deleted journal file {}", f.path);
+    }
   }
 
   // ---------------------------------------------------------------- files
@@ -872,9 +926,57 @@ public final class JournalObjectStore implements ObjectStore {
   }
 
   /**
-   * Creates journal file {@code seq}: header, zeros up to the file size, fsynced with its entry.
+   * Makes journal file {@code seq} ready for writing: a reclaimed file reused if one waits, else a
+   * new one.
    */
   private JFile prepare(long seq) throws IOException {
+    Path free;
+    while ((free = freeFiles.poll()) != null) {
+      try {
+        return reuse(free, seq);
+      } catch (IOException | RuntimeException e) {
+        log.warn("Cannot reuse journal file {}, deleting it: {}", free, e.toString());
+        Files.deleteIfExists(free);
+      }
+    }
+    return create(seq);
+  }
+
+  /**
+   * Reuses a reclaimed file as journal file {@code seq}: its header and an end marker written over
+   * its start and made durable, then renamed and its directory fsynced. Until the rename it is
+   * still a {@code .free} file that opening ignores; the rest of its bytes stay as they were (see
+   * {@link JournalFormat}).
+   */
+  private JFile reuse(Path free, long seq) throws IOException {
+    Path p = journalDir.resolve(fileName(seq));
+    FileChannel ch = FileChannel.open(free, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    long size;
+    try {
+      size = ch.size();
+      if (size != options.journalFileBytes()) {
+        throw new IOException("its size " + size + " is not the journal file size");
+      }
+      ByteBuffer start = ByteBuffer.allocate(JournalFormat.FILE_HEADER + JournalFormat.END_MARKER);
+      start.put(JournalFormat.fileHeader(seq)).clear();
+      long pos = 0;
+      while (start.hasRemaining()) {
+        pos += ch.write(start, pos);
+      }
+      ch.force(false);
+      Files.move(free, p, StandardCopyOption.ATOMIC_MOVE);
+      fsyncDirectory(journalDir);
+    } catch (IOException | RuntimeException e) {
+      closeChannel(ch);
+      throw e;
+    }
+    return new JFile(seq, JournalFormat.VERSION, p, ch, size, JournalFormat.FILE_HEADER);
+  }
+
+  /**
+   * Creates journal file {@code seq}: header, zeros up to the file size, fsynced with its entry.
+   */
+  private JFile create(long seq) throws IOException {
     Path p = journalDir.resolve(fileName(seq));
     FileChannel ch =
         FileChannel.open(
@@ -900,11 +1002,16 @@ public final class JournalObjectStore implements ObjectStore {
       Files.deleteIfExists(p);
       throw e;
     }
-    return new JFile(seq, p, ch, options.journalFileBytes(), JournalFormat.FILE_HEADER);
+    return new JFile(
+        seq, JournalFormat.VERSION, p, ch, options.journalFileBytes(), JournalFormat.FILE_HEADER);
   }
 
   static String fileName(long seq) {
     return String.format("%020d.jnl", seq);
+  }
+
+  static String freeName(long seq) {
+    return String.format("%020d.free", seq);
   }
 
   private void checkLayout() throws IOException {
@@ -951,15 +1058,34 @@ public final class JournalObjectStore implements ObjectStore {
   /** Rebuilds the index from the journal files and cuts the torn tail of the last one. */
   private void recover() throws IOException {
     TreeMap<Long, Path> found = new TreeMap<>();
+    TreeMap<Long, Path> free = new TreeMap<>();
     try (var s = Files.list(journalDir)) {
       for (Path p : (Iterable<Path>) s::iterator) {
-        Matcher m = JOURNAL_NAME.matcher(p.getFileName().toString());
+        String name = p.getFileName().toString();
+        Matcher m = JOURNAL_NAME.matcher(name);
+        Matcher f = FREE_NAME.matcher(name);
         if (m.matches()) {
           found.put(Long.parseLong(m.group(1)), p);
+        } else if (f.matches()) {
+          free.put(Long.parseLong(f.group(1)), p);
         }
       }
     }
     nextSeq = found.isEmpty() ? 1 : found.lastKey() + 1;
+    boolean removedFree = false;
+    for (Path p : free.values()) {
+      // Reclaimed files: their bytes are no longer part of the journal.
+      if (freeFiles.size() < options.recycledFiles()
+          && Files.size(p) == options.journalFileBytes()) {
+        freeFiles.add(p);
+      } else {
+        Files.deleteIfExists(p);
+        removedFree = true;
+      }
+    }
+    if (removedFree) {
+      fsyncDirectory(journalDir);
+    }
     record Scan(long seq, Path path, FileChannel ch, boolean header, long end, boolean torn) {}
     List<Scan> scans = new ArrayList<>();
     int objects = 0;
@@ -995,11 +1121,18 @@ public final class JournalObjectStore implements ObjectStore {
         scans.add(new Scan(seq, e.getValue(), ch, false, 0, true));
         continue;
       }
-      JFile f = new JFile(seq, e.getValue(), ch, size, JournalFormat.FILE_HEADER);
+      JFile f =
+          new JFile(
+              seq,
+              JournalFormat.fileVersion(map),
+              e.getValue(),
+              ch,
+              size,
+              JournalFormat.FILE_HEADER);
       journals.put(seq, f);
       int pos = JournalFormat.FILE_HEADER;
       JournalFormat.Header rec;
-      while ((rec = JournalFormat.recordAt(map, pos)) != null) {
+      while ((rec = JournalFormat.recordAt(map, f.seed, pos)) != null) {
         String key = JournalFormat.key(map, pos, rec.keyLength());
         if (rec.type() == JournalFormat.PUT) {
           Loc loc = new Loc(seq, pos, rec.keyLength(), rec.bodyLength() - rec.keyLength());

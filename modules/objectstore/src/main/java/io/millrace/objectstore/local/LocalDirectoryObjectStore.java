@@ -1,5 +1,6 @@
 package io.millrace.objectstore.local;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import io.millrace.core.KeyOrder;
 import io.millrace.objectstore.ObjectAlreadyExistsException;
 import io.millrace.objectstore.ObjectInfo;
@@ -73,8 +74,23 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
   private static final int PUT_ATTEMPTS = 5;
   private static final AtomicInteger STORE_IDS = new AtomicInteger();
 
+  /** Objects at least this large are written with direct I/O where the file system allows it. */
+  static final int DIRECT_MIN_BYTES = 256 << 10;
+
+  private static final int DIRECT_BUFFER_BYTES = 2 << 20;
+  private static final int BUFFERED_SLICE_BYTES = 1 << 20;
+
   private final Path root;
   private final ExecutorService io;
+
+  /**
+   * The block size used for direct I/O: -1 until the first direct write, 0 once it turned out not
+   * to work here (then every write is buffered).
+   */
+  private volatile int directBlock;
+
+  /** Per I/O thread: an aligned buffer for direct writes. */
+  private final ThreadLocal<ByteBuffer> directBuffers = new ThreadLocal<>();
 
   /** Directories whose entry in their parent is known to be durable. */
   private final Set<Path> durableDirs = ConcurrentHashMap.newKeySet();
@@ -91,7 +107,16 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
    * @throws ObjectStoreException if the root cannot be created or scanned
    */
   public LocalDirectoryObjectStore(Path root, int ioThreads) {
+    this(root, ioThreads, true);
+  }
+
+  /**
+   * As {@link #LocalDirectoryObjectStore(Path, int)}; {@code directIo} false writes every object
+   * through the page cache (tests compare both ways).
+   */
+  LocalDirectoryObjectStore(Path root, int ioThreads, boolean directIo) {
     Objects.requireNonNull(root, "root");
+    this.directBlock = directIo ? -1 : 0;
     if (ioThreads < 1) {
       throw new IllegalArgumentException("ioThreads must be at least 1: " + ioThreads);
     }
@@ -269,7 +294,7 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
     }
   }
 
-  private static Path writeTemp(Path dir, String name, byte[] data) throws IOException {
+  private Path writeTemp(Path dir, String name, byte[] data) throws IOException {
     Path temp =
         dir.resolve(
             name
@@ -277,11 +302,20 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1)
                 + KeyPaths.TEMP_SUFFIX);
     boolean ok = false;
-    try (FileChannel ch =
-        FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      ByteBuffer buf = ByteBuffer.wrap(data);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
+    try (FileChannel ch = openTemp(temp, data.length)) {
+      int block = directBlock;
+      if (block > 0 && data.length >= DIRECT_MIN_BYTES) {
+        writeDirect(ch, data, block);
+      } else {
+        // In slices: the JDK copies a heap buffer into a temporary direct buffer of the slice's
+        // size, which it keeps per thread and reuses.
+        for (int off = 0; off < data.length; off += BUFFERED_SLICE_BYTES) {
+          ByteBuffer buf =
+              ByteBuffer.wrap(data, off, Math.min(BUFFERED_SLICE_BYTES, data.length - off));
+          while (buf.hasRemaining()) {
+            ch.write(buf);
+          }
+        }
       }
       ch.force(true);
       ok = true;
@@ -291,6 +325,72 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
       }
     }
     return temp;
+  }
+
+  /**
+   * Creates the temporary file: with {@code O_DIRECT} for a large object while direct I/O works
+   * here, so that writing it does not fill the page cache with data nobody reads soon (on this path
+   * that cost more CPU than the rest of the write). The first refusal (a file system without direct
+   * I/O, such as some tmpfs) turns it off for this store.
+   */
+  private FileChannel openTemp(Path temp, int length) throws IOException {
+    if (length >= DIRECT_MIN_BYTES && directBlock != 0) {
+      try {
+        if (directBlock < 0) {
+          long block = Files.getFileStore(temp.getParent()).getBlockSize();
+          if (block <= 0 || block > DIRECT_BUFFER_BYTES || Long.bitCount(block) != 1) {
+            throw new IOException("unusable block size " + block);
+          }
+          directBlock = (int) block;
+        }
+        return FileChannel.open(
+            temp,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE,
+            ExtendedOpenOption.DIRECT);
+      } catch (NoSuchFileException | FileAlreadyExistsException e) {
+        throw e; // the caller's retry and create-only logic
+      } catch (IOException | UnsupportedOperationException e) {
+        directBlock = 0;
+        deleteQuietly(temp);
+        log.info(
+            "Direct I/O is not available for the local object store at {} ({}); large objects are"
+                + " written through the page cache.",
+            root,
+            e.toString());
+      }
+    }
+    return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+  }
+
+  /**
+   * Writes {@code data} to a file opened with {@code O_DIRECT}: whole blocks from an aligned
+   * buffer, the last one padded with zeros, then the file cut to the object's length.
+   */
+  private void writeDirect(FileChannel ch, byte[] data, int block) throws IOException {
+    ByteBuffer buf = directBuffers.get();
+    if (buf == null || buf.alignmentOffset(0, block) != 0) {
+      buf = ByteBuffer.allocateDirect(DIRECT_BUFFER_BYTES + block).alignedSlice(block);
+      directBuffers.set(buf);
+    }
+    long pos = 0;
+    for (int off = 0; off < data.length; ) {
+      int n = Math.min(buf.capacity(), data.length - off);
+      buf.clear();
+      buf.put(data, off, n);
+      int padded = (n + block - 1) / block * block;
+      while (buf.position() < padded) {
+        buf.put((byte) 0);
+      }
+      buf.flip();
+      while (buf.hasRemaining()) {
+        pos += ch.write(buf, pos);
+      }
+      off += n;
+    }
+    if (pos != data.length) {
+      ch.truncate(data.length);
+    }
   }
 
   private void createDirectories(Path dir) throws IOException {

@@ -8,10 +8,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Writes the golden data dir of layout 2 ({@code src/test/resources/golden/local-object-store-v2},
- * read by {@link JournalGoldenFilesTest}): a layout-1 object, then journal puts and a delete. Run
- * once when the layout version changes, never to update the files of an existing version: {@code
- * java -cp <test classpath> io.millrace.objectstore.local.JournalGoldenFiles <new dir>}.
+ * Writes a golden data dir of layout 2 (read by {@link JournalGoldenFilesTest}): a layout-1 object,
+ * then journal puts and a delete, in the journal format version this code writes. Run once when the
+ * layout or journal format version changes, into a new directory, never to update the files of an
+ * existing version: {@code java -cp <test classpath>
+ * io.millrace.objectstore.local.JournalGoldenFiles <new dir>}. Written so far: {@code
+ * src/test/resources/golden/local-object-store-v2} (journal format 1) and {@code
+ * src/test/resources/golden/local-object-store-v2-journal-2} (journal format 2).
  */
 public final class JournalGoldenFiles {
 

@@ -16,30 +16,34 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The golden data dir of layout 2 ({@code golden/local-object-store-v2}, written once by {@link
- * JournalGoldenFiles}): every later version must open it and see the same objects, and the journal
- * codec must still produce its bytes.
+ * The golden data dirs of layout 2, written once each by {@link JournalGoldenFiles}: {@code
+ * golden/local-object-store-v2} with journal format version 1 and {@code
+ * golden/local-object-store-v2-journal-2} with journal format version 2. Every later version must
+ * open both and see the same objects, and the journal codec must still produce their bytes.
  */
 class JournalGoldenFilesTest {
 
   @TempDir Path dir;
 
-  private static Path golden() throws URISyntaxException {
-    return Path.of(
-            JournalGoldenFilesTest.class
-                .getResource("/golden/local-object-store-v2/LAYOUT")
-                .toURI())
+  private static Path golden(int journalVersion) throws URISyntaxException {
+    String name =
+        journalVersion == JournalFormat.VERSION_1
+            ? "local-object-store-v2"
+            : "local-object-store-v2-journal-" + journalVersion;
+    return Path.of(JournalGoldenFilesTest.class.getResource("/golden/" + name + "/LAYOUT").toURI())
         .getParent();
   }
 
-  @Test
-  void theGoldenDataDirOpensWithItsObjects() throws Exception {
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2})
+  void theGoldenDataDirOpensWithItsObjects(int journalVersion) throws Exception {
     Path root = dir.resolve("objects");
-    JournalObjectStoreTest.copyTree(golden(), root);
+    JournalObjectStoreTest.copyTree(golden(journalVersion), root);
 
     try (JournalObjectStore s = new JournalObjectStore(root)) {
       assertThat(await(s.list("", null, 100)))
@@ -57,11 +61,13 @@ class JournalGoldenFilesTest {
     }
   }
 
-  @Test
-  void theJournalCodecStillWritesTheGoldenBytes() throws Exception {
-    Path file = golden().resolve("journal.d").resolve(JournalObjectStore.fileName(1));
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2})
+  void theJournalCodecStillWritesTheGoldenBytes(int journalVersion) throws Exception {
+    Path file = golden(journalVersion).resolve("journal.d").resolve(JournalObjectStore.fileName(1));
+    long seed = JournalFormat.crcSeed(journalVersion, 1);
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
-    expected.write(toArray(JournalFormat.fileHeader(1)));
+    expected.write(toArray(JournalFormat.fileHeader(1, journalVersion)));
     long deletedAt = JournalFormat.FILE_HEADER;
     for (var put :
         List.of(
@@ -72,12 +78,12 @@ class JournalGoldenFilesTest {
       byte[] key = bytes(put.get(0));
       byte[] data = bytes(put.get(1));
       ByteBuffer b = ByteBuffer.allocate(JournalFormat.putLength(key, data.length));
-      JournalFormat.writePut(b, key, data, 0, data.length);
+      JournalFormat.writePut(b, seed, key, data, 0, data.length);
       expected.write(b.array());
     }
     byte[] key = bytes(DELETED_KEY);
     ByteBuffer b = ByteBuffer.allocate(JournalFormat.deleteLength(key));
-    JournalFormat.writeDelete(b, key, 1, deletedAt);
+    JournalFormat.writeDelete(b, seed, key, 1, deletedAt);
     expected.write(b.array());
 
     assertThat(Files.readAllBytes(file)).isEqualTo(expected.toByteArray());

@@ -16,8 +16,10 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -116,7 +118,12 @@ class JournalObjectStoreTest {
     /** The preallocated zeros were never overwritten. */
     ZEROS,
     /** Part of a later write reached the disk out of order. */
-    GARBAGE
+    GARBAGE,
+    /**
+     * A reused file: valid records of its earlier use (another file sequence number), among them
+     * the cut record's key and one never put in this use.
+     */
+    EARLIER_USE
   }
 
   private static void damage(Path file, long cut, long end, Tail tail) throws IOException {
@@ -124,6 +131,16 @@ class JournalObjectStoreTest {
       switch (tail) {
         case TRUNCATED -> ch.truncate(cut);
         case ZEROS -> ch.write(ByteBuffer.allocate((int) (end - cut) + 64), cut);
+        case EARLIER_USE -> {
+          ByteBuffer b = ByteBuffer.allocate(1024);
+          long earlierUse = JournalFormat.crcSeed(JournalFormat.VERSION, 7);
+          for (int i = 3; i < 8; i++) {
+            byte[] k = bytes(shortKey(i));
+            byte[] data = content(1000 + i, 8);
+            JournalFormat.writePut(b, earlierUse, k, data, 0, data.length);
+          }
+          ch.write(b.flip(), cut);
+        }
         case GARBAGE -> {
           byte[] g = new byte[(int) (end - cut) + 64];
           new Random(cut).nextBytes(g);
@@ -268,7 +285,79 @@ class JournalObjectStoreTest {
     }
   }
 
+  @Test
+  void reclaimedFilesAreReusedAndWhatTheyHeldBeforeNeverComesBack() throws Exception {
+    Path root = dir.resolve("objects");
+    Set<Object> reusable = new HashSet<>();
+    try (JournalObjectStore s = open(root)) {
+      for (int i = 0; i < 60; i++) {
+        await(s.putIfAbsent(key(i), content(i, 20_000))); // about 5 files
+      }
+      for (int i = 0; i < 60; i++) {
+        await(s.delete(key(i)));
+      }
+      // Reclaimed files wait for reuse, at most recycledFiles of them.
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(freeFiles(root)).hasSize(SMALL.recycledFiles()));
+      for (Path p : freeFiles(root)) {
+        reusable.add(Files.readAttributes(p, "unix:ino").get("ino"));
+      }
+      // Enough new objects to roll through the waiting files; another size than before, so the
+      // records of this use end inside records of the earlier one.
+      for (int i = 100; i < 140; i++) {
+        await(s.putIfAbsent(key(i), content(i, 15_000)));
+      }
+      Set<Object> inUse = new HashSet<>();
+      for (Path p : journalFiles(root)) {
+        inUse.add(Files.readAttributes(p, "unix:ino").get("ino"));
+      }
+      assertThat(inUse).as("journal files that were reclaimed ones").containsAll(reusable);
+      assertThat(await(s.get(key(3)))).isEmpty();
+    }
+    // Opening replays the reused files: their earlier records (keys 0..59) stay deleted.
+    try (JournalObjectStore s = open(root)) {
+      assertThat(await(s.list("wal/", null, 1000)).stream().map(ObjectInfo::key))
+          .containsExactlyElementsOf(
+              java.util.stream.IntStream.range(100, 140)
+                  .mapToObj(JournalObjectStoreTest::key)
+                  .toList());
+      for (int i = 100; i < 140; i++) {
+        assertThat(await(s.get(key(i)))).hasValue(content(i, 15_000));
+      }
+      assertThat(failure(s.putIfAbsent(key(120), new byte[1])))
+          .isInstanceOf(ObjectAlreadyExistsException.class);
+      await(s.putIfAbsent(key(5), content(555, 100)));
+      assertThat(await(s.get(key(5)))).hasValue(content(555, 100));
+    }
+  }
+
+  @Test
+  void withReuseOffReclaimedFilesAreDeleted() throws Exception {
+    Path root = dir.resolve("objects");
+    JournalObjectStore.Options noReuse =
+        new JournalObjectStore.Options(2, SMALL.journalFileBytes(), SMALL.largeObjectBytes(), 0);
+    try (JournalObjectStore s = new JournalObjectStore(root, noReuse)) {
+      for (int i = 0; i < 40; i++) {
+        await(s.putIfAbsent(key(i), content(i, 20_000)));
+      }
+      for (int i = 0; i < 40; i++) {
+        await(s.delete(key(i)));
+      }
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(journalFiles(root).size()).isLessThanOrEqualTo(3));
+      assertThat(freeFiles(root)).isEmpty();
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
+
+  static List<Path> freeFiles(Path root) throws IOException {
+    try (Stream<Path> s = Files.list(root.resolve(JournalObjectStore.JOURNAL_DIR))) {
+      return s.filter(p -> p.toString().endsWith(".free")).sorted().toList();
+    }
+  }
 
   static String shortKey(int i) {
     return "k/" + i;

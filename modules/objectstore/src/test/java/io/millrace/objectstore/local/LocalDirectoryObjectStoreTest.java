@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class LocalDirectoryObjectStoreTest {
 
@@ -39,6 +41,47 @@ class LocalDirectoryObjectStoreTest {
                 "segments/3f2b8c1e-5d4a-4e1f-9a7b-0c6d2e8f1a3b/00000000000000000000-00000000000000000099.obj"))
         .hasContent("segment");
     assertThat(root.resolve("%4Fdd%20%4Bey/a%2Eb.obj")).hasContent("odd");
+  }
+
+  /**
+   * Large objects are written with direct I/O (whole aligned blocks, the last one padded, then the
+   * file cut) where the file system allows it, else through the page cache: both give the same
+   * files, of the object's exact length, before and after reopening.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void largeObjectsOfAnyLengthReadBackExactly(boolean directIo) throws IOException {
+    Path root = dir.resolve("objects");
+    int min = LocalDirectoryObjectStore.DIRECT_MIN_BYTES;
+    List<Integer> sizes =
+        List.of(min - 1, min, min + 1, (2 << 20) - 1, 2 << 20, (2 << 20) + 4097, (5 << 20) + 123);
+    try (LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(root, 2, directIo)) {
+      for (int size : sizes) {
+        join(store.putIfAbsent("segments/s/" + size, content(size)));
+      }
+      for (int size : sizes) {
+        assertThat(join(store.get("segments/s/" + size)))
+            .hasValueSatisfying(v -> assertThat(v).isEqualTo(content(size)));
+      }
+    }
+    try (LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(root)) {
+      for (int size : sizes) {
+        assertThat(Files.size(root.resolve("segments/s/" + size + ".obj"))).isEqualTo(size);
+        assertThat(join(store.getRange("segments/s/" + size, size - 10, 100)))
+            .hasValueSatisfying(v -> assertThat(v).hasSize(10));
+        assertThat(join(store.get("segments/s/" + size)))
+            .hasValueSatisfying(v -> assertThat(v).isEqualTo(content(size)));
+      }
+    }
+    try (Stream<Path> left = Files.walk(root)) {
+      assertThat(left.filter(p -> p.toString().endsWith(KeyPaths.TEMP_SUFFIX))).isEmpty();
+    }
+  }
+
+  private static byte[] content(int size) {
+    byte[] out = new byte[size];
+    new java.util.Random(size).nextBytes(out);
+    return out;
   }
 
   @Test
