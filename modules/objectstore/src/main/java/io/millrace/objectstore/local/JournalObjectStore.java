@@ -92,14 +92,17 @@ public final class JournalObjectStore implements ObjectStore {
    */
   public record Options(
       int ioThreads, long journalFileBytes, int largeObjectBytes, int recycledFiles) {
-    /** The defaults of {@code reference.conf}: 4 threads, 64 MiB files, 4 MiB objects, reuse 2. */
+    /** Reclaimed files kept for reuse by default (as {@code reference.conf}). */
+    public static final int DEFAULT_RECYCLED_FILES = 16;
+
+    /** The defaults of {@code reference.conf}: 4 threads, 64 MiB files, 4 MiB objects, reuse 16. */
     public static Options defaults() {
-      return new Options(4, 64L << 20, 4 << 20, 2);
+      return new Options(4, 64L << 20, 4 << 20, DEFAULT_RECYCLED_FILES);
     }
 
-    /** Settings that keep up to 2 reclaimed files for reuse, as the default. */
+    /** Settings that keep up to {@link #DEFAULT_RECYCLED_FILES} reclaimed files for reuse. */
     public Options(int ioThreads, long journalFileBytes, int largeObjectBytes) {
-      this(ioThreads, journalFileBytes, largeObjectBytes, 2);
+      this(ioThreads, journalFileBytes, largeObjectBytes, DEFAULT_RECYCLED_FILES);
     }
 
     public Options {

@@ -30,9 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** Layout version 2: reopening, torn tails, layout-1 directories, space reclamation. */
 class JournalObjectStoreTest {
 
-  /** Small files so that tests roll and reclaim files quickly. */
+  /** Small files so that tests roll and reclaim files quickly; two reclaimed files kept. */
   static final JournalObjectStore.Options SMALL =
-      new JournalObjectStore.Options(2, 256 << 10, 64 << 10);
+      new JournalObjectStore.Options(2, 256 << 10, 64 << 10, 2);
 
   @TempDir Path dir;
 
