@@ -873,9 +873,7 @@ public final class JournalObjectStore implements ObjectStore {
   private void deleteFile(JFile f) throws IOException {
     journals.remove(f.seq);
     Path free = null;
-    if (freeFiles.size() < options.recycledFiles()
-        && f.capacity == options.journalFileBytes()
-        && f.ch.size() == options.journalFileBytes()) {
+    if (keepsForReuse(f.ch.size())) { // the size, not the capacity: opening may have cut the file
       free = journalDir.resolve(freeName(f.seq));
       Files.move(f.path, free, StandardCopyOption.ATOMIC_MOVE);
     } else {
@@ -892,6 +890,11 @@ public final class JournalObjectStore implements ObjectStore {
   }
 
   // ---------------------------------------------------------------- files
+
+  /** Whether a reclaimed file of {@code size} bytes joins the files waiting to be reused. */
+  private boolean keepsForReuse(long size) {
+    return freeFiles.size() < options.recycledFiles() && size == options.journalFileBytes();
+  }
 
   private void startSpare() {
     long seq = nextSeq++;
@@ -1078,8 +1081,7 @@ public final class JournalObjectStore implements ObjectStore {
     boolean removedFree = false;
     for (Path p : free.values()) {
       // Reclaimed files: their bytes are no longer part of the journal.
-      if (freeFiles.size() < options.recycledFiles()
-          && Files.size(p) == options.journalFileBytes()) {
+      if (keepsForReuse(Files.size(p))) {
         freeFiles.add(p);
       } else {
         Files.deleteIfExists(p);

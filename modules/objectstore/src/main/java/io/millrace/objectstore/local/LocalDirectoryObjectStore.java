@@ -302,10 +302,10 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1)
                 + KeyPaths.TEMP_SUFFIX);
     boolean ok = false;
-    try (FileChannel ch = openTemp(temp, data.length)) {
-      int block = directBlock;
-      if (block > 0 && data.length >= DIRECT_MIN_BYTES) {
-        writeDirect(ch, data, block);
+    try (Temp t = openTemp(temp, data.length)) {
+      FileChannel ch = t.ch();
+      if (t.directBlock() > 0) {
+        writeDirect(ch, data, t.directBlock());
       } else {
         // In slices: the JDK copies a heap buffer into a temporary direct buffer of the slice's
         // size, which it keeps per thread and reuses.
@@ -327,27 +327,39 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
     return temp;
   }
 
+  /** An open temporary file, and the block size its {@code O_DIRECT} writes use (0: buffered). */
+  private record Temp(FileChannel ch, int directBlock) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      ch.close();
+    }
+  }
+
   /**
    * Creates the temporary file: with {@code O_DIRECT} for a large object while direct I/O works
    * here, so that writing it does not fill the page cache with data nobody reads soon (on this path
    * that cost more CPU than the rest of the write). The first refusal (a file system without direct
    * I/O, such as some tmpfs) turns it off for this store.
    */
-  private FileChannel openTemp(Path temp, int length) throws IOException {
+  private Temp openTemp(Path temp, int length) throws IOException {
     if (length >= DIRECT_MIN_BYTES && directBlock != 0) {
       try {
-        if (directBlock < 0) {
-          long block = Files.getFileStore(temp.getParent()).getBlockSize();
-          if (block <= 0 || block > DIRECT_BUFFER_BYTES || Long.bitCount(block) != 1) {
-            throw new IOException("unusable block size " + block);
+        int block = directBlock;
+        if (block < 0) {
+          long size = Files.getFileStore(temp.getParent()).getBlockSize();
+          if (size <= 0 || size > DIRECT_BUFFER_BYTES || Long.bitCount(size) != 1) {
+            throw new IOException("unusable block size " + size);
           }
-          directBlock = (int) block;
+          block = (int) size;
+          directBlock = block;
         }
-        return FileChannel.open(
-            temp,
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE,
-            ExtendedOpenOption.DIRECT);
+        FileChannel ch =
+            FileChannel.open(
+                temp,
+                StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE,
+                ExtendedOpenOption.DIRECT);
+        return new Temp(ch, block);
       } catch (NoSuchFileException | FileAlreadyExistsException e) {
         throw e; // the caller's retry and create-only logic
       } catch (IOException | UnsupportedOperationException e) {
@@ -360,7 +372,8 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
             e.toString());
       }
     }
-    return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    return new Temp(
+        FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 0);
   }
 
   /**
@@ -369,7 +382,7 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
    */
   private void writeDirect(FileChannel ch, byte[] data, int block) throws IOException {
     ByteBuffer buf = directBuffers.get();
-    if (buf == null || buf.alignmentOffset(0, block) != 0) {
+    if (buf == null) { // the store's block size never changes once found
       buf = ByteBuffer.allocateDirect(DIRECT_BUFFER_BYTES + block).alignedSlice(block);
       directBuffers.set(buf);
     }
