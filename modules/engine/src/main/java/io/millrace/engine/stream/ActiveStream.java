@@ -71,6 +71,8 @@ final class ActiveStream implements StreamletLifecycle.Owner {
   /** Whether the stream had streamlets before this activation (it moved or was reactivated). */
   private final boolean takenOver;
 
+  private final StreamRecovery.Steps recoverySteps;
+
   private boolean firstAppendLogged;
   private ActorRef<Done> eraseReply;
 
@@ -94,6 +96,7 @@ final class ActiveStream implements StreamletLifecycle.Owner {
     this.lastActivity = entity.now();
     // The recovery claimed epoch (highest seen + 1): above 1, an owner came before.
     this.takenOver = r.maxEpoch() > 1;
+    this.recoverySteps = r.steps();
   }
 
   Behavior<Command> active() {
@@ -274,13 +277,14 @@ final class ActiveStream implements StreamletLifecycle.Owner {
     long now = entity.now();
     String msg =
         "Stream {} acknowledged the first append of its activation (tail {}): {} ms after the"
-            + " activation began (recovery {} ms), at {} ms since the epoch.";
+            + " activation began (recovery {} ms), at {} ms since the epoch. Recovery: {}.";
     Object[] args = {
       streamId,
       tail.seqNum(),
       now - entity.activationStartedMillis,
       entity.loadedMillis - entity.activationStartedMillis,
-      now
+      now,
+      recoverySteps
     };
     if (takenOver) {
       entity.log().info(msg, args);

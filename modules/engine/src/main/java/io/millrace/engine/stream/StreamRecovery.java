@@ -21,6 +21,7 @@ import io.millrace.metadata.StreamletRecord;
 import io.millrace.objectstore.ObjectAlreadyExistsException;
 import io.millrace.objectstore.ObjectInfo;
 import io.millrace.objectstore.ObjectStore;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -62,7 +63,39 @@ public final class StreamRecovery {
       List<SegmentRecord> segments,
       List<SequencedRecord> unflushed,
       long flushedNextSeqNum,
-      long maxEpoch) {}
+      long maxEpoch,
+      Steps steps) {}
+
+  /**
+   * Where one recovery's time went: logged with a taken-over stream's first append (a failover's or
+   * a move's recovery, docs/adr/0011). Filled by one recovery's steps, which run one after another.
+   */
+  static final class Steps {
+    private long metadataNanos;
+    private long rebuildNanos;
+    private long sealNanos;
+    private long claimNanos;
+    private int chunksRead;
+    private int attempts;
+
+    @Override
+    public String toString() {
+      return String.format(
+          "metadata reads %d ms, sealing %d ms, replay of %d WAL chunks %d ms, epoch claim %d ms"
+              + " (%d attempt%s)",
+          millis(metadataNanos),
+          millis(sealNanos),
+          chunksRead,
+          millis(rebuildNanos - sealNanos),
+          millis(claimNanos),
+          attempts,
+          attempts == 1 ? "" : "s");
+    }
+
+    private static long millis(long nanos) {
+      return Math.round(nanos / 1e6);
+    }
+  }
 
   private final ObjectStore objects;
   private final MetadataStore metadata;
@@ -105,7 +138,7 @@ public final class StreamRecovery {
   }
 
   CompletionStage<Recovered> recover(String streamId) {
-    return recover(streamId, 0);
+    return recover(streamId, 0, new Steps());
   }
 
   /**
@@ -122,7 +155,9 @@ public final class StreamRecovery {
    * <p>After the replay the recovery claims the next epoch ({@link #claim}); only then is the
    * stream served.
    */
-  private CompletionStage<Recovered> recover(String streamId, int attempt) {
+  private CompletionStage<Recovered> recover(String streamId, int attempt, Steps steps) {
+    long started = System.nanoTime();
+    steps.attempts++;
     return metadata
         .latestStreamletEpoch(streamId)
         .thenCompose(
@@ -138,13 +173,16 @@ public final class StreamRecovery {
                                         metadata
                                             .listSegments(streamId)
                                             .thenCompose(
-                                                segs ->
-                                                    attempt < MAX_RETRIES
-                                                            && olderThanState(lets, st)
-                                                        ? recover(streamId, attempt + 1)
-                                                        : rebuildAndClaim(
-                                                            streamId, latest, st, segs, lets,
-                                                            attempt)))));
+                                                segs -> {
+                                                  steps.metadataNanos +=
+                                                      System.nanoTime() - started;
+                                                  return attempt < MAX_RETRIES
+                                                          && olderThanState(lets, st)
+                                                      ? recover(streamId, attempt + 1, steps)
+                                                      : rebuildAndClaim(
+                                                          streamId, latest, st, segs, lets, attempt,
+                                                          steps);
+                                                }))));
   }
 
   private CompletionStage<Recovered> rebuildAndClaim(
@@ -153,15 +191,18 @@ public final class StreamRecovery {
       Optional<StreamStateRecord> st,
       List<SegmentRecord> segments,
       List<StreamletRecord> streamlets,
-      int attempt) {
-    return rebuild(streamId, st, segments, streamlets)
+      int attempt,
+      Steps steps) {
+    long started = System.nanoTime();
+    return rebuild(streamId, st, segments, streamlets, steps)
         .handle(
             (r, e) -> {
+              steps.rebuildNanos += System.nanoTime() - started;
               if (e == null) {
-                return claim(streamId, latestRead, streamlets, r, attempt);
+                return claim(streamId, latestRead, streamlets, r, attempt, steps);
               }
               return attempt < MAX_RETRIES && Failures.unwrap(e) instanceof SegmentsBeyondWal
-                  ? recover(streamId, attempt + 1)
+                  ? recover(streamId, attempt + 1, steps)
                   : CompletableFuture.<Recovered>failedFuture(e);
             })
         .thenCompose(x -> x);
@@ -183,7 +224,9 @@ public final class StreamRecovery {
       long latestRead,
       List<StreamletRecord> streamlets,
       Recovered r,
-      int attempt) {
+      int attempt,
+      Steps steps) {
+    long started = System.nanoTime();
     long seen =
         Math.max(latestRead, streamlets.stream().mapToLong(StreamletRecord::epoch).max().orElse(0));
     long epoch = Math.max(seen, r.maxEpoch()) + 1;
@@ -191,10 +234,16 @@ public final class StreamRecovery {
         .claimStreamletEpoch(streamId, seen, epoch)
         .thenCompose(
             claimed -> {
+              steps.claimNanos += System.nanoTime() - started;
               if (claimed) {
                 return CompletableFuture.completedFuture(
                     new Recovered(
-                        r.state(), r.segments(), r.unflushed(), r.flushedNextSeqNum(), epoch));
+                        r.state(),
+                        r.segments(),
+                        r.unflushed(),
+                        r.flushedNextSeqNum(),
+                        epoch,
+                        steps));
               }
               log.debug(
                   "Stream {}: another owner opened or claimed an epoch above {} during recovery;"
@@ -207,7 +256,7 @@ public final class StreamRecovery {
                         ErrorCode.UNAVAILABLE,
                         "stream " + streamId + " is being activated elsewhere; retry"));
               }
-              return recover(streamId, attempt + 1);
+              return recover(streamId, attempt + 1, steps);
             });
   }
 
@@ -237,7 +286,8 @@ public final class StreamRecovery {
       String streamId,
       Optional<StreamStateRecord> st,
       List<SegmentRecord> segments,
-      List<StreamletRecord> streamlets) {
+      List<StreamletRecord> streamlets,
+      Steps steps) {
     return CompletableFuture.completedFuture(null)
         .thenCompose(
             v -> {
@@ -278,7 +328,7 @@ public final class StreamRecovery {
                               && s.sealedNextSeqNum() <= replay.state.nextSeqNum()) {
                             return CompletableFuture.completedFuture(null);
                           }
-                          return replayStreamlet(s, replay);
+                          return replayStreamlet(s, replay, steps);
                         });
               }
               long finalFlushed = flushed;
@@ -295,7 +345,7 @@ public final class StreamRecovery {
                               + replay.state.nextSeqNum());
                     }
                     return new Recovered(
-                        replay.state, segments, replay.kept, finalFlushed, finalMaxEpoch);
+                        replay.state, segments, replay.kept, finalFlushed, finalMaxEpoch, steps);
                   });
             });
   }
@@ -342,7 +392,7 @@ public final class StreamRecovery {
    * (a channel registers its row before it writes any chunk, and the GC removes it last), so its
    * streamlet adds nothing and its WAL is not sealed.
    */
-  private CompletionStage<Void> replayStreamlet(StreamletRecord s, Replay replay) {
+  private CompletionStage<Void> replayStreamlet(StreamletRecord s, Replay replay, Steps steps) {
     return horizon
         .firstNeededChunk(s.channelId())
         .thenCompose(
@@ -355,27 +405,30 @@ public final class StreamRecovery {
                     s.channelId());
                 return CompletableFuture.completedFuture(null);
               }
-              return replayStreamlet(s, Math.max(0, needed), replay);
+              return replayStreamlet(s, Math.max(0, needed), replay, steps);
             });
   }
 
-  private CompletionStage<Void> replayStreamlet(StreamletRecord s, long needed, Replay replay) {
+  private CompletionStage<Void> replayStreamlet(
+      StreamletRecord s, long needed, Replay replay, Steps steps) {
     long from = Math.max(s.firstChunkSeq(), needed);
     if (s.sealedNextSeqNum() != null) {
       long last = s.lastChunkSeq() == null ? s.firstChunkSeq() - 1 : s.lastChunkSeq();
-      return readChunks(s, from, last, s.sealedNextSeqNum(), replay);
+      return readChunks(s, from, last, s.sealedNextSeqNum(), replay, steps);
     }
     long searchFrom = Math.max(needed, Math.max(0, s.firstChunkSeq() - maxChunkWritesInFlight));
-    return sealChannel(s.channelId(), searchFrom)
+    long sealStarted = System.nanoTime();
+    return sealChannel(s.channelId(), searchFrom, from)
         .thenCompose(
             seal -> {
+              steps.sealNanos += System.nanoTime() - sealStarted;
               log.info(
                   "Stream {} epoch {} was not handed off; channel {} is sealed at chunk {}.",
                   s.streamId(),
                   s.epoch(),
                   s.channelId(),
                   seal);
-              return readChunks(s, from, seal - 1, Long.MAX_VALUE, replay);
+              return readChunks(s, from, seal - 1, Long.MAX_VALUE, replay, steps);
             });
   }
 
@@ -384,51 +437,86 @@ public final class StreamRecovery {
    * needed: one that is missing or corrupt fails the replay with {@link ErrorCode#DATA_LOSS}.
    */
   private CompletionStage<Void> readChunks(
-      StreamletRecord s, long from, long to, long below, Replay replay) {
-    if (from > to) {
+      StreamletRecord s, long from, long to, long below, Replay replay, Steps steps) {
+    ChunkReader reader = new ChunkReader(s, from, to, below, replay, steps);
+    return CompletableFuture.completedFuture(null).thenCompose(x -> reader.drain());
+  }
+
+  /**
+   * One in-order read of chunks [from, to] with up to {@link #CHUNK_READ_WINDOW} GETs in flight:
+   * the GET of a chunk is sent as soon as the one {@code CHUNK_READ_WINDOW} chunks before it has
+   * been applied, so a slow GET holds back only its own place in the order, not a whole batch of
+   * reads (failover replays many small chunks from the object store). At most the window's chunks
+   * are in memory at once (each at most {@code chunk-max-bytes}).
+   */
+  private final class ChunkReader {
+    private final StreamletRecord s;
+    private final long to;
+    private final long below;
+    private final Replay replay;
+    private final Steps steps;
+    private final ArrayDeque<CompletableFuture<Optional<byte[]>>> window = new ArrayDeque<>();
+
+    /** The chunk the head of the window holds. */
+    private long next;
+
+    /** The next chunk to send a GET for. */
+    private long unsent;
+
+    ChunkReader(StreamletRecord s, long from, long to, long below, Replay replay, Steps steps) {
+      this.s = s;
+      this.to = to;
+      this.below = below;
+      this.replay = replay;
+      this.steps = steps;
+      this.next = from;
+      this.unsent = from;
+      fill();
+    }
+
+    private void fill() {
+      while (unsent <= to && window.size() < CHUNK_READ_WINDOW) {
+        window.add(chunks.get(Channel.walKey(s.channelId(), unsent)).toCompletableFuture());
+        unsent++;
+        steps.chunksRead++;
+      }
+    }
+
+    /** Applies the chunks at the head of the window that have arrived, then waits for the next. */
+    CompletionStage<Void> drain() {
+      while (!window.isEmpty()) {
+        CompletableFuture<Optional<byte[]>> head = window.peek();
+        if (!head.isDone()) {
+          return head.exceptionally(e -> Optional.empty()).thenCompose(x -> drain());
+        }
+        window.poll();
+        long k = next++;
+        Optional<byte[]> data = head.join();
+        if (data.isEmpty()) {
+          return missingChunk(s, k, to, below, replay, steps);
+        }
+        Optional<StreamSection> section;
+        boolean seal;
+        try {
+          section = WalChunkCodec.decodeSection(data.get(), s.streamId());
+          seal = section.isEmpty() && WalChunkCodec.decode(data.get()) instanceof WalObject.Seal;
+        } catch (CorruptObjectException e) {
+          throw lost(s, k, "is corrupt (" + e.getMessage() + ")");
+        }
+        if (seal) {
+          return CompletableFuture.completedFuture(null);
+        }
+        if (section.isPresent() && section.get().epoch() == s.epoch()) {
+          for (SequencedRecord r : section.get().records()) {
+            if (r.seqNum() < below) {
+              replay.apply(s.epoch(), r);
+            }
+          }
+        }
+        fill();
+      }
       return CompletableFuture.completedFuture(null);
     }
-    long end = Math.min(to, from + CHUNK_READ_WINDOW - 1);
-    List<CompletableFuture<Optional<byte[]>>> gets = new ArrayList<>();
-    for (long k = from; k <= end; k++) {
-      gets.add(chunks.get(Channel.walKey(s.channelId(), k)).toCompletableFuture());
-    }
-    return CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new))
-        .thenCompose(
-            v -> {
-              for (int i = 0; i < gets.size(); i++) {
-                long k = from + i;
-                Optional<byte[]> data = gets.get(i).join();
-                if (data.isEmpty()) {
-                  return missingChunk(s, k, to, below, replay);
-                }
-                Optional<StreamSection> section;
-                boolean seal;
-                try {
-                  section = WalChunkCodec.decodeSection(data.get(), s.streamId());
-                  seal =
-                      section.isEmpty()
-                          && WalChunkCodec.decode(data.get()) instanceof WalObject.Seal;
-                } catch (CorruptObjectException e) {
-                  throw lost(s, k, "is corrupt (" + e.getMessage() + ")");
-                }
-                if (seal) {
-                  return CompletableFuture.completedFuture(null);
-                }
-                if (section.isEmpty()) {
-                  continue;
-                }
-                if (section.get().epoch() != s.epoch()) {
-                  continue;
-                }
-                for (SequencedRecord r : section.get().records()) {
-                  if (r.seqNum() < below) {
-                    replay.apply(s.epoch(), r);
-                  }
-                }
-              }
-              return readChunks(s, end + 1, to, below, replay);
-            });
   }
 
   /**
@@ -437,7 +525,7 @@ public final class StreamRecovery {
    * horizon (every collected chunk held only records recovery skips); otherwise it was lost.
    */
   private CompletionStage<Void> missingChunk(
-      StreamletRecord s, long k, long to, long below, Replay replay) {
+      StreamletRecord s, long k, long to, long below, Replay replay, Steps steps) {
     return horizon
         .firstNeededChunk(s.channelId())
         .thenCompose(
@@ -446,7 +534,7 @@ public final class StreamRecovery {
                 return CompletableFuture.<Void>completedFuture(null);
               }
               if (needed > k) {
-                return readChunks(s, needed, to, below, replay);
+                return readChunks(s, needed, to, below, replay, steps);
               }
               throw lost(s, k, "is missing");
             });
@@ -479,10 +567,20 @@ public final class StreamRecovery {
    * channel runs at a time on a node.
    */
   CompletionStage<Long> sealChannel(String channelId, long fromChunk) {
-    return chunks.sealOnce(channelId, () -> doSealChannel(channelId, fromChunk));
+    return sealChannel(channelId, fromChunk, Long.MAX_VALUE);
   }
 
-  private CompletionStage<Long> doSealChannel(String channelId, long fromChunk) {
+  /**
+   * Seals as {@link #sealChannel(String, long)}; once the WAL listing has found the first missing
+   * chunk, the chunks from {@code replayFrom} up to it (at most {@link #CHUNK_READ_WINDOW}) are
+   * read into the {@link WalChunkCache} while the seal is written, for the replay that follows.
+   * They exist (the listing saw them), and a WAL key never changes once written.
+   */
+  private CompletionStage<Long> sealChannel(String channelId, long fromChunk, long replayFrom) {
+    return chunks.sealOnce(channelId, () -> doSealChannel(channelId, fromChunk, replayFrom));
+  }
+
+  private CompletionStage<Long> doSealChannel(String channelId, long fromChunk, long replayFrom) {
     return metadata
         .getChannel(channelId)
         .thenCompose(
@@ -495,6 +593,14 @@ public final class StreamRecovery {
               long from = Math.max(fromChunk, ch.map(ChannelRecord::firstUncollected).orElse(0L));
               String startAfter = from == 0 ? null : Channel.walKey(channelId, from - 1);
               return firstMissing(channelId, startAfter, from)
+                  .thenApply(
+                      m -> {
+                        long k0 = Math.max(from, replayFrom);
+                        for (long k = k0; k < m && k < k0 + CHUNK_READ_WINDOW; k++) {
+                          chunks.get(Channel.walKey(channelId, k));
+                        }
+                        return m;
+                      })
                   .thenCompose(m -> refuseHole(channelId, m))
                   .thenCompose(m -> writeSeal(channelId, m))
                   .thenCompose(m -> metadata.sealChannel(channelId, m).thenApply(x -> m));
