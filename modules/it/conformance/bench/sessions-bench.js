@@ -1,6 +1,7 @@
 // Streaming-sessions benchmark (the measurements the streaming-sessions issue asks for):
-//  1. one S2S append session into one stream, ~1 MiB batches of 1 KiB records, pipelined:
-//     MiB/s (metered bytes) and per-batch ack latency p50/p99 (submit to ack);
+//  1. one S2S append session into one stream (or one each into --streams N streams at once),
+//     ~1 MiB batches of 1 KiB records, pipelined: MiB/s (metered bytes, the aggregate over the
+//     streams) and per-batch ack latency p50/p99 (submit to ack);
 //  2. append-to-tailing-reader latency: one S2S read session follows the tail while one S2S
 //     append session is paced at 1, 10 and 50 MiB/s (1 KiB records, a batch every 10 ms):
 //     p50/p99 from the submit call to the reader receiving the record, and the achieved rate;
@@ -13,7 +14,7 @@
 //     appends; the server's RSS (/proc/<pid>/status VmRSS) and, if jcmd works, its heap used after
 //     a full GC are read before and after, after a settle; reports (after - before) / K.
 // Usage:
-//   node bench/sessions-bench.js URL [--pid PID] [--batches 300] [--inflight 12]
+//   node bench/sessions-bench.js URL [--pid PID] [--batches 300] [--inflight 12] [--streams 1]
 //        [--rates 1,10,50] [--secs 10] [--idle 200] [--settle 5] [--read-transport s2s|fetch]
 //        [--append-retry all|noSideEffects] [--request-timeout MS]
 // --read-transport picks the readers' transport in parts 2 and 3 (fetch: SSE read sessions).
@@ -30,6 +31,9 @@ const opt = (name, dflt) => {
 };
 const batches = Number(opt("batches", 300));
 const inflight = Number(opt("inflight", 12));
+// Part 1 appends to this many streams at once, one session each, the batches split evenly between
+// them and up to --inflight batches unacknowledged per session; it prints the aggregate.
+const streams = Number(opt("streams", 1));
 const rates = String(opt("rates", "1,10,50")).split(",").filter((r) => r !== "" && r !== "none").map(Number);
 const rateSecs = Number(opt("secs", 10));
 const idle = Number(opt("idle", 200));
@@ -126,34 +130,44 @@ const open = async (name) => {
 };
 const reading = (name) => basin.stream(name, { forceTransport: readTransport });
 
-// 1. Append session throughput with ~1 MiB batches, at most `inflight` batches unacknowledged.
+// 1. Append session throughput with ~1 MiB batches, at most `inflight` batches unacknowledged per
+// session, `streams` streams at once (one session each).
 {
-	const stream = await open("throughput");
 	// The SDK holds back submits beyond maxInflightBytes (default 3 MiB: with its own framing,
 	// about two of these batches); allow `inflight` batches as the option says.
 	const batchBytes = RECORDS_PER_BATCH * RECORD_METERED + 64 * 1024;
-	const session = await stream.appendSession({ maxInflightBytes: inflight * batchBytes });
 	const records = Array.from({ length: RECORDS_PER_BATCH }, () => AppendRecord.string({ body: pad }));
 	const lat = [];
-	const pending = new Set();
-	const t0 = performance.now();
-	for (let i = 0; i < batches; i++) {
-		while (pending.size >= inflight) await Promise.race(pending);
-		const sent = performance.now();
-		const ticket = await session.submit(AppendInput.create(records));
-		const p = ticket.ack().then(() => {
-			lat.push(performance.now() - sent);
-			pending.delete(p);
-		});
-		pending.add(p);
+	const perStream = Math.floor(batches / streams);
+	const sessions = [];
+	for (let k = 0; k < streams; k++) {
+		const stream = await open(streams === 1 ? "throughput" : `throughput-${k}`);
+		sessions.push(await stream.appendSession({ maxInflightBytes: inflight * batchBytes }));
 	}
-	await Promise.all(pending);
+	const t0 = performance.now();
+	await Promise.all(
+		sessions.map(async (session) => {
+			const pending = new Set();
+			for (let i = 0; i < perStream; i++) {
+				while (pending.size >= inflight) await Promise.race(pending);
+				const sent = performance.now();
+				const ticket = await session.submit(AppendInput.create(records));
+				const p = ticket.ack().then(() => {
+					lat.push(performance.now() - sent);
+					pending.delete(p);
+				});
+				pending.add(p);
+			}
+			await Promise.all(pending);
+		}),
+	);
 	const secs = (performance.now() - t0) / 1000;
-	await session.close();
-	const mib = (batches * RECORDS_PER_BATCH * RECORD_METERED) / MiB;
+	await Promise.all(sessions.map((s) => s.close()));
+	const sent = perStream * streams;
+	const mib = (sent * RECORDS_PER_BATCH * RECORD_METERED) / MiB;
 	console.log(
-		`1. append session: ${batches} batches x ${RECORDS_PER_BATCH} records x ${RECORD_METERED} B metered ` +
-			`(${mib.toFixed(0)} MiB, <= ${inflight} batches in flight) in ${secs.toFixed(1)} s: ` +
+		`1. append session${streams === 1 ? "" : `s to ${streams} streams`}: ${sent} batches x ${RECORDS_PER_BATCH} records x ${RECORD_METERED} B metered ` +
+			`(${mib.toFixed(0)} MiB, <= ${inflight} batches in flight${streams === 1 ? "" : " per session"}) in ${secs.toFixed(1)} s: ` +
 			`${(mib / secs).toFixed(1)} MiB/s; ack latency p50 ${ms(pct(lat, 50))} p99 ${ms(pct(lat, 99))}`,
 	);
 }
