@@ -2,6 +2,7 @@ package io.millrace.engine;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +37,14 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * the minimum age meanwhile. Those are asks that were younger at the event, or were sent to the
  * lost member after it (its shards are routed to it until it is removed and they are started
  * elsewhere): without the window they waited for their whole timeout (docs/adr/0012).
+ *
+ * <p>An ask sent after a member's removal while no member is unreachable is never failed early: it
+ * cannot have gone to a lost member (the removed member's shards are no longer routed to it, and a
+ * message that still reaches its quarantined address is a dead letter, answered at once by {@link
+ * io.millrace.engine.stream.UndeliveredRequests}). Such an ask is typically one to a stream that is
+ * being recovered on a healthy node, which can take seconds after a failover; failing it would give
+ * an outcome-unknown error for an append that is about to succeed (docs/adr/0011, addendum of
+ * session 12).
  */
 final class MemberLossAsks {
   /** Failure of an ask cut short because a member was lost; handled as a timeout. */
@@ -61,6 +70,12 @@ final class MemberLossAsks {
   /** When the latest loss window closes (nanoTime), or null when none was opened. */
   private volatile Long windowEndsNanos;
 
+  /** Members unreachable now (from this node's view), by address. */
+  private final Set<String> unreachable = ConcurrentHashMap.newKeySet();
+
+  /** When the latest member removal was seen (nanoTime), or null before the first. */
+  private volatile Long lastRemovalNanos;
+
   MemberLossAsks(Duration minAge, Duration window, LongSupplier nanoTime, LongAdder failedCount) {
     this.minAgeNanos = minAge.toNanos();
     this.windowNanos = window.toNanos();
@@ -68,7 +83,7 @@ final class MemberLossAsks {
     this.failedCount = failedCount;
   }
 
-  /** The ask's outcome, which {@link #memberLost} may fail first. */
+  /** The ask's outcome, which a member loss ({@link #memberUnreachable}) may fail first. */
   <R> CompletionStage<R> track(CompletionStage<R> ask) {
     CompletableFuture<R> result = new CompletableFuture<>();
     long id = ids.incrementAndGet();
@@ -86,12 +101,30 @@ final class MemberLossAsks {
   }
 
   /**
-   * Fails every tracked ask pending for at least the minimum age and opens (or extends) the loss
-   * window; returns how many asks it failed.
+   * A member became unreachable: fails every tracked ask pending for at least the minimum age and
+   * opens (or extends) the loss window; returns how many asks it failed.
    */
-  int memberLost(String why) {
+  int memberUnreachable(String address) {
+    unreachable.add(address);
     windowEndsNanos = nanoTime.getAsLong() + windowNanos;
-    return failOld(why);
+    return failOld("member " + address + " became unreachable");
+  }
+
+  /** A member is reachable again. */
+  void memberReachable(String address) {
+    unreachable.remove(address);
+  }
+
+  /**
+   * A member was removed: as {@link #memberUnreachable}, except that asks sent from now on are not
+   * failed early unless another member becomes unreachable (or still is).
+   */
+  int memberRemoved(String address) {
+    unreachable.remove(address);
+    long now = nanoTime.getAsLong();
+    lastRemovalNanos = now;
+    windowEndsNanos = now + windowNanos;
+    return failOld("member " + address + " was removed");
   }
 
   /**
@@ -114,9 +147,15 @@ final class MemberLossAsks {
 
   private int failOld(String why) {
     long now = nanoTime.getAsLong();
+    // Asks sent after the latest removal, with no member unreachable now, went to live members.
+    Long removal = unreachable.isEmpty() ? lastRemovalNanos : null;
     int failed = 0;
     for (Map.Entry<Long, Pending> e : pending.entrySet()) {
-      if (now - e.getValue().startedNanos() >= minAgeNanos && pending.remove(e.getKey()) != null) {
+      long started = e.getValue().startedNanos();
+      if (removal != null && started - removal >= 0) {
+        continue;
+      }
+      if (now - started >= minAgeNanos && pending.remove(e.getKey()) != null) {
         if (e.getValue().result().completeExceptionally(new MemberLost(why))) {
           failed++;
         }
@@ -135,8 +174,8 @@ final class MemberLossAsks {
   private static final class Sweep implements ClusterEvent.ClusterDomainEvent {}
 
   /**
-   * An actor that calls {@link #memberLost} on every {@code UnreachableMember} and {@code
-   * MemberRemoved} event of this node's cluster, and {@link #sweep} every {@link #SWEEP_INTERVAL}
+   * An actor that calls {@link #memberUnreachable}, {@link #memberReachable} and {@link
+   * #memberRemoved} on this node's cluster events, and {@link #sweep} every {@link #SWEEP_INTERVAL}
    * while the loss window is open.
    */
   Behavior<ClusterEvent.ClusterDomainEvent> watcher() {
@@ -153,14 +192,30 @@ final class MemberLossAsks {
               .tell(Subscribe.create(ctx.getSelf().narrow(), ClusterEvent.UnreachableMember.class));
           cluster
               .subscriptions()
+              .tell(Subscribe.create(ctx.getSelf().narrow(), ClusterEvent.ReachableMember.class));
+          cluster
+              .subscriptions()
               .tell(Subscribe.create(ctx.getSelf().narrow(), ClusterEvent.MemberRemoved.class));
           return Behaviors.receive(ClusterEvent.ClusterDomainEvent.class)
               .onMessage(
                   ClusterEvent.UnreachableMember.class,
-                  m -> lost(ctx, timers, "member " + m.member().address() + " became unreachable"))
+                  m -> {
+                    String address = m.member().address().toString();
+                    return lost(
+                        ctx, timers, address, memberUnreachable(address), "became unreachable");
+                  })
+              .onMessage(
+                  ClusterEvent.ReachableMember.class,
+                  m -> {
+                    memberReachable(m.member().address().toString());
+                    return Behaviors.same();
+                  })
               .onMessage(
                   ClusterEvent.MemberRemoved.class,
-                  m -> lost(ctx, timers, "member " + m.member().address() + " was removed"))
+                  m -> {
+                    String address = m.member().address().toString();
+                    return lost(ctx, timers, address, memberRemoved(address), "was removed");
+                  })
               .onMessage(
                   Sweep.class,
                   m -> {
@@ -185,10 +240,16 @@ final class MemberLossAsks {
   private Behavior<ClusterEvent.ClusterDomainEvent> lost(
       ActorContext<ClusterEvent.ClusterDomainEvent> ctx,
       TimerScheduler<ClusterEvent.ClusterDomainEvent> timers,
-      String why) {
-    int failed = memberLost(why);
+      String address,
+      int failed,
+      String what) {
     if (failed > 0) {
-      ctx.getLog().info("{}: failed {} pending remote asks early (retryable).", why, failed);
+      ctx.getLog()
+          .info(
+              "member {} {}: failed {} pending remote asks early (retryable).",
+              address,
+              what,
+              failed);
     }
     if (!timers.isTimerActive("sweep")) {
       timers.startTimerWithFixedDelay("sweep", new Sweep(), SWEEP_INTERVAL);

@@ -29,7 +29,7 @@ class MemberLossAsksTest {
     CompletionStage<String> youngTracked = asks.track(young);
     now.addAndGet(Duration.ofMillis(200).toNanos());
 
-    assertThat(asks.memberLost("member x became unreachable")).isEqualTo(1);
+    assertThat(asks.memberUnreachable("x")).isEqualTo(1);
 
     assertThat(oldTracked.toCompletableFuture())
         .failsWithin(Duration.ZERO)
@@ -56,7 +56,7 @@ class MemberLossAsksTest {
     bad.completeExceptionally(boom);
     now.addAndGet(Duration.ofSeconds(5).toNanos());
 
-    assertThat(asks.memberLost("member y was removed")).isZero();
+    assertThat(asks.memberRemoved("y")).isZero();
     assertThat(okTracked.toCompletableFuture()).isCompletedWithValue("done");
     assertThat(badTracked.toCompletableFuture())
         .failsWithin(Duration.ZERO)
@@ -70,8 +70,8 @@ class MemberLossAsksTest {
     CompletableFuture<String> young = new CompletableFuture<>();
     CompletionStage<String> youngTracked = asks.track(young);
     advance(300);
-    assertThat(asks.memberLost("member x was removed")).isZero();
-    // Sent to the lost member after the event (its shards still route there).
+    assertThat(asks.memberUnreachable("x")).isZero();
+    // Sent to the lost member after the event (its shards still route there until its removal).
     CompletableFuture<String> later = new CompletableFuture<>();
     CompletionStage<String> laterTracked = asks.track(later);
 
@@ -92,7 +92,7 @@ class MemberLossAsksTest {
 
   @Test
   void afterTheWindowClosesSlowAsksWaitForTheirAnswer() {
-    asks.memberLost("member x became unreachable");
+    asks.memberUnreachable("x");
     assertThat(asks.windowOpen()).isTrue();
     advance(5_001);
     assertThat(asks.windowOpen()).isFalse();
@@ -103,6 +103,57 @@ class MemberLossAsksTest {
     assertThat(asks.sweep()).isZero();
     slow.complete("answer");
     assertThat(slowTracked.toCompletableFuture()).isCompletedWithValue("answer");
+  }
+
+  @Test
+  void asksSentAfterARemovalWithNoMemberUnreachableAreNotFailedEarly() {
+    asks.memberUnreachable("x");
+    advance(200);
+    // Sent while x is unreachable: it may have gone to x.
+    CompletableFuture<String> beforeRemoval = new CompletableFuture<>();
+    CompletionStage<String> beforeTracked = asks.track(beforeRemoval);
+    advance(300);
+    assertThat(asks.memberRemoved("x")).isZero();
+    // Sent after x was removed: to a live member, say one still recovering the stream.
+    CompletableFuture<String> afterRemoval = new CompletableFuture<>();
+    CompletionStage<String> afterTracked = asks.track(afterRemoval);
+
+    advance(1_500);
+    assertThat(asks.sweep()).as("only the ask sent before the removal").isEqualTo(1);
+    assertThat(beforeTracked.toCompletableFuture())
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(MemberLossAsks.MemberLost.class);
+    assertThat(afterTracked.toCompletableFuture()).isNotDone();
+    afterRemoval.complete("appended after the recovery");
+    assertThat(afterTracked.toCompletableFuture())
+        .isCompletedWithValue("appended after the recovery");
+  }
+
+  @Test
+  void asksSentAfterARemovalAreFailedEarlyWhileAnotherMemberIsUnreachable() {
+    asks.memberUnreachable("x");
+    asks.memberUnreachable("y");
+    advance(100);
+    asks.memberRemoved("x");
+    // y is still unreachable, and its shards still route to it.
+    CompletableFuture<String> toY = new CompletableFuture<>();
+    CompletionStage<String> toYTracked = asks.track(toY);
+    advance(1_100);
+    assertThat(asks.sweep()).isEqualTo(1);
+    assertThat(toYTracked.toCompletableFuture().isCompletedExceptionally()).isTrue();
+
+    // y comes back: asks sent after x's removal are left alone again.
+    asks.memberReachable("y");
+    CompletableFuture<String> later = new CompletableFuture<>();
+    CompletionStage<String> laterTracked = asks.track(later);
+    advance(1_100);
+    assertThat(asks.sweep()).isZero();
+    assertThat(laterTracked.toCompletableFuture()).isNotDone();
+
+    // A member becoming unreachable makes them suspects again.
+    assertThat(asks.memberUnreachable("z")).isEqualTo(1);
+    assertThat(laterTracked.toCompletableFuture().isCompletedExceptionally()).isTrue();
   }
 
   @Test

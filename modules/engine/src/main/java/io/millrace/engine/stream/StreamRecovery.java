@@ -601,9 +601,45 @@ public final class StreamRecovery {
                         }
                         return m;
                       })
-                  .thenCompose(m -> refuseHole(channelId, m))
-                  .thenCompose(m -> writeSeal(channelId, m))
+                  .thenCompose(
+                      m ->
+                          isSeal(channelId, m - 1, from)
+                              .thenCompose(
+                                  isSealed ->
+                                      isSealed
+                                          ? CompletableFuture.completedFuture(m - 1)
+                                          : refuseHole(channelId, m)
+                                              .thenCompose(x -> writeSeal(channelId, x))))
                   .thenCompose(m -> metadata.sealChannel(channelId, m).thenApply(x -> m));
+            });
+  }
+
+  /**
+   * Whether chunk {@code k} (which the listing found, if {@code k >= from}) is a seal object of
+   * this channel: another node's recovery sealed the channel there and has not recorded it in the
+   * channel row yet. That seal is the channel's seal (every chunk below it exists; the channel can
+   * write nothing at it, and readers stop there), so a second recovery takes it instead of writing
+   * another seal one chunk later.
+   */
+  private CompletionStage<Boolean> isSeal(String channelId, long k, long from) {
+    if (k < from) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return chunks
+        .get(Channel.walKey(channelId, k))
+        .thenApply(
+            data -> {
+              if (data.isEmpty()) {
+                return false;
+              }
+              try {
+                return WalChunkCodec.decodeTrailer(data.get()).kind() == WalChunkCodec.Kind.SEAL
+                    && WalChunkCodec.decode(data.get()) instanceof WalObject.Seal seal
+                    && seal.channelId().equals(channelId)
+                    && seal.chunkSeq() == k;
+              } catch (CorruptObjectException e) {
+                return false;
+              }
             });
   }
 

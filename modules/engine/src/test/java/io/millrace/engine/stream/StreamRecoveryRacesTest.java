@@ -119,6 +119,32 @@ class StreamRecoveryRacesTest {
   }
 
   @Test
+  void aSealAnotherNodeWroteButHasNotRecordedYetIsTakenNotSealedOver() throws Exception {
+    // Two nodes recover streams of the same dead channel at once: the first wrote its seal object
+    // at chunk 7 and has not updated the channel row yet when the second lists the WAL.
+    String ch = "dead";
+    metadata
+        .putChannel(new ChannelRecord(ch, "n", "express", Instant.EPOCH, null))
+        .toCompletableFuture()
+        .get();
+    for (long k = 0; k < 7; k++) {
+      store.seed(Channel.walKey(ch, k), chunk(ch, k));
+    }
+    store.seed(Channel.walKey(ch, 7), WalChunkCodec.encodeSeal(ch, 7));
+
+    long seal =
+        recovery(store, metadata)
+            .sealChannel(ch, 0)
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+
+    assertThat(seal).isEqualTo(7);
+    assertThat(store.peek(Channel.walKey(ch, 8))).as("no second seal object").isEmpty();
+    assertThat(metadata.getChannel(ch).toCompletableFuture().get().orElseThrow().sealChunkSeq())
+        .isEqualTo(7L);
+  }
+
+  @Test
   void aStateWrittenByAFlushDuringRecoveryIsReadWithTheSegmentsItCounts() throws Exception {
     // Engine simulation seed 13: the segment index was listed before an older owner's flush added
     // segment 8..12, the state was read after it wrote the state that counts that segment; records
