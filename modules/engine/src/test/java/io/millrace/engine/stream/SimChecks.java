@@ -219,6 +219,16 @@ final class SimChecks {
   }
 
   /**
+   * An activation of {@code streamId} claimed {@code epoch} at the end of its recovery (ADR 0004,
+   * "Claimed epochs"): every owner below it is replaced from then on, even if this activation stops
+   * before it opens a streamlet (a hand-off right after a takeover, engine simulation seed 7577).
+   */
+  void claimed(String streamId, long epoch) {
+    StreamFacts f = facts(streamId);
+    f.newestEpoch = Math.max(f.newestEpoch, epoch);
+  }
+
+  /**
    * The owner at {@code epoch} had its segment row refused. Only a replaced owner may be: the
    * newest owner adopts a replaced owner's row of the same records (ADR 0004), so a refusal that
    * stops it is a violation.

@@ -148,6 +148,7 @@ final class SimStream {
             + " max epoch "
             + r.maxEpoch());
     node.checks.recovered(streamId, r);
+    node.checks.claimed(streamId, r.maxEpoch());
     sequencer = new StreamSequencer(r.state());
     segments.addAll(r.segments());
     memory = new UnflushedRecords(streamId);
