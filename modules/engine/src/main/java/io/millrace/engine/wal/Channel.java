@@ -14,6 +14,7 @@ import io.millrace.format.WalChunkCodec;
 import io.millrace.metadata.ChannelRecord;
 import io.millrace.objectstore.ObjectAlreadyExistsException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -131,6 +132,10 @@ public final class Channel {
 
   private static final class Instance implements ChunkPipeline.Outbox {
     private final ActorContext<Command> ctx;
+
+    /** Appends that arrived while the WAL was being settled; failed last when it ends. */
+    private final List<Append> lateAppends = new ArrayList<>();
+
     private final StashBuffer<Command> stash;
     private final TimerScheduler<Command> timers;
     private final String channelId;
@@ -353,7 +358,8 @@ public final class Channel {
           .onMessage(
               Append.class,
               m -> {
-                m.replyTo().tell(new Failed(channelId, m.batchId(), settlement.cause()));
+                // Failed when the settlement ends, after every append before it (log order).
+                lateAppends.add(m);
                 return Behaviors.same();
               })
           .onMessage(
@@ -436,6 +442,10 @@ public final class Channel {
               a.replyTo().tell(new Failed(channelId, a.batchId(), error));
             }
           });
+      for (Append a : lateAppends) {
+        a.replyTo().tell(new Failed(channelId, a.batchId(), error));
+      }
+      lateAppends.clear();
       return Behaviors.stopped();
     }
   }

@@ -168,10 +168,9 @@ public final class SimChannel implements ChunkPipeline.Outbox {
               pipeline.append(a);
             }
             case SETTLING -> {
-              Consumer<Channel.Result> r = reply;
-              sim.post(
-                  node,
-                  () -> r.accept(new Channel.Failed(channelId, a.batchId(), settlement.cause())));
+              // Failed when the settlement ends, after every append before it (log order).
+              replyTo.put(a, reply);
+              startStash.add(a);
             }
             case DEAD -> sim.trace("channel " + channelId + " is dead; an append is dropped");
           }
