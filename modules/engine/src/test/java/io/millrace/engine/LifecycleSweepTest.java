@@ -27,7 +27,6 @@ import io.millrace.engine.lifecycle.LifecycleSweeper;
 import io.millrace.format.WalChunkCodec;
 import io.millrace.metadata.ChannelRecord;
 import io.millrace.metadata.SegmentRecord;
-import io.millrace.objectstore.ObjectInfo;
 import io.millrace.objectstore.ObjectStore;
 import io.millrace.objectstore.ObjectStoreException;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +34,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -628,34 +626,13 @@ class LifecycleSweepTest {
   }
 
   /** An object store whose deletes wait until the test releases them, counting those in flight. */
-  private static final class HeldDeletes implements ObjectStore {
-    private final ObjectStore inner;
+  private static final class HeldDeletes extends ForwardingObjectStore {
     private final List<Runnable> held = new ArrayList<>();
     private int inFlight;
     private int maxInFlight;
 
     HeldDeletes(ObjectStore inner) {
-      this.inner = inner;
-    }
-
-    @Override
-    public CompletionStage<Void> putIfAbsent(String key, byte[] data) {
-      return inner.putIfAbsent(key, data);
-    }
-
-    @Override
-    public CompletionStage<Optional<byte[]>> get(String key) {
-      return inner.get(key);
-    }
-
-    @Override
-    public CompletionStage<Optional<byte[]>> getRange(String key, long offset, int length) {
-      return inner.getRange(key, offset, length);
-    }
-
-    @Override
-    public CompletionStage<List<ObjectInfo>> list(String prefix, String startAfter, int limit) {
-      return inner.list(prefix, startAfter, limit);
+      super(inner);
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.engine.DamageReport;
+import io.millrace.engine.ForwardingObjectStore;
 import io.millrace.engine.wal.Channel;
 import io.millrace.engine.wal.WalChunkCache;
 import io.millrace.engine.wal.WalHorizon;
@@ -23,7 +24,6 @@ import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -53,6 +53,17 @@ class StreamRecoveryRacesTest {
         channelId, seq, List.of(new StreamSection("other-stream", 1, List.of(r))));
   }
 
+  /** A registered channel whose WAL holds chunks 0 to {@code chunks - 1}. */
+  private void channelWithChunks(String ch, int chunks) throws Exception {
+    metadata
+        .putChannel(new ChannelRecord(ch, "n", "express", Instant.EPOCH, null))
+        .toCompletableFuture()
+        .get();
+    for (long k = 0; k < chunks; k++) {
+      store.seed(Channel.walKey(ch, k), chunk(ch, k));
+    }
+  }
+
   private StreamRecovery recovery(ObjectStore objects, MetadataStore meta) {
     return new StreamRecovery(
         objects, meta, new WalChunkCache(objects, 1 << 20), 2, WalHorizon.NONE, new DamageReport());
@@ -63,31 +74,10 @@ class StreamRecoveryRacesTest {
     // Engine simulation seed 111: chunk 7 was not written yet when the search found it missing,
     // and chunks 7 to 9 were by the time the hole check listed beyond it.
     String ch = "live";
-    metadata
-        .putChannel(new ChannelRecord(ch, "n", "express", Instant.EPOCH, null))
-        .toCompletableFuture()
-        .get();
-    for (long k = 0; k < 7; k++) {
-      store.seed(Channel.walKey(ch, k), chunk(ch, k));
-    }
+    channelWithChunks(ch, 7);
     boolean[] wroteOn = new boolean[1];
     ObjectStore writingOn =
-        new ObjectStore() {
-          @Override
-          public CompletionStage<Void> putIfAbsent(String key, byte[] data) {
-            return store.putIfAbsent(key, data);
-          }
-
-          @Override
-          public CompletionStage<Optional<byte[]>> get(String key) {
-            return store.get(key);
-          }
-
-          @Override
-          public CompletionStage<Optional<byte[]>> getRange(String key, long offset, int length) {
-            return store.getRange(key, offset, length);
-          }
-
+        new ForwardingObjectStore(store) {
           @Override
           public CompletionStage<List<ObjectInfo>> list(
               String prefix, String startAfter, int limit) {
@@ -99,11 +89,6 @@ class StreamRecoveryRacesTest {
               }
             }
             return page;
-          }
-
-          @Override
-          public CompletionStage<Void> delete(String key) {
-            return store.delete(key);
           }
         };
 
@@ -123,13 +108,7 @@ class StreamRecoveryRacesTest {
     // Two nodes recover streams of the same dead channel at once: the first wrote its seal object
     // at chunk 7 and has not updated the channel row yet when the second lists the WAL.
     String ch = "dead";
-    metadata
-        .putChannel(new ChannelRecord(ch, "n", "express", Instant.EPOCH, null))
-        .toCompletableFuture()
-        .get();
-    for (long k = 0; k < 7; k++) {
-      store.seed(Channel.walKey(ch, k), chunk(ch, k));
-    }
+    channelWithChunks(ch, 7);
     store.seed(Channel.walKey(ch, 7), WalChunkCodec.encodeSeal(ch, 7));
 
     long seal =

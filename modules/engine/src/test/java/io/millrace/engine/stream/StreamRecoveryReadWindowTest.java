@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.core.record.SequencedRecord;
 import io.millrace.engine.DamageReport;
+import io.millrace.engine.ForwardingObjectStore;
 import io.millrace.engine.wal.Channel;
 import io.millrace.engine.wal.WalChunkCache;
 import io.millrace.engine.wal.WalHorizon;
@@ -11,7 +12,6 @@ import io.millrace.format.StreamSection;
 import io.millrace.format.WalChunkCodec;
 import io.millrace.metadata.StreamletRecord;
 import io.millrace.metadata.sqlite.SqliteMetadataStore;
-import io.millrace.objectstore.ObjectInfo;
 import io.millrace.objectstore.ObjectStore;
 import io.millrace.objectstore.memory.InMemoryObjectStore;
 import java.nio.charset.StandardCharsets;
@@ -148,12 +148,7 @@ class StreamRecoveryReadWindowTest {
 
   /** The store, with every WAL chunk GET held until the test answers it. */
   private ObjectStore holdingGets() {
-    return new ObjectStore() {
-      @Override
-      public CompletionStage<Void> putIfAbsent(String key, byte[] data) {
-        return store.putIfAbsent(key, data);
-      }
-
+    return new ForwardingObjectStore(store) {
       @Override
       public CompletionStage<Optional<byte[]>> get(String key) {
         if (!key.startsWith(Channel.walPrefix(CHANNEL))) {
@@ -167,21 +162,6 @@ class StreamRecoveryReadWindowTest {
           sent.add(k);
         }
         return get;
-      }
-
-      @Override
-      public CompletionStage<Optional<byte[]>> getRange(String key, long offset, int length) {
-        return store.getRange(key, offset, length);
-      }
-
-      @Override
-      public CompletionStage<List<ObjectInfo>> list(String prefix, String startAfter, int limit) {
-        return store.list(prefix, startAfter, limit);
-      }
-
-      @Override
-      public CompletionStage<Void> delete(String key) {
-        return store.delete(key);
       }
     };
   }

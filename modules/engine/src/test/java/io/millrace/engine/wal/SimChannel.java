@@ -48,7 +48,10 @@ public final class SimChannel implements ChunkPipeline.Outbox {
   private final ChunkPipeline pipeline;
   private final Map<Channel.Append, Consumer<Channel.Result>> replyTo = new IdentityHashMap<>();
   private final List<Runnable> startWaiters = new ArrayList<>();
-  private final List<Channel.Append> startStash = new ArrayList<>();
+
+  /** Appends held while the channel starts or settles its WAL (failed last when it dies). */
+  private final List<Channel.Append> held = new ArrayList<>();
+
   private final Map<Object, Runnable> watchers = new LinkedHashMap<>(); // posted in watch order
   private final Consumer<SimChannel> onDeath;
   private State state = State.STARTING;
@@ -108,8 +111,8 @@ public final class SimChannel implements ChunkPipeline.Outbox {
                       sim.trace("channel " + channelId + " started");
                       startWaiters.forEach(Runnable::run);
                       startWaiters.clear();
-                      List<Channel.Append> stashed = new ArrayList<>(startStash);
-                      startStash.clear();
+                      List<Channel.Append> stashed = new ArrayList<>(held);
+                      held.clear();
                       stashed.forEach(pipeline::append);
                     }));
   }
@@ -161,7 +164,7 @@ public final class SimChannel implements ChunkPipeline.Outbox {
           switch (state) {
             case STARTING -> {
               replyTo.put(a, reply);
-              startStash.add(a);
+              held.add(a);
             }
             case ACTIVE -> {
               replyTo.put(a, reply);
@@ -170,7 +173,7 @@ public final class SimChannel implements ChunkPipeline.Outbox {
             case SETTLING -> {
               // Failed when the settlement ends, after every append before it (log order).
               replyTo.put(a, reply);
-              startStash.add(a);
+              held.add(a);
             }
             case DEAD -> sim.trace("channel " + channelId + " is dead; an append is dropped");
           }
@@ -342,10 +345,10 @@ public final class SimChannel implements ChunkPipeline.Outbox {
     deathCause = error;
     load.markDead();
     pipeline.failAll(error);
-    for (Channel.Append a : startStash) {
+    for (Channel.Append a : held) {
       reply(a, new Channel.Failed(channelId, a.batchId(), error));
     }
-    startStash.clear();
+    held.clear();
     startWaiters.forEach(Runnable::run);
     startWaiters.clear();
     watchers.values().forEach(w -> sim.post(node, w));
